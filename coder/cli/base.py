@@ -1,0 +1,169 @@
+"""What every command shares: the `coder` group, opening the study, the coder's name, output formats."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from coder.db import Database, setting
+from coder.errors import CoderError
+from coder.study import Study, connect_study, locate_study, refresh_study
+
+FORMATS = ("table", "csv", "json", "md")
+
+
+class CoderGroup(click.Group):
+    """A click group that turns every error into one line and a non-zero exit, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+            sys.stderr.close()
+            raise click.exceptions.Exit(0) from None
+        except CoderError as error:
+            raise click.ClickException(str(error)) from error
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, KeyboardInterrupt):
+            raise
+        except Exception as error:  # a bug: say so in one line, keep the traceback for CODER_DEBUG
+            if os.environ.get("CODER_DEBUG"):
+                raise
+            raise click.ClickException(
+                f"unexpected error ({type(error).__name__}: {error}) — fix: please report it; CODER_DEBUG=1 shows details"
+            ) from error
+
+
+class Session:
+    """The study a command works on, opened (and brought up to date) on first use."""
+
+    def __init__(self, study_path: str) -> None:
+        self.study_path = study_path
+        self._study: Study | None = None
+        self._db: Database | None = None
+
+    @property
+    def study(self) -> Study:
+        if self._study is None:
+            self._study = locate_study(self.study_path)
+        return self._study
+
+    def open(self, *, refresh: bool = True) -> Database:
+        """The study database; on first open this also imports what is new in the folder."""
+        if self._db is None:
+            self._db = connect_study(self.study)
+            if refresh:
+                with import_progress("Importing new documents") as progress:
+                    refresh_study(self.study, self._db, progress=progress)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+
+
+pass_session = click.make_pass_decorator(Session)
+
+
+def default_coder(db: Database) -> str:
+    """Who is coding: the study's current coder, else the login name."""
+    return setting(db, "current_coder") or getpass.getuser()
+
+
+def coder_option(command: Callable) -> Callable:
+    return click.option("--coder", "coder_name", envvar="CODER_NAME", metavar="NAME",
+                        help="Coder name (default: the study's current coder, else your login name).")(command)
+
+
+def format_option(command: Callable) -> Callable:
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                        help="Output format.")(command)
+
+
+class import_progress:  # noqa: N801 - used like a function in `with`
+    """A progress bar on stderr for long imports; silent when nothing needs doing."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None]:
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None = None) -> str:
+    """Rows as an aligned table, CSV, JSON or a Markdown table."""
+    columns = list(columns or (rows[0].keys() if rows else []))
+    if fmt == "json":
+        return json.dumps([{c: row.get(c) for c in columns} for row in rows], ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return out.getvalue().rstrip("\n")
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    if fmt == "md":
+        lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in line) + " |" for line in cells]
+        return "\n".join(lines)
+    widths = [max([len(c), *(len(line[i]) for line in cells)]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip() for line in cells]
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    return " ".join(str(value).split())
+
+
+@click.group(cls=CoderGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--study", "study_path", default=".", metavar="DIR", envvar="CODER_STUDY", show_default=True,
+              help="The study folder.")
+@click.version_option(package_name="coder")
+@click.pass_context
+def main(ctx: click.Context, study_path: str) -> None:
+    """coder — a keyboard-driven qualitative coding workbench.
+
+    With no command, opens the study in the current folder.
+
+    Example:
+
+        coder --study ~/studies/piura status
+    """
+    session = Session(study_path)
+    ctx.obj = session
+    ctx.call_on_close(session.close)
+    if ctx.invoked_subcommand is None:
+        from coder.cli.study import print_status
+
+        print_status(session)
+
+
+def study_root(session: Session) -> Path:
+    return session.study.root

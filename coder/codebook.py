@@ -1,0 +1,544 @@
+"""The codebook: code groups, codes and organisations, read from YAML and kept in the database.
+
+The YAML files stay the researcher's readable, versionable source; loading validates them
+and reports every problem at once as `file:line: problem — fix: ...`. `sync_codebook` then
+brings the database's `code_groups`, `codes` and `organisations` in line without ever
+dropping a code that still has codings (it is retired instead). The format is in README.md.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coder.db import Database, new_uuid, set_setting, setting
+from coder.errors import CoderError
+from coder.events import writing
+
+CODEBOOK_FILE = "codebook.yaml"
+RESERVED_KEYS = frozenset("j k p m u g c q n N s a / ? + [ ] space".split())
+BASIC_COLOURS = frozenset(
+    "black silver gray grey white maroon red purple fuchsia green lime olive yellow navy blue teal"
+    " aqua orange pink brown".split()
+)
+HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
+TOP_FIELDS = ("title", "region", "organisations", "groups")
+GROUP_FIELDS = ("name", "description", "exclusive", "codes", "generate")
+CODE_FIELDS = ("name", "parent", "key", "colour", "description", "include", "exclude", "examples", "keywords")
+ORGANISATION_FIELDS = (
+    "name", "full_name", "aliases", "type", "member_of", "based_in", "match_case", "description", "colour",
+)
+FIELD_SPELLINGS = {"color": "colour"}
+
+
+@dataclass
+class Organisation:
+    name: str
+    full_name: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    type: str | None = None
+    member_of: list[str] = field(default_factory=list)
+    based_in: str | None = None
+    match_case: bool = False
+    description: str | None = None
+    colour: str | None = None
+
+    def spellings(self) -> list[str]:
+        """The name and every alias: what mention-finding looks for."""
+        return [self.name, *self.aliases]
+
+
+@dataclass
+class Code:
+    name: str
+    group: str
+    parent: str | None = None
+    key: str | None = None
+    colour: str | None = None
+    description: str | None = None
+    include: str | None = None
+    exclude: str | None = None
+    examples: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    organisation: str | None = None  # set on codes generated from the organisations file
+
+    @property
+    def path(self) -> str:
+        """How the code is named across copies of a study: `group/name`."""
+        return f"{self.group}/{self.name}"
+
+
+@dataclass
+class Group:
+    name: str
+    description: str | None = None
+    exclusive: bool = False
+    generate: str | None = None
+    codes: list[Code] = field(default_factory=list)
+
+
+@dataclass
+class Codebook:
+    groups: list[Group]
+    organisations: list[Organisation] = field(default_factory=list)
+    title: str | None = None
+    region: str | None = None
+    sha256: str = ""
+
+    def codes(self) -> Iterator[Code]:
+        for group in self.groups:
+            yield from group.codes
+
+    def organisation(self, name: str) -> Organisation | None:
+        return next((o for o in self.organisations if o.name == name), None)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: how names and aliases are compared ("Promperú" = "PROMPERU")."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+
+
+class CodebookError(CoderError):
+    """Every problem found in the codebook files, one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, where: str, message: str, fix: str) -> None:
+        self.lines.append(f"{where}: {message} — fix: {fix}")
+
+
+def _line(node: Any, key: str | int | None = None) -> int:
+    """1-based line of a YAML node (or of one of its keys/items), from ruamel's position info."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return 0
+    try:
+        if key is None:
+            return lc.line + 1
+        if isinstance(key, int):
+            return lc.item(key)[0] + 1
+        return lc.key(key)[0] + 1
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return lc.line + 1
+
+
+def _read_yaml(path: Path, problems: _Problems) -> Any:
+    from ruamel.yaml import YAML  # ≈60 ms; only needed when the codebook changed
+    from ruamel.yaml.error import MarkedYAMLError
+
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        problems.add(str(path), f"cannot read the file ({error.strerror})", "check the path and its permissions")
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        problems.add(f"{path}:{line}", "is not UTF-8", "save the file as UTF-8")
+        return None
+    try:
+        return YAML(typ="rt").load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 0
+        problems.add(f"{path}:{line}", f"YAML syntax error: {error.problem or error.context}", "correct the YAML syntax")
+        return None
+
+
+def _unknown_fields(mapping: dict, known: tuple[str, ...], where: str, what: str, problems: _Problems) -> None:
+    for key in mapping:
+        if FIELD_SPELLINGS.get(key) in known:
+            continue
+        if key not in known:
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(known)}"
+            problems.add(f"{where}:{_line(mapping, key)}", f"unknown {what} field '{key}'", hint)
+
+
+def _get(mapping: dict, key: str) -> Any:
+    if key in mapping:
+        return mapping[key]
+    return next((v for k, v in mapping.items() if FIELD_SPELLINGS.get(k) == key), None)
+
+
+def _text(mapping: dict, key: str, where: str, problems: _Problems) -> str | None:
+    value = _get(mapping, key)
+    if value is None:
+        return None
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value).strip()
+    problems.add(f"{where}:{_line(mapping, key)}", f"'{key}' must be text", f"write {key}: some text")
+    return None
+
+
+def _text_list(mapping: dict, key: str, where: str, problems: _Problems) -> list[str]:
+    value = _get(mapping, key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, (str, int, float)) for v in value):
+        problems.add(f"{where}:{_line(mapping, key)}", f"'{key}' must be a list of text", f"write {key}: [first, second]")
+        return []
+    return [str(v).strip() for v in value]
+
+
+def _flag(mapping: dict, key: str, where: str, problems: _Problems) -> bool:
+    value = _get(mapping, key)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        problems.add(f"{where}:{_line(mapping, key)}", f"'{key}' must be true or false", f"write {key}: true")
+        return False
+    return value
+
+
+def _colour(mapping: dict, where: str, problems: _Problems) -> str | None:
+    colour = _text(mapping, "colour", where, problems)
+    if colour is None or HEX_COLOUR.fullmatch(colour) or colour.lower() in BASIC_COLOURS:
+        return colour
+    key = "colour" if "colour" in mapping else "color"
+    problems.add(f"{where}:{_line(mapping, key)}", f"bad colour '{colour}'", "use #rrggbb, e.g. '#2a9d8f'")
+    return None
+
+
+def load_codebook(folder: Path) -> Codebook:
+    """Read and validate `codebook.yaml` (and its organisations file) from a study's codebook folder."""
+    path = folder / CODEBOOK_FILE
+    problems = _Problems()
+    if not path.exists():
+        raise CodebookError([f"{path}: not found — fix: create it (see README, 'The codebook format') or run coder init"])
+    data = _read_yaml(path, problems)
+    if problems.lines:
+        raise CodebookError(problems.lines)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise CodebookError([f"{path}:1: the codebook must be a mapping with 'groups' — fix: see README's example"])
+    _unknown_fields(data, TOP_FIELDS, str(path), "codebook", problems)
+    organisations_file = _text(data, "organisations", str(path), problems)
+    organisations: list[Organisation] = []
+    digest = hashlib.sha256(path.read_bytes())
+    if organisations_file:
+        org_path = folder / organisations_file
+        if not org_path.exists():
+            problems.add(f"{path}:{_line(data, 'organisations')}", f"organisations file '{organisations_file}' not found",
+                         "create it or correct the path (relative to codebook.yaml)")
+        else:
+            digest.update(org_path.read_bytes())
+            organisations = _load_organisations(org_path, problems)
+    groups = _load_groups(data, path, organisations, bool(organisations_file), problems)
+    if problems.lines:
+        raise CodebookError(problems.lines)
+    return Codebook(
+        groups=groups,
+        organisations=organisations,
+        title=_text(data, "title", str(path), problems),
+        region=_text(data, "region", str(path), problems),
+        sha256=digest.hexdigest(),
+    )
+
+
+def _load_organisations(path: Path, problems: _Problems) -> list[Organisation]:
+    data = _read_yaml(path, problems)
+    if data is None:
+        return []
+    items = data.get("organisations") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        problems.add(f"{path}:1", "expected a list under 'organisations:'", "start the file with organisations: and a list of entries")
+        return []
+    where = str(path)
+    organisations: list[Organisation] = []
+    spelled: dict[str, str] = {}
+    for index, item in enumerate(items):
+        line = _line(items, index)
+        if not isinstance(item, dict) or not _text(item, "name", where, problems):
+            problems.add(f"{where}:{line}", "organisation without a name", "give every entry a name:")
+            continue
+        _unknown_fields(item, ORGANISATION_FIELDS, where, "organisation", problems)
+        org = Organisation(
+            name=_text(item, "name", where, problems) or "",
+            full_name=_text(item, "full_name", where, problems),
+            aliases=_text_list(item, "aliases", where, problems),
+            type=_text(item, "type", where, problems),
+            member_of=_text_list(item, "member_of", where, problems),
+            based_in=_text(item, "based_in", where, problems),
+            match_case=_flag(item, "match_case", where, problems),
+            description=_text(item, "description", where, problems),
+            colour=_colour(item, where, problems),
+        )
+        for spelling in dict.fromkeys(fold(s) for s in org.spellings()):
+            owner = spelled.setdefault(spelling, org.name)
+            if owner != org.name:
+                problems.add(f"{where}:{line}", f"'{spelling}' names both '{owner}' and '{org.name}'",
+                             "keep each name or alias on one organisation")
+        if any(o.name == org.name for o in organisations):
+            continue
+        organisations.append(org)
+    names = {o.name for o in organisations}
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            for member in _text_list(item, "member_of", where, problems):
+                if member not in names:
+                    problems.add(f"{where}:{_line(item, 'member_of')}", f"'{item.get('name')}' is a member of unknown organisation '{member}'",
+                                 "add that association to the file or correct the name")
+    return organisations
+
+
+def _load_groups(data: dict, path: Path, organisations: list[Organisation], has_org_file: bool, problems: _Problems) -> list[Group]:
+    where = str(path)
+    items = data.get("groups")
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        problems.add(f"{where}:{_line(data, 'groups')}", "'groups' must be a list", "write groups: followed by '- name: ...' entries")
+        return []
+    groups: list[Group] = []
+    keys: dict[str, str] = {}
+    for index, item in enumerate(items):
+        line = _line(items, index)
+        name = _text(item, "name", where, problems) if isinstance(item, dict) else None
+        if not name:
+            problems.add(f"{where}:{line}", "code group without a name", "give every group a name:")
+            continue
+        if any(g.name == name for g in groups):
+            problems.add(f"{where}:{line}", f"duplicate group name '{name}'", "rename or merge the two groups")
+            continue
+        _unknown_fields(item, GROUP_FIELDS, where, "group", problems)
+        group = Group(
+            name=name,
+            description=_text(item, "description", where, problems),
+            exclusive=_flag(item, "exclusive", where, problems),
+            generate=_text(item, "generate", where, problems),
+        )
+        groups.append(group)
+        _load_codes(item, group, where, keys, problems)
+        if group.generate is not None:
+            if group.generate != "organisations":
+                problems.add(f"{where}:{_line(item, 'generate')}", f"cannot generate codes from '{group.generate}'", "write generate: organisations")
+            elif not has_org_file:
+                problems.add(f"{where}:{_line(item, 'generate')}", f"group '{name}' is generated from organisations but no organisations file is named",
+                             "add organisations: organisations.yaml at the top of codebook.yaml")
+            else:
+                for org in organisations:
+                    if any(c.name == org.name for c in group.codes):
+                        problems.add(f"{where}:{line}", f"code '{org.name}' in group '{name}' duplicates a generated organisation code",
+                                     "remove the hand-written code")
+                        continue
+                    description = org.full_name or org.description
+                    group.codes.append(Code(name=org.name, group=name, description=description, colour=org.colour,
+                                            keywords=org.spellings(), organisation=org.name))
+    return groups
+
+
+def _load_codes(item: dict, group: Group, where: str, keys: dict[str, str], problems: _Problems) -> None:
+    codes = item.get("codes")
+    if codes is None:
+        return
+    if not isinstance(codes, list):
+        problems.add(f"{where}:{_line(item, 'codes')}", f"'codes' of group '{group.name}' must be a list", "write codes: followed by '- name: ...' entries")
+        return
+    lines: dict[str, int] = {}
+    for index, entry in enumerate(codes):
+        line = _line(codes, index)
+        name = _text(entry, "name", where, problems) if isinstance(entry, dict) else None
+        if not name:
+            problems.add(f"{where}:{line}", f"code without a name in group '{group.name}'", "give every code a name:")
+            continue
+        if name in lines:
+            problems.add(f"{where}:{line}", f"duplicate code name '{name}' in group '{group.name}' (first at line {lines[name]})",
+                         "rename one of them or merge them")
+            continue
+        lines[name] = line
+        _unknown_fields(entry, CODE_FIELDS, where, "code", problems)
+        key = _get(entry, "key")
+        if key is not None:
+            key = str(key)
+            if len(key) != 1 and key != "space":
+                problems.add(f"{where}:{_line(entry, 'key')}", f"shortcut key '{key}' of '{name}' is not one character", "use a single character, e.g. key: \"1\"")
+                key = None
+            elif key in RESERVED_KEYS:
+                problems.add(f"{where}:{_line(entry, 'key')}", f"shortcut key '{key}' of '{name}' is reserved for a coder command",
+                             f"choose a key other than {' '.join(sorted(RESERVED_KEYS))}")
+                key = None
+            elif key in keys:
+                problems.add(f"{where}:{_line(entry, 'key')}", f"shortcut key '{key}' of '{name}' is already used by '{keys[key]}'",
+                             "give each code its own key")
+                key = None
+            else:
+                keys[key] = f"{group.name}/{name}"
+        group.codes.append(Code(
+            name=name,
+            group=group.name,
+            parent=_text(entry, "parent", where, problems),
+            key=key,
+            colour=_colour(entry, where, problems),
+            description=_text(entry, "description", where, problems),
+            include=_text(entry, "include", where, problems),
+            exclude=_text(entry, "exclude", where, problems),
+            examples=_text_list(entry, "examples", where, problems),
+            keywords=_text_list(entry, "keywords", where, problems),
+        ))
+    _check_parents(codes, group, where, problems)
+
+
+def _check_parents(entries: list, group: Group, where: str, problems: _Problems) -> None:
+    by_name = {c.name: c for c in group.codes}
+    entry_of = {str(e.get("name")): e for e in entries if isinstance(e, dict)}
+    for code in group.codes:
+        if code.parent is None:
+            continue
+        line = _line(entry_of.get(code.name), "parent")
+        if code.parent not in by_name:
+            close = difflib.get_close_matches(code.parent, list(by_name), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"name a code of group '{group.name}'"
+            problems.add(f"{where}:{line}", f"unknown parent '{code.parent}' of code '{code.name}'", hint)
+            continue
+        ancestor, seen = by_name.get(code.parent), {code.name}
+        while ancestor is not None and ancestor.name not in seen:
+            seen.add(ancestor.name)
+            ancestor = by_name.get(ancestor.parent) if ancestor.parent else None
+        if ancestor is not None:
+            problems.add(f"{where}:{line}", f"code '{code.name}' is its own ancestor (parent cycle)", "break the cycle of parent: fields")
+
+
+# Keeping the database in line with the YAML -------------------------------------------------
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)  # gone from the YAML but kept: they have codings
+    organisations_changed: bool = False
+
+
+def codebook_is_current(db: Database, codebook: Codebook) -> bool:
+    """True when the database already holds exactly this version of the codebook files."""
+    return setting(db, "codebook_sha256") == codebook.sha256
+
+
+def sync_codebook(db: Database, codebook: Codebook) -> SyncReport:
+    """Bring the database's groups, codes and organisations in line with the codebook, in one transaction."""
+    report = SyncReport()
+    with writing(db, "sync_codebook", coder_id=None, undoable=False) as changes:
+        report.organisations_changed = _sync_organisations(db, changes, codebook)
+        group_ids = {}
+        for ordinal, group in enumerate(codebook.groups):
+            values = {"description": group.description, "exclusive": int(group.exclusive), "generate": group.generate, "ordinal": ordinal}
+            row = db.execute("SELECT id FROM code_groups WHERE name = ?", [group.name]).fetchone()
+            if row:
+                changes.update("code_groups", row[0], values)
+                group_ids[group.name] = row[0]
+            else:
+                group_ids[group.name] = changes.insert("code_groups", {"name": group.name, **values})
+        org_ids = dict(db.execute("SELECT name, id FROM organisations").fetchall())
+        existing = {(r[1], r[2]): r[0] for r in db.execute(
+            "SELECT c.id, g.name, c.name FROM codes c JOIN code_groups g ON g.id = c.group_id").fetchall()}
+        wanted: dict[tuple[str, str], int] = {}
+        for ordinal, code in enumerate(codebook.codes()):
+            values = {
+                "description": code.description, "include": code.include, "exclude": code.exclude,
+                "examples": json.dumps(code.examples, ensure_ascii=False), "colour": code.colour, "key": code.key,
+                "keywords": json.dumps(code.keywords, ensure_ascii=False),
+                "organisation_id": org_ids.get(code.organisation) if code.organisation else None,
+                "ordinal": ordinal, "active": 1,
+            }
+            code_id = existing.get((code.group, code.name))
+            if code_id:
+                before = len(changes.ops)
+                changes.update("codes", code_id, values)
+                if len(changes.ops) > before and set(changes.ops[-1][4]) - {"ordinal"}:
+                    report.changed.append(code.path)
+            else:
+                code_id = changes.insert("codes", {"uuid": new_uuid(), "group_id": group_ids[code.group], "name": code.name,
+                                                   "parent_id": None, **values})
+                report.added.append(code.path)
+            wanted[(code.group, code.name)] = code_id
+        for code in codebook.codes():
+            parent_id = wanted[(code.group, code.parent)] if code.parent else None
+            changes.update("codes", wanted[(code.group, code.name)], {"parent_id": parent_id})
+        for (group_name, name), code_id in existing.items():
+            if (group_name, name) in wanted:
+                continue
+            in_use = db.execute("SELECT (SELECT count(*) FROM codings WHERE code_id = :id)"
+                                " + (SELECT count(*) FROM memos WHERE code_id = :id)", {"id": code_id}).fetchone()[0]
+            if in_use:
+                changes.update("codes", code_id, {"active": 0, "key": None})
+                report.retired.append(f"{group_name}/{name}")
+            else:
+                for child in db.execute("SELECT id FROM codes WHERE parent_id = ?", [code_id]).fetchall():
+                    changes.update("codes", child[0], {"parent_id": None})
+                changes.delete("codes", code_id)
+                report.removed.append(f"{group_name}/{name}")
+        for group_id, name in db.execute("SELECT id, name FROM code_groups").fetchall():
+            if name not in group_ids and not db.execute("SELECT 1 FROM codes WHERE group_id = ?", [group_id]).fetchone():
+                changes.delete("code_groups", group_id)
+        set_setting(db, "codebook_sha256", codebook.sha256)
+        set_setting(db, "region", codebook.region)
+        set_setting(db, "title", codebook.title)
+    return report
+
+
+def _sync_organisations(db: Database, changes: Any, codebook: Codebook) -> bool:
+    before = db.execute("SELECT name, aliases, match_case FROM organisations WHERE in_codebook = 1 ORDER BY name").fetchall()
+    names = set()
+    for org in codebook.organisations:
+        names.add(org.name)
+        values = {
+            "full_name": org.full_name, "aliases": json.dumps(org.aliases, ensure_ascii=False), "type": org.type,
+            "member_of": json.dumps(org.member_of, ensure_ascii=False), "based_in": org.based_in,
+            "match_case": int(org.match_case), "description": org.description, "in_codebook": 1,
+        }
+        row = db.execute("SELECT id FROM organisations WHERE name = ?", [org.name]).fetchone()
+        if row:
+            changes.update("organisations", row[0], values)
+        else:
+            changes.insert("organisations", {"name": org.name, **values})
+    for org_id, name in db.execute("SELECT id, name FROM organisations WHERE in_codebook = 1").fetchall():
+        if name not in names:
+            changes.update("organisations", org_id, {"in_codebook": 0})
+            db.execute("DELETE FROM mentions WHERE organisation_id = ?", [org_id])
+    after = db.execute("SELECT name, aliases, match_case FROM organisations WHERE in_codebook = 1 ORDER BY name").fetchall()
+    return before != after
+
+
+def codebook_tree(db: Database) -> list[dict[str, Any]]:
+    """The codes as stored, in codebook order with each code's depth and number of codings."""
+    cursor = db.execute(
+        "SELECT g.name AS [group], g.exclusive, c.id, c.name AS code, p.name AS parent, c.parent_id, c.key, c.colour,"
+        " c.active, (SELECT count(*) FROM codings WHERE code_id = c.id) AS codings"
+        " FROM codes c JOIN code_groups g ON g.id = c.group_id LEFT JOIN codes p ON p.id = c.parent_id"
+        " ORDER BY g.ordinal, c.ordinal"
+    )
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, r)) for r in cursor.fetchall()]
+    children: dict[int | None, list[dict[str, Any]]] = {}
+    for row in rows:
+        children.setdefault(row["parent_id"], []).append(row)
+    ordered: list[dict[str, Any]] = []
+
+    def visit(row: dict[str, Any], depth: int) -> None:
+        ordered.append({**row, "depth": depth})
+        for child in children.get(row["id"], []):
+            visit(child, depth + 1)
+
+    for row in children.get(None, []):
+        visit(row, 0)
+    return ordered

@@ -1,0 +1,229 @@
+"""Coding: applying codes to spans of text, removing them, memos — the writes a researcher makes.
+
+The TUI and the CLI call these same functions. Each call is one transaction and one event.
+A coder's codings of one code never overlap (overlaps are merged); in an exclusive group
+(e.g. phase) a new code replaces the others on its span instead of stacking on them.
+Every coding keeps a text-quote selector (the quote and a little context on each side), so it
+can be found again if the transcript is edited.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from coder.db import Database, new_uuid, now, transaction
+from coder.errors import CoderError
+from coder.events import Changes, log_event, writing
+
+CONTEXT = 32  # characters of prefix and suffix kept with each quote
+
+
+@dataclass(frozen=True)
+class CodeRef:
+    id: int
+    name: str
+    group: str
+    exclusive: bool
+
+    @property
+    def path(self) -> str:
+        return f"{self.group}/{self.name}"
+
+
+def coder_id(db: Database, name: str, *, create: bool = True) -> int:
+    """The id of a coder, adding the coder on first use."""
+    name = name.strip()
+    if not name:
+        raise CoderError("the coder name is empty", fix="pass --coder NAME")
+    row = db.execute("SELECT id FROM coders WHERE name = ?", [name]).fetchone()
+    if row:
+        return row[0]
+    if not create:
+        known = ", ".join(r[0] for r in db.execute("SELECT name FROM coders ORDER BY name")) or "none yet"
+        raise CoderError(f"no coder named '{name}'", fix=f"use one of: {known}")
+    with transaction(db):
+        new_id = db.execute("INSERT INTO coders (uuid, name, created) VALUES (?, ?, ?)", [new_uuid(), name, now()]).lastrowid
+        log_event(db, "add_coder", coder_id=new_id, summary=f"added coder {name}")
+    return new_id
+
+
+def find_code(db: Database, name: str) -> CodeRef:
+    """A code by `name` or `group/name` (the group is needed only when two groups share a name)."""
+    group, _, code = name.rpartition("/")
+    rows = db.execute(
+        "SELECT c.id, c.name, g.name, g.exclusive FROM codes c JOIN code_groups g ON g.id = c.group_id"
+        " WHERE lower(c.name) = lower(?) AND (? = '' OR lower(g.name) = lower(?)) ORDER BY c.active DESC",
+        [code, group, group],
+    ).fetchall()
+    if len(rows) == 1 or (rows and rows[0][1] == code and len({r[2] for r in rows}) == 1):
+        return CodeRef(rows[0][0], rows[0][1], rows[0][2], bool(rows[0][3]))
+    if rows:
+        options = ", ".join(f"{r[2]}/{r[1]}" for r in rows)
+        raise CoderError(f"code '{name}' is in several groups", fix=f"name one of: {options}")
+    raise CoderError(f"no code named '{name}' in the codebook", fix="see the codes with: coder codebook")
+
+
+def find_document(db: Database, name: str) -> int:
+    """A document's id by its name (its front-matter id or file name)."""
+    row = db.execute("SELECT id FROM documents WHERE name = ? OR path = ?", [name, name]).fetchone()
+    if row:
+        return row[0]
+    close = [r[0] for r in db.execute("SELECT name FROM documents WHERE name LIKE ? LIMIT 5", [f"%{name}%"])]
+    raise CoderError(f"no document named '{name}'", fix=f"try {', '.join(close)}" if close else "see the documents with: coder status")
+
+
+def passage_span(db: Database, document_id: int, first: int, last: int | None = None) -> tuple[int, int]:
+    """The character span of passages first..last (1-based, inclusive) of a document."""
+    last = last or first
+    rows = db.execute(
+        "SELECT min(start), max(end), count(*) FROM segments WHERE document_id = ? AND ordinal BETWEEN ? AND ?",
+        [document_id, first, last],
+    ).fetchone()
+    if not rows[2] or rows[2] != last - first + 1:
+        count = db.execute("SELECT count(*) FROM segments WHERE document_id = ?", [document_id]).fetchone()[0]
+        raise CoderError(f"passage {first if first == last else f'{first}-{last}'} does not exist", fix=f"use a passage between 1 and {count}")
+    return rows[0], rows[1]
+
+
+def parse_passages(text: str) -> tuple[int, int]:
+    """'7' or '7-9' → (7, 9)."""
+    match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+))?\s*", text)
+    if not match or int(match[1]) < 1 or (match[2] and int(match[2]) < int(match[1])):
+        raise CoderError(f"'{text}' is not a passage number or range", fix="write a passage number like 7 or a range like 7-9")
+    return int(match[1]), int(match[2] or match[1])
+
+
+def _anchor(db: Database, document_id: int, start: int, end: int) -> dict[str, str]:
+    row = db.execute(
+        "SELECT substr(text, :s + 1, :e - :s), substr(text, max(:s - :c, 0) + 1, :s - max(:s - :c, 0)),"
+        " substr(text, :e + 1, :c), length(text) FROM documents WHERE id = :d",
+        {"s": start, "e": end, "c": CONTEXT, "d": document_id},
+    ).fetchone()
+    if row is None:
+        raise CoderError(f"document {document_id} does not exist", fix="refresh and pick a document again")
+    if start < 0 or end <= start or end > row[3]:
+        raise CoderError(f"span {start}-{end} is outside the document (0-{row[3]})", fix="use offsets inside the text, start < end")
+    return {"quote": row[0], "prefix": row[1], "suffix": row[2]}
+
+
+def _overlapping(db: Database, document_id: int, coder: int, start: int, end: int, code_ids: list[int]) -> list[dict[str, Any]]:
+    marks = ", ".join("?" for _ in code_ids)
+    cursor = db.execute(
+        f"SELECT * FROM codings WHERE document_id = ? AND coder_id = ? AND code_id IN ({marks})"
+        " AND start < ? AND end > ? ORDER BY start",
+        [document_id, coder, *code_ids, end, start],
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _new_coding(changes: Changes, document_id: int, code_id: int, coder: int, start: int, end: int, memo: str | None) -> int:
+    stamp = now()
+    return changes.insert("codings", {
+        "uuid": new_uuid(), "document_id": document_id, "code_id": code_id, "coder_id": coder,
+        "start": start, "end": end, **_anchor(changes.db, document_id, start, end),
+        "memo": memo, "status": "ok", "created": stamp, "updated": stamp,
+    })
+
+
+def _reshape(changes: Changes, coding: dict[str, Any], start: int, end: int) -> None:
+    changes.update("codings", coding["id"], {"start": start, "end": end, "updated": now(),
+                                              **_anchor(changes.db, coding["document_id"], start, end)})
+
+
+def _carve(changes: Changes, coding: dict[str, Any], start: int, end: int) -> None:
+    """Take [start, end) out of a coding, leaving what lies outside it (zero, one or two pieces)."""
+    pieces = [(a, b) for a, b in ((coding["start"], start), (end, coding["end"])) if a < b]
+    if not pieces:
+        changes.delete("codings", coding["id"])
+        return
+    _reshape(changes, coding, *pieces[0])
+    if len(pieces) == 2:
+        _new_coding(changes, coding["document_id"], coding["code_id"], coding["coder_id"], *pieces[1], coding["memo"])
+
+
+def _group_codes(db: Database, code: CodeRef) -> list[int]:
+    return [r[0] for r in db.execute("SELECT id FROM codes WHERE group_id = (SELECT group_id FROM codes WHERE id = ?)", [code.id])]
+
+
+def apply_code(
+    db: Database, document_id: int, code: CodeRef, coder: int, start: int, end: int, *, memo: str | None = None,
+) -> int:
+    """Code a span; returns the coding's id. Overlapping codings of the same code are merged into one."""
+    with writing(db, "code", coder_id=coder, summary=f"code {code.path} at {start}-{end}") as changes:
+        return apply_in(changes, document_id, code, coder, start, end, memo=memo)
+
+
+def apply_in(changes: Changes, document_id: int, code: CodeRef, coder: int, start: int, end: int, *, memo: str | None = None) -> int:
+    """`apply_code` inside a write that is already open (batch coding, auto-coding)."""
+    db = changes.db
+    _anchor(db, document_id, start, end)
+    if code.exclusive:
+        others = [c for c in _group_codes(db, code) if c != code.id]
+        for coding in _overlapping(db, document_id, coder, start, end, others) if others else []:
+            _carve(changes, coding, start, end)
+    same = _overlapping(db, document_id, coder, start, end, [code.id])
+    if len(same) == 1 and same[0]["start"] <= start and same[0]["end"] >= end:
+        if memo and memo != same[0]["memo"]:
+            changes.update("codings", same[0]["id"], {"memo": memo, "updated": now()})
+        return same[0]["id"]
+    memos = [c["memo"] for c in same if c["memo"]] + ([memo] if memo else [])
+    start = min([start, *(c["start"] for c in same)])
+    end = max([end, *(c["end"] for c in same)])
+    for coding in same:
+        changes.delete("codings", coding["id"])
+    return _new_coding(changes, document_id, code.id, coder, start, end, "\n\n".join(dict.fromkeys(memos)) or None)
+
+
+def remove_code(db: Database, document_id: int, code: CodeRef, coder: int, start: int, end: int) -> int:
+    """Uncode a span: the coder's codings of this code lose whatever lies inside it; returns how many changed."""
+    with writing(db, "uncode", coder_id=coder, summary=f"uncode {code.path} at {start}-{end}") as changes:
+        found = _overlapping(db, document_id, coder, start, end, [code.id])
+        for coding in found:
+            _carve(changes, coding, start, end)
+        return len(found)
+
+
+def is_coded(db: Database, document_id: int, code: CodeRef, coder: int, start: int, end: int) -> bool:
+    """True when the coder's codings of this code cover the whole span."""
+    covered = start
+    for coding in _overlapping(db, document_id, coder, start, end, [code.id]):
+        if coding["start"] > covered:
+            return False
+        covered = max(covered, coding["end"])
+    return covered >= end
+
+
+def toggle_code(db: Database, document_id: int, code: CodeRef, coder: int, start: int, end: int) -> bool:
+    """Apply the code to the span, or remove it if the span is already coded with it; True if applied."""
+    if is_coded(db, document_id, code, coder, start, end):
+        remove_code(db, document_id, code, coder, start, end)
+        return False
+    apply_code(db, document_id, code, coder, start, end)
+    return True
+
+
+def set_coding_memo(db: Database, coding_id: int, memo: str | None, coder: int) -> None:
+    """Write (or clear, with None or blank) the memo of a coding."""
+    with writing(db, "memo", coder_id=coder, summary=f"memo on coding {coding_id}") as changes:
+        changes.update("codings", coding_id, {"memo": (memo or "").strip() or None, "updated": now()})
+
+
+def codings(
+    db: Database, *, code: CodeRef | None = None, coder: int | None = None, document_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Codings with their document, code, group and coder names, in document order."""
+    cursor = db.execute(
+        "SELECT c.id, c.uuid, d.name AS document, g.name AS code_group, k.name AS code, r.name AS coder,"
+        " c.start, c.end, (SELECT min(ordinal) FROM segments s WHERE s.document_id = c.document_id AND s.end > c.start)"
+        " AS passage, c.quote, c.memo, c.status, c.created, c.updated"
+        " FROM codings c JOIN documents d ON d.id = c.document_id JOIN codes k ON k.id = c.code_id"
+        " JOIN code_groups g ON g.id = k.group_id JOIN coders r ON r.id = c.coder_id"
+        " WHERE (:code IS NULL OR c.code_id = :code) AND (:coder IS NULL OR c.coder_id = :coder)"
+        " AND (:doc IS NULL OR c.document_id = :doc) ORDER BY d.name, c.start, g.ordinal, k.ordinal",
+        {"code": code.id if code else None, "coder": coder, "doc": document_id},
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]

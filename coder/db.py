@@ -1,0 +1,331 @@
+"""The study database: schema, forward migrations, connection settings and the one way to write.
+
+Everything a study knows lives in one SQLite file. Offsets are Unicode code points into
+`documents.text`, half-open `[start, end)`, as in REFI-QDA. The schema is documented for
+researchers in docs/schema.md; `PRAGMA user_version` is the schema version.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from coder.errors import CoderError
+
+
+def _import_sqlite_utils():  # noqa: ANN202 - returns the module
+    """Import sqlite-utils without letting it import pandas and numpy (≈0.45 s at start-up)."""
+    hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes `import pandas` fail fast
+    try:
+        import sqlite_utils
+    finally:
+        for name in hidden:
+            del sys.modules[name]
+    return sqlite_utils
+
+
+Database = _import_sqlite_utils().Database
+
+BUSY_TIMEOUT_MS = 10_000
+WRITE_PATIENCE_S = 120.0  # how long a writer waits for another coder's transaction before giving up
+
+
+def now() -> str:
+    """The current time as ISO 8601 UTC with milliseconds: sortable, and what the events log stores."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_uuid() -> str:
+    """A stable id for rows that travel between copies of a study (merges, REFI-QDA)."""
+    return str(uuid.uuid4())
+
+
+# Each migration moves the schema forward by one version. Never edit a released step: add one.
+
+M001_CORE = """
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT
+);
+CREATE TABLE coders (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL UNIQUE,
+    created TEXT NOT NULL
+);
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL UNIQUE,
+    title TEXT,
+    kind TEXT,
+    path TEXT,
+    sha256 TEXT NOT NULL,
+    text TEXT NOT NULL,
+    language TEXT,
+    attributes TEXT NOT NULL DEFAULT '{}',
+    words INTEGER NOT NULL DEFAULT 0,
+    body_line INTEGER NOT NULL DEFAULT 1,
+    version INTEGER NOT NULL DEFAULT 1,
+    imported TEXT NOT NULL
+);
+CREATE TABLE segments (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    speaker TEXT,
+    attributes TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (document_id, ordinal)
+);
+CREATE TABLE sentences (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL
+);
+CREATE INDEX sentences_document ON sentences (document_id, start);
+CREATE INDEX sentences_segment ON sentences (segment_id);
+CREATE TABLE code_groups (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT,
+    exclusive INTEGER NOT NULL DEFAULT 0,
+    generate TEXT,
+    ordinal INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE organisations (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    full_name TEXT,
+    aliases TEXT NOT NULL DEFAULT '[]',
+    type TEXT,
+    member_of TEXT NOT NULL DEFAULT '[]',
+    based_in TEXT,
+    match_case INTEGER NOT NULL DEFAULT 0,
+    description TEXT,
+    in_codebook INTEGER NOT NULL DEFAULT 1,
+    attributes TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE codes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid TEXT NOT NULL UNIQUE,
+    group_id INTEGER NOT NULL REFERENCES code_groups(id) ON DELETE RESTRICT,
+    parent_id INTEGER REFERENCES codes(id) ON DELETE SET NULL,
+    name TEXT NOT NULL,
+    description TEXT,
+    include TEXT,
+    exclude TEXT,
+    examples TEXT NOT NULL DEFAULT '[]',
+    colour TEXT,
+    key TEXT,
+    keywords TEXT NOT NULL DEFAULT '[]',
+    organisation_id INTEGER REFERENCES organisations(id) ON DELETE SET NULL,
+    ordinal INTEGER NOT NULL DEFAULT 0,
+    active INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (group_id, name)
+);
+CREATE INDEX codes_parent ON codes (parent_id);
+CREATE TABLE codings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid TEXT NOT NULL UNIQUE,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE RESTRICT,
+    code_id INTEGER NOT NULL REFERENCES codes(id) ON DELETE RESTRICT,
+    coder_id INTEGER NOT NULL REFERENCES coders(id) ON DELETE RESTRICT,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    quote TEXT NOT NULL,
+    prefix TEXT NOT NULL DEFAULT '',
+    suffix TEXT NOT NULL DEFAULT '',
+    memo TEXT,
+    status TEXT NOT NULL DEFAULT 'ok',
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    CHECK (start >= 0 AND end > start),
+    UNIQUE (document_id, code_id, coder_id, start, end)
+);
+CREATE INDEX codings_document ON codings (document_id, coder_id, start);
+CREATE INDEX codings_code ON codings (code_id, coder_id);
+CREATE INDEX codings_coder ON codings (coder_id);
+CREATE TABLE memos (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid TEXT NOT NULL UNIQUE,
+    coder_id INTEGER REFERENCES coders(id) ON DELETE RESTRICT,
+    document_id INTEGER REFERENCES documents(id) ON DELETE RESTRICT,
+    start INTEGER,
+    end INTEGER,
+    code_id INTEGER REFERENCES codes(id) ON DELETE RESTRICT,
+    text TEXT NOT NULL,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+CREATE INDEX memos_document ON memos (document_id, start);
+CREATE TABLE mentions (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    organisation_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX mentions_document ON mentions (document_id, start);
+CREATE INDEX mentions_organisation ON mentions (organisation_id);
+CREATE TABLE ties (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+    target_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+    technological REAL NOT NULL DEFAULT 0,
+    commercial REAL NOT NULL DEFAULT 0,
+    origin TEXT,
+    UNIQUE (source_id, target_id)
+);
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL UNIQUE,
+    at TEXT NOT NULL,
+    coder_id INTEGER REFERENCES coders(id) ON DELETE RESTRICT,
+    action TEXT NOT NULL,
+    summary TEXT NOT NULL DEFAULT '',
+    undoable INTEGER NOT NULL DEFAULT 0,
+    reverts INTEGER REFERENCES events(id),
+    changes TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX events_coder ON events (coder_id, id);
+CREATE INDEX events_reverts ON events (reverts);
+"""
+
+M002_SEARCH = """
+CREATE VIRTUAL TABLE passages_fts USING fts5(
+    text, document_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO passages_fts (rowid, text, document_id)
+    SELECT s.id, substr(d.text, s.start + 1, s.end - s.start), s.document_id
+    FROM segments s JOIN documents d ON d.id = s.document_id;
+"""
+
+MIGRATIONS: list[str] = [M001_CORE, M002_SEARCH]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: Path | str) -> Database:
+    """Open a study database with the settings every connection needs (no migration)."""
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    conn.isolation_level = None  # no implicit transactions: every write goes through transaction()
+    db = Database(conn, execute_plugins=False)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+def schema_version(db: Database) -> int:
+    """The schema version stored in the file (0 for a new, empty database)."""
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def open_db(
+    path: Path | str,
+    *,
+    before_migration: Callable[[Database, int], None] | None = None,
+    upto: int = SCHEMA_VERSION,
+) -> Database:
+    """Open (creating if needed) a study database and bring its schema up to date.
+
+    Args:
+        before_migration: called with the database and its old version before an existing
+            database is migrated (the study makes a backup there).
+        upto: stop at this schema version (tests use it to make an older database).
+    """
+    db = connect(path)
+    version = schema_version(db)
+    if version > SCHEMA_VERSION:
+        db.close()
+        raise CoderError(
+            f"database schema version {version} is newer than this coder understands ({SCHEMA_VERSION})",
+            where=str(path),
+            fix="upgrade coder (pip install -U coder)",
+        )
+    if version < upto:
+        if version and before_migration:
+            before_migration(db, version)
+        for step in range(version, upto):
+            with transaction(db):
+                for statement in _statements(MIGRATIONS[step]):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {step + 1}")
+    return db
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a migration script into statements (executescript would commit the transaction)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                yield buffer.strip()
+            buffer = ""
+
+
+@contextmanager
+def transaction(db: Database) -> Iterator[Database]:
+    """One write transaction: waits its turn behind other writers, commits all or nothing.
+
+    BEGIN IMMEDIATE takes the write lock up front, so two coders writing at once queue
+    instead of failing with "database is locked"; the wait is retried well past the busy timeout.
+    Nested use joins the outer transaction through a savepoint.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    deadline = time.monotonic() + WRITE_PATIENCE_S
+    while True:
+        try:
+            db.conn.execute("BEGIN IMMEDIATE")
+            break
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            if time.monotonic() > deadline:
+                raise CoderError(
+                    "another coder has held the study open for writing for over two minutes",
+                    fix="close the other coder's session, then try again",
+                ) from error
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    else:
+        try:
+            db.conn.execute("COMMIT")
+        except BaseException:
+            db.rollback()
+            raise
+
+
+def setting(db: Database, key: str, default: str | None = None) -> str | None:
+    """A study-level setting (current coder, last position, codebook version...)."""
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return row[0] if row and row[0] is not None else default
+
+
+def set_setting(db: Database, key: str, value: str | None) -> None:
+    """Store a study-level setting (inside the caller's transaction, if any)."""
+    db.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )

@@ -1,0 +1,199 @@
+"""The append-only events log: who changed what and when, with enough to undo and redo it.
+
+Every public write runs inside `writing(...)`, which records the rows it inserted, deleted
+and updated as one event in the same transaction. Undo and redo are themselves events that
+point (`reverts`) at the original one, so the history survives restarts and is never rewritten.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from coder.db import Database, new_uuid, now, transaction
+from coder.errors import CoderError
+
+Op = list[Any]  # ["insert", table, row] | ["delete", table, row] | ["update", table, id, before, after]
+
+
+@dataclass
+class Changes:
+    """The rows one write touched, in order, so that the write can be inverted exactly."""
+
+    db: Database
+    ops: list[Op] = field(default_factory=list)
+
+    def insert(self, table: str, row: dict[str, Any]) -> int:
+        """Insert a row and remember it; returns its id."""
+        columns = ", ".join(f"[{c}]" for c in row)
+        marks = ", ".join("?" for _ in row)
+        cursor = self.db.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
+        stored = {"id": cursor.lastrowid, **row} if "id" not in row else dict(row)
+        self.ops.append(["insert", table, stored])
+        return stored["id"]
+
+    def delete(self, table: str, row_id: int) -> dict[str, Any]:
+        """Delete a row and remember all of it; returns the deleted row."""
+        row = _fetch(self.db, table, row_id)
+        self.db.execute(f"DELETE FROM [{table}] WHERE id = ?", [row_id])
+        self.ops.append(["delete", table, row])
+        return row
+
+    def update(self, table: str, row_id: int, values: dict[str, Any]) -> None:
+        """Change some columns of a row and remember their old values."""
+        row = _fetch(self.db, table, row_id)
+        after = {k: v for k, v in values.items() if row[k] != v}
+        if not after:
+            return
+        sets = ", ".join(f"[{c}] = ?" for c in after)
+        self.db.execute(f"UPDATE [{table}] SET {sets} WHERE id = ?", [*after.values(), row_id])
+        self.ops.append(["update", table, row_id, {k: row[k] for k in after}, after])
+
+
+def _fetch(db: Database, table: str, row_id: int) -> dict[str, Any]:
+    cursor = db.execute(f"SELECT * FROM [{table}] WHERE id = ?", [row_id])
+    values = cursor.fetchone()
+    if values is None:
+        raise CoderError(f"{table} row {row_id} no longer exists", fix="refresh the view and try again")
+    return dict(zip([d[0] for d in cursor.description], values))
+
+
+@contextmanager
+def writing(
+    db: Database,
+    action: str,
+    *,
+    coder_id: int | None,
+    summary: str = "",
+    undoable: bool = True,
+) -> Iterator[Changes]:
+    """Run one write as one transaction and log it as one event (skipped when nothing changed)."""
+    with transaction(db):
+        changes = Changes(db)
+        yield changes
+        if changes.ops or not undoable:
+            log_event(db, action, coder_id=coder_id, summary=summary, ops=changes.ops, undoable=undoable)
+
+
+def log_event(
+    db: Database,
+    action: str,
+    *,
+    coder_id: int | None,
+    summary: str = "",
+    ops: list[Op] | None = None,
+    undoable: bool = False,
+    reverts: int | None = None,
+) -> int:
+    """Append one event; inside the caller's transaction."""
+    cursor = db.execute(
+        "INSERT INTO events (uuid, at, coder_id, action, summary, undoable, reverts, changes)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [new_uuid(), now(), coder_id, action, summary, int(undoable), reverts, json.dumps(ops or [])],
+    )
+    return cursor.lastrowid
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    action: str
+    summary: str
+    undoable: bool
+    reverts: int | None
+    ops: list[Op]
+
+
+def _events_backwards(db: Database, coder_id: int, batch: int = 200) -> Iterator[Event]:
+    before = None
+    while True:
+        rows = db.execute(
+            "SELECT id, action, summary, undoable, reverts, changes FROM events"
+            " WHERE coder_id = ? AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
+            [coder_id, before, before, batch],
+        ).fetchall()
+        if not rows:
+            return
+        for row in rows:
+            yield Event(row[0], row[1], row[2], bool(row[3]), row[4], json.loads(row[5]))
+        before = rows[-1][0]
+
+
+def _original(db: Database, event_id: int) -> Event:
+    row = db.execute(
+        "SELECT id, action, summary, undoable, reverts, changes FROM events WHERE id = ?", [event_id]
+    ).fetchone()
+    return Event(row[0], row[1], row[2], bool(row[3]), row[4], json.loads(row[5]))
+
+
+def next_undo(db: Database, coder_id: int) -> tuple[Event, Event] | None:
+    """The coder's most recent change still in effect: (original event, event whose ops to invert)."""
+    decided: set[int] = set()
+    for event in _events_backwards(db, coder_id):
+        if event.action == "redo" and event.reverts not in decided:
+            return _original(db, event.reverts), event
+        if event.action in ("undo", "redo"):
+            decided.add(event.reverts)
+        elif event.undoable and event.id not in decided:
+            return event, event
+    return None
+
+
+def next_redo(db: Database, coder_id: int) -> tuple[Event, Event] | None:
+    """The coder's most recent undo that can be redone (none once a new change was made)."""
+    decided: set[int] = set()
+    for event in _events_backwards(db, coder_id):
+        if event.action == "undo" and event.reverts not in decided:
+            return _original(db, event.reverts), event
+        if event.action in ("undo", "redo"):
+            decided.add(event.reverts)
+        elif event.undoable and event.id not in decided:
+            return None
+    return None
+
+
+def undo(db: Database, coder_id: int) -> Event | None:
+    """Undo the coder's last change still in effect; returns the original event, or None."""
+    return _revert(db, coder_id, "undo")
+
+
+def redo(db: Database, coder_id: int) -> Event | None:
+    """Redo the coder's last undone change; returns the original event, or None."""
+    return _revert(db, coder_id, "redo")
+
+
+def _revert(db: Database, coder_id: int, action: str) -> Event | None:
+    with transaction(db):
+        found = (next_undo if action == "undo" else next_redo)(db, coder_id)
+        if found is None:
+            return None
+        original, applied = found
+        changes = Changes(db)
+        for op in reversed(applied.ops):
+            _invert(changes, op)
+        log_event(
+            db, action, coder_id=coder_id, summary=f"{action}: {original.summary}",
+            ops=changes.ops, reverts=original.id,
+        )
+        return original
+
+
+def _invert(changes: Changes, op: Op) -> None:
+    kind, table = op[0], op[1]
+    if kind == "insert":
+        row = op[2]
+        current = _fetch(changes.db, table, row["id"])
+        if current != row:
+            raise CoderError(f"cannot undo: {table} row {row['id']} was changed since", fix="undo the later change first")
+        changes.delete(table, row["id"])
+    elif kind == "delete":
+        changes.insert(table, op[2])
+    else:
+        row_id, before, after = op[2], op[3], op[4]
+        current = _fetch(changes.db, table, row_id)
+        if {k: current[k] for k in after} != after:
+            raise CoderError(f"cannot undo: {table} row {row_id} was changed since", fix="undo the later change first")
+        changes.update(table, row_id, before)

@@ -1,0 +1,636 @@
+"""Coded excerpts: the quote table researchers paste from when they write up.
+
+`find_excerpts` picks the codings (by codes or a code group, coders, documents, phases, or an
+explicit list of passages such as a crosstab cell) and gives each its citation — document,
+interviewee role and organisation, passage number, line numbers in the transcript file or the
+timestamp of a subtitle cue — its co-applied codes, its memo and, on request, the passage before
+and after. `write_excerpts` writes them grouped by code then document as Markdown, Word, Excel,
+CSV or JSON lines; `export_excerpts` does both and picks a file name that says what it holds.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from coder.codebook import codebook_tree
+from coder.coding import coder_id, find_code, find_document
+from coder.db import Database, setting
+from coder.errors import CoderError
+from coder.exports.files import Progress, excel_text, export_name, free_path, neutralise, output_path, replacing
+
+FORMATS = ("md", "docx", "xlsx", "csv", "jsonl")
+NO_LINES = (".docx", ".vtt", ".srt")  # their stored text is not laid out like the file, so lines would mislead
+DEFAULT_PHASE_GROUP = "phase"
+
+COLUMNS = (
+    "code_group", "code", "document", "title", "interviewee_role", "interviewee_organisation", "passage",
+    "lines", "timestamp", "coder", "quote", "also_coded", "memo", "context_before", "context_after",
+    "citation", "start", "end", "coding_uuid", "created",
+)
+
+
+@dataclass
+class ExcerptQuery:
+    """Which excerpts to export; every filter is optional (no codes and no group means all codes).
+
+    Args:
+        codes: code names, or `group/name` where two groups share a name.
+        passages: (document name or id, passage number) pairs, e.g. the passages of a crosstab cell.
+        phases: codes of the exclusive group `phase_group`; an excerpt is kept when its passage
+            overlaps one of them, coded by one of the chosen coders (any coder if none is chosen).
+        context: add the passage before and the passage after each excerpt.
+    """
+
+    codes: Sequence[str] = ()
+    group: str | None = None
+    coders: Sequence[str] = ()
+    documents: Sequence[str] = ()
+    phases: Sequence[str] = ()
+    passages: Sequence[tuple[str | int, int]] = ()
+    context: bool = False
+    phase_group: str = DEFAULT_PHASE_GROUP
+
+
+@dataclass
+class Excerpt:
+    """One coding with everything needed to quote and cite it."""
+
+    code: str
+    code_group: str
+    document: str
+    title: str | None
+    role: str | None
+    organisation: str | None
+    coder: str
+    start: int
+    end: int
+    text: str
+    first_passage: int
+    last_passage: int
+    first_line: int | None = None
+    last_line: int | None = None
+    begin: str | None = None
+    finish: str | None = None
+    also_coded: list[str] = field(default_factory=list)  # code paths
+    memo: str | None = None
+    before: str | None = None
+    after: str | None = None
+    uuid: str = ""
+    created: str = ""
+
+    @property
+    def code_path(self) -> str:
+        return f"{self.code_group}/{self.code}"
+
+    @property
+    def passage(self) -> str:
+        return str(self.first_passage) if self.first_passage == self.last_passage else f"{self.first_passage}–{self.last_passage}"
+
+    @property
+    def lines(self) -> str:
+        if self.first_line is None:
+            return ""
+        return str(self.first_line) if self.first_line == self.last_line else f"{self.first_line}–{self.last_line}"
+
+    @property
+    def timestamp(self) -> str:
+        if not self.begin:
+            return ""
+        return f"{self.begin}–{self.finish}" if self.finish and self.finish != self.begin else self.begin
+
+    @property
+    def citation(self) -> str:
+        """`int03, President, PROMANGO, ¶ 12, lines 45–47` (or the cue time instead of lines)."""
+        parts = [self.document, self.role, self.organisation, f"¶ {self.passage}"]
+        if self.lines:
+            parts.append(f"line {self.lines}" if self.first_line == self.last_line else f"lines {self.lines}")
+        parts.append(self.timestamp)
+        return ", ".join(p for p in parts if p)
+
+    def row(self) -> dict[str, Any]:
+        """The excerpt as one flat record (CSV, Excel, JSON lines)."""
+        return {
+            "code_group": self.code_group, "code": self.code, "document": self.document, "title": self.title,
+            "interviewee_role": self.role, "interviewee_organisation": self.organisation, "passage": self.passage,
+            "lines": self.lines, "timestamp": self.timestamp, "coder": self.coder, "quote": self.text,
+            "also_coded": "; ".join(self.also_coded), "memo": self.memo, "context_before": self.before,
+            "context_after": self.after, "citation": self.citation, "start": self.start, "end": self.end,
+            "coding_uuid": self.uuid, "created": self.created,
+        }
+
+
+@dataclass
+class ExcerptSet:
+    """The excerpts of one export with what was asked for, for headings and file names."""
+
+    items: list[Excerpt]
+    heading: str
+    filters: list[str]
+    name_parts: list[str]
+    study: str | None = None
+    code_order: list[str] = field(default_factory=list)  # code paths, codebook order
+
+    def by_code(self) -> list[tuple[str, list[Excerpt]]]:
+        """(code path, its excerpts) in codebook order; the excerpts are already in document order."""
+        groups: dict[str, list[Excerpt]] = defaultdict(list)
+        for item in self.items:
+            groups[item.code_path].append(item)
+        return [(path, groups[path]) for path in self.code_order if path in groups]
+
+
+# Choosing the excerpts ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Document:
+    name: str
+    title: str | None
+    text: str
+    role: str | None
+    organisation: str | None
+    body_line: int
+    lines: bool
+    starts: list[int]
+    ends: list[int]
+    ordinals: list[int]
+    times: list[tuple[str | None, str | None]]
+    newlines: list[int] | None = None
+
+    def line(self, offset: int) -> int:
+        if self.newlines is None:
+            self.newlines = [i for i, c in enumerate(self.text) if c == "\n"]
+        return self.body_line + bisect.bisect_left(self.newlines, offset)
+
+    def passages(self, start: int, end: int) -> tuple[int, int]:
+        """Indexes of the first and last passage the span touches (the nearest one for a span between passages)."""
+        first = bisect.bisect_right(self.ends, start)
+        last = bisect.bisect_left(self.starts, end) - 1
+        if first > last:
+            first = last = min(first, len(self.starts) - 1) if first < len(self.starts) else last
+        return max(first, 0), max(last, 0)
+
+
+def _load_documents(db: Database, ids: Iterable[int]) -> dict[int, _Document]:
+    documents: dict[int, _Document] = {}
+    segments: dict[int, list[tuple]] = defaultdict(list)
+    ids = sorted(set(ids))
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        for row in db.execute(f"SELECT document_id, start, end, ordinal, attributes FROM segments"
+                              f" WHERE document_id IN ({marks}) ORDER BY document_id, start", chunk):
+            segments[row[0]].append(row[1:])
+        for row in db.execute(f"SELECT id, name, title, text, attributes, body_line, path FROM documents WHERE id IN ({marks})", chunk):
+            attributes = json.loads(row[4] or "{}")
+            passages = segments[row[0]]
+            times = []
+            for passage in passages:
+                extra = json.loads(passage[3]) if passage[3] and passage[3] != "{}" else {}
+                times.append((extra.get("begin"), extra.get("end")))
+            documents[row[0]] = _Document(
+                name=row[1], title=row[2], text=row[3], role=_text(attributes.get("interviewee_role")),
+                organisation=_text(attributes.get("interviewee_organisation")), body_line=row[5] or 1,
+                lines=PurePosixPath(row[6] or "").suffix.lower() not in NO_LINES,
+                starts=[p[0] for p in passages], ends=[p[1] for p in passages], ordinals=[p[2] for p in passages], times=times,
+            )
+    return documents
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _chunks(values: Sequence[int], size: int = 900) -> Iterable[Sequence[int]]:
+    for index in range(0, len(values), size):
+        yield values[index : index + size]
+
+
+def _code_order(db: Database) -> tuple[dict[int, int], dict[int, str]]:
+    rank, paths = {}, {}
+    for index, row in enumerate(codebook_tree(db)):
+        rank[row["id"]] = index
+        paths[row["id"]] = f"{row['group']}/{row['code']}"
+    return rank, paths
+
+
+def find_excerpts(db: Database, query: ExcerptQuery | None = None) -> ExcerptSet:
+    """The excerpts a query asks for, grouped by code (codebook order) then document, with citations."""
+    query = query or ExcerptQuery()
+    rank, paths = _code_order(db)
+    code_ids = _chosen_codes(db, query)
+    coder_ids = [coder_id(db, name, create=False) for name in query.coders]
+    document_ids = [find_document(db, name) for name in query.documents]
+    rows = _codings(db, code_ids, coder_ids, document_ids)
+    wanted_spans = _passage_spans(db, query.passages)
+    if wanted_spans is not None:
+        rows = [r for r in rows if any(s < r["end"] and e > r["start"] for s, e in wanted_spans.get(r["document_id"], ()))]
+    documents = _load_documents(db, (r["document_id"] for r in rows))
+    phase_spans = _phase_spans(db, query, coder_ids, documents) if query.phases else None
+    neighbours = _neighbour_codings(db, rows)
+    path_rank = {path: rank[i] for i, path in paths.items()}
+    items: list[tuple[tuple, Excerpt]] = []
+    for row in rows:
+        document = documents[row["document_id"]]
+        first, last = document.passages(row["start"], row["end"])
+        if phase_spans is not None:
+            span_start, span_end = document.starts[first], document.ends[last]
+            if not any(s < span_end and e > span_start for s, e in phase_spans.get(row["document_id"], ())):
+                continue
+        excerpt = Excerpt(
+            code=row["code"], code_group=row["code_group"], document=document.name, title=document.title,
+            role=document.role, organisation=document.organisation, coder=row["coder"], start=row["start"], end=row["end"],
+            text=document.text[row["start"] : row["end"]], first_passage=document.ordinals[first],
+            last_passage=document.ordinals[last], memo=row["memo"], uuid=row["uuid"], created=row["created"],
+            also_coded=_also_coded(neighbours.get((row["document_id"], row["coder_id"]), ()), row, paths, path_rank),
+        )
+        if document.lines:
+            excerpt.first_line = document.line(row["start"])
+            excerpt.last_line = document.line(max(row["start"], row["end"] - 1))
+        excerpt.begin, excerpt.finish = document.times[first][0], document.times[last][1]
+        if query.context:
+            excerpt.before = _passage_text(document, first - 1)
+            excerpt.after = _passage_text(document, last + 1)
+        items.append(((rank.get(row["code_id"], len(rank)), document.name, row["start"], row["end"], row["coder"]), excerpt))
+    items.sort(key=lambda pair: pair[0])
+    chosen_paths = [paths[i] for i in sorted(code_ids, key=lambda i: rank.get(i, 0)) if i in paths]
+    return ExcerptSet(
+        items=[e for _, e in items],
+        heading=_heading(query, chosen_paths),
+        filters=_filters(query, chosen_paths),
+        name_parts=_name_parts(query, chosen_paths),
+        study=setting(db, "title"),
+        code_order=[paths[i] for i in sorted(paths, key=lambda i: rank[i])],
+    )
+
+
+def _chosen_codes(db: Database, query: ExcerptQuery) -> list[int]:
+    """Ids of the asked-for codes; empty means every code."""
+    ids = [find_code(db, name).id for name in query.codes]
+    if query.group:
+        group = db.execute("SELECT id FROM code_groups WHERE lower(name) = lower(?)", [query.group]).fetchone()
+        if group is None:
+            known = ", ".join(r[0] for r in db.execute("SELECT name FROM code_groups ORDER BY ordinal"))
+            raise CoderError(f"no code group named '{query.group}'", fix=f"use one of: {known}")
+        ids += [r[0] for r in db.execute("SELECT id FROM codes WHERE group_id = ? ORDER BY ordinal", [group[0]])]
+    return list(dict.fromkeys(ids))
+
+
+def _codings(db: Database, code_ids: list[int], coder_ids: list[int], document_ids: list[int]) -> list[dict[str, Any]]:
+    conditions, params = [], []
+    for column, values in (("c.code_id", code_ids), ("c.coder_id", coder_ids), ("c.document_id", document_ids)):
+        if values:
+            conditions.append(f"{column} IN ({','.join('?' * len(values))})")
+            params += values
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    cursor = db.execute(
+        "SELECT c.id, c.uuid, c.document_id, c.code_id, c.coder_id, c.start, c.end, c.memo, c.created,"
+        " k.name AS code, g.name AS code_group, r.name AS coder"
+        " FROM codings c JOIN codes k ON k.id = c.code_id JOIN code_groups g ON g.id = k.group_id"
+        f" JOIN coders r ON r.id = c.coder_id {where}", params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _passage_spans(db: Database, passages: Sequence[tuple[str | int, int]]) -> dict[int, list[tuple[int, int]]] | None:
+    if not passages:
+        return None
+    spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for document, ordinal in passages:
+        document_id = document if isinstance(document, int) else find_document(db, document)
+        row = db.execute("SELECT start, end FROM segments WHERE document_id = ? AND ordinal = ?", [document_id, ordinal]).fetchone()
+        if row is None:
+            raise CoderError(f"passage {ordinal} of document {document} does not exist", fix="pick passages from the crosstab again")
+        spans[document_id].append((row[0], row[1]))
+    return spans
+
+
+def _phase_spans(db: Database, query: ExcerptQuery, coder_ids: list[int], documents: dict[int, _Document]) -> dict[int, list[tuple[int, int]]]:
+    phase_ids = [find_code(db, p if "/" in p else f"{query.phase_group}/{p}").id for p in query.phases]
+    spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    marks = ",".join("?" * len(phase_ids))
+    coders = f" AND coder_id IN ({','.join('?' * len(coder_ids))})" if coder_ids else ""
+    for document_id, start, end in db.execute(
+        f"SELECT document_id, start, end FROM codings WHERE code_id IN ({marks}){coders}", [*phase_ids, *coder_ids]
+    ):
+        if document_id in documents:
+            spans[document_id].append((start, end))
+    return spans
+
+
+def _neighbour_codings(db: Database, rows: list[dict[str, Any]]) -> dict[tuple[int, int], list[tuple[int, int, int]]]:
+    """Every coding of the documents and coders in `rows`, by (document, coder), sorted by start."""
+    pairs = {(r["document_id"], r["coder_id"]) for r in rows}
+    documents = sorted({d for d, _ in pairs})
+    found: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
+    for chunk in _chunks(documents):
+        marks = ",".join("?" * len(chunk))
+        for document_id, coder, start, end, code in db.execute(
+            f"SELECT document_id, coder_id, start, end, code_id FROM codings WHERE document_id IN ({marks})", chunk
+        ):
+            if (document_id, coder) in pairs:
+                found[(document_id, coder)].append((start, end, code))
+    for spans in found.values():
+        spans.sort()
+    return found
+
+
+def _also_coded(spans: Sequence[tuple[int, int, int]], row: dict[str, Any], paths: dict[int, str],
+                rank: dict[str, int]) -> list[str]:
+    """Other codes the same coder put on spans overlapping the excerpt."""
+    if not spans:
+        return []
+    longest = max(e - s for s, e, _ in spans)
+    index = bisect.bisect_left(spans, (row["end"],))
+    found: dict[str, None] = {}
+    while index > 0:
+        index -= 1
+        start, end, code = spans[index]
+        if start < row["start"] - longest:
+            break
+        if end > row["start"] and start < row["end"] and code != row["code_id"]:
+            found[paths.get(code, str(code))] = None
+    return sorted(found, key=lambda p: rank.get(p, len(rank)))
+
+
+def _passage_text(document: _Document, index: int) -> str | None:
+    if index < 0 or index >= len(document.starts):
+        return None
+    return document.text[document.starts[index] : document.ends[index]]
+
+
+def _heading(query: ExcerptQuery, paths: list[str]) -> str:
+    if query.group and not query.codes:
+        return f"Coded excerpts: {query.group}"
+    if paths:
+        return "Coded excerpts: " + ", ".join(paths[:4]) + (f" and {len(paths) - 4} more" if len(paths) > 4 else "")
+    return "Coded excerpts"
+
+
+def _filters(query: ExcerptQuery, paths: list[str]) -> list[str]:
+    lines = []
+    if query.group:
+        lines.append(f"code group: {query.group}")
+    if query.codes:
+        lines.append("codes: " + ", ".join(query.codes))
+    if not query.group and not query.codes:
+        lines.append("codes: all")
+    if query.coders:
+        lines.append("coders: " + ", ".join(query.coders))
+    if query.documents:
+        lines.append("documents: " + ", ".join(query.documents))
+    if query.phases:
+        lines.append("phases: " + ", ".join(query.phases))
+    if query.passages:
+        shown = ", ".join(f"{d} ¶ {n}" for d, n in list(query.passages)[:6])
+        lines.append(f"passages: {shown}" + (" …" if len(query.passages) > 6 else ""))
+    return lines
+
+
+def _name_parts(query: ExcerptQuery, paths: list[str]) -> list[str]:
+    parts = ["excerpts"]
+    if query.group:
+        parts.append(query.group)
+    if len(paths) <= 2 and query.codes:
+        parts += [p.replace("/", "-") for p in paths]
+    elif query.codes:
+        parts.append(f"{len(paths)}-codes")
+    if not query.group and not query.codes:
+        parts.append("all")
+    parts += list(query.coders)[:3]
+    parts += list(query.documents)[:2] + ([f"{len(query.documents)}-documents"] if len(query.documents) > 2 else [])
+    parts += list(query.phases)
+    if query.passages:
+        parts.append(f"{len(query.passages)}-passages")
+    return parts
+
+
+# Writing them --------------------------------------------------------------------------------------
+
+
+def export_excerpts(
+    db: Database,
+    exports_dir: Path,
+    query: ExcerptQuery | None = None,
+    fmt: str = "md",
+    *,
+    output: Path | str | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> Path:
+    """Find the excerpts and write them; returns the file written (a free name unless `force`)."""
+    _check_format(fmt, FORMATS)
+    found = find_excerpts(db, query)
+    path = free_path(output_path(exports_dir, export_name(found.name_parts, fmt), output), force=force)
+    return write_excerpts(found, path, fmt, progress=progress)
+
+
+def _check_format(fmt: str, formats: Sequence[str]) -> None:
+    if fmt not in formats:
+        raise CoderError(f"unknown export format '{fmt}'", fix=f"use one of: {', '.join(formats)}")
+
+
+def write_excerpts(found: ExcerptSet, path: Path, fmt: str = "md", *, progress: Progress | None = None) -> Path:
+    """Write the excerpts to `path` in one format (md, docx, xlsx, csv, jsonl); returns `path`."""
+    _check_format(fmt, FORMATS)
+    writer = {"md": _write_markdown, "docx": _write_docx, "xlsx": _write_xlsx, "csv": _write_csv, "jsonl": _write_jsonl}[fmt]
+    with replacing(path) as temp:
+        writer(found, temp, progress or (lambda done, total: None))
+    return path
+
+
+def _summary(found: ExcerptSet) -> str:
+    documents = len({e.document for e in found.items})
+    parts = [f"{len(found.items)} excerpt{'s' * (len(found.items) != 1)} from {documents} document{'s' * (documents != 1)}",
+             *found.filters, f"exported {date.today().isoformat()}"]
+    if found.study:
+        parts.insert(0, f"study: {found.study}")
+    return " · ".join(parts)
+
+
+def _by_document(items: list[Excerpt]) -> list[tuple[str, list[Excerpt]]]:
+    groups: dict[str, list[Excerpt]] = {}
+    for item in items:
+        groups.setdefault(item.document, []).append(item)
+    return list(groups.items())
+
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|"})
+
+
+def md_escape(text: str) -> str:
+    """Text that Markdown shows as written: inline markup escaped, and list/heading starts of lines."""
+    lines = []
+    for line in text.translate(_MD_SPECIAL).split("\n"):
+        stripped = line.lstrip()
+        if stripped[:1] in ("#", "-", "+", ">") or (stripped[:1].isdigit() and stripped.split(" ", 1)[0].rstrip(".").isdigit()
+                                                    and stripped.split(" ", 1)[0].endswith(".")):
+            line = line[: len(line) - len(stripped)] + "\\" + stripped
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _blockquote(text: str) -> str:
+    return "\n".join(f"> {line}".rstrip() for line in md_escape(text.strip()).split("\n"))
+
+
+def _code_title(path: str) -> tuple[str, str]:
+    group, _, name = path.partition("/")
+    return name, group
+
+
+def _write_markdown(found: ExcerptSet, path: Path, progress: Progress) -> None:
+    out = [f"# {md_escape(found.heading)}", "", md_escape(_summary(found)), ""]
+    done, total = 0, len(found.items)
+    for code_path, items in found.by_code():
+        name, group = _code_title(code_path)
+        out += [f"## {md_escape(name)} ({md_escape(group)}) — {len(items)} excerpt{'s' * (len(items) != 1)}", ""]
+        for document, excerpts in _by_document(items):
+            title = excerpts[0].title
+            out += [f"### {md_escape(document)}" + (f" — {md_escape(title)}" if title and title != document else ""), ""]
+            for excerpt in excerpts:
+                if excerpt.before:
+                    out += [f"*Before (¶ {excerpt.first_passage - 1}):* {md_escape(excerpt.before)}", ""]
+                out += [_blockquote(excerpt.text), ""]
+                if excerpt.after:
+                    out += [f"*After (¶ {excerpt.last_passage + 1}):* {md_escape(excerpt.after)}", ""]
+                line = f"— {md_escape(excerpt.citation)} · coded by {md_escape(excerpt.coder)}"
+                if excerpt.also_coded:
+                    line += " · also coded: " + ", ".join(md_escape(_code_title(p)[0]) for p in excerpt.also_coded)
+                out += [line, ""]
+                if excerpt.memo:
+                    out += [f"**Memo:** {md_escape(excerpt.memo)}", ""]
+                done += 1
+            progress(done, total)
+    if not found.items:
+        out += ["*No excerpts match.*", ""]
+    path.write_text("\n".join(out), encoding="utf-8")
+
+
+def _write_csv(found: ExcerptSet, path: Path, progress: Progress) -> None:
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:  # the BOM makes Excel read UTF-8
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        for done, excerpt in enumerate(found.items, 1):
+            row = excerpt.row()
+            writer.writerow([neutralise(row[c]) if row[c] is not None else "" for c in COLUMNS])
+            if done % 5000 == 0:
+                progress(done, len(found.items))
+    progress(len(found.items), len(found.items))
+
+
+def _write_jsonl(found: ExcerptSet, path: Path, progress: Progress) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        for excerpt in found.items:
+            record = excerpt.row()
+            record["also_coded"] = list(excerpt.also_coded)
+            record["code_path"] = excerpt.code_path
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    progress(len(found.items), len(found.items))
+
+
+WIDTHS = {"quote": 80, "memo": 40, "context_before": 40, "context_after": 40, "citation": 40, "title": 30, "also_coded": 30}
+
+
+def sheet_names(titles: Sequence[str], reserved: Sequence[str] = ("all",)) -> list[str]:
+    """Excel sheet names for the titles: at most 31 characters, no []:*?/\\, unique ignoring case."""
+    taken = {r.lower() for r in reserved}
+    names = []
+    for title in titles:
+        base = "".join("-" if c in "[]:*?/\\" else c for c in title).strip("' ")[:31] or "sheet"
+        name, number = base, 2
+        while name.lower() in taken:
+            suffix = f" {number}"
+            name, number = base[: 31 - len(suffix)] + suffix, number + 1
+        taken.add(name.lower())
+        names.append(name)
+    return names
+
+
+def write_sheet(workbook: Any, title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], count: int) -> None:
+    """One write-only sheet: bold header, frozen first row, autofilter over the data."""
+    from openpyxl.cell import WriteOnlyCell  # part of openpyxl, imported by the caller already
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet = workbook.create_sheet(title)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    for index, column in enumerate(columns, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(column, 14)
+    bold = Font(bold=True)
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=column)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+
+
+def _write_xlsx(found: ExcerptSet, path: Path, progress: Progress) -> None:
+    from openpyxl import Workbook  # ≈0.3 s; only for Excel exports
+
+    workbook = Workbook(write_only=True)
+    cells = [[excel_text(v) for v in (e.row()[c] for c in COLUMNS)] for e in found.items]
+    total = len(cells) * 2
+    write_sheet(workbook, "all", COLUMNS, cells, len(cells))
+    progress(len(cells), total)
+    groups = found.by_code()
+    done = len(cells)
+    position = {id(e): i for i, e in enumerate(found.items)}
+    for name, (_, items) in zip(sheet_names([_code_title(p)[0] for p, _ in groups]), groups):
+        write_sheet(workbook, name, COLUMNS, (cells[position[id(e)]] for e in items), len(items))
+        done += len(items)
+        progress(done, total)
+    workbook.save(path)
+
+
+def _write_docx(found: ExcerptSet, path: Path, progress: Progress) -> None:
+    from coder.exports import word
+
+    document = word.new_document(found.heading, _summary(found))
+    quote = word.style(document, "Quote")
+    context, citation, memo = (word.style(document, name) for name in ("Excerpt Context", "Excerpt Citation", "Excerpt Memo"))
+    heading1, heading2 = word.style(document, "Heading 1"), word.style(document, "Heading 2")
+    done, total = 0, len(found.items)
+    for code_path, items in found.by_code():
+        name, group = _code_title(code_path)
+        document.add_paragraph(f"{name} ({group}) — {len(items)} excerpt{'s' * (len(items) != 1)}", heading1)
+        for doc_name, excerpts in _by_document(items):
+            title = excerpts[0].title
+            document.add_paragraph(doc_name + (f" — {title}" if title and title != doc_name else ""), heading2)
+            for excerpt in excerpts:
+                if excerpt.before:
+                    document.add_paragraph(f"Before (¶ {excerpt.first_passage - 1}): {excerpt.before}", context)
+                for paragraph in word.paragraphs(excerpt.text):
+                    document.add_paragraph(paragraph, quote)
+                if excerpt.after:
+                    document.add_paragraph(f"After (¶ {excerpt.last_passage + 1}): {excerpt.after}", context)
+                line = document.add_paragraph(style=citation)
+                line.add_run(excerpt.citation).font.small_caps = True
+                extra = f" · coded by {excerpt.coder}"
+                if excerpt.also_coded:
+                    extra += " · also coded: " + ", ".join(_code_title(p)[0] for p in excerpt.also_coded)
+                line.add_run(extra)
+                if excerpt.memo:
+                    note = document.add_paragraph(style=memo)
+                    note.add_run("Memo: ").bold = True
+                    note.add_run(excerpt.memo)
+                done += 1
+            progress(done, total)
+    if not found.items:
+        document.add_paragraph("No excerpts match.")
+    document.save(str(path))
+
+
+def excerpt_records(found: ExcerptSet) -> list[dict[str, Any]]:
+    """The excerpts as plain dictionaries (for the TUI's preview and for tests)."""
+    return [{**asdict(e), "code_path": e.code_path, "citation": e.citation} for e in found.items]

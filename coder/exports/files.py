@@ -1,0 +1,101 @@
+"""Where exports land and how they are named: names that say what a file holds, never an overwrite.
+
+Every export is written to a temporary file beside its target and renamed into place, so a
+failed or cancelled export never leaves half a file, and an existing file is never replaced
+unless the caller asks (`force`): the next free name `-2`, `-3`… is taken instead.
+This module also makes text safe for spreadsheets (formula injection).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from coder.errors import CoderError
+
+Progress = Callable[[int, int], None]
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what Excel, LibreOffice and Sheets may run as a formula
+EXCEL_CELL_LIMIT = 32_767
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+MAX_NAME = 150
+
+
+def slug(text: str) -> str:
+    """A file-name-safe form of a name: accents dropped, case kept, other characters become dashes."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")
+
+
+def export_name(parts: Iterable[str | None], extension: str, *, day: date | None = None) -> str:
+    """`excerpts-function-Coordinating-ana-2026-11-29.md` from its parts (empty parts are left out)."""
+    words = [s for s in (slug(p) for p in parts if p) if s]
+    stem = "-".join(words)[:MAX_NAME].rstrip("-") or "export"
+    return f"{stem}-{(day or date.today()).isoformat()}.{extension}"
+
+
+def output_path(folder: Path, name: str, output: Path | str | None = None) -> Path:
+    """The file to write: `output` when it names a file, else `name` inside `output` or `folder`."""
+    if output is None:
+        return folder / name
+    path = Path(output).expanduser()
+    if path.is_dir() or str(output).endswith(("/", os.sep)):
+        return path / name
+    return path
+
+
+def free_path(path: Path, *, force: bool = False) -> Path:
+    """`path`, or `path-2`, `path-3`… when it exists (unless `force`), reserved by creating it empty."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if force:
+        return path
+    stem, suffix = path.name[: len(path.name) - len(path.suffix)], path.suffix
+    for number in range(1, 10_000):
+        candidate = path if number == 1 else path.with_name(f"{stem}-{number}{suffix}")
+        try:
+            with open(candidate, "x"):
+                return candidate
+        except FileExistsError:
+            continue
+    raise CoderError("too many exports with the same name", where=str(path), fix="clean up the folder or pass --force")
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on success it replaces `path`, on failure both are removed."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(handle)
+    temp = Path(temporary)
+    try:
+        yield temp
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        if path.exists() and path.stat().st_size == 0:
+            path.unlink()  # the empty placeholder free_path reserved
+        raise
+
+
+def neutralise(value: Any) -> Any:
+    """Text that a spreadsheet could run as a formula gets a leading apostrophe; other values pass."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def excel_text(value: Any) -> Any:
+    """A value Excel accepts: neutralised, without XML-illegal control characters, within the cell limit."""
+    value = neutralise(value)
+    if not isinstance(value, str):
+        return value
+    value = _ILLEGAL_XML.sub("", value)
+    if len(value) > EXCEL_CELL_LIMIT:
+        value = value[: EXCEL_CELL_LIMIT - 20] + " … [truncated]"
+    return value

@@ -1,0 +1,71 @@
+"""The study at a glance: what `coder status` prints and the TUI's progress bars are made of."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from coder.db import Database
+
+
+@dataclass
+class CoderProgress:
+    name: str
+    codings: int
+    passages_coded: int
+
+
+@dataclass
+class StudyStatus:
+    documents: int
+    words: int
+    passages: int
+    sentences: int
+    groups: list[tuple[str, int]]  # group name, number of codes
+    mentions: int
+    organisations: int
+    coders: list[CoderProgress] = field(default_factory=list)
+
+    def share(self, coder: CoderProgress) -> float:
+        return coder.passages_coded / self.passages if self.passages else 0.0
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per coder with the study's totals, for csv/json/md output."""
+        base = {"documents": self.documents, "words": self.words, "passages": self.passages,
+                "codes": sum(n for _, n in self.groups), "mentions": self.mentions}
+        return [{**base, "coder": c.name, "codings": c.codings, "passages_coded": c.passages_coded,
+                 "percent_coded": round(100 * self.share(c), 1)} for c in self.coders] or [base]
+
+    def describe(self, title: str) -> str:
+        lines = [
+            f"Study {title}",
+            f"  {self.documents} documents, {self.words:,} words, {self.passages:,} passages, {self.sentences:,} sentences",
+            f"  codes: {', '.join(f'{name} {count}' for name, count in self.groups) or 'none'}",
+            f"  organisations: {self.organisations}, mentioned {self.mentions:,} times",
+        ]
+        if not self.coders:
+            lines.append("  no codings yet")
+        for coder in self.coders:
+            lines.append(f"  {coder.name}: {coder.codings:,} codings, {coder.passages_coded:,} passages coded"
+                         f" ({100 * self.share(coder):.1f}%)")
+        return "\n".join(lines)
+
+
+def study_status(db: Database) -> StudyStatus:
+    counts = db.execute(
+        "SELECT (SELECT count(*) FROM documents), (SELECT coalesce(sum(words), 0) FROM documents),"
+        " (SELECT count(*) FROM segments), (SELECT count(*) FROM sentences), (SELECT count(*) FROM mentions),"
+        " (SELECT count(*) FROM organisations WHERE in_codebook = 1)"
+    ).fetchone()
+    groups = db.execute(
+        "SELECT g.name, count(c.id) FROM code_groups g LEFT JOIN codes c ON c.group_id = g.id AND c.active"
+        " GROUP BY g.id ORDER BY g.ordinal"
+    ).fetchall()
+    coders = [CoderProgress(*row) for row in db.execute(
+        "SELECT r.name, (SELECT count(*) FROM codings WHERE coder_id = r.id),"
+        " (SELECT count(*) FROM segments s WHERE EXISTS (SELECT 1 FROM codings c WHERE c.coder_id = r.id"
+        "  AND c.document_id = s.document_id AND c.start < s.end AND c.end > s.start))"
+        " FROM coders r ORDER BY r.name"
+    )]
+    return StudyStatus(*counts[:4], groups=groups, mentions=counts[4], organisations=counts[5],
+                       coders=[c for c in coders if c.codings])

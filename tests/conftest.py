@@ -1,0 +1,144 @@
+"""Shared fixtures: real study folders with real study.db files, built from small hand-made texts."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from coder.db import Database
+from coder.study import Study, connect_study, init_study, refresh_study
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+SMALL_CODEBOOK = """\
+title: A small study
+region: Piura
+organisations: organisations.yaml
+groups:
+  - name: function
+    description: What the intermediary does.
+    codes:
+      - name: Accessing
+        key: "1"
+        colour: "#2a9d8f"
+        keywords: [buyers, trade fair]
+      - name: Diffusing
+        key: "2"
+        colour: "#e9c46a"
+        keywords: [training, newsletter]
+      - name: Coordinating
+        key: "3"
+        colour: "#f4a261"
+        keywords: [committee, joint project]
+      - name: Enabling
+        key: "4"
+        colour: "#e76f51"
+        keywords: [pilot plant, hot water]
+      - name: Market intelligence
+        parent: Accessing
+  - name: phase
+    exclusive: true
+    codes:
+      - name: Phase 1
+      - name: Phase 2
+      - name: Phase 3
+  - name: role
+    codes:
+      - name: broker
+        key: b
+      - name: community of practice
+  - name: actor
+    generate: organisations
+"""
+
+SMALL_ORGANISATIONS = """\
+organisations:
+  - name: SENASA
+    full_name: Servicio Nacional de Sanidad Agraria
+    aliases: [Senasa, SENANSA]
+    type: government service
+    based_in: Piura
+  - name: PROMPERU
+    aliases: [PromPerú, Comisión de Promoción del Perú]
+    type: government service
+    based_in: Lima
+  - name: APEM
+    type: local industry association
+    based_in: Piura
+  - name: Sunshine
+    type: producer firm
+    member_of: [APEM]
+    based_in: Piura
+    match_case: true
+"""
+
+INTERVIEW = """\
+---
+id: int01
+title: Interview with a grower
+kind: interview
+date: 2008-07-15
+interviewee_role: Owner
+interviewee_organisation: Small farm
+association: PROMANGO
+language: en
+---
+
+INTERVIEWER: How did you first hear about the buyers in the United States?
+
+RESPONDENT: Through APEM, really. They circulated a newsletter with prices. Later we went to a trade fair with PromPerú.
+
+A second paragraph of the same answer mentions Senasa and the hot water plant.
+
+INTERVIEWER: And the training?
+
+RESPONDENT: The training days were organised by SENASA. The sunshine in Piura helps the fruit, and Sunshine buys it.
+"""
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text) if text.startswith("\n") else text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def make_study(tmp_path: Path) -> Callable[..., Study]:
+    """Build a study folder: `make_study(documents={"int01.md": text}, codebook=..., organisations=...)`."""
+
+    def build(
+        documents: dict[str, str] | None = None,
+        codebook: str = SMALL_CODEBOOK,
+        organisations: str | None = SMALL_ORGANISATIONS,
+        name: str = "study",
+    ) -> Study:
+        study = init_study(tmp_path / name)
+        write(study.codebook_dir / "codebook.yaml", codebook)
+        if organisations is not None:
+            write(study.codebook_dir / "organisations.yaml", organisations)
+        for filename, text in (documents if documents is not None else {"int01.md": INTERVIEW}).items():
+            write(study.transcripts_dir / filename, text)
+        return study
+
+    return build
+
+
+@pytest.fixture
+def study(make_study: Callable[..., Study]) -> Study:
+    """A small study with one interview, imported."""
+    built = make_study()
+    db = connect_study(built)
+    refresh_study(built, db)
+    db.close()
+    return built
+
+
+@pytest.fixture
+def db(study: Study) -> Database:
+    database = connect_study(study)
+    yield database
+    database.close()

@@ -1,0 +1,185 @@
+"""The codebook format: loading, every kind of validation error, generated actors, syncing to the store."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from coder import coding
+from coder.codebook import CodebookError, codebook_tree, fold, load_codebook, sync_codebook
+from coder.study import connect_study, refresh_study
+from tests.conftest import SMALL_CODEBOOK, SMALL_ORGANISATIONS, write
+
+
+def load(tmp_path, codebook: str, organisations: str | None = SMALL_ORGANISATIONS):
+    write(tmp_path / "codebook.yaml", codebook)
+    if organisations is not None:
+        write(tmp_path / "organisations.yaml", organisations)
+    return load_codebook(tmp_path)
+
+
+def problems(tmp_path, codebook: str, organisations: str | None = SMALL_ORGANISATIONS) -> list[str]:
+    with pytest.raises(CodebookError) as caught:
+        load(tmp_path, codebook, organisations)
+    return caught.value.problems
+
+
+def test_codebook_loads_groups_codes_and_generated_actors(tmp_path):
+    codebook = load(tmp_path, SMALL_CODEBOOK)
+    assert [g.name for g in codebook.groups] == ["function", "phase", "role", "actor"]
+    assert codebook.groups[1].exclusive is True
+    accessing = next(c for c in codebook.codes() if c.name == "Accessing")
+    assert (accessing.key, accessing.colour, accessing.keywords) == ("1", "#2a9d8f", ["buyers", "trade fair"])
+    assert next(c for c in codebook.codes() if c.name == "Market intelligence").parent == "Accessing"
+    actors = codebook.groups[3].codes
+    assert [c.name for c in actors] == ["SENASA", "PROMPERU", "APEM", "Sunshine"]
+    assert actors[0].organisation == "SENASA" and "SENANSA" in actors[0].keywords
+    assert codebook.organisation("Sunshine").member_of == ["APEM"]
+    assert codebook.region == "Piura"
+
+
+BAD_CODES = """\
+groups:
+  - name: function
+    codes:
+      - name: Accessing
+        key: "1"
+        colur: "#ffffff"
+      - name: Accessing
+      - name: Diffusing
+        key: "1"
+      - name: Coordinating
+        key: j
+      - name: Enabling
+        colour: "#12345"
+      - name: Scouting
+        parent: Acessing
+      - name: Loop A
+        parent: Loop B
+      - name: Loop B
+        parent: Loop A
+      - name: Odd
+        keywords: just one word
+      - name: Long key
+        key: "12"
+  - name: phase
+    exclusive: "yes"
+    codes:
+      - name: Phase 1
+        key: "1"
+  - name: function
+  - name: actor
+    generate: organisations
+  - description: a group without a name
+"""
+
+
+@pytest.mark.parametrize("expected", [
+    ":6: unknown code field 'colur' — fix: did you mean 'colour'?",
+    ":7: duplicate code name 'Accessing' in group 'function' (first at line 4)",
+    ":9: shortcut key '1' of 'Diffusing' is already used by 'function/Accessing'",
+    ":11: shortcut key 'j' of 'Coordinating' is reserved for a coder command",
+    ":13: bad colour '#12345'",
+    ":15: unknown parent 'Acessing' of code 'Scouting' — fix: did you mean 'Accessing'?",
+    ":17: code 'Loop A' is its own ancestor (parent cycle)",
+    ":19: code 'Loop B' is its own ancestor (parent cycle)",
+    ":21: 'keywords' must be a list of text",
+    ":23: shortcut key '12' of 'Long key' is not one character",
+    ":25: 'exclusive' must be true or false",
+    ":28: shortcut key '1' of 'Phase 1' is already used by 'function/Accessing'",
+    ":29: duplicate group name 'function'",
+    ":31: group 'actor' is generated from organisations but no organisations file is named",
+    ":32: code group without a name",
+])
+def test_codebook_reports_every_problem_with_file_and_line(tmp_path, expected):
+    found = problems(tmp_path, BAD_CODES, organisations=None)
+    assert any(expected in line for line in found), "\n".join(found)
+    assert all(line.startswith(str(tmp_path / "codebook.yaml")) and " — fix: " in line for line in found)
+
+
+def test_codebook_reports_yaml_syntax_errors_with_line(tmp_path):
+    found = problems(tmp_path, "groups:\n  - name: function\n    codes: [a, b\n  - name: x\n")
+    assert len(found) == 1 and "YAML syntax error" in found[0] and ":4:" in found[0]
+
+
+def test_codebook_reports_missing_files(tmp_path):
+    with pytest.raises(CodebookError, match="codebook.yaml: not found"):
+        load_codebook(tmp_path)
+    found = problems(tmp_path, "organisations: orgs.yaml\ngroups: []\n", organisations=None)
+    assert "organisations file 'orgs.yaml' not found" in found[0] and ":1:" in found[0]
+
+
+def test_codebook_reports_organisation_problems(tmp_path):
+    organisations = """\
+organisations:
+  - name: SENASA
+    aliases: [Senasa]
+    member_of: [Nowhere]
+  - name: Other
+    aliases: [senasá]
+    match_case: maybe
+    webpage: x
+  - aliases: [nameless]
+"""
+    found = problems(tmp_path, "organisations: organisations.yaml\ngroups: []\n", organisations)
+    text = "\n".join(found)
+    assert "'senasa' names both 'SENASA' and 'Other'" in text
+    assert "member of unknown organisation 'Nowhere'" in text
+    assert "'match_case' must be true or false" in text
+    assert "unknown organisation field 'webpage'" in text
+    assert ":9: organisation without a name" in text
+
+
+def test_codebook_a_hand_code_cannot_shadow_a_generated_actor(tmp_path):
+    codebook = "organisations: organisations.yaml\ngroups:\n  - name: actor\n    generate: organisations\n    codes:\n      - name: SENASA\n"
+    assert "duplicates a generated organisation code" in problems(tmp_path, codebook)[0]
+
+
+def test_codebook_fold_ignores_case_and_accents():
+    assert fold("PromPerú") == fold("PROMPERU") == "promperu"
+
+
+def test_codebook_sync_keeps_coded_codes_and_tracks_changes(make_study):
+    study = make_study()
+    db = connect_study(study)
+    refresh_study(study, db)
+    assert len(codebook_tree(db)) == 14
+    ana = coding.coder_id(db, "ana")
+    diffusing = coding.find_code(db, "Diffusing")
+    coding.apply_code(db, 1, diffusing, ana, 0, 10)
+    uuid = db.execute("SELECT uuid FROM codes WHERE id = ?", [diffusing.id]).fetchone()[0]
+    # Remove Diffusing (coded) and Enabling (not coded) from the YAML, change a colour.
+    edited = SMALL_CODEBOOK.replace('      - name: Diffusing\n        key: "2"\n        colour: "#e9c46a"\n        keywords: [training, newsletter]\n', "")
+    edited = edited.replace('      - name: Enabling\n        key: "4"\n        colour: "#e76f51"\n        keywords: [pilot plant, hot water]\n', "")
+    edited = edited.replace("#2a9d8f", "#000000")
+    write(study.codebook_dir / "codebook.yaml", edited)
+    report = refresh_study(study, db).codebook
+    assert report.retired == ["function/Diffusing"] and report.removed == ["function/Enabling"]
+    assert report.changed == ["function/Accessing"]
+    row = db.execute("SELECT active, key, uuid FROM codes WHERE id = ?", [diffusing.id]).fetchone()
+    assert row == (0, None, uuid)  # kept, with its coding, no longer on a key
+    assert db.execute("SELECT count(*) FROM codings").fetchone()[0] == 1
+    # Put it back: the same code (same uuid) comes back to life.
+    write(study.codebook_dir / "codebook.yaml", SMALL_CODEBOOK)
+    assert refresh_study(study, db).codebook.added == ["function/Enabling"]
+    assert db.execute("SELECT active, key, uuid FROM codes WHERE id = ?", [diffusing.id]).fetchone() == (1, "2", uuid)
+
+
+def test_codebook_sync_is_skipped_when_files_are_unchanged(study, db):
+    assert refresh_study(study, db).codebook is None
+    events = db.execute("SELECT count(*) FROM events WHERE action = 'sync_codebook'").fetchone()[0]
+    assert events == 1
+
+
+def test_codebook_new_alias_finds_new_mentions(study, db):
+    assert db.execute("SELECT count(*) FROM mentions m JOIN organisations o ON o.id = m.organisation_id"
+                      " WHERE o.name = 'APEM'").fetchone()[0] == 1
+    write(study.codebook_dir / "organisations.yaml", SMALL_ORGANISATIONS.replace(
+        "  - name: APEM\n", "  - name: APEM\n    aliases: [United States]\n"))
+    refresh_study(study, db)
+    found = db.execute("SELECT text FROM mentions m JOIN organisations o ON o.id = m.organisation_id"
+                       " WHERE o.name = 'APEM' ORDER BY start").fetchall()
+    assert [r[0] for r in found] == ["United States", "APEM"]
+    aliases = db.execute("SELECT aliases FROM organisations WHERE name = 'APEM'").fetchone()[0]
+    assert json.loads(aliases) == ["United States"]
