@@ -227,3 +227,82 @@ def codings(
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def exclusive_code_at(db: Database, document_id: int, group: str, coder: int, start: int, end: int) -> CodeRef | None:
+    """The code of an exclusive group (e.g. phase) the coder gave to (part of) a span, if any."""
+    row = db.execute(
+        "SELECT k.id, k.name, g.name, g.exclusive FROM codings c JOIN codes k ON k.id = c.code_id"
+        " JOIN code_groups g ON g.id = k.group_id WHERE c.document_id = ? AND c.coder_id = ? AND g.name = ?"
+        " AND c.start < ? AND c.end > ? ORDER BY c.start LIMIT 1",
+        [document_id, coder, group, end, start],
+    ).fetchone()
+    return CodeRef(row[0], row[1], row[2], bool(row[3])) if row else None
+
+
+def cycle_exclusive(db: Database, document_id: int, group: str, coder: int, start: int, end: int) -> CodeRef | None:
+    """Give the span the next code of an exclusive group (e.g. Phase 1 → Phase 2 → … → none); returns it."""
+    codes = [CodeRef(r[0], r[1], group, True) for r in db.execute(
+        "SELECT c.id, c.name FROM codes c JOIN code_groups g ON g.id = c.group_id WHERE g.name = ? AND c.active"
+        " ORDER BY c.ordinal", [group])]
+    if not codes:
+        raise CoderError(f"the codebook has no codes in group '{group}'", fix="add codes to that group in codebook.yaml")
+    current = exclusive_code_at(db, document_id, group, coder, start, end)
+    index = next((i for i, c in enumerate(codes) if current and c.id == current.id), -1)
+    following = codes[index + 1] if index + 1 < len(codes) else None
+    if following is None:
+        remove_code(db, document_id, current, coder, start, end)
+    else:
+        with writing(db, "code", coder_id=coder, summary=f"phase {following.path} at {start}-{end}") as changes:
+            apply_in(changes, document_id, following, coder, start, end)
+    return following
+
+
+def code_mentioned_actors(db: Database, document_id: int, coder: int, start: int, end: int) -> list[CodeRef]:
+    """Code the span with the actor code of every organisation mentioned inside it (one event)."""
+    found = [CodeRef(r[0], r[1], r[2], bool(r[3])) for r in db.execute(
+        "SELECT DISTINCT k.id, k.name, g.name, g.exclusive FROM mentions m JOIN codes k ON k.organisation_id = m.organisation_id"
+        " JOIN code_groups g ON g.id = k.group_id WHERE m.document_id = ? AND m.start >= ? AND m.end <= ? AND k.active"
+        " ORDER BY k.ordinal", [document_id, start, end])]
+    if found:
+        with writing(db, "code", coder_id=coder, summary=f"actors {', '.join(c.name for c in found)} at {start}-{end}") as changes:
+            for code in found:
+                apply_in(changes, document_id, code, coder, start, end)
+    return found
+
+
+WORD_START = re.compile(r"(?<!\S)\S")
+WORD_END = re.compile(r"\S(?!\S)")
+
+
+def _word_edge(text: str, pattern: re.Pattern[str], position: int, words: int, *, end: bool) -> int:
+    """The position `words` word starts (or ends) away from `position`; stays put at the text's edges."""
+    found = position
+    if words > 0:
+        for count, match in enumerate(pattern.finditer(text, position + (0 if end else 1)), 1):
+            found = match.end() if end else match.start()
+            if count == words:
+                break
+        return found
+    window = max(0, position - 80 * -words - 200)
+    edges = [m.end() if end else m.start() for m in pattern.finditer(text, window, position)]
+    edges = [e for e in edges if e < position]
+    return edges[words] if len(edges) >= -words else (edges[0] if edges and window == 0 else found)
+
+
+def nudge_coding(db: Database, coding_id: int, edge: str, words: int, coder: int) -> tuple[int, int]:
+    """Move the start or end of a coding by whole words (negative: left); returns the new span."""
+    row = db.execute("SELECT document_id, start, end FROM codings WHERE id = ?", [coding_id]).fetchone()
+    if row is None:
+        raise CoderError("that coding no longer exists", fix="refresh and select it again")
+    document_id, start, end = row
+    text = db.execute("SELECT text FROM documents WHERE id = ?", [document_id]).fetchone()[0]
+    if edge == "start":
+        start = _word_edge(text, WORD_START, start, words, end=False)
+    else:
+        end = _word_edge(text, WORD_END, end, words, end=True)
+    if end <= start:
+        raise CoderError("the coding would become empty", fix="remove the code instead (press its key again)")
+    with writing(db, "nudge", coder_id=coder, summary=f"nudge coding {coding_id} {edge} by {words:+d} word(s)") as changes:
+        _reshape(changes, {"id": coding_id, "document_id": document_id}, start, end)
+    return start, end

@@ -160,9 +160,9 @@ def main(ctx: click.Context, study_path: str) -> None:
     ctx.obj = session
     ctx.call_on_close(session.close)
     if ctx.invoked_subcommand is None:
-        from coder.cli.study import print_status
+        from coder.tui.app import make_app  # Textual ≈0.3 s, only when the workbench opens
 
-        print_status(session)
+        make_app(session.study.root).run()
 
 
 def study_root(session: Session) -> Path:

@@ -1,0 +1,66 @@
+"""The workbench application: opens a study, shows the coding screen, keeps the database up to date."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from coder.cli.base import default_coder
+from coder.study import Study, connect_study, locate_study, refresh_study
+from coder.tui.messages import ImportProgress, StudyRefreshed
+from coder.tui.screens.coding import CodingScreen
+
+
+class CoderApp(App):
+    """A keyboard-driven qualitative coding workbench."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "coder"
+
+    def __init__(self, study: Study, coder: str | None = None) -> None:
+        super().__init__()
+        self.study = study
+        self.db = connect_study(study)
+        self.coder_name = coder or default_coder(self.db)
+
+    def on_mount(self) -> None:
+        self.push_screen(CodingScreen(self.study, self.db, self.coder_name))
+        self.bring_up_to_date()
+
+    @work(thread=True, exclusive=True, group="import", exit_on_error=False, description="Bringing the study up to date")
+    def bring_up_to_date(self) -> None:
+        """Sync the codebook and import new transcripts in the background (its own connection)."""
+        db = connect_study(self.study)
+        try:
+            report = refresh_study(self.study, db, progress=lambda done, total: self.screen.post_message(ImportProgress(done, total)))
+        finally:
+            db.close()
+        self.screen.post_message(StudyRefreshed(report))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One path for every worker failure: a one-line error, never a traceback."""
+        if event.state == WorkerState.ERROR:
+            self.notify(str(event.worker.error), title="Could not finish", severity="error", timeout=15)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every key of the screen is also a command in the palette (ctrl+p), found by name."""
+        yield from super().get_system_commands(screen)
+        for binding in getattr(screen, "BINDINGS", []):
+            label = f"{binding.group.description} {binding.description}" if binding.group else binding.description
+            if binding.action.startswith("app."):
+                continue
+            yield SystemCommand(label.capitalize(), f"key: {binding.key}",
+                                lambda action=binding.action: self.run_action(action, screen))
+
+    def on_unmount(self) -> None:
+        self.db.close()
+
+
+def make_app(study_path: Path | str = ".", coder: str | None = None) -> CoderApp:
+    """The one factory the CLI and the tests use."""
+    return CoderApp(locate_study(study_path), coder)

@@ -1,0 +1,27 @@
+"""App-wide messages: from the worker that brings the study up to date to the screens."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from coder.study import OpenReport
+
+
+class ImportProgress(Message):
+    """Progress of the import worker; a burst of these collapses into the latest."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ImportProgress)
+
+
+class StudyRefreshed(Message):
+    """The study's database now matches its folder (codebook synced, new transcripts imported)."""
+
+    def __init__(self, report: OpenReport) -> None:
+        super().__init__()
+        self.report = report

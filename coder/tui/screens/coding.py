@@ -1,0 +1,542 @@
+"""The coding screen: documents on the left, the transcript in the middle, the codebook on the right.
+
+Every key writes through the same domain functions as the CLI, in one transaction, and the
+screen then re-reads what it shows from the database — there is no optimistic state to diverge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.events import Key
+from textual.screen import Screen
+from textual.widgets import OptionList, ProgressBar, Tree
+
+from coder import coding, documents, events, memos
+from coder.codebook import codebook_tree
+from coder.db import Database, set_setting, setting
+from coder.documents import CodingSpan, Document
+from coder.errors import CoderError
+from coder.study import Study
+from coder.tui.dialogs.memo import MemoDialog
+from coder.tui.dialogs.quick_pick import QuickPick
+from coder.tui.marks import CodeStyle, build_marks, code_styles, passages_touched
+from coder.tui.messages import ImportProgress, StudyRefreshed
+from coder.tui.widgets.codebook_pane import CodebookPane
+from coder.tui.widgets.document_list import DocumentList
+from coder.tui.widgets.key_bar import KeyBar
+from coder.tui.widgets.status_line import StatusLine
+from coder.tui.widgets.transcript import TranscriptView
+
+MOVE = Binding.Group("move")
+EXTEND = Binding.Group("extend")
+SENTENCE = Binding.Group("sentence")
+HITS = Binding.Group("hit")
+NUDGE_END = Binding.Group("end ±word")
+NUDGE_START = Binding.Group("start ±word")
+
+
+@dataclass
+class Position:
+    """Where the reader is: the document, the cursor passage, the selection and the narrowed sentence."""
+
+    document: Document | None = None
+    cursor: int = 0
+    anchor: int = 0
+    sentence: int | None = None
+    active: int | None = None  # the coding that nudges and memos act on
+    hits: list = field(default_factory=list)
+
+
+class CodingScreen(Screen):
+    """Read and code a study passage by passage."""
+
+    BINDINGS = [
+        Binding("j,down", "move(1)", "next", group=MOVE),
+        Binding("k,up", "move(-1)", "prev", group=MOVE),
+        Binding("shift+down,J", "extend(1)", "more", group=EXTEND),
+        Binding("shift+up,K", "extend(-1)", "less", group=EXTEND),
+        Binding("right_square_bracket", "sentence(1)", "next", group=SENTENCE),
+        Binding("left_square_bracket", "sentence(-1)", "prev", group=SENTENCE),
+        Binding("escape", "whole_passage", "whole passage", show=False),
+        Binding("1", "code_key('1')", "toggle code", key_display="1…9"),
+        Binding("enter", "pick_code", "code…"),
+        Binding("p", "cycle_phase", "phase"),
+        Binding("a", "code_actors", "actors"),
+        Binding("s", "accept_suggestion", "suggestion"),
+        Binding("m", "memo", "memo"),
+        Binding("u", "undo", "undo"),
+        Binding("ctrl+r", "redo", "redo"),
+        Binding("slash", "search", "search"),
+        Binding("n", "next_hit(1)", "next", group=HITS),
+        Binding("N", "next_hit(-1)", "prev", group=HITS),
+        Binding("g", "next_uncoded", "uncoded"),
+        Binding("semicolon", "next_coding", "pick coding"),
+        Binding("shift+right", "nudge('end', 1)", "+", group=NUDGE_END),
+        Binding("shift+left", "nudge('end', -1)", "-", group=NUDGE_END),
+        Binding("ctrl+left", "nudge('start', -1)", "+", group=NUDGE_START),
+        Binding("ctrl+right", "nudge('start', 1)", "-", group=NUDGE_START),
+        Binding("plus", "new_code", "new code"),
+        Binding("e", "edit_code", "edit code"),
+        Binding("A", "autocode", "auto-code"),
+        Binding("c", "switch_coder", "coder"),
+        Binding("v", "toggle_others", "others"),
+        Binding("question_mark", "help", "help"),
+        Binding("q", "app.quit", "quit"),
+    ]
+
+    def __init__(self, study: Study, db: Database, coder_name: str) -> None:
+        super().__init__()
+        self.study = study
+        self.db = db
+        self.coder_name = coder_name
+        self.coder_id = coding.coder_id(db, coder_name)
+        self.at = Position()
+        self.show_others = False
+        self.code_styles: dict[int, CodeStyle] = {}
+        self.code_keys: dict[str, int] = {}
+        self.exclusive_group: str | None = None
+        self.codings: list[CodingSpan] = []
+        self.suggested: dict[int, list] = {}
+        self.note = ""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            yield DocumentList(id="documents")
+            with Vertical(id="middle"):
+                yield TranscriptView(id="transcript")
+                yield ProgressBar(id="import-progress", show_eta=False)
+                yield StatusLine(id="status")
+            yield CodebookPane(id="codebook")
+        yield KeyBar(id="keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#import-progress").display = False
+        self.load_codebook()
+        self.load_documents()
+        self.open_last_position()
+        self.query_one(TranscriptView).focus()
+
+    # Loading -----------------------------------------------------------------------------
+
+    def load_codebook(self) -> None:
+        rows = codebook_tree(self.db)
+        self.code_styles = code_styles(rows)
+        self.code_keys = {row["key"]: row["id"] for row in rows if row["key"] and row["active"]}
+        self.refs = {row["id"]: coding.CodeRef(row["id"], row["code"], row["group"], bool(row["exclusive"])) for row in rows}
+        exclusive = [row["group"] for row in rows if row["exclusive"]]
+        self.exclusive_group = "phase" if "phase" in exclusive else (exclusive[0] if exclusive else None)
+        actor_groups = {row["group"] for row in rows if row.get("organisation_id")}
+        self.query_one(CodebookPane).set_codebook(rows, documents.code_counts(self.db, self.coder_id), actor_groups)
+
+    def load_documents(self) -> None:
+        self.documents = documents.list_documents(self.db)
+        self.query_one(DocumentList).set_documents(self.documents, documents.coded_passages(self.db, self.coder_id))
+
+    def open_last_position(self) -> None:
+        saved = setting(self.db, f"position:{self.coder_name}")
+        document_id, ordinal = (int(x) for x in saved.split(":")) if saved else (None, 1)
+        known = {d.id for d in self.documents}
+        if document_id not in known:
+            document_id = self.documents[0].id if self.documents else None
+        if document_id is not None:
+            self.open_document(document_id, ordinal)
+
+    def open_document(self, document_id: int, ordinal: int = 1) -> None:
+        document = documents.load_document(self.db, document_id)
+        index = next((i for i, p in enumerate(document.passages) if p.ordinal == ordinal), 0)
+        self.at = Position(document=document, cursor=index, anchor=index, hits=self.at.hits)
+        self.suggested = {}
+        self.mentions = documents.document_mentions(self.db, document_id)
+        self.query_one(DocumentList).show_current(document_id)
+        self.reload_codings()
+        self.query_one(TranscriptView).show_document(document, self.marks())
+        self.query_one(TranscriptView).scroll_to_passage(index)
+        self.find_suggestions(document_id)
+        self.after_move()
+
+    def reload_codings(self) -> None:
+        document = self.at.document
+        if document is None:
+            return
+        coders = None if self.show_others else [self.coder_id]
+        self.codings = documents.document_codings(self.db, document.info.id, coders)
+
+    # What the transcript shows -----------------------------------------------------------
+
+    def marks(self):  # noqa: ANN201 - Marks
+        document = self.at.document
+        mine = [c for c in self.codings if c.coder_id == self.coder_id]
+        pending = {}
+        for ordinal, suggestions in self.suggested.items():
+            index = ordinal - 1
+            applied = {c.code_id for c in mine if index in passages_touched(document, c.start, c.end)}
+            names = [s.code_path.split("/", 1)[-1] for s in suggestions if s.code_id not in applied]
+            if names:
+                pending[index] = list(dict.fromkeys(names))
+        memo_spans = memos.passages_with_memos(self.db, document.info.id, self.coder_id)
+        memo_passages = {i for s, e in memo_spans for i in passages_touched(document, s, e)}
+        memo_passages |= {i for c in mine if c.memo for i in passages_touched(document, c.start, c.end)}
+        return build_marks(
+            document, self.codings, self.code_styles, coder_id=self.coder_id, coder_names=self.coder_names(),
+            mentions=self.mentions, hits=[span for hit in self.at.hits if hit.document_id == document.info.id for span in hit.spans],
+            cursor=self.at.cursor, anchor=self.at.anchor, sentence=self.sentence_span(), suggestions=pending,
+            memos=memo_passages, active=self.active_coding(),
+        )
+
+    def coder_names(self) -> dict[int, str]:
+        if not self.show_others:
+            return {self.coder_id: self.coder_name}
+        return dict(self.db.execute("SELECT id, name FROM coders").fetchall())
+
+    def sentence_span(self) -> tuple[int, int] | None:
+        if self.at.sentence is None:
+            return None
+        return self.passage().sentences[self.at.sentence]
+
+    def passage(self):  # noqa: ANN201 - documents.Passage
+        return self.at.document.passages[self.at.cursor]
+
+    def selection(self) -> tuple[int, int]:
+        """The span a code key applies to: the narrowed sentence, else the selected passages."""
+        if self.at.sentence is not None:
+            return self.sentence_span()
+        low, high = sorted((self.at.cursor, self.at.anchor))
+        passages = self.at.document.passages
+        return passages[low].start, passages[high].end
+
+    def mine_in_selection(self) -> list[CodingSpan]:
+        start, end = self.selection()
+        return [c for c in self.codings if c.coder_id == self.coder_id and c.start < end and c.end > start]
+
+    def active_coding(self) -> CodingSpan | None:
+        return next((c for c in self.mine_in_selection() if c.id == self.at.active), None)
+
+    def repaint(self) -> None:
+        """Re-read the codings and show them: called after every write."""
+        self.reload_codings()
+        self.query_one(TranscriptView).update_marks(self.marks())
+        self.after_move()
+
+    def after_move(self) -> None:
+        document = self.at.document
+        if document is None:
+            return
+        passage = self.passage()
+        start, end = self.selection()
+        phase = next((self.code_styles[c.code_id].name for c in self.codings
+                      if c.coder_id == self.coder_id and c.start < passage.end and c.end > passage.start
+                      and self.code_styles.get(c.code_id) and self.code_styles[c.code_id].group == self.exclusive_group), None)
+        self.query_one(StatusLine).show(
+            study=self.study.root.name, coder=self.coder_name, document=document.info.name, passage=passage.ordinal,
+            passages=len(document.passages), phase=phase, selection=abs(self.at.cursor - self.at.anchor) + 1, note=self.note,
+        )
+        self.note = ""
+
+    def moved(self) -> None:
+        """The cursor, selection or sentence changed (no write): redraw and remember the place."""
+        self.at.active = None
+        transcript = self.query_one(TranscriptView)
+        transcript.update_marks(self.marks())
+        transcript.scroll_to_passage(self.at.cursor)
+        self.after_move()
+        set_setting(self.db, f"position:{self.coder_name}", f"{self.at.document.info.id}:{self.passage().ordinal}")
+
+    def wrote(self, note: str, document_changed: bool = True) -> None:
+        """After a write: repaint, update the counts and the document's progress bar."""
+        self.note = note
+        self.repaint()
+        self.query_one(CodebookPane).update_counts(documents.code_counts(self.db, self.coder_id))
+        if document_changed:
+            document_id = self.at.document.info.id
+            coded = documents.coded_passages(self.db, self.coder_id, document_id).get(document_id, 0)
+            self.query_one(DocumentList).update_progress(document_id, coded)
+
+    def fail(self, error: CoderError) -> None:
+        self.notify(str(error), severity="error", timeout=8)
+
+    # Moving ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.at.document is None and action not in ("help", "switch_coder", "search", "app.quit"):
+            return False
+        return True
+
+    def action_move(self, step: int) -> None:
+        last = len(self.at.document.passages) - 1
+        self.at.cursor = self.at.anchor = min(max(self.at.cursor + step, 0), last)
+        self.at.sentence = None
+        self.moved()
+
+    def action_extend(self, step: int) -> None:
+        last = len(self.at.document.passages) - 1
+        self.at.cursor = min(max(self.at.cursor + step, 0), last)
+        self.at.sentence = None
+        self.moved()
+
+    def action_sentence(self, step: int) -> None:
+        sentences = self.passage().sentences
+        if not sentences:
+            return
+        self.at.anchor = self.at.cursor
+        current = self.at.sentence
+        self.at.sentence = (0 if step > 0 else len(sentences) - 1) if current is None else min(max(current + step, 0), len(sentences) - 1)
+        self.moved()
+
+    def action_whole_passage(self) -> None:
+        self.at.sentence = None
+        self.at.anchor = self.at.cursor
+        self.moved()
+
+    @on(TranscriptView.PassageClicked)
+    def clicked(self, event: TranscriptView.PassageClicked) -> None:
+        self.at.cursor = self.at.anchor = event.index
+        self.at.sentence = None
+        self.moved()
+
+    @on(OptionList.OptionSelected, "#documents")
+    def document_chosen(self, event: OptionList.OptionSelected) -> None:
+        self.open_document(int(event.option.id))
+        self.query_one(TranscriptView).focus()
+
+    def action_next_uncoded(self) -> None:
+        found = documents.next_uncoded_passage(self.db, self.coder_id, self.at.document.info.id, self.passage().ordinal)
+        if found is None:
+            self.notify("Every passage is coded.")
+            return
+        self.go_to(*found)
+
+    def go_to(self, document_id: int, ordinal: int) -> None:
+        if document_id != self.at.document.info.id:
+            self.open_document(document_id, ordinal)
+            return
+        self.at.cursor = self.at.anchor = next(i for i, p in enumerate(self.at.document.passages) if p.ordinal == ordinal)
+        self.at.sentence = None
+        self.moved()
+
+    # Coding ------------------------------------------------------------------------------
+
+    def on_key(self, event: Key) -> None:
+        """Shortcut keys of the codebook (digits, letters) toggle their code."""
+        if event.character and event.character in self.code_keys and self.at.document is not None:
+            event.stop()
+            self.action_code_key(event.character)
+
+    def action_code_key(self, key: str) -> None:
+        code_id = self.code_keys.get(key)
+        if code_id is None:
+            self.notify(f"No code has the key {key}.", severity="warning")
+            return
+        self.toggle(code_id)
+
+    def toggle(self, code_id: int) -> None:
+        start, end = self.selection()
+        code = self.refs[code_id]
+        try:
+            applied = coding.toggle_code(self.db, self.at.document.info.id, code, self.coder_id, start, end)
+        except CoderError as error:
+            self.fail(error)
+            return
+        if applied:
+            self.at.active = next((c.id for c in documents.document_codings(self.db, self.at.document.info.id, [self.coder_id])
+                                   if c.code_id == code_id and c.start <= start and c.end >= end), None)
+        self.wrote(f"{'coded' if applied else 'uncoded'} {code.path}")
+
+    def action_pick_code(self) -> None:
+        items = [(str(code_id), f"{style.group} / {style.name}", style.colour) for code_id, style in self.code_styles.items()
+                 if self.refs[code_id]]
+        self.app.push_screen(QuickPick("Code the selection with…", items), self.picked_code)
+
+    def picked_code(self, chosen: str | None) -> None:
+        if chosen:
+            self.toggle(int(chosen))
+
+    def action_cycle_phase(self) -> None:
+        if self.exclusive_group is None:
+            self.notify("The codebook has no exclusive group (such as phase).", severity="warning")
+            return
+        start, end = self.selection()
+        try:
+            code = coding.cycle_exclusive(self.db, self.at.document.info.id, self.exclusive_group, self.coder_id, start, end)
+        except CoderError as error:
+            self.fail(error)
+            return
+        self.wrote(f"{self.exclusive_group}: {code.name if code else 'none'}")
+
+    def action_code_actors(self) -> None:
+        start, end = self.selection()
+        found = coding.code_mentioned_actors(self.db, self.at.document.info.id, self.coder_id, start, end)
+        if not found:
+            self.notify("No organisation is mentioned in the selection.", severity="warning")
+            return
+        self.wrote(f"actors: {', '.join(c.name for c in found)}")
+
+    def action_next_coding(self) -> None:
+        mine = self.mine_in_selection()
+        if not mine:
+            self.notify("The selection has none of your codings.", severity="warning")
+            return
+        ids = [c.id for c in mine]
+        self.at.active = ids[(ids.index(self.at.active) + 1) % len(ids)] if self.at.active in ids else ids[0]
+        self.query_one(TranscriptView).update_marks(self.marks())
+        self.notify(f"Selected coding: {self.code_styles[self.active_coding().code_id].name}", timeout=2)
+
+    def action_nudge(self, edge: str, words: int) -> None:
+        target = self.active_coding() or (self.mine_in_selection() or [None])[0]
+        if target is None:
+            self.notify("The selection has none of your codings to nudge.", severity="warning")
+            return
+        self.at.active = target.id
+        try:
+            start, end = coding.nudge_coding(self.db, target.id, edge, words, self.coder_id)
+        except CoderError as error:
+            self.fail(error)
+            return
+        self.wrote(f"{self.code_styles[target.code_id].name} now {start}-{end}")
+
+    # Memos, undo, coders -----------------------------------------------------------------
+
+    def action_memo(self) -> None:
+        start, end = self.selection()
+        document_id = self.at.document.info.id
+        targets = [("passage", "this passage" if self.at.sentence is None and self.at.cursor == self.at.anchor else "this selection",
+                    memos.memo(self.db, self.coder_id, document_id=document_id, start=start, end=end) or "")]
+        targets += [(f"coding:{c.id}", f"coding: {self.code_styles[c.code_id].name}", c.memo or "") for c in self.mine_in_selection()]
+        if self.active_coding():
+            targets.insert(0, targets.pop(next(i for i, t in enumerate(targets) if t[0] == f"coding:{self.at.active}")))
+        self.app.push_screen(MemoDialog(targets), lambda answer: self.save_memo(answer, start, end))
+
+    def save_memo(self, answer: tuple[str, str] | None, start: int, end: int) -> None:
+        if answer is None:
+            return
+        target, text = answer
+        if target.startswith("coding:"):
+            coding.set_coding_memo(self.db, int(target.split(":")[1]), text, self.coder_id)
+        else:
+            memos.set_memo(self.db, self.coder_id, text, document_id=self.at.document.info.id, start=start, end=end)
+        self.wrote("memo saved" if text.strip() else "memo removed", document_changed=False)
+
+    def action_undo(self) -> None:
+        self.revert(events.undo, "undid")
+
+    def action_redo(self) -> None:
+        self.revert(events.redo, "redid")
+
+    def revert(self, how, verb: str) -> None:  # noqa: ANN001 - events.undo or events.redo
+        try:
+            event = how(self.db, self.coder_id)
+        except CoderError as error:
+            self.fail(error)
+            return
+        if event is None:
+            self.notify(f"Nothing to {verb[:-1]}.", severity="warning")
+            return
+        if event.action in self.codebook_actions():
+            from coder.codebook_edit import mirror_to_yaml
+
+            mirror_to_yaml(self.study, self.db, event.ops if verb == "redid" else None)
+            self.load_codebook()
+        place = next((op[2] for op in event.ops if op[1] == "codings" and op[0] in ("insert", "delete")), None)
+        if place and place["document_id"] != self.at.document.info.id:
+            self.open_document(place["document_id"], 1)
+        self.wrote(f"{verb}: {event.summary}")
+        self.load_documents()
+        self.query_one(DocumentList).show_current(self.at.document.info.id)
+
+    @staticmethod
+    def codebook_actions() -> set[str]:
+        try:
+            from coder.codebook_edit import CODEBOOK_ACTIONS
+        except ImportError:
+            return set()
+        return set(CODEBOOK_ACTIONS)
+
+    def action_switch_coder(self) -> None:
+        items = [(name, name, None) for name in documents.coders(self.db)]
+        self.app.push_screen(QuickPick(f"Switch coder (now {self.coder_name})", items, allow_new="new coder"), self.switch_coder)
+
+    def switch_coder(self, chosen: str | None) -> None:
+        if not chosen:
+            return
+        name = chosen.removeprefix("new:")
+        try:
+            self.coder_id = coding.coder_id(self.db, name)
+        except CoderError as error:
+            self.fail(error)
+            return
+        self.coder_name = name
+        set_setting(self.db, "current_coder", name)
+        self.load_documents()
+        self.load_codebook()
+        if self.at.document:
+            self.open_document(self.at.document.info.id, self.passage().ordinal)
+        self.notify(f"Now coding as {name}.")
+
+    def action_toggle_others(self) -> None:
+        self.show_others = not self.show_others
+        self.note = "showing every coder's codings" if self.show_others else "showing only your codings (blind)"
+        self.repaint()
+
+    def action_help(self) -> None:
+        from coder.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.BINDINGS, self.code_styles, self.code_keys))
+
+    # Background work ---------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
+    def find_suggestions(self, document_id: int) -> None:
+        """Keyword suggestions need spaCy (≈1.3 s to import), so they come in a worker after the text shows."""
+        try:
+            from coder.suggest import suggestions
+        except ImportError:
+            return
+        from coder.study import connect_study
+
+        db = connect_study(self.study)
+        try:
+            found = suggestions(db, document_id)
+        finally:
+            db.close()
+        self.app.call_from_thread(self.show_suggestions, document_id, found)
+
+    def show_suggestions(self, document_id: int, found: dict[int, list]) -> None:
+        if self.at.document is not None and self.at.document.info.id == document_id:
+            self.suggested = found
+            self.query_one(TranscriptView).update_marks(self.marks())
+
+    def action_accept_suggestion(self) -> None:
+        mine = {c.code_id for c in self.mine_in_selection()}
+        pending = [s for s in self.suggested.get(self.passage().ordinal, []) if s.code_id not in mine]
+        if not pending:
+            self.notify("No suggestion for this passage.", severity="warning")
+            return
+        self.toggle(pending[0].code_id)
+
+    def on_import_progress(self, message: ImportProgress) -> None:
+        bar = self.query_one("#import-progress", ProgressBar)
+        bar.display = message.done < message.total
+        bar.update(total=message.total, progress=message.done)
+
+    def on_study_refreshed(self, message: StudyRefreshed) -> None:
+        self.query_one("#import-progress").display = False
+        report = message.report
+        if report.codebook:
+            self.load_codebook()
+        if report.imported.added or report.imported.updated or report.codebook:
+            self.load_documents()
+            if self.at.document is None:
+                self.open_last_position()
+            else:
+                self.open_document(self.at.document.info.id, self.passage().ordinal)
+        if report.imported.added:
+            self.notify(f"Imported {len(report.imported.added)} new documents.")
+
+    @on(Tree.NodeSelected, "#codebook")
+    def code_chosen(self, event: Tree.NodeSelected) -> None:
+        if event.node.data is not None and self.at.document is not None:
+            self.toggle(event.node.data)

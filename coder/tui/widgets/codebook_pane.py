@@ -1,0 +1,51 @@
+"""The codebook as a tree: groups, codes and sub-codes with their keys, colours and live counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+
+def code_label(row: dict[str, Any], count: int) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"{row['key']} " if row["key"] else "  ", style="bold")
+    text.append("● ", style=row["colour"] or "grey70")
+    text.append(row["code"], style="" if row["active"] else "strike dim")
+    if count:
+        text.append(f"  {count}", style="grey62")
+    return text
+
+
+class CodebookPane(Tree[int]):
+    """Enter on a code applies it to the selection; `e` edits it."""
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__("codebook", id=id)
+        self.show_root = False
+        self.guide_depth = 2
+        self.rows: dict[int, dict[str, Any]] = {}
+        self.nodes: dict[int, TreeNode[int]] = {}
+
+    def set_codebook(self, rows: list[dict[str, Any]], counts: dict[int, int], collapsed: set[str]) -> None:
+        self.clear()
+        self.rows = {r["id"]: r for r in rows}
+        self.nodes = {}
+        groups: dict[str, TreeNode[int]] = {}
+        for row in rows:
+            group = groups.get(row["group"])
+            if group is None:
+                title = Text(row["group"], style="bold")
+                if row["exclusive"]:
+                    title.append("  one per passage", style="grey62 italic")
+                group = groups[row["group"]] = self.root.add(title, expand=row["group"] not in collapsed)
+            parent = self.nodes.get(row["parent_id"], group)
+            self.nodes[row["id"]] = parent.add(code_label(row, counts.get(row["id"], 0)), data=row["id"], expand=True)
+        for node in self.nodes.values():
+            node.allow_expand = bool(node.children)
+
+    def update_counts(self, counts: dict[int, int]) -> None:
+        for code_id, node in self.nodes.items():
+            node.set_label(code_label(self.rows[code_id], counts.get(code_id, 0)))

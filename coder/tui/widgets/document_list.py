@@ -1,0 +1,46 @@
+"""The list of documents, each with the current coder's progress through it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from coder.documents import DocumentInfo
+
+BAR = 6
+
+
+def progress_bar(coded: int, total: int) -> Text:
+    share = coded / total if total else 0.0
+    filled = round(share * BAR)
+    text = Text()
+    text.append("█" * filled, style="green")
+    text.append("░" * (BAR - filled), style="grey42")
+    text.append(f" {round(100 * share):>3}%", style="grey62")
+    return text
+
+
+class DocumentList(OptionList):
+    """Documents by name; Enter opens one. The bar shows how much of it the current coder has coded."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    def set_documents(self, documents: list[DocumentInfo], coded: dict[int, int]) -> None:
+        self.documents = {d.id: d for d in documents}
+        self.set_options([Option(self._prompt(d, coded.get(d.id, 0)), id=str(d.id)) for d in documents])
+
+    def update_progress(self, document_id: int, coded: int) -> None:
+        self.replace_option_prompt(str(document_id), self._prompt(self.documents[document_id], coded))
+
+    def show_current(self, document_id: int) -> None:
+        self.highlighted = self.get_option_index(str(document_id))
+
+    @staticmethod
+    def _prompt(document: DocumentInfo, coded: int) -> Text:
+        text = Text(f"{document.name[:9]:<9} ", no_wrap=True, overflow="ellipsis")
+        return text + progress_bar(coded, document.passages)

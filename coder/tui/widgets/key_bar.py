@@ -1,0 +1,37 @@
+"""The footer: every active key of the screen, wrapped over as many lines as it needs.
+
+Textual's own Footer is one line that scrolls sideways; a coder's screen has more keys than
+fit on one line, and all of them should be visible without scrolling.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from rich.text import Text
+from textual.screen import Screen
+from textual.widgets import Static
+
+
+class KeyBar(Static):
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.show_keys)
+        self.show_keys(self.screen)
+
+    def show_keys(self, screen: Screen) -> None:
+        shown = [(b, enabled) for _, b, enabled, _ in screen.active_bindings.values() if b.show]
+        first_of_action = {}
+        for binding, enabled in shown:
+            first_of_action.setdefault(binding.action, (binding, enabled))
+        text = Text(no_wrap=False)
+        runs = groupby(first_of_action.values(), key=lambda item: item[0].group or id(item[0]))
+        for _, members in runs:
+            members = list(members)
+            group = members[0][0].group
+            keys = " ".join(self.app.get_key_display(b) for b, _ in members)
+            label = group.description if group and len(members) > 1 else members[0][0].description
+            enabled = any(e for _, e in members)
+            text.append(f" {keys}", style="bold" if enabled else "dim")
+            text.append(f" {label} ", style="" if enabled else "dim")
+            text.append("·", style="dim")
+        self.update(text)

@@ -1,0 +1,23 @@
+"""One line under the transcript: study, coder, document, passage n/N, phase, and what just happened."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+class StatusLine(Static):
+    def show(self, *, study: str, coder: str, document: str, passage: int, passages: int, phase: str | None,
+             selection: int = 1, note: str = "") -> None:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f" {study} ", style="bold")
+        text.append("· coder ")
+        text.append(coder, style="bold")
+        text.append(f" · {document} · passage {passage}/{passages}")
+        if selection > 1:
+            text.append(f" (+{selection - 1} selected)")
+        text.append(" · phase ")
+        text.append(phase or "—", style="bold")
+        if note:
+            text.append(f"  {note}", style="italic")
+        self.update(text)

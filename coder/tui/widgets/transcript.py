@@ -1,0 +1,267 @@
+"""The transcript: passages as wrapped lines, drawn line by line so long documents stay fast.
+
+A Line API widget (like toolong's log view): only the visible lines are rendered, and a
+document is laid out once per width. What to mark — codings, mentions, search hits, the
+selection — arrives as `Marks` from the screen; the widget never reads the database.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from coder.documents import Document
+
+LEFT_GUTTER = 6  # passage number, memo mark and selection bar
+RIGHT_GUTTER = 17  # code labels
+WORDS = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Line:
+    passage: int  # index into the document's passages, -1 for the gap between passages
+    start: int  # offsets into the document's text
+    end: int
+    first: bool = False
+
+
+@dataclass
+class Marks:
+    """What the screen wants marked, in document offsets and passage indices."""
+
+    cursor: int = 0
+    selection: tuple[int, int] = (0, 0)
+    sentence: tuple[int, int] | None = None
+    codings: list[tuple[int, int, str, bool]] = field(default_factory=list)  # start, end, colour, someone else's
+    mentions: list[tuple[int, int]] = field(default_factory=list)
+    hits: list[tuple[int, int]] = field(default_factory=list)
+    labels: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # passage → (label, colour)
+    suggestions: dict[int, list[str]] = field(default_factory=dict)
+    memos: set[int] = field(default_factory=set)
+    active: tuple[int, int] | None = None  # the coding that nudges and memos act on
+
+
+def wrap(text: str, start: int, end: int, width: int, first_width: int) -> list[tuple[int, int]]:
+    """Greedy word wrap of text[start:end] into (start, end) line spans; newlines always break."""
+    spans: list[tuple[int, int]] = []
+    paragraph_start = start
+    limit = first_width
+    while paragraph_start <= end:
+        newline = text.find("\n", paragraph_start, end)
+        paragraph_end = end if newline == -1 else newline
+        line_start = line_end = None
+        for match in WORDS.finditer(text, paragraph_start, paragraph_end):
+            word_start, word_end = match.span()
+            if line_start is None:
+                line_start = word_start
+            elif word_end - line_start > limit:
+                spans.append((line_start, line_end))
+                limit = width
+                line_start = word_start
+            while word_end - line_start > limit:  # a word longer than the line is cut
+                spans.append((line_start, line_start + limit))
+                line_start += limit
+                limit = width
+            line_end = word_end
+        if line_start is not None:
+            spans.append((line_start, line_end))
+            limit = width
+        if newline == -1:
+            break
+        paragraph_start = newline + 1
+    return spans or [(start, start)]
+
+
+class TranscriptView(ScrollView, can_focus=True):
+    """A document's passages with their codings marked; the cursor passage highlighted."""
+
+    COMPONENT_CLASSES = {
+        "transcript--speaker", "transcript--number", "transcript--current", "transcript--selected",
+        "transcript--sentence", "transcript--hit", "transcript--mention", "transcript--suggestion",
+        "transcript--bar", "transcript--active",
+    }
+
+    class PassageClicked(Message):
+        """The reader clicked a passage."""
+
+        def __init__(self, index: int) -> None:
+            super().__init__()
+            self.index = index
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id)
+        self.document: Document | None = None
+        self.marks = Marks()
+        self.lines: list[Line] = []
+        self.first_line: list[int] = []  # per passage: its first line
+        self._laid_out_width = 0
+        self._buckets: dict[int, list[tuple[int, int, str, Style]]] = {}
+        self._starts: list[int] = []
+
+    # Attributes down ---------------------------------------------------------------------
+
+    def show_document(self, document: Document | None, marks: Marks) -> None:
+        self.document = document
+        self._laid_out_width = 0
+        self._starts = [p.start for p in document.passages] if document else []
+        self.marks = marks
+        self._layout()
+        self.scroll_to(y=0, animate=False)
+        self.update_marks(marks)
+
+    def update_marks(self, marks: Marks) -> None:
+        self.marks = marks
+        self._bucket_marks()
+        self.refresh()
+
+    # Layout ------------------------------------------------------------------------------
+
+    @property
+    def text_width(self) -> int:
+        return max(10, self.scrollable_content_region.width - LEFT_GUTTER - RIGHT_GUTTER - 1)
+
+    def on_resize(self) -> None:
+        if self.text_width != self._laid_out_width:
+            self._layout()
+
+    def _layout(self) -> None:
+        self.lines, self.first_line = [], []
+        document = self.document
+        width = self._laid_out_width = self.text_width
+        if document is None:
+            self.virtual_size = Size(0, 0)
+            return
+        text = document.text
+        for index, passage in enumerate(document.passages):
+            if index:
+                self.lines.append(Line(-1, passage.start, passage.start))
+            self.first_line.append(len(self.lines))
+            label = len(passage.speaker) + 1 if passage.speaker else 0
+            for number, (start, end) in enumerate(wrap(text, passage.start, passage.end, width, width - label)):
+                self.lines.append(Line(index, start, end, first=number == 0))
+        self.virtual_size = Size(self.scrollable_content_region.width, len(self.lines))
+        self.refresh()
+
+    def passage_lines(self, index: int) -> tuple[int, int]:
+        """First and last line of a passage."""
+        first = self.first_line[index]
+        last = self.first_line[index + 1] - 2 if index + 1 < len(self.first_line) else len(self.lines) - 1
+        return first, last
+
+    def scroll_to_passage(self, index: int) -> None:
+        """Scroll as little as needed to show the passage (its top, if it is taller than the view)."""
+        if not self.first_line:
+            return
+        first, last = self.passage_lines(index)
+        height = self.scrollable_content_region.height
+        top = round(self.scroll_y)
+        if first < top or last - first + 1 > height:
+            top = max(0, first - 1)
+        elif last >= top + height:
+            top = last - height + 2
+        self.scroll_to(y=top, animate=False)
+
+    def _bucket_marks(self) -> None:
+        """Sort every marked span into the passages it touches, so a line looks up only its own."""
+        self._buckets = {}
+        if self.document is None:
+            return
+        styles = {
+            "hit": self.get_component_rich_style("transcript--hit"),
+            "mention": self.get_component_rich_style("transcript--mention"),
+            "sentence": self.get_component_rich_style("transcript--sentence"),
+            "active": self.get_component_rich_style("transcript--active"),
+        }
+        spans: list[tuple[int, int, str, Style]] = []
+        for start, end, colour, other in self.marks.codings:
+            style = Style(color=colour, italic=True, dim=True) if other else Style(color=colour)
+            spans.append((start, end, "coding", style))
+        spans += [(s, e, "mention", styles["mention"]) for s, e in self.marks.mentions]
+        spans += [(s, e, "hit", styles["hit"]) for s, e in self.marks.hits]
+        if self.marks.sentence:
+            spans.append((*self.marks.sentence, "sentence", styles["sentence"]))
+        if self.marks.active:
+            spans.append((*self.marks.active, "active", styles["active"]))
+        for span in spans:
+            first = max(0, bisect_right(self._starts, span[0]) - 1)
+            last = max(0, bisect_right(self._starts, span[1] - 1) - 1)
+            for index in range(first, last + 1):
+                self._buckets.setdefault(index, []).append(span)
+
+    # Drawing -----------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        number = y + round(self.scroll_y)
+        width = self.scrollable_content_region.width
+        if self.document is None or number >= len(self.lines):
+            return Strip.blank(width, self.rich_style)
+        line = self.lines[number]
+        if line.passage < 0:
+            return Strip.blank(width, self.rich_style)
+        marks = self.marks
+        low, high = marks.selection
+        base = self.rich_style
+        if low <= line.passage <= high:
+            base += self.get_component_rich_style("transcript--selected" if high > low else "transcript--current")
+        segments = self._gutter(line, base) + self._text(line, base) + self._labels(line, number, base)
+        return Strip(segments).crop_extend(0, width, base)
+
+    def _gutter(self, line: Line, base: Style) -> list[Segment]:
+        passage = self.document.passages[line.passage]
+        low, high = self.marks.selection
+        bar = "▌" if low <= line.passage <= high else " "
+        if line.first:
+            memo = "✎" if line.passage in self.marks.memos else " "
+            return [Segment(f"{passage.ordinal:>4}", base + self.get_component_rich_style("transcript--number")),
+                    Segment(memo, base), Segment(bar, base + self.get_component_rich_style("transcript--bar"))]
+        return [Segment("     ", base), Segment(bar, base + self.get_component_rich_style("transcript--bar"))]
+
+    def _text(self, line: Line, base: Style) -> list[Segment]:
+        passage = self.document.passages[line.passage]
+        text = self.document.text
+        segments: list[Segment] = []
+        if line.first and passage.speaker:
+            segments.append(Segment(passage.speaker + " ", base + self.get_component_rich_style("transcript--speaker")))
+        spans = [s for s in self._buckets.get(line.passage, ()) if s[0] < line.end and s[1] > line.start]
+        cuts = sorted({line.start, line.end, *(max(line.start, s[0]) for s in spans), *(min(line.end, s[1]) for s in spans)})
+        for start, end in zip(cuts, cuts[1:]):
+            style = base
+            for kind in ("coding", "mention", "sentence", "active", "hit"):
+                for s in spans:
+                    if s[2] == kind and s[0] <= start and s[1] >= end:
+                        style += s[3]
+            segments.append(Segment(text[start:end].replace("\n", " "), style))
+        used = sum(cell_len(s.text) for s in segments)
+        segments.append(Segment(" " * max(0, self._laid_out_width - used), base))
+        return segments
+
+    def _labels(self, line: Line, number: int, base: Style) -> list[Segment]:
+        first, last = self.passage_lines(line.passage)
+        row = number - first
+        labels = self.marks.labels.get(line.passage, [])
+        suggestions = self.marks.suggestions.get(line.passage, [])
+        rows = [(f"● {name}", Style(color=colour)) for name, colour in labels]
+        rows += [(f"? {name}", self.get_component_rich_style("transcript--suggestion")) for name in suggestions]
+        capacity = last - first + 1
+        if len(rows) > capacity and row == capacity - 1:
+            return [Segment(" "), Segment(f"+{len(rows) - capacity + 1} more"[:RIGHT_GUTTER], base)]
+        if row < len(rows):
+            text, style = rows[row]
+            return [Segment(" "), Segment(text[: RIGHT_GUTTER - 1], base + style)]
+        return []
+
+    # Mouse -------------------------------------------------------------------------------
+
+    def on_click(self, event) -> None:  # noqa: ANN001 - textual.events.Click
+        number = event.y + round(self.scroll_y)
+        if 0 <= number < len(self.lines) and self.lines[number].passage >= 0:
+            self.post_message(self.PassageClicked(self.lines[number].passage))

@@ -1,0 +1,159 @@
+"""The coding screen driven by real key presses on the bundled study; asserts on the database and the screen."""
+
+from __future__ import annotations
+
+from coder.study import Study, connect_study
+from coder.tui.screens.coding import CodingScreen
+from coder.tui.widgets.transcript import TranscriptView
+from tests.tui.conftest import app_for
+
+
+def codings(study: Study, coder: str = "ana") -> list[tuple[str, str, int, int]]:
+    """(document, code, first passage, last passage) of a coder's codings, in order."""
+    db = connect_study(study)
+    try:
+        return [tuple(r) for r in db.execute(
+            "SELECT d.name, k.name, (SELECT min(ordinal) FROM segments s WHERE s.document_id = c.document_id AND s.end > c.start),"
+            " (SELECT max(ordinal) FROM segments s WHERE s.document_id = c.document_id AND s.start < c.end)"
+            " FROM codings c JOIN documents d ON d.id = c.document_id JOIN codes k ON k.id = c.code_id"
+            " JOIN coders r ON r.id = c.coder_id WHERE r.name = ? ORDER BY d.name, c.start, k.name", [coder])]
+    finally:
+        db.close()
+
+
+def status(app) -> str:
+    return str(app.screen.query_one("#status").render())
+
+
+async def test_coding_screen_codes_a_passage_and_shows_it(piura):
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("j", "j", "1")
+        assert codings(piura) == [("cong01", "Accessing", 3, 3)]
+        screen: CodingScreen = app.screen
+        assert "passage 3/26" in status(app) and "coded function/Accessing" in status(app)
+        assert screen.query_one(TranscriptView).marks.labels[2] == [("Accessing", "#2a9d8f")]
+        await pilot.press("1")  # the same key again removes it
+        assert codings(piura) == []
+
+
+async def test_coding_screen_cycles_the_phase_never_stacking(piura):
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("p")
+        assert codings(piura) == [("cong01", "Phase 1 accessing", 1, 1)]
+        await pilot.press("p")
+        assert codings(piura) == [("cong01", "Phase 2 coordinating", 1, 1)]
+        assert "phase Phase 2 coordinating" in status(app)
+        await pilot.press("p", "p")
+        assert codings(piura) == []
+
+
+async def test_coding_screen_extends_the_selection_and_codes_several_passages(piura):
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("j", "shift+down", "shift+down", "3")
+        assert codings(piura) == [("cong01", "Coordinating", 2, 4)]
+        assert "(+2 selected)" in status(app)
+        await pilot.press("escape", "x")  # back to one passage: the role goes on passage 4 only
+        assert codings(piura) == [("cong01", "Coordinating", 2, 4), ("cong01", "change agent", 4, 4)]
+
+
+async def test_coding_screen_narrows_to_a_sentence(piura):
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("right_square_bracket", "right_square_bracket", "2")
+        screen: CodingScreen = app.screen
+        second = screen.passage().sentences[1]
+        db = connect_study(piura)
+        assert db.execute("SELECT start, end FROM codings").fetchall() == [second]
+        db.close()
+        assert screen.query_one(TranscriptView).marks.sentence == second
+
+
+async def test_coding_screen_memo_on_a_passage_and_on_a_coding(piura):
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("m")
+        await pilot.press(*"Opening scene")
+        await pilot.press("ctrl+s")
+        await pilot.press("4", "m")  # right after coding, the memo goes on the new coding
+        await pilot.press(*"why enabling", "ctrl+s")
+        await pilot.press("m", "shift+tab", "enter", "down", "enter")  # or choose the passage as target
+        await pilot.press("tab", "end", *", revised", "ctrl+s")
+    db = connect_study(piura)
+    assert db.execute("SELECT text FROM memos").fetchall() == [("Opening scene, revised",)]
+    assert db.execute("SELECT memo FROM codings").fetchall() == [("why enabling",)]
+    db.close()
+
+
+async def test_coding_screen_undo_and_redo_also_after_a_restart(piura):
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("1", "j", "2")
+        await pilot.press("u")
+        assert codings(piura) == [("cong01", "Accessing", 1, 1)]
+        assert "undid: code function/Diffusing" in status(app)
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+r")
+        assert codings(piura) == [("cong01", "Accessing", 1, 1), ("cong01", "Diffusing", 2, 2)]
+        await pilot.press("u", "u")
+        assert codings(piura) == []
+
+
+async def test_coding_screen_reopens_where_the_coder_left(piura):
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("tab", "shift+tab", "shift+tab")  # to the document list
+        await pilot.press("down", "down", "enter", "j", "j")
+        assert "int01 · passage 3/" in status(app)
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)):
+        assert "int01 · passage 3/" in status(app)
+
+
+async def test_coding_screen_next_uncoded_passage(piura):
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("1", "j", "1", "k", "g")
+        assert "passage 3/" in status(app)
+
+
+async def test_coding_screen_switches_coder_blind_by_default(piura):
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("1", "c", *"ben", "enter")
+        assert "coder ben" in status(app)
+        screen: CodingScreen = app.screen
+        assert screen.query_one(TranscriptView).marks.codings == []  # ana's coding is hidden from ben
+        await pilot.press("v")
+        assert len(screen.query_one(TranscriptView).marks.codings) == 1
+        await pilot.press("2")
+    assert codings(piura, "ben") == [("cong01", "Diffusing", 1, 1)]
+    assert codings(piura, "ana") == [("cong01", "Accessing", 1, 1)]
+
+
+async def test_coding_screen_codes_the_mentioned_organisations_as_actors(piura):
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen: CodingScreen = app.screen
+        mentioned = {m.organisation for m in screen.mentions
+                     if screen.passage().start <= m.start < screen.passage().end}
+        await pilot.press("a")
+    assert mentioned and {code for _, code, _, _ in codings(piura)} == mentioned
+
+
+async def test_coding_screen_quick_pick_filters_and_applies(piura):
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("enter", *"senasa", "enter")
+    assert codings(piura) == [("cong01", "SENASA", 1, 1)]
+
+
+async def test_coding_screen_every_action_is_in_the_command_palette(piura):
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)):
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"Toggle code", "Phase", "Memo", "Undo", "Redo", "Search", "Uncoded", "Coder", "Actors",
+                "Suggestion", "New code", "Move next", "Sentence next"} <= titles
