@@ -277,7 +277,7 @@ class _Tally:
             return "no unit was coded by at least two coders"
         used = [str(label) for label, n in zip(self.r.labels, self.n_c) if n > 0]
         if len(used) < 2:
-            return f"only one value was ever used ('{used[0]}'): chance agreement is perfect, so the coefficient has no value"
+            return f"only one value in use ('{used[0]}'), so chance agreement is perfect"
         return None
 
 
@@ -383,7 +383,7 @@ def _two_coders(metric: str, data: Any, chance: str) -> Result:
                "table": table.tolist(), "units_left_out": _number(float(r.counts[~both].sum()))}
     if 1 - p_e < 1e-12:
         used = [str(label) for label, a, b in zip(r.labels, rows, cols) if a or b]
-        return _undefined(metric, f"both coders only ever used '{used[0]}': chance agreement is perfect, so κ has no value",
+        return _undefined(metric, f"only one value in use ('{used[0]}'), so chance agreement is perfect",
                           details=details, **counts)
     return Result(metric, _number((p_o - p_e) / (1 - p_e)), details=details, **counts)
 
@@ -405,9 +405,7 @@ def fleiss_kappa(data: Any) -> Result:
     is in details["units_left_out"], as R's irr::kappam.fleiss does); with missing data prefer α.
     """
     r = ratings(data)
-    t0 = _Tally(r)
     m = len(r.coders)
-    np = t0.np
     complete = (r.patterns >= 0).all(axis=1)
     dropped = float(r.counts[~complete].sum())
     full = Ratings(r.patterns[complete], r.counts[complete], r.labels, r.coders)
@@ -615,7 +613,7 @@ def _unitized(c: _Continuum | str, m: int) -> Unitized:
     eps = (np.outer(rows, rows) - np.diag(w)) / (total - w.sum() / total) if total else np.zeros_like(ell)
     off = ~np.eye(size, dtype=bool)
     same = (c.atom_value == c.atom_value[:, :1]).all(axis=1)
-    counts = {"units": int(len(c.sec_value)), "values": _number(total), "coders": m,
+    counts = {"units": c.length, "values": _number(total), "coders": m,
               "agreements": _number(float(c.atom_length[same].sum())),
               "prevalence": {label: _number(float(rows[i + 1] / total)) for i, label in enumerate(c.labels)} if total else {},
               "unstable": len(c.sec_value) < MIN_SECTIONS}
@@ -815,7 +813,7 @@ class Row:
         flags = ["unstable"] if self.alpha.unstable else []
         if self.alpha.undefined:
             flags.append(f"α undefined: {self.alpha.reason}")
-        if self.kappa.undefined and self.kappa.reason != self.alpha.reason:
+        if self.kappa.undefined and not self.alpha.undefined:
             flags.append(f"κ undefined: {self.kappa.reason}")
         return flags + self.notes
 
@@ -883,10 +881,10 @@ def measure_agreement(
     if bootstrap < 0:
         raise CoderError("the number of bootstrap draws is negative", fix="use e.g. --bootstrap 1000")
     chosen_docs = _documents_named(db, documents) if documents else None
-    coder_rows = _choose_coders(db, coders, chosen_docs)
+    worked = _worked(db)
+    coder_rows = _choose_coders(db, coders, chosen_docs, worked)
     coder_ids = [c for c, _ in coder_rows]
     coder_names = tuple(n for _, n in coder_rows)
-    worked = _worked(db, coder_ids)
     if chosen_docs is None:
         chosen_docs = [d for d, _ in _all_documents(db) if all((d, c) in worked for c in coder_ids)]
         if not chosen_docs:
@@ -902,7 +900,12 @@ def measure_agreement(
             doc_rows = [row for row in doc_rows if row[1] not in incomplete]
         if not doc_rows:
             raise CoderError("no document has codings by every chosen coder", fix="choose other documents or coders")
-    code_list = _choose_codes(db, codes, group, coder_ids, [d for d, _, _ in doc_rows])
+    doc_ids = [d for d, _, _ in doc_rows]
+    wanted = _choose_codes(db, codes, group)
+    raw = _fetch_codings(db, coder_ids, doc_ids, wanted)
+    if wanted is None and not len(raw):
+        raise CoderError("the chosen coders have no codings in the chosen documents", fix="choose other documents or coders")
+    code_list = _code_info(db, wanted if wanted is not None else np.unique(raw[:, 1]).tolist())
     parameters = {
         "unit": unit,
         "overlap_rule": ("a coder applied a code to a unit when their codings of it cover at least "
@@ -923,7 +926,7 @@ def measure_agreement(
         "bands": {"reliable": f"α ≥ {RELIABLE:.3f}", "tentative": f"{TENTATIVE:.3f} ≤ α < {RELIABLE:.3f}",
                   "not reliable": f"α < {TENTATIVE:.3f}"},
     }
-    codings = _load_codings(db, coder_ids, [d for d, _, _ in doc_rows], [c.id for c in code_list])
+    codings = _prepare_codings(raw, doc_ids, [c.id for c in code_list], coder_ids)
     if unit == "character":
         report = _character_report(np, doc_rows, code_list, coder_ids, coder_names, codings, by_document)
     else:
@@ -944,30 +947,28 @@ def _all_documents(db: Database) -> list[tuple[int, str]]:
     return [(r[0], r[1]) for r in db.execute("SELECT id, name FROM documents ORDER BY name")]
 
 
-def _worked(db: Database, coder_ids: list[int]) -> set[tuple[int, int]]:
+def _worked(db: Database) -> set[tuple[int, int]]:
     """(document, coder) pairs where the coder has at least one coding: the documents they worked on."""
-    rows = db.execute("SELECT DISTINCT document_id, coder_id FROM codings WHERE coder_id IN (SELECT value FROM json_each(?))",
-                      [json.dumps(coder_ids)])
+    rows = db.execute("SELECT document_id, coder_id FROM codings GROUP BY document_id, coder_id")  # covering index: fast
     return {(d, c) for d, c in rows}
 
 
-def _choose_coders(db: Database, names: Sequence[str] | None, documents: list[int] | None) -> list[tuple[int, str]]:
+def _choose_coders(db: Database, names: Sequence[str] | None, documents: list[int] | None,
+                   worked: set[tuple[int, int]]) -> list[tuple[int, str]]:
     from coder.coding import coder_id
     from coder.db import setting
 
+    known = {r[0]: r[1] for r in db.execute("SELECT id, name FROM coders")}
     if names:
-        ids = list(dict.fromkeys(coder_id(db, name, create=False) for name in names))
-        rows = {r[0]: r[1] for r in db.execute("SELECT id, name FROM coders")}
-        chosen = [(i, rows[i]) for i in ids]
+        chosen = [(i, known[i]) for i in dict.fromkeys(coder_id(db, name, create=False) for name in names)]
     else:
         consensus = setting(db, CONSENSUS_SETTING, DEFAULT_CONSENSUS)
-        chosen = [(r[0], r[1]) for r in db.execute(
-            "SELECT id, name FROM coders WHERE name != ? AND id IN (SELECT coder_id FROM codings"
-            " WHERE ? IS NULL OR document_id IN (SELECT value FROM json_each(?))) ORDER BY name",
-            [consensus, None if documents is None else 1, json.dumps(documents or [])])]
+        among = None if documents is None else set(documents)
+        ids = {c for d, c in worked if among is None or d in among}
+        chosen = sorted(((i, known[i]) for i in ids if known[i] != consensus), key=lambda item: item[1])
     if len(chosen) < 2:
         found = ", ".join(n for _, n in chosen) or "none"
-        raise CoderError(f"agreement needs at least two coders with codings here (found: {found})",
+        raise CoderError(f"agreement needs at least two coders ({'named' if names else 'with codings here'}: {found})",
                          fix="let a second coder code the same documents, or name the coders with --coders A B")
     return chosen
 
@@ -979,68 +980,451 @@ def _document_rows(db: Database, ids: list[int], *, with_length: bool) -> list[t
     return [found[i] for i in ids if i in found]
 
 
-def _choose_codes(db: Database, names: Sequence[str] | None, group: str | None, coder_ids: list[int], docs: list[int]) -> list[CodeInfo]:
+def _choose_codes(db: Database, names: Sequence[str] | None, group: str | None) -> list[int] | None:
+    """The code ids named by --codes and --group (None: the codes the coders used, found with their codings)."""
     from coder.coding import find_code
 
-    wanted: list[int] = []
-    if names:
-        wanted += [find_code(db, name).id for name in names]
+    if not names and not group:
+        return None
+    wanted: list[int] = [find_code(db, name).id for name in names or ()]
     if group:
         row = db.execute("SELECT id FROM code_groups WHERE lower(name) = lower(?)", [group]).fetchone()
         if row is None:
             known = ", ".join(r[0] for r in db.execute("SELECT name FROM code_groups ORDER BY ordinal"))
             raise CoderError(f"no code group named '{group}'", fix=f"use one of: {known}")
         wanted += [r[0] for r in db.execute("SELECT id FROM codes WHERE group_id = ? AND active ORDER BY ordinal", [row[0]])]
-    if not names and not group:
-        wanted = [r[0] for r in db.execute(
-            "SELECT DISTINCT code_id FROM codings WHERE coder_id IN (SELECT value FROM json_each(?))"
-            " AND document_id IN (SELECT value FROM json_each(?))", [json.dumps(coder_ids), json.dumps(docs)])]
-        if not wanted:
-            raise CoderError("the chosen coders have no codings in the chosen documents", fix="choose other documents or coders")
+    return list(dict.fromkeys(wanted))
+
+
+def _code_info(db: Database, ids: Iterable[int]) -> list[CodeInfo]:
+    """Codes in codebook order, with their group (and how many active codes it has)."""
     rows = db.execute(
         "SELECT c.id, c.name, g.name, g.id, g.exclusive,"
         " (SELECT count(*) FROM codes x WHERE x.group_id = g.id AND x.active) FROM codes c JOIN code_groups g ON g.id = c.group_id"
-        " WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY g.ordinal, c.ordinal, c.id", [json.dumps(list(set(wanted)))])
+        " WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY g.ordinal, c.ordinal, c.id", [json.dumps(sorted(set(ids)))])
     return [CodeInfo(r[0], r[1], r[2], r[3], bool(r[4]), r[5]) for r in rows]
 
 
-def _load_codings(db: Database, coders: list[int], docs: list[int], codes: list[int]) -> dict[str, np.ndarray]:
-    """The codings of the selection as arrays, with each coder's overlapping codings of a code merged."""
+def _fetch_codings(db: Database, coders: list[int], docs: list[int], codes: list[int] | None) -> np.ndarray:
+    """Raw codings of the selection: rows of document id, code id, coder id, start, end."""
     import itertools
 
     np = _numpy()
-    cursor = db.execute(
-        "SELECT document_id, code_id, coder_id, start, end FROM codings"
-        " WHERE coder_id IN (SELECT value FROM json_each(?)) AND code_id IN (SELECT value FROM json_each(?))"
-        " AND document_id IN (SELECT value FROM json_each(?))", [json.dumps(coders), json.dumps(codes), json.dumps(docs)])
-    rows = cursor.fetchall()
-    flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=5 * len(rows)).reshape(-1, 5)
-    # positions in the selection: documents, codes and coders as 0-based indices
-    doc, code, coder = (_index_of(np, flat[:, i], ids) for i, ids in ((0, docs), (1, codes), (2, coders)))
-    key = (doc * len(codes) + code) * len(coders) + coder
-    start, end = _merge_overlaps(np, key, flat[:, 3], flat[:, 4])
-    key, start, end = start
+    # two integers packed per column: Python's sqlite3 spends its time per value, not per row
+    rows = db.execute(
+        "SELECT (document_id << 40) | (code_id << 20) | coder_id, (start << 32) | end FROM codings"
+        " WHERE coder_id IN (SELECT value FROM json_each(?)) AND document_id IN (SELECT value FROM json_each(?))"
+        + (" AND code_id IN (SELECT value FROM json_each(?))" if codes is not None else ""),
+        [json.dumps(coders), json.dumps(docs)] + ([json.dumps(codes)] if codes is not None else [])).fetchall()
+    packed = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=2 * len(rows)).reshape(-1, 2)
+    low20, low32 = (1 << 20) - 1, (1 << 32) - 1
+    return np.stack([packed[:, 0] >> 40, (packed[:, 0] >> 20) & low20, packed[:, 0] & low20,
+                     packed[:, 1] >> 32, packed[:, 1] & low32], axis=1)
+
+
+def _prepare_codings(raw: np.ndarray, docs: list[int], codes: list[int], coders: list[int]) -> dict[str, np.ndarray]:
+    """Codings as 0-based document, code and coder indices, each coder's overlapping codings of a code merged."""
+    np = _numpy()
+    doc, code, coder = _index_of(np, raw[:, 0], docs), _index_of(np, raw[:, 1], codes), _index_of(np, raw[:, 2], coders)
+    keep = (doc >= 0) & (code >= 0) & (coder >= 0)
+    key = (doc[keep] * len(codes) + code[keep]) * len(coders) + coder[keep]
+    key, start, end = _merge_overlaps(np, key, raw[keep, 3], raw[keep, 4])
     per = len(codes) * len(coders)
     return {"doc": key // per, "code": (key // len(coders)) % len(codes), "coder": key % len(coders), "start": start, "end": end}
 
 
 def _index_of(np: Any, values: np.ndarray, ids: list[int]) -> np.ndarray:
-    lookup = np.full(max(ids, default=0) + 1, -1, np.int64)
+    size = max(max(ids, default=0), int(values.max(initial=0))) + 1
+    lookup = np.full(size, -1, np.int64)
     lookup[np.asarray(ids, np.int64)] = np.arange(len(ids))
     return lookup[values]
 
 
-def _merge_overlaps(np: Any, key: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[tuple[np.ndarray, ...], None]:
+def _merge_overlaps(np: Any, key: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Merge overlapping intervals that share a key (touching ones stay apart); sorted by key and start."""
-    order = np.lexsort((start, key))
-    key, start, end = key[order], start[order], end[order]
-    if len(key) < 2:
-        return (key, start, end), None
+    if not len(key):
+        return key, start, end
     big = int(end.max()) + 1
-    reach = np.maximum.accumulate(key * big + end) - key * big
+    if int(key.max()) * big < 1 << 62:  # one integer sort key is several times faster than lexsort
+        order = np.argsort(key * big + start)
+    else:
+        order = np.lexsort((start, key))
+    key, start, end = key[order], start[order], end[order]
+    reach = np.maximum.accumulate(key * big + end) - key * big  # furthest end so far within the key
     new = np.ones(len(key), bool)
     new[1:] = (key[1:] != key[:-1]) | (start[1:] >= reach[:-1])
     if new.all():
-        return (key, start, end), None
+        return key, start, end
     first = np.flatnonzero(new)
-    return (key[first], start[first], np.maximum.reduceat(end, first)), None
+    return key[first], start[first], np.maximum.reduceat(end, first)
+
+
+def _load_units(db: Database, unit: str, doc_rows: list[tuple[int, str, int]]) -> dict[str, np.ndarray]:
+    """The units of the chosen documents in document order: document index, ordinal, start, end."""
+    import itertools
+
+    np = _numpy()
+    ids = [d for d, _, _ in doc_rows]
+    if unit == "document":
+        flat = np.array([[d, 1, 0, length] for d, _, length in doc_rows], dtype=np.int64).reshape(-1, 4)
+    else:
+        table = "segments" if unit == "passage" else "sentences"
+        rows = db.execute(f"SELECT (document_id << 32) | ordinal, (start << 32) | end FROM {table}"
+                          " WHERE document_id IN (SELECT value FROM json_each(?)) AND end > start", [json.dumps(ids)]).fetchall()
+        packed = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=2 * len(rows)).reshape(-1, 2)
+        low = (1 << 32) - 1
+        flat = np.stack([packed[:, 0] >> 32, packed[:, 0] & low, packed[:, 1] >> 32, packed[:, 1] & low], axis=1)
+    doc = _index_of(np, flat[:, 0], ids)
+    order = np.lexsort((flat[:, 2], doc))
+    return {"doc": doc[order], "ordinal": flat[order, 1], "start": flat[order, 2], "end": flat[order, 3]}
+
+
+def _coverage(np: Any, units: dict[str, np.ndarray], codings: dict[str, np.ndarray], n_codes: int, n_coders: int) -> dict[str, np.ndarray]:
+    """Characters of each unit covered by each coder's codings of each code (only pairs that overlap)."""
+    shift = np.int64(1) << np.int64(32)  # document index in the high bits: one sorted line across documents
+    u_start, u_end = units["doc"] * shift + units["start"], units["doc"] * shift + units["end"]
+    c_start, c_end = codings["doc"] * shift + codings["start"], codings["doc"] * shift + codings["end"]
+    first = np.searchsorted(u_end, c_start, side="right")  # first unit ending after the coding starts
+    last = np.searchsorted(u_start, c_end, side="left") - 1  # last unit starting before it ends
+    count = np.clip(last - first + 1, 0, None)
+    which = np.repeat(np.arange(len(c_start)), count)
+    unit = first[which] + np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    overlap = np.minimum(c_end[which], u_end[unit]) - np.maximum(c_start[which], u_start[unit])
+    keep = overlap > 0
+    key = (unit[keep] * n_codes + codings["code"][which][keep]) * n_coders + codings["coder"][which][keep]
+    distinct, inverse = np.unique(key, return_inverse=True)
+    return {"unit": distinct // (n_codes * n_coders), "code": (distinct // n_coders) % n_codes, "coder": distinct % n_coders,
+            "covered": np.bincount(inverse.ravel(), weights=overlap[keep])}
+
+
+def _unit_metrics(r: Ratings, q: int, bootstrap: int, seed: int) -> dict[str, Result]:
+    metrics = {"percent": percent_agreement(r), "kappa": cohen_kappa(r) if len(r.coders) == 2 else fleiss_kappa(r)}
+    if len(r.coders) == 2:
+        metrics["scott_pi"] = scott_pi(r)
+    metrics["brennan_prediger"] = brennan_prediger(r, q)
+    metrics["alpha"] = bootstrap_alpha(r, bootstrap, seed) if bootstrap else krippendorff_alpha(r)
+    return metrics
+
+
+def _unit_notes(values: np.ndarray, metrics: dict[str, Result]) -> list[str]:
+    notes = []
+    missing = int((values < 0).sum())
+    if missing:
+        notes.append(f"missing data ({missing} unit × coder values)")
+    left_out = metrics["kappa"].details.get("units_left_out")
+    if left_out:
+        notes.append(f"κ leaves out {int(left_out)} incomplete units")
+    return notes
+
+
+def _unit_report(
+    np: Any, db: Database, unit: str, min_overlap: float | None, doc_rows: list[tuple[int, str, int]], code_list: list[CodeInfo],
+    coder_ids: list[int], coder_names: tuple[str, ...], codings: dict[str, np.ndarray], worked: set[tuple[int, int]],
+    by_document: bool, bootstrap: int, seed: int,
+) -> Report:
+    units = _load_units(db, unit, doc_rows)
+    n_units, n_codes, n_coders = len(units["start"]), len(code_list), len(coder_ids)
+    if not n_units:
+        raise CoderError(f"the chosen documents have no {unit}s", fix="choose another --unit, or re-import the documents")
+    has_worked = np.array([[(d, c) in worked for c in coder_ids] for d, _, _ in doc_rows], bool).reshape(-1, n_coders)
+    base = np.where(has_worked[units["doc"]], 0, -1).astype(np.int8)
+    cover = _coverage(np, units, codings, n_codes, n_coders)
+    size = (units["end"] - units["start"])[cover["unit"]]
+    applied = cover["covered"] >= min_overlap * size - 1e-9 if min_overlap else cover["covered"] > 0
+    values = np.broadcast_to(base, (n_codes, n_units, n_coders)).copy()
+    values[cover["code"][applied], cover["unit"][applied], cover["coder"][applied]] = 1
+    binary = (NOT_APPLIED, APPLIED)
+    rows: list[Row] = []
+    variables: dict[str, Variable] = {}
+    per_code: list[Ratings] = []
+    for c, code in enumerate(code_list):
+        r = Ratings.from_codes(values[c], binary, coder_names)
+        per_code.append(r)
+        metrics = _unit_metrics(r, 2, bootstrap, seed)
+        rows.append(Row("code", code.path, metrics, notes=_unit_notes(values[c], metrics)))
+        variables[code.path] = Variable(code.path, "code", binary, values[c])
+    for group_id, members in _groups(code_list).items():
+        first = code_list[members[0]]
+        if len(members) < 2:
+            continue
+        if first.exclusive:
+            nominal, mixed = _exclusive_values(np, base, cover, applied, members, n_coders)
+            labels = (NONE, *(code_list[c].name for c in members))
+            metrics = _unit_metrics(Ratings.from_codes(nominal, labels, coder_names), first.group_size + 1, bootstrap, seed)
+            notes = _unit_notes(nominal, metrics)
+            if mixed:
+                notes.append(f"{mixed} mixed units (a coder applied several codes of the group; the one covering most counts)")
+            rows.append(Row("group", first.group, metrics, notes=notes))
+            variables[f"group:{first.group}"] = Variable(first.group, "group", labels, nominal)
+        else:
+            metrics = _unit_metrics(stack([per_code[c] for c in members]), 2, bootstrap, seed)
+            rows.append(Row("group", first.group, metrics, notes=_unit_notes(values[members], metrics)))
+            variables[f"group:{first.group}"] = Variable(first.group, "group", binary, None, tuple(code_list[c].path for c in members))
+    if n_codes >= 2:
+        metrics = _unit_metrics(stack(per_code), 2, bootstrap, seed)
+        defined = [row.alpha.value for row in rows if row.kind == "code" and not row.alpha.undefined]
+        metrics["alpha"] = replace(metrics["alpha"], details=metrics["alpha"].details | {
+            "mean_of_code_alphas": _number(sum(defined) / len(defined)) if defined else None})
+        rows.append(Row("pooled", "pooled", metrics, notes=_unit_notes(values, metrics)))
+        variables["pooled"] = Variable("pooled", "pooled", binary, None, tuple(c.path for c in code_list))
+    if by_document:
+        bounds = np.searchsorted(units["doc"], np.arange(len(doc_rows) + 1))
+        for c, code in enumerate(code_list):
+            for d, (_, name, _) in enumerate(doc_rows):
+                part = values[c, bounds[d]:bounds[d + 1]]
+                metrics = _unit_metrics(Ratings.from_codes(part, binary, coder_names), 2, bootstrap, seed)
+                rows.append(Row("code", code.path, metrics, document=name, notes=_unit_notes(part, metrics)))
+    names = np.array([name for _, name, _ in doc_rows], dtype=object)
+    return Report({"units_total": n_units}, rows, variables,
+                  units={"document": names[units["doc"]] if n_units else names[:0], "unit": units["ordinal"],
+                         "start": units["start"], "end": units["end"]})
+
+
+def _groups(code_list: list[CodeInfo]) -> dict[int, list[int]]:
+    groups: dict[int, list[int]] = {}
+    for i, code in enumerate(code_list):
+        groups.setdefault(code.group_id, []).append(i)
+    return groups
+
+
+def _exclusive_values(
+    np: Any, base: np.ndarray, cover: dict[str, np.ndarray], applied: np.ndarray, members: list[int], n_coders: int,
+) -> tuple[np.ndarray, int]:
+    """One nominal value per unit and coder for an exclusive group: the code applied (most coverage wins), or none."""
+    position = np.full(max(members) + 1, -1)
+    position[members] = np.arange(len(members))
+    chosen = applied & np.isin(cover["code"], members)
+    unit, coder, covered = cover["unit"][chosen], cover["coder"][chosen], cover["covered"][chosen]
+    pos = position[cover["code"][chosen]]
+    cell = unit * n_coders + coder
+    order = np.lexsort((pos, -covered, cell))  # per cell: most coverage first, then codebook order
+    cell, pos = cell[order], pos[order]
+    head = np.ones(len(cell), bool)
+    head[1:] = cell[1:] != cell[:-1]
+    nominal = base.copy()
+    nominal[cell[head] // n_coders, cell[head] % n_coders] = pos[head] + 1
+    return nominal, int(len(np.unique(cell[~head])))
+
+
+def _character_report(
+    np: Any, doc_rows: list[tuple[int, str, int]], code_list: list[CodeInfo], coder_ids: list[int],
+    coder_names: tuple[str, ...], codings: dict[str, np.ndarray], by_document: bool,
+) -> Report:
+    lengths = np.array([length for _, _, length in doc_rows], np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    total = int(lengths.sum())
+    n_coders, n_docs = len(coder_ids), len(doc_rows)
+    start = offsets[codings["doc"]] + codings["start"]  # positions on the documents concatenated
+    end = offsets[codings["doc"]] + codings["end"]
+    # codings sorted by code, then document: every (code, document) is one slice of `order`
+    order = np.lexsort((codings["doc"], codings["code"]))
+    cells = np.searchsorted(codings["code"][order] * n_docs + codings["doc"][order], np.arange(len(code_list) * n_docs + 1))
+
+    def taken(code: int, doc: int | None = None) -> np.ndarray:
+        first, last = (code * n_docs, (code + 1) * n_docs) if doc is None else (code * n_docs + doc, code * n_docs + doc + 1)
+        return order[cells[first]:cells[last]]
+
+    def row(kind: str, name: str, parts: list[np.ndarray], labels: tuple[str, ...], q: int, *, nominal: np.ndarray | None = None,
+            length: int = total, begin: np.ndarray = start, finish: np.ndarray = end, document: str | None = None) -> Row:
+        """A row from codings in `parts`: each part on its own copy of the continuum (stacked), or, with
+        `nominal` (code → value), all on one continuum as one nominal variable."""
+        idx = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        if nominal is None:
+            shift = np.repeat(np.arange(len(parts)), [len(p) for p in parts]) * length
+            values, span = np.ones(len(idx), np.int64), length * len(parts)
+        else:
+            shift, values, span = 0, nominal[codings["code"][idx]], length
+        cont = _continuum(span, codings["coder"][idx], begin[idx] + shift, finish[idx] + shift, values, coder_names, labels)
+        family = _unitized(cont, n_coders)
+        alpha = family.binary_u_alpha if nominal is None else family.u_alpha
+        if isinstance(cont, str):
+            metrics = {k: _undefined(k, cont, coders=n_coders) for k in ("percent", "kappa", "brennan_prediger")}
+        else:
+            r = cont.ratings(NOT_APPLIED, (APPLIED,)) if nominal is None else cont.ratings(NONE)
+            metrics = {"percent": percent_agreement(r), "kappa": cohen_kappa(r) if n_coders == 2 else fleiss_kappa(r),
+                       "brennan_prediger": brennan_prediger(r, q)}
+            metrics = {k: replace(v, unstable=alpha.unstable) for k, v in metrics.items()}
+        metrics["alpha"] = alpha
+        if nominal is not None:
+            metrics |= {"binary_u_alpha": family.binary_u_alpha, "cu_alpha": family.cu_alpha}
+            metrics |= {f"k_u_alpha {label}": result for label, result in family.by_value.items()}
+        return Row(kind, name, metrics, document=document)
+
+    rows = [row("code", code.path, [taken(c)], (code.path,), 2) for c, code in enumerate(code_list)]
+    for members in _groups(code_list).values():
+        first = code_list[members[0]]
+        if len(members) < 2:
+            continue
+        if first.exclusive:
+            nominal = np.zeros(len(code_list), np.int64)
+            nominal[members] = np.arange(1, len(members) + 1)
+            rows.append(row("group", first.group, [taken(c) for c in members], tuple(code_list[c].name for c in members),
+                            first.group_size + 1, nominal=nominal))
+        else:
+            rows.append(row("group", first.group, [taken(c) for c in members], (first.group,), 2))
+    if len(code_list) >= 2:
+        rows.append(row("pooled", "pooled", [taken(c) for c in range(len(code_list))], ("pooled",), 2))
+    if by_document:
+        for c, code in enumerate(code_list):
+            for d, (_, name, length) in enumerate(doc_rows):
+                idx = taken(c, d)
+                local = row("code", code.path, [idx], (code.path,), 2, length=int(length),
+                            begin=codings["start"], finish=codings["end"], document=name)
+                if n_coders == 2:  # NVivo's per code × document comparison
+                    spans = [list(zip(codings["start"][idx][codings["coder"][idx] == j].tolist(),
+                                      codings["end"][idx][codings["coder"][idx] == j].tolist())) for j in range(2)]
+                    local.metrics["percent"], local.metrics["kappa"] = nvivo_comparison(int(length), *spans)
+                rows.append(local)
+    names = [name for _, name, _ in doc_rows]
+    return Report({"characters_total": total}, rows, sections={
+        "codings": codings, "documents": names, "lengths": lengths, "offsets": offsets, "codes": [c.path for c in code_list],
+        "coders": list(coder_names)})
+
+
+# ---------------------------------------------------------------------------------------------
+# Reproducibility and follow-up: the tables as CSV, and the units the coders disagree on
+
+
+def save(report: Report, directory: Path | str) -> list[Path]:
+    """Write `parameters.json` and one CSV per code, group and the pooled stack, into `directory`.
+
+    Each CSV has a row per unit: document, unit (its ordinal), start, end, then one column per coder
+    (1 = applied, 0 = not applied, empty = missing; exclusive groups use 0 = none, 1.. = the codes
+    listed in parameters.json). Stacked files (groups, pooled) add a `code` column. At character
+    level, `sections.csv` and `documents.csv` hold the coders' sections instead. Returns the files.
+    """
+    from coder import __version__ as version
+
+    folder = Path(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    files: dict[str, Any] = {}
+    coders = list(report.parameters["coders"])
+    columns = [f"coder {name}" if name in ("code", "document", "unit", "start", "end") else name for name in coders]
+    taken: set[str] = {"parameters"}
+    for key, variable in report.variables.items():
+        path = folder / f"{_slug(key, taken)}.csv"
+        _write_variable(report, variable, path, columns)
+        files[key] = {"file": path.name, "values": dict(enumerate(variable.labels)), "coder_columns": columns,
+                      "stacked_codes": list(variable.codes) or None}
+        written.append(path)
+    if report.sections:
+        written += _write_sections(report.sections, folder)
+        files["sections"] = {"file": "sections.csv", "documents": "documents.csv"}
+    parameters = {
+        "tool": f"coder {version}", **report.parameters, "files": files, "notes": report.notes,
+        "reproduce": _reproduce_hint(report, columns), "results": [row.as_dict() for row in report.rows],
+    }
+    path = folder / "parameters.json"
+    path.write_text(json.dumps(_plain(parameters), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return [path, *written]
+
+
+def _slug(key: str, taken: set[str]) -> str:
+    from coder.codebook import fold
+
+    base = re.sub(r"[^a-z0-9]+", "-", fold(key.replace("group:", "group-"))).strip("-") or "code"
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    taken.add(slug)
+    return slug
+
+
+def _write_variable(report: Report, variable: Variable, path: Path, columns: list[str]) -> None:
+    np = _numpy()
+    blocks = [(code, report.variables[code].values) for code in variable.codes] if variable.codes else [(None, variable.values)]
+    units = report.units
+    ids = [units["document"], units["unit"].astype(str), units["start"].astype(str), units["end"].astype(str)]
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow((["code"] if variable.codes else []) + ["document", "unit", "start", "end", *columns])
+        for code, values in blocks:
+            cells = np.where(values < 0, "", values.astype(str))
+            lead = [[code]] * len(values) if code is not None else [[]] * len(values)
+            writer.writerows(lead[i] + [ids[0][i], ids[1][i], ids[2][i], ids[3][i], *cells[i]] for i in range(len(values)))
+
+
+def _write_sections(sections: dict[str, Any], folder: Path) -> list[Path]:
+    codings = sections["codings"]
+    with (folder / "sections.csv").open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["document", "code", "coder", "start", "end"])
+        for d, c, j, s, e in zip(codings["doc"], codings["code"], codings["coder"], codings["start"], codings["end"]):
+            writer.writerow([sections["documents"][d], sections["codes"][c], sections["coders"][j], int(s), int(e)])
+    with (folder / "documents.csv").open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["document", "length", "offset"])
+        writer.writerows([name, int(n), int(o)] for name, n, o in zip(sections["documents"], sections["lengths"], sections["offsets"]))
+    return [folder / "sections.csv", folder / "documents.csv"]
+
+
+def _reproduce_hint(report: Report, columns: list[str]) -> dict[str, str]:
+    if report.sections:
+        return {"python": "from coder.agreement import unitized, pool_continua  # see docs/agreement.md, 'Reproducing'"}
+    names = ", ".join(f'"{c}"' for c in columns)
+    return {
+        "python": f'd = pandas.read_csv(FILE); krippendorff.alpha(reliability_data=d[[{names}]].T.to_numpy(float), '
+                  'level_of_measurement="nominal")',
+        "R": f'd <- read.csv(FILE, check.names = FALSE); irr::kripp.alpha(t(as.matrix(d[, c({names})])), method = "nominal")',
+    }
+
+
+def disagreements(report: Report, name: str, document: str | None = None) -> list[dict[str, Any]]:
+    """The units (or character stretches) where the coders disagree on a code or group, in text order.
+
+    Each item: document, unit, start, end, code (for stacks) and values {coder: value or None}.
+    """
+    np = _numpy()
+    coders = list(report.parameters["coders"])
+    if report.sections:
+        return _span_disagreements(report, name, document)
+    key = next((k for k in (name, f"group:{name}") if k in report.variables), None)
+    if key is None:
+        key = next((k for k, v in report.variables.items() if v.kind == "code" and k.split("/", 1)[1] == name), None)
+    if key is None:
+        raise CoderError(f"no code or group '{name}' in this agreement run", fix="use a name from the table")
+    variable = report.variables[key]
+    blocks = [(code, report.variables[code].values) for code in variable.codes] if variable.codes else [(None, variable.values)]
+    found = []
+    for code, values in blocks:
+        present = values >= 0
+        high = np.where(present, values, -1).max(axis=1)
+        low = np.where(present, values, np.iinfo(values.dtype).max).min(axis=1)
+        differ = (present.sum(axis=1) >= 2) & (high != low)
+        if document is not None:
+            differ &= report.units["document"] == document
+        for i in np.flatnonzero(differ):
+            found.append({"document": report.units["document"][i], "unit": int(report.units["unit"][i]),
+                          "start": int(report.units["start"][i]), "end": int(report.units["end"][i]), "code": code or key,
+                          "values": {c: (variable.labels[v] if v >= 0 else None) for c, v in zip(coders, values[i].tolist())}})
+    return found
+
+
+def _span_disagreements(report: Report, name: str, document: str | None) -> list[dict[str, Any]]:
+    np = _numpy()
+    sections = report.sections
+    codes = sections["codes"]
+    matches = [i for i, path in enumerate(codes) if path == name or path.split("/", 1)[1] == name]
+    if not matches:
+        raise CoderError(f"no code '{name}' in this agreement run", fix="use a code from the table")
+    c = matches[0]
+    codings = sections["codings"]
+    found = []
+    for d, doc_name in enumerate(sections["documents"]):
+        if document is not None and doc_name != document:
+            continue
+        mine = (codings["doc"] == d) & (codings["code"] == c)
+        cont = _continuum(int(sections["lengths"][d]), codings["coder"][mine], codings["start"][mine], codings["end"][mine],
+                          np.ones(int(mine.sum()), np.int64), sections["coders"], (codes[c],))
+        bounds = np.concatenate([[0], np.cumsum(cont.atom_length)])
+        differ = (cont.atom_value != cont.atom_value[:, :1]).any(axis=1)
+        for t in np.flatnonzero(differ):
+            values = {coder: APPLIED if v else NOT_APPLIED for coder, v in zip(sections["coders"], cont.atom_value[t].tolist())}
+            if found and found[-1]["document"] == doc_name and found[-1]["end"] == bounds[t] and found[-1]["values"] == values:
+                found[-1]["end"] = int(bounds[t + 1])
+            else:
+                found.append({"document": doc_name, "unit": None, "start": int(bounds[t]), "end": int(bounds[t + 1]),
+                              "code": codes[c], "values": values})
+    return found

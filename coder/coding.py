@@ -9,11 +9,12 @@ can be found again if the transcript is edited.
 
 from __future__ import annotations
 
+import getpass
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from coder.db import Database, new_uuid, now, transaction
+from coder.db import Database, new_uuid, now, setting, transaction
 from coder.errors import CoderError
 from coder.events import Changes, log_event, writing
 
@@ -30,6 +31,11 @@ class CodeRef:
     @property
     def path(self) -> str:
         return f"{self.group}/{self.name}"
+
+
+def current_coder(db: Database) -> str:
+    """Who is coding: the study's current coder (the last one chosen in the workbench), else the login name."""
+    return setting(db, "current_coder") or getpass.getuser()
 
 
 def coder_id(db: Database, name: str, *, create: bool = True) -> int:

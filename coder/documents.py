@@ -7,8 +7,10 @@ reflects the database. Every query here is indexed and cheap enough to run after
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
 from coder.db import Database
 
@@ -29,7 +31,6 @@ class Passage:
     start: int
     end: int
     speaker: str | None
-    sentences: tuple[tuple[int, int], ...] = ()
     attributes: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
@@ -39,9 +40,19 @@ class Document:
     text: str
     passages: list[Passage]
 
+    @cached_property
+    def starts(self) -> list[int]:
+        """Where each passage starts, for finding the passages a span touches by bisection."""
+        return [p.start for p in self.passages]
 
-@dataclass(frozen=True)
-class CodingSpan:
+    def passages_touched(self, start: int, end: int) -> range:
+        """Indices of the passages a span overlaps."""
+        first = max(0, bisect_right(self.starts, start) - 1)
+        last = max(first, bisect_right(self.starts, end - 1) - 1)
+        return range(first, last + 1)
+
+
+class CodingSpan(NamedTuple):  # a tuple: documents can carry tens of thousands
     id: int
     code_id: int
     coder_id: int
@@ -70,30 +81,36 @@ def list_documents(db: Database) -> list[DocumentInfo]:
 
 
 def load_document(db: Database, document_id: int) -> Document:
-    """A document's text with its passages and their sentences."""
+    """A document's text with its passages."""
     info = next(d for d in list_documents(db) if d.id == document_id)
     text = db.execute("SELECT text FROM documents WHERE id = ?", [document_id]).fetchone()[0]
-    sentences: dict[int, list[tuple[int, int]]] = {}
-    for segment_id, start, end in db.execute(
-        "SELECT segment_id, start, end FROM sentences WHERE document_id = ? ORDER BY start", [document_id]
-    ):
-        sentences.setdefault(segment_id, []).append((start, end))
     passages = [
-        Passage(r[1], r[2], r[3], r[4], tuple(sentences.get(r[0], ())), json.loads(r[5] or "{}"))
+        Passage(r[0], r[1], r[2], r[3], json.loads(r[4]) if r[4] != "{}" else {})
         for r in db.execute(
-            "SELECT id, ordinal, start, end, speaker, attributes FROM segments WHERE document_id = ? ORDER BY ordinal",
+            "SELECT ordinal, start, end, speaker, attributes FROM segments WHERE document_id = ? ORDER BY ordinal",
             [document_id],
         )
     ]
     return Document(info, text, passages)
 
 
-def document_codings(db: Database, document_id: int, coder_ids: list[int] | None = None) -> list[CodingSpan]:
-    """The codings of a document (of some coders, or all), in text order."""
+def sentences(db: Database, document_id: int, ordinal: int) -> list[tuple[int, int]]:
+    """The sentence spans of one passage (read when the reader narrows to a sentence)."""
+    return [tuple(r) for r in db.execute(
+        "SELECT t.start, t.end FROM sentences t JOIN segments s ON s.id = t.segment_id"
+        " WHERE s.document_id = ? AND s.ordinal = ? ORDER BY t.ordinal", [document_id, ordinal])]
+
+
+def document_codings(
+    db: Database, document_id: int, coder_ids: list[int] | None = None, within: tuple[int, int] | None = None,
+) -> list[CodingSpan]:
+    """The codings of a document (of some coders, or all; all of it or those overlapping a span), in text order."""
     coders = "" if coder_ids is None else f" AND coder_id IN ({', '.join(str(int(c)) for c in coder_ids) or 'NULL'})"
+    start, end = within or (0, None)
     return [CodingSpan(*r) for r in db.execute(
-        f"SELECT id, code_id, coder_id, start, end, memo FROM codings WHERE document_id = ?{coders} ORDER BY start, end",
-        [document_id],
+        "SELECT id, code_id, coder_id, start, end, memo FROM codings WHERE document_id = :doc"
+        f"{coders} AND (:end IS NULL OR (start < :end AND end > :start)) ORDER BY start, end",
+        {"doc": document_id, "start": start, "end": end},
     )]
 
 
@@ -108,12 +125,43 @@ def document_mentions(db: Database, document_id: int) -> list[Mention]:
 
 def coded_passages(db: Database, coder_id: int, document_id: int | None = None) -> dict[int, int]:
     """Per document: how many of its passages the coder has coded (any code, any overlap)."""
-    return dict(db.execute(
-        "SELECT s.document_id, count(*) FROM segments s WHERE (:doc IS NULL OR s.document_id = :doc) AND EXISTS"
-        " (SELECT 1 FROM codings c WHERE c.document_id = s.document_id AND c.coder_id = :coder"
-        "  AND c.start < s.end AND c.end > s.start) GROUP BY s.document_id",
-        {"doc": document_id, "coder": coder_id},
-    ).fetchall())
+    coded = _coded_segments(db, coder_id, document_id)
+    counts: dict[int, int] = {}
+    for document, _ in coded:
+        counts[document] = counts.get(document, 0) + 1
+    return counts
+
+
+def _coded_segments(db: Database, coder_id: int, document_id: int | None = None) -> set[tuple[int, int]]:
+    """(document id, ordinal) of every passage a coding of the coder overlaps — one sweep per document.
+
+    A join on overlapping ranges would compare every passage with every coding; sorting both
+    and sweeping is linear, which matters for long documents with thousands of codings.
+    """
+    scope = {"doc": document_id, "coder": coder_id}
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for document, start, end in db.execute(
+        "SELECT document_id, start, end FROM codings WHERE coder_id = :coder AND (:doc IS NULL OR document_id = :doc)"
+        " ORDER BY document_id, start", scope,
+    ):
+        spans.setdefault(document, []).append((start, end))
+    coded: set[tuple[int, int]] = set()
+    for document, ranges in spans.items():
+        merged: list[list[int]] = []
+        for start, end in ranges:
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        position = 0
+        for ordinal, start, end in db.execute(
+            "SELECT ordinal, start, end FROM segments WHERE document_id = ? ORDER BY start", [document]
+        ):
+            while position < len(merged) and merged[position][1] <= start:
+                position += 1
+            if position < len(merged) and merged[position][0] < end:
+                coded.add((document, ordinal))
+    return coded
 
 
 def next_uncoded_passage(db: Database, coder_id: int, document_id: int, after: int) -> tuple[int, int] | None:
@@ -121,25 +169,21 @@ def next_uncoded_passage(db: Database, coder_id: int, document_id: int, after: i
 
     Returns (document id, passage ordinal), or None when everything is coded.
     """
-    row = db.execute(
-        "SELECT s.document_id, s.ordinal FROM segments s JOIN documents d ON d.id = s.document_id"
-        " WHERE (d.name, s.ordinal) > ((SELECT name FROM documents WHERE id = :doc), :after)"
-        " AND NOT EXISTS (SELECT 1 FROM codings c WHERE c.document_id = s.document_id AND c.coder_id = :coder"
-        "  AND c.start < s.end AND c.end > s.start) ORDER BY d.name, s.ordinal LIMIT 1",
-        {"doc": document_id, "after": after, "coder": coder_id},
-    ).fetchone()
-    if row is None and after > 0:
-        return next_uncoded_passage(db, coder_id, _first_document(db), 0)
-    return (row[0], row[1]) if row else None
+    order = [r[0] for r in db.execute("SELECT id FROM documents ORDER BY name")]
+    here = order.index(document_id)
+    for document, beyond in [(document_id, after), *((d, 0) for d in order[here + 1 :] + order[:here]), (document_id, 0)]:
+        coded = _coded_segments(db, coder_id, document)
+        for (ordinal,) in db.execute("SELECT ordinal FROM segments WHERE document_id = ? ORDER BY ordinal", [document]):
+            if ordinal > beyond and (document, ordinal) not in coded:
+                return document, ordinal
+    return None
 
 
-def _first_document(db: Database) -> int:
-    return db.execute("SELECT id FROM documents ORDER BY name LIMIT 1").fetchone()[0]
-
-
-def code_counts(db: Database, coder_id: int) -> dict[int, int]:
-    """How many codings the coder has made with each code."""
-    return dict(db.execute("SELECT code_id, count(*) FROM codings WHERE coder_id = ? GROUP BY code_id", [coder_id]).fetchall())
+def code_counts(db: Database, coder_id: int, code_ids: list[int] | None = None) -> dict[int, int]:
+    """How many codings the coder has made with each code (or with some codes)."""
+    only = "" if code_ids is None else f" AND code_id IN ({', '.join(str(int(c)) for c in code_ids) or 'NULL'})"
+    return dict(db.execute(f"SELECT code_id, count(*) FROM codings WHERE coder_id = ?{only} GROUP BY code_id",
+                           [coder_id]).fetchall())
 
 
 def coders(db: Database) -> list[str]:

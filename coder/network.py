@@ -85,8 +85,12 @@ class Survey:
     files: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
+    folded: dict[str, str] = field(default_factory=dict, repr=False)
+
     def node(self, name: str) -> Node:
-        return self.nodes.setdefault(name, Node(name))
+        """The node of this name, compared without case and accents (so ties may write "Senasa")."""
+        known = self.folded.setdefault(fold(name), name)
+        return self.nodes.setdefault(known, Node(known))
 
 
 def _decode(path: Path) -> str:
@@ -205,12 +209,10 @@ def read_ties_csv(path: Path, survey: Survey, *, where: str | None = None) -> No
             raise CoderError(f"tie {source} → {target} is listed twice (first on line {seen[key]})", where=at,
                              fix="keep one row per tie, with both ratings on it")
         seen[key] = line
-        tie = Tie(source, target,
+        tie = Tie(survey.node(source).name, survey.node(target).name,
                   _rating(row.get(column.get("technological", "")), "technological", at),
                   _rating(row.get(column.get("commercial", "")), "commercial", at),
                   row.get(column.get("origin", "")) or None)
-        survey.node(source)
-        survey.node(target)
         survey.ties.append(tie)
     survey.files.append(where)
 
@@ -225,10 +227,10 @@ _ATTRIBUTE_KEYS = {"technological": "technological", "tech": "technological", "c
 def _relation_of(label: str | None, default: str, where: str) -> str:
     if not label:
         return default
-    folded = fold(label)
-    if "tech" in folded:
+    folded = fold(label).strip()
+    if folded.startswith("tec"):  # technological, tecnológico
         return "technological"
-    if "comm" in folded:
+    if folded.startswith("com"):  # commercial, comercial
         return "commercial"
     raise CoderError(f"arc list '{label}' is neither technological nor commercial", where=where,
                      fix='label the lists *Arcs :1 "technological" and *Arcs :2 "commercial"')
@@ -290,7 +292,8 @@ def read_pajek(path: Path, survey: Survey | None = None, *, weight_as: str = "te
     ties: dict[tuple[str, str], Tie] = {}
     rated: dict[tuple[str, str, str], str] = {}
     for source_id, target_id, arc_relation, rest, at in pending:
-        source, target = labels.get(source_id, source_id), labels.get(target_id, target_id)
+        source = survey.node(labels.get(source_id, source_id)).name
+        target = survey.node(labels.get(target_id, target_id)).name
         if fold(source) == fold(target):
             raise CoderError(f"'{source}' has an arc to itself", where=at, fix="remove the line")
         tie = ties.get((source, target))
@@ -365,8 +368,10 @@ class SurveyReport:
     files: list[str] = field(default_factory=list)
     organisations: int = 0
     matched: dict[str, str] = field(default_factory=dict)  # survey name → organisation, where they differ
-    added: list[str] = field(default_factory=list)  # nodes that are not in the codebook
+    added: list[str] = field(default_factory=list)  # organisations new to the survey
+    outside_codebook: list[str] = field(default_factory=list)  # nodes that are not in the codebook
     removed: list[str] = field(default_factory=list)  # organisations of an earlier survey no longer in it
+    updated: list[str] = field(default_factory=list)  # organisations whose survey attributes changed
     ties: int = 0
     ties_added: int = 0
     ties_changed: int = 0
@@ -376,11 +381,12 @@ class SurveyReport:
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.removed or self.ties_added or self.ties_changed or self.ties_removed)
+        return bool(self.added or self.removed or self.updated or self.ties_added or self.ties_changed or self.ties_removed)
 
     def summary(self) -> str:
-        return (f"survey: {self.organisations} organisations ({len(self.added)} not in the codebook), {self.ties} ties"
-                f" (+{self.ties_added} ~{self.ties_changed} -{self.ties_removed})")
+        return (f"survey: {self.organisations} organisations ({len(self.outside_codebook)} not in the codebook,"
+                f" {len(self.added)} new, {len(self.removed)} gone), {self.ties} ties"
+                f" ({self.ties_added} new, {self.ties_changed} changed, {self.ties_removed} gone)")
 
 
 class _Matcher:
@@ -408,17 +414,19 @@ def import_survey(db: Database, survey: Survey, *, digest: str | None = None) ->
     with transaction(db):
         matcher = _Matcher(db)
         ids: dict[str, int] = {}
-        claimed: dict[int, str] = {}
+        spellings: dict[int, list[Node]] = {}
+        nodes: list[Node] = []
         for node in survey.nodes.values():
             org_id = matcher.find(node.name)
-            if org_id is not None and org_id in claimed:
-                raise CoderError(f"survey nodes '{claimed[org_id]}' and '{node.name}' both name {matcher.names[org_id]}",
-                                 where=", ".join(survey.files), fix="merge the two nodes into one")
-            if org_id is not None:
-                claimed[org_id] = node.name
+            if org_id is None:
+                nodes.append(node)
+            else:
                 ids[node.name] = org_id
+                spellings.setdefault(org_id, []).append(node)
+        # "Senasa" in organisations.csv and "SENANSA" in ties.csv are one organisation: one node.
+        nodes += [_merged(group, matcher.names[org_id], survey.files) for org_id, group in spellings.items()]
         previous = set(json.loads(setting(db, "survey_organisations") or "[]"))
-        for node in survey.nodes.values():
+        for node in nodes:
             members = [matcher.names.get(matcher.find(m) or -1, m) for m in node.member_of]
             attributes = json.dumps(node.attributes, ensure_ascii=False, sort_keys=True)
             org_id = ids.get(node.name)
@@ -430,22 +438,27 @@ def import_survey(db: Database, survey: Survey, *, digest: str | None = None) ->
                 ).lastrowid
                 ids[node.name] = org_id
                 matcher.names[org_id] = node.name
-                if org_id not in previous:
-                    report.added.append(node.name)
+                report.added.append(node.name)
+                report.outside_codebook.append(node.name)
                 continue
-            name, in_codebook, kind, member_of, based_in = db.execute(
-                "SELECT name, in_codebook, type, member_of, based_in FROM organisations WHERE id = ?", [org_id]).fetchone()
-            if name != node.name:
-                report.matched[node.name] = name
-            if in_codebook:
+            name, in_codebook, kind, member_of, based_in, old_attributes = db.execute(
+                "SELECT name, in_codebook, type, member_of, based_in, attributes FROM organisations WHERE id = ?",
+                [org_id]).fetchone()
+            if in_codebook:  # the codebook keeps its type, membership and place; the survey adds attributes
                 _note_conflicts(report, name, node, kind, json.loads(member_of or "[]"), members, based_in)
-                db.execute("UPDATE organisations SET attributes = ? WHERE id = ?", [attributes, org_id])
+                new = (kind, member_of, based_in, attributes)
             else:
-                if org_id not in previous:
-                    report.added.append(node.name)
-                db.execute("UPDATE organisations SET type = ?, member_of = ?, based_in = ?, attributes = ? WHERE id = ?",
-                           [node.type, json.dumps(members, ensure_ascii=False), node.based_in, attributes, org_id])
-        report.organisations = len(ids)
+                report.outside_codebook.append(node.name)
+                new = (node.type, json.dumps(members, ensure_ascii=False), node.based_in, attributes)
+            if org_id not in previous:
+                report.added.append(node.name)
+            elif (kind, member_of, based_in, json.loads(old_attributes or "{}")) != (*new[:3], node.attributes):
+                report.updated.append(name)
+            db.execute("UPDATE organisations SET type = ?, member_of = ?, based_in = ?, attributes = ? WHERE id = ?",
+                       [*new, org_id])
+        report.matched = {n.name: matcher.names[org_id] for org_id, group in spellings.items() for n in group
+                          if n.name != matcher.names[org_id]}
+        report.organisations = len(set(ids.values()))
         _replace_ties(db, survey, ids, report)
         current = set(ids.values())
         for org_id in sorted(previous - current):
@@ -466,6 +479,28 @@ def import_survey(db: Database, survey: Survey, *, digest: str | None = None) ->
         if report.changed or not previous:
             log_event(db, "import_survey", coder_id=None, summary=f"{report.summary()} from {', '.join(survey.files)}")
     return report
+
+
+def _merged(group: list[Node], organisation: str, files: list[str]) -> Node:
+    """One node from several survey spellings of the same organisation; they may not disagree."""
+    if len(group) == 1:
+        return group[0]
+    merged = Node(group[0].name)
+    for node in group:
+        for key, value in [("type", node.type), ("based_in", node.based_in), *node.attributes.items()]:
+            if value is None:
+                continue
+            known = getattr(merged, key) if key in ("type", "based_in") else merged.attributes.get(key)
+            if known is not None and known != value:
+                names = " and ".join(f"'{n.name}'" for n in group)
+                raise CoderError(f"survey nodes {names} both name {organisation} but disagree on {key}",
+                                 where=", ".join(files), fix="keep one row for the organisation")
+            if key in ("type", "based_in"):
+                setattr(merged, key, value)
+            else:
+                merged.attributes[key] = value
+        merged.member_of = merged.member_of or node.member_of
+    return merged
 
 
 def _note_conflicts(report: SurveyReport, name: str, node: Node, kind: str | None, member_of: list[str],
@@ -632,13 +667,18 @@ def centrality(db: Database, weight: str = "technological") -> pandas.DataFrame:
         })
     columns = ["rank", "organisation", "type", "member_of", "based_in", "local", "weighted_out_degree",
                "out_degree", "in_degree", "betweenness"]
+    rows.sort(key=lambda row: (-row["weighted_out_degree"], _natural(row["organisation"])))
     frame = pd.DataFrame(rows, columns=columns[1:])
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    frame = frame.sort_values(["weighted_out_degree", "organisation"], ascending=[False, True], kind="stable")
     frame.insert(0, "rank", frame["weighted_out_degree"].rank(ascending=False, method="average"))
     frame.attrs["weight"] = weight_name(weight)
     return frame.reset_index(drop=True)
+
+
+def _natural(name: str) -> list[Any]:
+    """Sort key that puts Agro 2 before Agro 10."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, fold(part)) for part in re.split(r"(\d+)", name) if part]
 
 
 def ego_ties(db: Database, organisation: str, weight: str = "technological") -> pandas.DataFrame:
@@ -682,8 +722,8 @@ def export_network(db: Database, path: Path, *, weight: str | None = None) -> Pa
             values = {k: v for k, v in info.items() if k != "attributes" and v is not None}
             values.update({k: v for k, v in info["attributes"].items() if v is not None and k not in values})
             plain.add_node(name, **values)
+        orgs = dict(survey_nodes(db))
         for tie in _ties(db):  # all ties, whatever the weight, with both ratings as edge data
-            orgs = dict(survey_nodes(db))
             plain.add_edge(orgs[tie["source_id"]], orgs[tie["target_id"]], technological=float(tie["technological"]),
                            commercial=float(tie["commercial"]), origin=tie["origin"] or "",
                            weight=float(tie_weight(tie["technological"], tie["commercial"], weight or "technological")))

@@ -17,6 +17,7 @@ from coder.codebook import Codebook, SyncReport, codebook_is_current, load_codeb
 from coder.corpus import ImportReport, Progress, document_files, import_documents, refresh_mentions
 from coder.db import Database, open_db
 from coder.errors import CoderError
+from coder.network import SURVEY_FOLDER, SurveyReport, refresh_survey
 
 DB_FILE = "study.db"
 
@@ -115,6 +116,7 @@ def connect_study(study: Study) -> Database:
 class OpenReport:
     codebook: SyncReport | None = None
     imported: ImportReport = field(default_factory=ImportReport)
+    survey: SurveyReport | None = None
 
 
 def refresh_study(
@@ -124,7 +126,7 @@ def refresh_study(
     progress: Progress | None = None,
     cancelled: threading.Event | None = None,
 ) -> OpenReport:
-    """Bring the database up to date with the folder: codebook changes and new transcripts."""
+    """Bring the database up to date with the folder: codebook changes, new transcripts, the survey network."""
     report = OpenReport()
     codebook = study.load_codebook()
     if not codebook_is_current(db, codebook):
@@ -136,6 +138,7 @@ def refresh_study(
         new = [p for p in document_files(study.transcripts_dir) if p.relative_to(study.root).as_posix() not in known]
         if new:
             report.imported = import_documents(db, new, codebook, root=study.root, progress=progress, cancelled=cancelled)
+        report.survey = refresh_survey(db, study.transcripts_dir / SURVEY_FOLDER, root=study.root)
     return report
 
 

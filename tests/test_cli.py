@@ -35,10 +35,6 @@ def test_cli_status_counts_documents_words_codes_and_coders(study):
     assert (row["documents"], row["coder"], row["percent_coded"]) == (1, "ana", 25.0)
 
 
-def test_cli_no_command_prints_the_summary(study):
-    assert "Study study" in run(study).output
-
-
 def test_cli_codebook_prints_the_tree_with_keys(study):
     output = run(study, "codebook").output
     assert "function\n  [1] Accessing  ·0\n        Market intelligence  ·0\n  [2] Diffusing" in output

@@ -1,6 +1,6 @@
 """The command line: thin commands over the same domain functions the TUI calls."""
 
-from coder.cli import coding, study  # noqa: F401 - registers the commands
+from coder.cli import agreement, coding, exports, study, tables, autocode, search  # noqa: F401 - registers the commands
 from coder.cli.base import main
 
 __all__ = ["main"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import getpass
 import io
 import json
 import os
@@ -14,7 +13,8 @@ from typing import Any
 
 import click
 
-from coder.db import Database, setting
+from coder.coding import current_coder as default_coder  # noqa: F401 - shared by the commands
+from coder.db import Database
 from coder.errors import CoderError
 from coder.study import Study, connect_study, locate_study, refresh_study
 
@@ -71,11 +71,6 @@ class Session:
 
 
 pass_session = click.make_pass_decorator(Session)
-
-
-def default_coder(db: Database) -> str:
-    """Who is coding: the study's current coder, else the login name."""
-    return setting(db, "current_coder") or getpass.getuser()
 
 
 def coder_option(command: Callable) -> Callable:

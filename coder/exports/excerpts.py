@@ -14,20 +14,23 @@ import bisect
 import csv
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from operator import itemgetter
 from datetime import date
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from coder.codebook import codebook_tree
 from coder.coding import coder_id, find_code, find_document
 from coder.db import Database, setting
 from coder.errors import CoderError
-from coder.exports.files import Progress, excel_text, export_name, free_path, neutralise, output_path, replacing
+from coder.exports.citing import DocumentIndex, chunks, load_documents
+from coder.exports.files import (
+    Progress, blockquote, check_format, export_name, free_path, md_escape, neutralise, output_path, replacing,
+)
 
 FORMATS = ("md", "docx", "xlsx", "csv", "jsonl")
-NO_LINES = (".docx", ".vtt", ".srt")  # their stored text is not laid out like the file, so lines would mislead
 DEFAULT_PHASE_GROUP = "phase"
 
 COLUMNS = (
@@ -59,7 +62,7 @@ class ExcerptQuery:
     phase_group: str = DEFAULT_PHASE_GROUP
 
 
-@dataclass
+@dataclass(slots=True)
 class Excerpt:
     """One coding with everything needed to quote and cite it."""
 
@@ -109,22 +112,27 @@ class Excerpt:
     @property
     def citation(self) -> str:
         """`int03, President, PROMANGO, ¶ 12, lines 45–47` (or the cue time instead of lines)."""
-        parts = [self.document, self.role, self.organisation, f"¶ {self.passage}"]
-        if self.lines:
-            parts.append(f"line {self.lines}" if self.first_line == self.last_line else f"lines {self.lines}")
-        parts.append(self.timestamp)
-        return ", ".join(p for p in parts if p)
+        parts = [self.document]
+        if self.role:
+            parts.append(self.role)
+        if self.organisation:
+            parts.append(self.organisation)
+        parts.append(f"¶ {self.passage}")
+        if self.first_line is not None:
+            parts.append(f"line {self.first_line}" if self.first_line == self.last_line else f"lines {self.first_line}–{self.last_line}")
+        if self.begin:
+            parts.append(self.timestamp)
+        return ", ".join(parts)
+
+    def cells(self) -> list[Any]:
+        """The excerpt's values in the order of COLUMNS."""
+        return [self.code_group, self.code, self.document, self.title, self.role, self.organisation, self.passage,
+                self.lines, self.timestamp, self.coder, self.text, "; ".join(self.also_coded), self.memo, self.before,
+                self.after, self.citation, self.start, self.end, self.uuid, self.created]
 
     def row(self) -> dict[str, Any]:
         """The excerpt as one flat record (CSV, Excel, JSON lines)."""
-        return {
-            "code_group": self.code_group, "code": self.code, "document": self.document, "title": self.title,
-            "interviewee_role": self.role, "interviewee_organisation": self.organisation, "passage": self.passage,
-            "lines": self.lines, "timestamp": self.timestamp, "coder": self.coder, "quote": self.text,
-            "also_coded": "; ".join(self.also_coded), "memo": self.memo, "context_before": self.before,
-            "context_after": self.after, "citation": self.citation, "start": self.start, "end": self.end,
-            "coding_uuid": self.uuid, "created": self.created,
-        }
+        return dict(zip(COLUMNS, self.cells()))
 
 
 @dataclass
@@ -149,69 +157,6 @@ class ExcerptSet:
 # Choosing the excerpts ---------------------------------------------------------------------------
 
 
-@dataclass
-class _Document:
-    name: str
-    title: str | None
-    text: str
-    role: str | None
-    organisation: str | None
-    body_line: int
-    lines: bool
-    starts: list[int]
-    ends: list[int]
-    ordinals: list[int]
-    times: list[tuple[str | None, str | None]]
-    newlines: list[int] | None = None
-
-    def line(self, offset: int) -> int:
-        if self.newlines is None:
-            self.newlines = [i for i, c in enumerate(self.text) if c == "\n"]
-        return self.body_line + bisect.bisect_left(self.newlines, offset)
-
-    def passages(self, start: int, end: int) -> tuple[int, int]:
-        """Indexes of the first and last passage the span touches (the nearest one for a span between passages)."""
-        first = bisect.bisect_right(self.ends, start)
-        last = bisect.bisect_left(self.starts, end) - 1
-        if first > last:
-            first = last = min(first, len(self.starts) - 1) if first < len(self.starts) else last
-        return max(first, 0), max(last, 0)
-
-
-def _load_documents(db: Database, ids: Iterable[int]) -> dict[int, _Document]:
-    documents: dict[int, _Document] = {}
-    segments: dict[int, list[tuple]] = defaultdict(list)
-    ids = sorted(set(ids))
-    for chunk in _chunks(ids):
-        marks = ",".join("?" * len(chunk))
-        for row in db.execute(f"SELECT document_id, start, end, ordinal, attributes FROM segments"
-                              f" WHERE document_id IN ({marks}) ORDER BY document_id, start", chunk):
-            segments[row[0]].append(row[1:])
-        for row in db.execute(f"SELECT id, name, title, text, attributes, body_line, path FROM documents WHERE id IN ({marks})", chunk):
-            attributes = json.loads(row[4] or "{}")
-            passages = segments[row[0]]
-            times = []
-            for passage in passages:
-                extra = json.loads(passage[3]) if passage[3] and passage[3] != "{}" else {}
-                times.append((extra.get("begin"), extra.get("end")))
-            documents[row[0]] = _Document(
-                name=row[1], title=row[2], text=row[3], role=_text(attributes.get("interviewee_role")),
-                organisation=_text(attributes.get("interviewee_organisation")), body_line=row[5] or 1,
-                lines=PurePosixPath(row[6] or "").suffix.lower() not in NO_LINES,
-                starts=[p[0] for p in passages], ends=[p[1] for p in passages], ordinals=[p[2] for p in passages], times=times,
-            )
-    return documents
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None or value == "" else str(value)
-
-
-def _chunks(values: Sequence[int], size: int = 900) -> Iterable[Sequence[int]]:
-    for index in range(0, len(values), size):
-        yield values[index : index + size]
-
-
 def _code_order(db: Database) -> tuple[dict[int, int], dict[int, str]]:
     rank, paths = {}, {}
     for index, row in enumerate(codebook_tree(db)):
@@ -230,35 +175,44 @@ def find_excerpts(db: Database, query: ExcerptQuery | None = None) -> ExcerptSet
     rows = _codings(db, code_ids, coder_ids, document_ids)
     wanted_spans = _passage_spans(db, query.passages)
     if wanted_spans is not None:
-        rows = [r for r in rows if any(s < r["end"] and e > r["start"] for s, e in wanted_spans.get(r["document_id"], ()))]
-    documents = _load_documents(db, (r["document_id"] for r in rows))
+        rows = [r for r in rows if any(s < r[5] and e > r[4] for s, e in wanted_spans.get(r[1], ()))]
+    documents = load_documents(db, {r[1] for r in rows})
     phase_spans = _phase_spans(db, query, coder_ids, documents) if query.phases else None
     neighbours = _neighbour_codings(db, rows)
     path_rank = {path: rank[i] for i, path in paths.items()}
-    items: list[tuple[tuple, Excerpt]] = []
-    for row in rows:
-        document = documents[row["document_id"]]
-        first, last = document.passages(row["start"], row["end"])
+    names = {r[0]: (r[1], r[2]) for r in db.execute("SELECT c.id, c.name, g.name FROM codes c JOIN code_groups g ON g.id = c.group_id")}
+    coders = dict(db.execute("SELECT id, name FROM coders").fetchall())
+    last_rank = len(rank)
+    items: list[tuple[int, Excerpt]] = []
+    right, left = bisect.bisect_right, bisect.bisect_left  # the loop below runs once per excerpt: keep it lean
+    for uuid, document_id, code, coder, start, end, memo, created in rows:
+        document = documents[document_id]
+        first = right(document.ends, start)
+        last = left(document.starts, end) - 1
+        if first > last:
+            first, last = document.passages(start, end)
         if phase_spans is not None:
             span_start, span_end = document.starts[first], document.ends[last]
-            if not any(s < span_end and e > span_start for s, e in phase_spans.get(row["document_id"], ())):
+            if not any(s < span_end and e > span_start for s, e in phase_spans.get(document_id, ())):
                 continue
+        code_name, group_name = names[code]
         excerpt = Excerpt(
-            code=row["code"], code_group=row["code_group"], document=document.name, title=document.title,
-            role=document.role, organisation=document.organisation, coder=row["coder"], start=row["start"], end=row["end"],
-            text=document.text[row["start"] : row["end"]], first_passage=document.ordinals[first],
-            last_passage=document.ordinals[last], memo=row["memo"], uuid=row["uuid"], created=row["created"],
-            also_coded=_also_coded(neighbours.get((row["document_id"], row["coder_id"]), ()), row, paths, path_rank),
+            code_name, group_name, document.name, document.title, document.role, document.organisation, coders[coder],
+            start, end, document.text[start:end], document.ordinals[first], document.ordinals[last],
+            memo=memo, uuid=uuid, created=created,
+            also_coded=_also_coded(neighbours.get((document_id, coder)), start, end, code, paths, path_rank),
         )
         if document.lines:
-            excerpt.first_line = document.line(row["start"])
-            excerpt.last_line = document.line(max(row["start"], row["end"] - 1))
-        excerpt.begin, excerpt.finish = document.times[first][0], document.times[last][1]
+            newlines = document.newline_offsets()
+            excerpt.first_line = document.body_line + left(newlines, start)
+            excerpt.last_line = document.body_line + left(newlines, end - 1 if end > start else start)
+        if document.timed:
+            excerpt.begin, excerpt.finish = document.times[first][0], document.times[last][1]
         if query.context:
             excerpt.before = _passage_text(document, first - 1)
             excerpt.after = _passage_text(document, last + 1)
-        items.append(((rank.get(row["code_id"], len(rank)), document.name, row["start"], row["end"], row["coder"]), excerpt))
-    items.sort(key=lambda pair: pair[0])
+        items.append((rank.get(code, last_rank), excerpt))
+    items.sort(key=itemgetter(0))  # stable: within a code, the SQL order (document, position, coder) stays
     chosen_paths = [paths[i] for i in sorted(code_ids, key=lambda i: rank.get(i, 0)) if i in paths]
     return ExcerptSet(
         items=[e for _, e in items],
@@ -282,20 +236,18 @@ def _chosen_codes(db: Database, query: ExcerptQuery) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-def _codings(db: Database, code_ids: list[int], coder_ids: list[int], document_ids: list[int]) -> list[dict[str, Any]]:
+def _codings(db: Database, code_ids: list[int], coder_ids: list[int], document_ids: list[int]) -> list[tuple]:
+    """(uuid, document_id, code_id, coder_id, start, end, memo, created) of the chosen codings."""
     conditions, params = [], []
     for column, values in (("c.code_id", code_ids), ("c.coder_id", coder_ids), ("c.document_id", document_ids)):
         if values:
             conditions.append(f"{column} IN ({','.join('?' * len(values))})")
             params += values
-    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    cursor = db.execute(
-        "SELECT c.id, c.uuid, c.document_id, c.code_id, c.coder_id, c.start, c.end, c.memo, c.created,"
-        " k.name AS code, g.name AS code_group, r.name AS coder"
-        " FROM codings c JOIN codes k ON k.id = c.code_id JOIN code_groups g ON g.id = k.group_id"
-        f" JOIN coders r ON r.id = c.coder_id {where}", params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    return db.execute(
+        "SELECT c.uuid, c.document_id, c.code_id, c.coder_id, c.start, c.end, c.memo, c.created FROM codings c"
+        f" JOIN documents d ON d.id = c.document_id JOIN coders r ON r.id = c.coder_id{where}"
+        " ORDER BY d.name, c.start, c.end, r.name", params).fetchall()
 
 
 def _passage_spans(db: Database, passages: Sequence[tuple[str | int, int]]) -> dict[int, list[tuple[int, int]]] | None:
@@ -311,7 +263,7 @@ def _passage_spans(db: Database, passages: Sequence[tuple[str | int, int]]) -> d
     return spans
 
 
-def _phase_spans(db: Database, query: ExcerptQuery, coder_ids: list[int], documents: dict[int, _Document]) -> dict[int, list[tuple[int, int]]]:
+def _phase_spans(db: Database, query: ExcerptQuery, coder_ids: list[int], documents: dict[int, DocumentIndex]) -> dict[int, list[tuple[int, int]]]:
     phase_ids = [find_code(db, p if "/" in p else f"{query.phase_group}/{p}").id for p in query.phases]
     spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
     marks = ",".join("?" * len(phase_ids))
@@ -324,42 +276,44 @@ def _phase_spans(db: Database, query: ExcerptQuery, coder_ids: list[int], docume
     return spans
 
 
-def _neighbour_codings(db: Database, rows: list[dict[str, Any]]) -> dict[tuple[int, int], list[tuple[int, int, int]]]:
-    """Every coding of the documents and coders in `rows`, by (document, coder), sorted by start."""
-    pairs = {(r["document_id"], r["coder_id"]) for r in rows}
+def _neighbour_codings(db: Database, rows: list[tuple]) -> dict[tuple[int, int], tuple[list[tuple[int, int, int]], int]]:
+    """Every coding of the documents and coders in `rows`, by (document, coder): sorted by start, with the longest span."""
+    pairs = {(r[1], r[3]) for r in rows}
     documents = sorted({d for d, _ in pairs})
     found: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
-    for chunk in _chunks(documents):
+    for chunk in chunks(documents):
         marks = ",".join("?" * len(chunk))
         for document_id, coder, start, end, code in db.execute(
             f"SELECT document_id, coder_id, start, end, code_id FROM codings WHERE document_id IN ({marks})", chunk
         ):
             if (document_id, coder) in pairs:
                 found[(document_id, coder)].append((start, end, code))
-    for spans in found.values():
+    result = {}
+    for key, spans in found.items():
         spans.sort()
-    return found
+        result[key] = (spans, max(e - s for s, e, _ in spans))
+    return result
 
 
-def _also_coded(spans: Sequence[tuple[int, int, int]], row: dict[str, Any], paths: dict[int, str],
-                rank: dict[str, int]) -> list[str]:
+def _also_coded(neighbours: tuple[list[tuple[int, int, int]], int] | None, start: int, end: int, code_id: int,
+                paths: dict[int, str], rank: dict[str, int]) -> list[str]:
     """Other codes the same coder put on spans overlapping the excerpt."""
-    if not spans:
+    if not neighbours:
         return []
-    longest = max(e - s for s, e, _ in spans)
-    index = bisect.bisect_left(spans, (row["end"],))
+    spans, longest = neighbours
+    index = bisect.bisect_left(spans, (end,))
     found: dict[str, None] = {}
     while index > 0:
         index -= 1
-        start, end, code = spans[index]
-        if start < row["start"] - longest:
+        other_start, other_end, code = spans[index]
+        if other_start < start - longest:
             break
-        if end > row["start"] and start < row["end"] and code != row["code_id"]:
+        if other_end > start and code != code_id:
             found[paths.get(code, str(code))] = None
-    return sorted(found, key=lambda p: rank.get(p, len(rank)))
+    return sorted(found, key=lambda p: rank.get(p, len(rank))) if len(found) > 1 else list(found)
 
 
-def _passage_text(document: _Document, index: int) -> str | None:
+def _passage_text(document: DocumentIndex, index: int) -> str | None:
     if index < 0 or index >= len(document.starts):
         return None
     return document.text[document.starts[index] : document.ends[index]]
@@ -425,20 +379,15 @@ def export_excerpts(
     progress: Progress | None = None,
 ) -> Path:
     """Find the excerpts and write them; returns the file written (a free name unless `force`)."""
-    _check_format(fmt, FORMATS)
+    check_format(fmt, FORMATS)
     found = find_excerpts(db, query)
     path = free_path(output_path(exports_dir, export_name(found.name_parts, fmt), output), force=force)
     return write_excerpts(found, path, fmt, progress=progress)
 
 
-def _check_format(fmt: str, formats: Sequence[str]) -> None:
-    if fmt not in formats:
-        raise CoderError(f"unknown export format '{fmt}'", fix=f"use one of: {', '.join(formats)}")
-
-
 def write_excerpts(found: ExcerptSet, path: Path, fmt: str = "md", *, progress: Progress | None = None) -> Path:
     """Write the excerpts to `path` in one format (md, docx, xlsx, csv, jsonl); returns `path`."""
-    _check_format(fmt, FORMATS)
+    check_format(fmt, FORMATS)
     writer = {"md": _write_markdown, "docx": _write_docx, "xlsx": _write_xlsx, "csv": _write_csv, "jsonl": _write_jsonl}[fmt]
     with replacing(path) as temp:
         writer(found, temp, progress or (lambda done, total: None))
@@ -461,25 +410,6 @@ def _by_document(items: list[Excerpt]) -> list[tuple[str, list[Excerpt]]]:
     return list(groups.items())
 
 
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|"})
-
-
-def md_escape(text: str) -> str:
-    """Text that Markdown shows as written: inline markup escaped, and list/heading starts of lines."""
-    lines = []
-    for line in text.translate(_MD_SPECIAL).split("\n"):
-        stripped = line.lstrip()
-        if stripped[:1] in ("#", "-", "+", ">") or (stripped[:1].isdigit() and stripped.split(" ", 1)[0].rstrip(".").isdigit()
-                                                    and stripped.split(" ", 1)[0].endswith(".")):
-            line = line[: len(line) - len(stripped)] + "\\" + stripped
-        lines.append(line)
-    return "\n".join(lines)
-
-
-def _blockquote(text: str) -> str:
-    return "\n".join(f"> {line}".rstrip() for line in md_escape(text.strip()).split("\n"))
-
-
 def _code_title(path: str) -> tuple[str, str]:
     group, _, name = path.partition("/")
     return name, group
@@ -488,6 +418,7 @@ def _code_title(path: str) -> tuple[str, str]:
 def _write_markdown(found: ExcerptSet, path: Path, progress: Progress) -> None:
     out = [f"# {md_escape(found.heading)}", "", md_escape(_summary(found)), ""]
     done, total = 0, len(found.items)
+    names = {p: md_escape(_code_title(p)[0]) for p in found.code_order}
     for code_path, items in found.by_code():
         name, group = _code_title(code_path)
         out += [f"## {md_escape(name)} ({md_escape(group)}) — {len(items)} excerpt{'s' * (len(items) != 1)}", ""]
@@ -497,12 +428,12 @@ def _write_markdown(found: ExcerptSet, path: Path, progress: Progress) -> None:
             for excerpt in excerpts:
                 if excerpt.before:
                     out += [f"*Before (¶ {excerpt.first_passage - 1}):* {md_escape(excerpt.before)}", ""]
-                out += [_blockquote(excerpt.text), ""]
+                out += [blockquote(excerpt.text), ""]
                 if excerpt.after:
                     out += [f"*After (¶ {excerpt.last_passage + 1}):* {md_escape(excerpt.after)}", ""]
                 line = f"— {md_escape(excerpt.citation)} · coded by {md_escape(excerpt.coder)}"
                 if excerpt.also_coded:
-                    line += " · also coded: " + ", ".join(md_escape(_code_title(p)[0]) for p in excerpt.also_coded)
+                    line += " · also coded: " + ", ".join(names[p] for p in excerpt.also_coded)
                 out += [line, ""]
                 if excerpt.memo:
                     out += [f"**Memo:** {md_escape(excerpt.memo)}", ""]
@@ -518,8 +449,7 @@ def _write_csv(found: ExcerptSet, path: Path, progress: Progress) -> None:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
         for done, excerpt in enumerate(found.items, 1):
-            row = excerpt.row()
-            writer.writerow([neutralise(row[c]) if row[c] is not None else "" for c in COLUMNS])
+            writer.writerow([neutralise(v) if v is not None else "" for v in excerpt.cells()])
             if done % 5000 == 0:
                 progress(done, len(found.items))
     progress(len(found.items), len(found.items))
@@ -553,44 +483,21 @@ def sheet_names(titles: Sequence[str], reserved: Sequence[str] = ("all",)) -> li
     return names
 
 
-def write_sheet(workbook: Any, title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]], count: int) -> None:
-    """One write-only sheet: bold header, frozen first row, autofilter over the data."""
-    from openpyxl.cell import WriteOnlyCell  # part of openpyxl, imported by the caller already
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    sheet = workbook.create_sheet(title)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
-    for index, column in enumerate(columns, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(column, 14)
-    bold = Font(bold=True)
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-
-
 def _write_xlsx(found: ExcerptSet, path: Path, progress: Progress) -> None:
-    from openpyxl import Workbook  # ≈0.3 s; only for Excel exports
+    from coder.exports.spreadsheet import Sheet, prepare_row, write_xlsx
 
-    workbook = Workbook(write_only=True)
-    cells = [[excel_text(v) for v in (e.row()[c] for c in COLUMNS)] for e in found.items]
-    total = len(cells) * 2
-    write_sheet(workbook, "all", COLUMNS, cells, len(cells))
-    progress(len(cells), total)
+    widths = [WIDTHS.get(c, 14) for c in COLUMNS]
+    parts = {}
+    for done, excerpt in enumerate(found.items, 1):
+        parts[id(excerpt)] = prepare_row(excerpt.cells())
+        if done % 10_000 == 0:
+            progress(done, len(found.items))
+    sheets = [Sheet("all", COLUMNS, [parts[id(e)] for e in found.items], len(found.items), widths, prepared=True)]
     groups = found.by_code()
-    done = len(cells)
-    position = {id(e): i for i, e in enumerate(found.items)}
     for name, (_, items) in zip(sheet_names([_code_title(p)[0] for p, _ in groups]), groups):
-        write_sheet(workbook, name, COLUMNS, (cells[position[id(e)]] for e in items), len(items))
-        done += len(items)
-        progress(done, total)
-    workbook.save(path)
+        sheets.append(Sheet(name, COLUMNS, [parts[id(e)] for e in items], len(items), widths, prepared=True))
+    write_xlsx(path, sheets, title=found.heading)
+    progress(len(found.items), len(found.items))
 
 
 def _write_docx(found: ExcerptSet, path: Path, progress: Progress) -> None:
@@ -601,33 +508,33 @@ def _write_docx(found: ExcerptSet, path: Path, progress: Progress) -> None:
     context, citation, memo = (word.style(document, name) for name in ("Excerpt Context", "Excerpt Citation", "Excerpt Memo"))
     heading1, heading2 = word.style(document, "Heading 1"), word.style(document, "Heading 2")
     done, total = 0, len(found.items)
-    for code_path, items in found.by_code():
-        name, group = _code_title(code_path)
-        document.add_paragraph(f"{name} ({group}) — {len(items)} excerpt{'s' * (len(items) != 1)}", heading1)
-        for doc_name, excerpts in _by_document(items):
-            title = excerpts[0].title
-            document.add_paragraph(doc_name + (f" — {title}" if title and title != doc_name else ""), heading2)
-            for excerpt in excerpts:
-                if excerpt.before:
-                    document.add_paragraph(f"Before (¶ {excerpt.first_passage - 1}): {excerpt.before}", context)
-                for paragraph in word.paragraphs(excerpt.text):
-                    document.add_paragraph(paragraph, quote)
-                if excerpt.after:
-                    document.add_paragraph(f"After (¶ {excerpt.last_passage + 1}): {excerpt.after}", context)
-                line = document.add_paragraph(style=citation)
-                line.add_run(excerpt.citation).font.small_caps = True
-                extra = f" · coded by {excerpt.coder}"
-                if excerpt.also_coded:
-                    extra += " · also coded: " + ", ".join(_code_title(p)[0] for p in excerpt.also_coded)
-                line.add_run(extra)
-                if excerpt.memo:
-                    note = document.add_paragraph(style=memo)
-                    note.add_run("Memo: ").bold = True
-                    note.add_run(excerpt.memo)
-                done += 1
-            progress(done, total)
-    if not found.items:
-        document.add_paragraph("No excerpts match.")
+    with word.bulk(document) as out:
+        for code_path, items in found.by_code():
+            name, group = _code_title(code_path)
+            out.add(f"{name} ({group}) — {len(items)} excerpt{'s' * (len(items) != 1)}", heading1)
+            for doc_name, excerpts in _by_document(items):
+                title = excerpts[0].title
+                out.add(doc_name + (f" — {title}" if title and title != doc_name else ""), heading2)
+                for excerpt in excerpts:
+                    if excerpt.before:
+                        out.add(f"Before (¶ {excerpt.first_passage - 1}): {excerpt.before}", context)
+                    for paragraph in word.paragraphs(excerpt.text):
+                        out.add(paragraph, quote)
+                    if excerpt.after:
+                        out.add(f"After (¶ {excerpt.last_passage + 1}): {excerpt.after}", context)
+                    extra = f" · coded by {excerpt.coder}"
+                    if excerpt.also_coded:
+                        extra += " · also coded: " + ", ".join(_code_title(p)[0] for p in excerpt.also_coded)
+                    out.add("", citation, runs=[(excerpt.citation, ("small_caps",)), (extra, ())])
+                    if excerpt.memo:
+                        first, *rest = word.paragraphs(excerpt.memo)
+                        out.add("", memo, runs=[("Memo: ", ("bold",)), (first, ())])
+                        for paragraph in rest:
+                            out.add(paragraph, memo)
+                    done += 1
+                progress(done, total)
+        if not found.items:
+            out.add("No excerpts match.")
     document.save(str(path))
 
 

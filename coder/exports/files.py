@@ -12,7 +12,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -99,3 +99,29 @@ def excel_text(value: Any) -> Any:
     if len(value) > EXCEL_CELL_LIMIT:
         value = value[: EXCEL_CELL_LIMIT - 20] + " … [truncated]"
     return value
+
+
+def check_format(fmt: str, formats: Sequence[str]) -> None:
+    if fmt not in formats:
+        raise CoderError(f"unknown export format '{fmt}'", fix=f"use one of: {', '.join(formats)}")
+
+
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|])")
+_MD_LINE_START = re.compile(r"^([ \t]*)(?:([#>+-])|(\d+)([.)]))", re.MULTILINE)
+_MD_ANY = re.compile(r"[\\`*_\[\]<>|]|^[ \t]*(?:[#+-]|\d+[.)])", re.MULTILINE)
+
+
+def _backslashed(match: re.Match) -> str:
+    return "\\" + match.group()
+
+
+def md_escape(text: str) -> str:
+    """Text that Markdown shows as written: inline markup escaped, and headings/lists/quotes at line starts."""
+    if not _MD_ANY.search(text):
+        return text  # the usual case, found with one scan
+    text = _MD_INLINE.sub(_backslashed, text)
+    return _MD_LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[2] else f"{m[1]}{m[3]}\\{m[4]}", text)
+
+
+def blockquote(text: str) -> str:
+    return "\n".join(f"> {line}".rstrip() for line in md_escape(text.strip()).split("\n"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import Executor
 from pathlib import Path
 
 from textual import work
@@ -10,7 +11,7 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from coder.cli.base import default_coder
+from coder.coding import current_coder
 from coder.study import Study, connect_study, locate_study, refresh_study
 from coder.tui.messages import ImportProgress, StudyRefreshed
 from coder.tui.screens.coding import CodingScreen
@@ -26,11 +27,26 @@ class CoderApp(App):
         super().__init__()
         self.study = study
         self.db = connect_study(study)
-        self.coder_name = coder or default_coder(self.db)
+        self.coder_name = coder or current_coder(self.db)
+        self._helper: Executor | None = None
+        # The helper process is spawned later, while Textual holds stderr; multiprocessing's resource
+        # tracker must start now, while stderr is still the real one it hands to its own process.
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
 
     def on_mount(self) -> None:
         self.push_screen(CodingScreen(self.study, self.db, self.coder_name))
-        self.bring_up_to_date()
+        self.call_after_refresh(self.bring_up_to_date)
+
+    def helper_process(self) -> Executor:
+        """One worker process for language processing, started on first use, kept for the session."""
+        if self._helper is None:
+            from concurrent.futures import ProcessPoolExecutor  # 40 ms, once a process is needed
+            from multiprocessing import get_context
+
+            self._helper = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        return self._helper
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False, description="Bringing the study up to date")
     def bring_up_to_date(self) -> None:
@@ -58,6 +74,8 @@ class CoderApp(App):
                                 lambda action=binding.action: self.run_action(action, screen))
 
     def on_unmount(self) -> None:
+        if self._helper is not None:
+            self._helper.shutdown(wait=False, cancel_futures=True)
         self.db.close()
 
 

@@ -32,7 +32,7 @@ async def test_coding_screen_codes_a_passage_and_shows_it(piura):
         assert codings(piura) == [("cong01", "Accessing", 3, 3)]
         screen: CodingScreen = app.screen
         assert "passage 3/26" in status(app) and "coded function/Accessing" in status(app)
-        assert screen.query_one(TranscriptView).marks.labels[2] == [("Accessing", "#2a9d8f")]
+        assert screen.query_one(TranscriptView).marks.labels(2) == [("Accessing", "#2a9d8f")]
         await pilot.press("1")  # the same key again removes it
         assert codings(piura) == []
 
@@ -64,7 +64,7 @@ async def test_coding_screen_narrows_to_a_sentence(piura):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("right_square_bracket", "right_square_bracket", "2")
         screen: CodingScreen = app.screen
-        second = screen.passage().sentences[1]
+        second = screen.sentences()[1]
         db = connect_study(piura)
         assert db.execute("SELECT start, end FROM codings").fetchall() == [second]
         db.close()
@@ -126,9 +126,9 @@ async def test_coding_screen_switches_coder_blind_by_default(piura):
         await pilot.press("1", "c", *"ben", "enter")
         assert "coder ben" in status(app)
         screen: CodingScreen = app.screen
-        assert screen.query_one(TranscriptView).marks.codings == []  # ana's coding is hidden from ben
+        assert screen.query_one(TranscriptView).marks.painted(0) == []  # ana's coding is hidden from ben
         await pilot.press("v")
-        assert len(screen.query_one(TranscriptView).marks.codings) == 1
+        assert [p.label for p in screen.query_one(TranscriptView).marks.painted(0)] == ["Accessing · ana"]
         await pilot.press("2")
     assert codings(piura, "ben") == [("cong01", "Diffusing", 1, 1)]
     assert codings(piura, "ana") == [("cong01", "Accessing", 1, 1)]

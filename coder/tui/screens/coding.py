@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Key
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import OptionList, ProgressBar, Tree
 
 from coder import coding, documents, events, memos
@@ -24,13 +25,13 @@ from coder.errors import CoderError
 from coder.study import Study
 from coder.tui.dialogs.memo import MemoDialog
 from coder.tui.dialogs.quick_pick import QuickPick
-from coder.tui.marks import CodeStyle, build_marks, code_styles, passages_touched
+from coder.tui.marks import CodeStyle, PassageCodings, code_styles
 from coder.tui.messages import ImportProgress, StudyRefreshed
 from coder.tui.widgets.codebook_pane import CodebookPane
 from coder.tui.widgets.document_list import DocumentList
 from coder.tui.widgets.key_bar import KeyBar
 from coder.tui.widgets.status_line import StatusLine
-from coder.tui.widgets.transcript import TranscriptView
+from coder.tui.widgets.transcript import Marks, TranscriptView
 
 MOVE = Binding.Group("move")
 EXTEND = Binding.Group("extend")
@@ -100,7 +101,8 @@ class CodingScreen(Screen):
         self.code_styles: dict[int, CodeStyle] = {}
         self.code_keys: dict[str, int] = {}
         self.exclusive_group: str | None = None
-        self.codings: list[CodingSpan] = []
+        self.index: PassageCodings | None = None
+        self.progress_timer: Timer | None = None
         self.suggested: dict[int, list] = {}
         self.note = ""
 
@@ -152,6 +154,7 @@ class CodingScreen(Screen):
         self.at = Position(document=document, cursor=index, anchor=index, hits=self.at.hits)
         self.suggested = {}
         self.mentions = documents.document_mentions(self.db, document_id)
+        self.mention_spans = [(m.start, m.end) for m in self.mentions]
         self.query_one(DocumentList).show_current(document_id)
         self.reload_codings()
         self.query_one(TranscriptView).show_document(document, self.marks())
@@ -160,32 +163,44 @@ class CodingScreen(Screen):
         self.after_move()
 
     def reload_codings(self) -> None:
+        """Read the document's codings afresh (on opening it, switching coder, or after an undo)."""
         document = self.at.document
         if document is None:
             return
+        self.index = PassageCodings(document, self.code_styles, self.coder_id, self.coder_names())
         coders = None if self.show_others else [self.coder_id]
-        self.codings = documents.document_codings(self.db, document.info.id, coders)
+        self.index.load(documents.document_codings(self.db, document.info.id, coders))
+
+    def reread(self, start: int, end: int) -> set[int]:
+        """Read again the codings around a span a write touched; returns the codes involved."""
+        coders = None if self.show_others else [self.coder_id]
+        document_id = self.at.document.info.id
+        before = {c.code_id for c in self.index.mine(start, end)}
+        while True:
+            fresh = documents.document_codings(self.db, document_id, coders, within=(start, end))
+            wider = self.index.replace(start, end, fresh)
+            if wider == (start, end):
+                return before | {c.code_id for c in fresh if c.coder_id == self.coder_id}
+            start, end = wider
 
     # What the transcript shows -----------------------------------------------------------
 
-    def marks(self):  # noqa: ANN201 - Marks
+    def marks(self) -> Marks:
         document = self.at.document
-        mine = [c for c in self.codings if c.coder_id == self.coder_id]
         pending = {}
         for ordinal, suggestions in self.suggested.items():
-            index = ordinal - 1
-            applied = {c.code_id for c in mine if index in passages_touched(document, c.start, c.end)}
-            names = [s.code_path.split("/", 1)[-1] for s in suggestions if s.code_id not in applied]
+            applied = {c.code_id for c in self.index.in_passage(ordinal - 1) if c.coder_id == self.coder_id}
+            names = [s.code.split("/", 1)[-1] for s in suggestions if s.code_id not in applied]
             if names:
-                pending[index] = list(dict.fromkeys(names))
-        memo_spans = memos.passages_with_memos(self.db, document.info.id, self.coder_id)
-        memo_passages = {i for s, e in memo_spans for i in passages_touched(document, s, e)}
-        memo_passages |= {i for c in mine if c.memo for i in passages_touched(document, c.start, c.end)}
-        return build_marks(
-            document, self.codings, self.code_styles, coder_id=self.coder_id, coder_names=self.coder_names(),
-            mentions=self.mentions, hits=[span for hit in self.at.hits if hit.document_id == document.info.id for span in hit.spans],
-            cursor=self.at.cursor, anchor=self.at.anchor, sentence=self.sentence_span(), suggestions=pending,
-            memos=memo_passages, active=self.active_coding(),
+                pending[ordinal - 1] = list(dict.fromkeys(names))
+        memo_passages = {i for s, e in memos.passages_with_memos(self.db, document.info.id, self.coder_id)
+                         for i in document.passages_touched(s, e)}
+        active = self.active_coding()
+        return Marks(
+            cursor=self.at.cursor, selection=tuple(sorted((self.at.cursor, self.at.anchor))), sentence=self.sentence_span(),
+            codings=self.index, mentions=self.mention_spans, suggestions=pending, memos=memo_passages,
+            hits=[span for hit in self.at.hits if hit.document_id == document.info.id for span in hit.spans],
+            active=(active.start, active.end) if active else None,
         )
 
     def coder_names(self) -> dict[int, str]:
@@ -196,7 +211,11 @@ class CodingScreen(Screen):
     def sentence_span(self) -> tuple[int, int] | None:
         if self.at.sentence is None:
             return None
-        return self.passage().sentences[self.at.sentence]
+        return self.sentences()[self.at.sentence]
+
+    def sentences(self) -> list[tuple[int, int]]:
+        """The cursor passage's sentences."""
+        return documents.sentences(self.db, self.at.document.info.id, self.passage().ordinal)
 
     def passage(self):  # noqa: ANN201 - documents.Passage
         return self.at.document.passages[self.at.cursor]
@@ -210,15 +229,13 @@ class CodingScreen(Screen):
         return passages[low].start, passages[high].end
 
     def mine_in_selection(self) -> list[CodingSpan]:
-        start, end = self.selection()
-        return [c for c in self.codings if c.coder_id == self.coder_id and c.start < end and c.end > start]
+        return self.index.mine(*self.selection())
 
     def active_coding(self) -> CodingSpan | None:
         return next((c for c in self.mine_in_selection() if c.id == self.at.active), None)
 
     def repaint(self) -> None:
-        """Re-read the codings and show them: called after every write."""
-        self.reload_codings()
+        """Show the codings as they are now."""
         self.query_one(TranscriptView).update_marks(self.marks())
         self.after_move()
 
@@ -228,9 +245,8 @@ class CodingScreen(Screen):
             return
         passage = self.passage()
         start, end = self.selection()
-        phase = next((self.code_styles[c.code_id].name for c in self.codings
-                      if c.coder_id == self.coder_id and c.start < passage.end and c.end > passage.start
-                      and self.code_styles.get(c.code_id) and self.code_styles[c.code_id].group == self.exclusive_group), None)
+        phase = next((self.code_styles[c.code_id].name for c in self.index.mine(passage.start, passage.end)
+                      if self.code_styles[c.code_id].group == self.exclusive_group), None)
         self.query_one(StatusLine).show(
             study=self.study.root.name, coder=self.coder_name, document=document.info.name, passage=passage.ordinal,
             passages=len(document.passages), phase=phase, selection=abs(self.at.cursor - self.at.anchor) + 1, note=self.note,
@@ -246,15 +262,25 @@ class CodingScreen(Screen):
         self.after_move()
         set_setting(self.db, f"position:{self.coder_name}", f"{self.at.document.info.id}:{self.passage().ordinal}")
 
-    def wrote(self, note: str, document_changed: bool = True) -> None:
-        """After a write: repaint, update the counts and the document's progress bar."""
+    def wrote(self, note: str, span: tuple[int, int] | None = None) -> None:
+        """After a write: re-read what it touched (all of the document without a span), repaint, update counts."""
         self.note = note
+        if span is None:
+            self.reload_codings()
+            changed = None
+        else:
+            changed = list(self.reread(*span))
         self.repaint()
-        self.query_one(CodebookPane).update_counts(documents.code_counts(self.db, self.coder_id))
-        if document_changed:
-            document_id = self.at.document.info.id
-            coded = documents.coded_passages(self.db, self.coder_id, document_id).get(document_id, 0)
-            self.query_one(DocumentList).update_progress(document_id, coded)
+        self.query_one(CodebookPane).update_counts(documents.code_counts(self.db, self.coder_id, changed), changed)
+        if self.progress_timer is not None:
+            self.progress_timer.stop()
+        # The list redraws whole, so its bar waits until the keys pause for a moment.
+        self.progress_timer = self.set_timer(0.3, self.show_progress)
+
+    def show_progress(self) -> None:
+        self.progress_timer = None
+        if self.at.document is not None:
+            self.query_one(DocumentList).update_progress(self.at.document.info.id, self.index.coded_passages())
 
     def fail(self, error: CoderError) -> None:
         self.notify(str(error), severity="error", timeout=8)
@@ -279,7 +305,7 @@ class CodingScreen(Screen):
         self.moved()
 
     def action_sentence(self, step: int) -> None:
-        sentences = self.passage().sentences
+        sentences = self.sentences()
         if not sentences:
             return
         self.at.anchor = self.at.cursor
@@ -341,10 +367,11 @@ class CodingScreen(Screen):
         except CoderError as error:
             self.fail(error)
             return
+        self.wrote(f"{'coded' if applied else 'uncoded'} {code.path}", (start, end))
         if applied:
-            self.at.active = next((c.id for c in documents.document_codings(self.db, self.at.document.info.id, [self.coder_id])
+            self.at.active = next((c.id for c in self.index.mine(start, end)
                                    if c.code_id == code_id and c.start <= start and c.end >= end), None)
-        self.wrote(f"{'coded' if applied else 'uncoded'} {code.path}")
+            self.query_one(TranscriptView).update_marks(self.marks())
 
     def action_pick_code(self) -> None:
         items = [(str(code_id), f"{style.group} / {style.name}", style.colour) for code_id, style in self.code_styles.items()
@@ -365,7 +392,7 @@ class CodingScreen(Screen):
         except CoderError as error:
             self.fail(error)
             return
-        self.wrote(f"{self.exclusive_group}: {code.name if code else 'none'}")
+        self.wrote(f"{self.exclusive_group}: {code.name if code else 'none'}", (start, end))
 
     def action_code_actors(self) -> None:
         start, end = self.selection()
@@ -373,7 +400,7 @@ class CodingScreen(Screen):
         if not found:
             self.notify("No organisation is mentioned in the selection.", severity="warning")
             return
-        self.wrote(f"actors: {', '.join(c.name for c in found)}")
+        self.wrote(f"actors: {', '.join(c.name for c in found)}", (start, end))
 
     def action_next_coding(self) -> None:
         mine = self.mine_in_selection()
@@ -396,7 +423,8 @@ class CodingScreen(Screen):
         except CoderError as error:
             self.fail(error)
             return
-        self.wrote(f"{self.code_styles[target.code_id].name} now {start}-{end}")
+        self.wrote(f"{self.code_styles[target.code_id].name} now {start}-{end}",
+                   (min(start, target.start), max(end, target.end)))
 
     # Memos, undo, coders -----------------------------------------------------------------
 
@@ -418,7 +446,7 @@ class CodingScreen(Screen):
             coding.set_coding_memo(self.db, int(target.split(":")[1]), text, self.coder_id)
         else:
             memos.set_memo(self.db, self.coder_id, text, document_id=self.at.document.info.id, start=start, end=end)
-        self.wrote("memo saved" if text.strip() else "memo removed", document_changed=False)
+        self.wrote("memo saved" if text.strip() else "memo removed", (start, end))
 
     def action_undo(self) -> None:
         self.revert(events.undo, "undid")
@@ -479,6 +507,7 @@ class CodingScreen(Screen):
     def action_toggle_others(self) -> None:
         self.show_others = not self.show_others
         self.note = "showing every coder's codings" if self.show_others else "showing only your codings (blind)"
+        self.reload_codings()
         self.repaint()
 
     def action_help(self) -> None:
@@ -490,18 +519,11 @@ class CodingScreen(Screen):
 
     @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
     def find_suggestions(self, document_id: int) -> None:
-        """Keyword suggestions need spaCy (≈1.3 s to import), so they come in a worker after the text shows."""
-        try:
-            from coder.suggest import suggestions
-        except ImportError:
-            return
-        from coder.study import connect_study
+        """Keyword suggestions need spaCy (≈1.3 s to import and heavy on the CPU), so they are found in
+        a separate process: this thread only waits, and the screen stays responsive meanwhile."""
+        from coder.suggest import suggestions_in_study
 
-        db = connect_study(self.study)
-        try:
-            found = suggestions(db, document_id)
-        finally:
-            db.close()
+        found = self.app.helper_process().submit(suggestions_in_study, str(self.study.root), document_id).result()
         self.app.call_from_thread(self.show_suggestions, document_id, found)
 
     def show_suggestions(self, document_id: int, found: dict[int, list]) -> None:

@@ -46,6 +46,8 @@ class CodebookPane(Tree[int]):
         for node in self.nodes.values():
             node.allow_expand = bool(node.children)
 
-    def update_counts(self, counts: dict[int, int]) -> None:
-        for code_id, node in self.nodes.items():
-            node.set_label(code_label(self.rows[code_id], counts.get(code_id, 0)))
+    def update_counts(self, counts: dict[int, int], only: list[int] | None = None) -> None:
+        """New counts for every code, or for `only` these codes (missing from `counts`: zero)."""
+        for code_id in self.nodes if only is None else only:
+            if code_id in self.nodes:
+                self.nodes[code_id].set_label(code_label(self.rows[code_id], counts.get(code_id, 0)))

@@ -32,10 +32,13 @@ class DocumentList(OptionList):
 
     def set_documents(self, documents: list[DocumentInfo], coded: dict[int, int]) -> None:
         self.documents = {d.id: d for d in documents}
-        self.set_options([Option(self._prompt(d, coded.get(d.id, 0)), id=str(d.id)) for d in documents])
+        self.coded = {d.id: coded.get(d.id, 0) for d in documents}
+        self.set_options([Option(self._prompt(d, self.coded[d.id]), id=str(d.id)) for d in documents])
 
     def update_progress(self, document_id: int, coded: int) -> None:
-        self.replace_option_prompt(str(document_id), self._prompt(self.documents[document_id], coded))
+        if self.coded.get(document_id) != coded:  # redrawing the list costs more than a key press may take
+            self.coded[document_id] = coded
+            self.replace_option_prompt(str(document_id), self._prompt(self.documents[document_id], coded))
 
     def show_current(self, document_id: int) -> None:
         self.highlighted = self.get_option_index(str(document_id))

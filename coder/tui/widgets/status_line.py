@@ -20,4 +20,4 @@ class StatusLine(Static):
         text.append(phase or "—", style="bold")
         if note:
             text.append(f"  {note}", style="italic")
-        self.update(text)
+        self.update(text, layout=False)  # one line, always: no layout pass on every key

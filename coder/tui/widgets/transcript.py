@@ -8,8 +8,8 @@ selection — arrives as `Marks` from the screen; the widget never reads the dat
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -20,10 +20,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from coder.documents import Document
+from coder.tui.marks import PassageCodings, Painted
 
 LEFT_GUTTER = 6  # passage number, memo mark and selection bar
 RIGHT_GUTTER = 17  # code labels
-WORDS = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
@@ -41,44 +41,53 @@ class Marks:
     cursor: int = 0
     selection: tuple[int, int] = (0, 0)
     sentence: tuple[int, int] | None = None
-    codings: list[tuple[int, int, str, bool]] = field(default_factory=list)  # start, end, colour, someone else's
+    codings: PassageCodings | None = None
     mentions: list[tuple[int, int]] = field(default_factory=list)
     hits: list[tuple[int, int]] = field(default_factory=list)
-    labels: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # passage → (label, colour)
     suggestions: dict[int, list[str]] = field(default_factory=dict)
-    memos: set[int] = field(default_factory=set)
+    memos: set[int] = field(default_factory=set)  # passages with a memo on (part of) them
     active: tuple[int, int] | None = None  # the coding that nudges and memos act on
+    _painted: dict[int, list[Painted]] = field(default_factory=dict, repr=False)
+
+    def painted(self, index: int) -> list[Painted]:
+        if index not in self._painted:
+            self._painted[index] = self.codings.painted(index) if self.codings else []
+        return self._painted[index]
+
+    def labels(self, index: int) -> list[tuple[str, str]]:
+        """The code labels of a passage, the coder's own first, each once."""
+        seen: dict[str, str] = {}
+        for painted in sorted(self.painted(index), key=lambda p: p.rank):
+            seen.setdefault(painted.label, painted.colour)
+        return list(seen.items())
+
+
+@lru_cache(maxsize=256)
+def coding_style(colour: str, mine: bool) -> Style:
+    return Style(color=colour) if mine else Style(color=colour, italic=True, dim=True)
+
+
+@lru_cache(maxsize=32)
+def _line_pattern(width: int) -> re.Pattern[str]:
+    """The longest run of at most `width` characters that ends a word, or a cut through a longer word."""
+    if width < 2:
+        return re.compile(r"\S")
+    return re.compile(rf"\S(?:[^\n]{{0,{width - 2}}}\S)?(?=\s|\Z)|\S{{{width}}}")
 
 
 def wrap(text: str, start: int, end: int, width: int, first_width: int) -> list[tuple[int, int]]:
-    """Greedy word wrap of text[start:end] into (start, end) line spans; newlines always break."""
+    """Greedy word wrap of text[start:end] into (start, end) line spans; newlines always break.
+
+    The regular expression engine does the wrapping, so a 100,000-word document lays out in milliseconds.
+    """
     spans: list[tuple[int, int]] = []
-    paragraph_start = start
-    limit = first_width
-    while paragraph_start <= end:
-        newline = text.find("\n", paragraph_start, end)
-        paragraph_end = end if newline == -1 else newline
-        line_start = line_end = None
-        for match in WORDS.finditer(text, paragraph_start, paragraph_end):
-            word_start, word_end = match.span()
-            if line_start is None:
-                line_start = word_start
-            elif word_end - line_start > limit:
-                spans.append((line_start, line_end))
-                limit = width
-                line_start = word_start
-            while word_end - line_start > limit:  # a word longer than the line is cut
-                spans.append((line_start, line_start + limit))
-                line_start += limit
-                limit = width
-            line_end = word_end
-        if line_start is not None:
-            spans.append((line_start, line_end))
-            limit = width
-        if newline == -1:
-            break
-        paragraph_start = newline + 1
-    return spans or [(start, start)]
+    position = start
+    first = _line_pattern(max(1, first_width)).search(text, position, end)
+    if first is None:
+        return [(start, start)]
+    spans.append(first.span())
+    spans.extend(m.span() for m in _line_pattern(max(1, width)).finditer(text, first.end(), end))
+    return spans
 
 
 class TranscriptView(ScrollView, can_focus=True):
@@ -105,14 +114,15 @@ class TranscriptView(ScrollView, can_focus=True):
         self.first_line: list[int] = []  # per passage: its first line
         self._laid_out_width = 0
         self._buckets: dict[int, list[tuple[int, int, str, Style]]] = {}
-        self._starts: list[int] = []
+        self._mention_buckets: dict[int, list[tuple[int, int, str, Style]]] = {}
+        self._bucketed_mentions: object = None
 
     # Attributes down ---------------------------------------------------------------------
 
     def show_document(self, document: Document | None, marks: Marks) -> None:
         self.document = document
         self._laid_out_width = 0
-        self._starts = [p.start for p in document.passages] if document else []
+        self._bucketed_mentions = None
         self.marks = marks
         self._layout()
         self.scroll_to(y=0, animate=False)
@@ -130,14 +140,15 @@ class TranscriptView(ScrollView, can_focus=True):
         return max(10, self.scrollable_content_region.width - LEFT_GUTTER - RIGHT_GUTTER - 1)
 
     def on_resize(self) -> None:
-        if self.text_width != self._laid_out_width:
+        if self.text_width != self._laid_out_width or not self.lines:
             self._layout()
+            self.scroll_to_passage(self.marks.cursor)
 
     def _layout(self) -> None:
         self.lines, self.first_line = [], []
         document = self.document
         width = self._laid_out_width = self.text_width
-        if document is None:
+        if document is None or not self.size.width:  # not on screen yet: laid out on the first resize
             self.virtual_size = Size(0, 0)
             return
         text = document.text
@@ -171,31 +182,30 @@ class TranscriptView(ScrollView, can_focus=True):
         self.scroll_to(y=top, animate=False)
 
     def _bucket_marks(self) -> None:
-        """Sort every marked span into the passages it touches, so a line looks up only its own."""
+        """Sort the few marked spans (hits, sentence, active coding) into the passages they touch.
+
+        Mentions are sorted once per document; codings come already sorted by passage.
+        """
         self._buckets = {}
         if self.document is None:
             return
-        styles = {
-            "hit": self.get_component_rich_style("transcript--hit"),
-            "mention": self.get_component_rich_style("transcript--mention"),
-            "sentence": self.get_component_rich_style("transcript--sentence"),
-            "active": self.get_component_rich_style("transcript--active"),
-        }
-        spans: list[tuple[int, int, str, Style]] = []
-        for start, end, colour, other in self.marks.codings:
-            style = Style(color=colour, italic=True, dim=True) if other else Style(color=colour)
-            spans.append((start, end, "coding", style))
-        spans += [(s, e, "mention", styles["mention"]) for s, e in self.marks.mentions]
-        spans += [(s, e, "hit", styles["hit"]) for s, e in self.marks.hits]
+        if self._bucketed_mentions is not self.marks.mentions:
+            style = self.get_component_rich_style("transcript--mention")
+            self._mention_buckets = self._sorted_into_passages([(s, e, "mention", style) for s, e in self.marks.mentions])
+            self._bucketed_mentions = self.marks.mentions
+        spans = [(s, e, "hit", self.get_component_rich_style("transcript--hit")) for s, e in self.marks.hits]
         if self.marks.sentence:
-            spans.append((*self.marks.sentence, "sentence", styles["sentence"]))
+            spans.append((*self.marks.sentence, "sentence", self.get_component_rich_style("transcript--sentence")))
         if self.marks.active:
-            spans.append((*self.marks.active, "active", styles["active"]))
+            spans.append((*self.marks.active, "active", self.get_component_rich_style("transcript--active")))
+        self._buckets = self._sorted_into_passages(spans)
+
+    def _sorted_into_passages(self, spans: list[tuple[int, int, str, Style]]) -> dict[int, list[tuple[int, int, str, Style]]]:
+        buckets: dict[int, list[tuple[int, int, str, Style]]] = {}
         for span in spans:
-            first = max(0, bisect_right(self._starts, span[0]) - 1)
-            last = max(0, bisect_right(self._starts, span[1] - 1) - 1)
-            for index in range(first, last + 1):
-                self._buckets.setdefault(index, []).append(span)
+            for index in self.document.passages_touched(span[0], span[1]):
+                buckets.setdefault(index, []).append(span)
+        return buckets
 
     # Drawing -----------------------------------------------------------------------------
 
@@ -220,7 +230,8 @@ class TranscriptView(ScrollView, can_focus=True):
         low, high = self.marks.selection
         bar = "▌" if low <= line.passage <= high else " "
         if line.first:
-            memo = "✎" if line.passage in self.marks.memos else " "
+            noted = line.passage in self.marks.memos or any(p.memo for p in self.marks.painted(line.passage))
+            memo = "✎" if noted else " "
             return [Segment(f"{passage.ordinal:>4}", base + self.get_component_rich_style("transcript--number")),
                     Segment(memo, base), Segment(bar, base + self.get_component_rich_style("transcript--bar"))]
         return [Segment("     ", base), Segment(bar, base + self.get_component_rich_style("transcript--bar"))]
@@ -231,7 +242,9 @@ class TranscriptView(ScrollView, can_focus=True):
         segments: list[Segment] = []
         if line.first and passage.speaker:
             segments.append(Segment(passage.speaker + " ", base + self.get_component_rich_style("transcript--speaker")))
-        spans = [s for s in self._buckets.get(line.passage, ()) if s[0] < line.end and s[1] > line.start]
+        spans = [(p.start, p.end, "coding", coding_style(p.colour, p.mine)) for p in self.marks.painted(line.passage)]
+        spans += self._mention_buckets.get(line.passage, []) + self._buckets.get(line.passage, [])
+        spans = [s for s in spans if s[0] < line.end and s[1] > line.start]
         cuts = sorted({line.start, line.end, *(max(line.start, s[0]) for s in spans), *(min(line.end, s[1]) for s in spans)})
         for start, end in zip(cuts, cuts[1:]):
             style = base
@@ -247,7 +260,7 @@ class TranscriptView(ScrollView, can_focus=True):
     def _labels(self, line: Line, number: int, base: Style) -> list[Segment]:
         first, last = self.passage_lines(line.passage)
         row = number - first
-        labels = self.marks.labels.get(line.passage, [])
+        labels = self.marks.labels(line.passage)
         suggestions = self.marks.suggestions.get(line.passage, [])
         rows = [(f"● {name}", Style(color=colour)) for name, colour in labels]
         rows += [(f"? {name}", self.get_component_rich_style("transcript--suggestion")) for name in suggestions]

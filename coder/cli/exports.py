@@ -1,0 +1,149 @@
+"""Exports for writing (excerpts, memos, codebook) and REFI-QDA interchange (`export qdpx`, `import qdpx`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from coder.cli.base import Session, import_progress, main, pass_session
+from coder.cli.study import import_
+from coder.errors import CoderError
+
+output_option = click.option("--output", "-o", type=click.Path(path_type=Path), metavar="PATH",
+                             help="File to write, or a folder for the default name (default: exports/).")
+force_option = click.option("--force", is_flag=True, help="Overwrite the file if it exists (default: add -2, -3…).")
+
+
+@main.group()
+def export() -> None:
+    """Write excerpts, memos or the codebook for the write-up, or the whole study as REFI-QDA."""
+
+
+def _passage(text: str) -> tuple[str, int]:
+    document, _, number = text.rpartition(":")
+    if not document or not number.isdigit():
+        raise CoderError(f"'{text}' is not DOCUMENT:PASSAGE", fix="write it like int03:12")
+    return document, int(number)
+
+
+@export.command()
+@click.option("--code", "codes", multiple=True, metavar="CODE", help="A code (name or group/name); repeat for more.")
+@click.option("--group", metavar="GROUP", help="Every code of this code group.")
+@click.option("--coder", "coders", multiple=True, metavar="NAME", help="Only this coder's codings; repeat for more.")
+@click.option("--doc", "documents", multiple=True, metavar="DOCUMENT", help="Only this document; repeat for more.")
+@click.option("--phase", "phases", multiple=True, metavar="PHASE",
+              help="Only excerpts whose passage is coded with this phase (a code of the 'phase' group); repeatable.")
+@click.option("--passage", "passages", multiple=True, metavar="DOC:N",
+              help="Only excerpts in this passage, e.g. int03:12 (a crosstab cell's passages); repeatable.")
+@click.option("--context", is_flag=True, help="Add the passage before and after each excerpt.")
+@click.option("--format", "fmt", type=click.Choice(["md", "docx", "xlsx", "csv", "jsonl"]), default="md", show_default=True,
+              help="Markdown, Word, Excel, CSV or JSON lines.")
+@output_option
+@force_option
+@pass_session
+def excerpts(session: Session, codes: tuple[str, ...], group: str | None, coders: tuple[str, ...], documents: tuple[str, ...],
+             phases: tuple[str, ...], passages: tuple[str, ...], context: bool, fmt: str, output: Path | None, force: bool) -> None:
+    """Coded excerpts grouped by code then document, each with its citation, co-applied codes and memo.
+
+    With no --code and no --group, every code's excerpts are written. The file lands in exports/
+    with a name that says what it holds, and never replaces an existing file unless --force.
+
+    Example:
+
+        coder export excerpts --code Coordinating --coder ana --phase "Phase 2" --context --format docx
+    """
+    from coder.exports.excerpts import ExcerptQuery, export_excerpts
+
+    db = session.open()
+    query = ExcerptQuery(codes=codes, group=group, coders=coders, documents=documents, phases=phases,
+                         passages=[_passage(p) for p in passages], context=context)
+    with import_progress("Exporting excerpts") as progress:
+        path = export_excerpts(db, session.study.exports_dir, query, fmt, output=output, force=force, progress=progress)
+    click.echo(f"wrote {path}")
+
+
+@export.command()
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "docx"]), default="md", show_default=True, help="Output format.")
+@output_option
+@force_option
+@pass_session
+def memos(session: Session, fmt: str, output: Path | None, force: bool) -> None:
+    """Every memo (on the study, codes, documents, passages and codings) with what it is attached to.
+
+    Example:
+
+        coder export memos --format docx
+    """
+    from coder.exports.memos import export_memos
+
+    db = session.open()
+    click.echo(f"wrote {export_memos(db, session.study.exports_dir, fmt, output=output, force=force)}")
+
+
+@export.command()
+@click.option("--format", "fmt", type=click.Choice(["md", "docx", "qdc"]), default="md", show_default=True,
+              help="Markdown or Word (the paper's appendix), or a REFI-QDA codebook.")
+@click.option("--coder", "coder_name", metavar="NAME", help="Count only this coder's codings (default: all coders).")
+@output_option
+@force_option
+@pass_session
+def codebook(session: Session, fmt: str, coder_name: str | None, output: Path | None, force: bool) -> None:
+    """The codebook with definitions, include/exclude notes, examples and counts of codings and documents.
+
+    Example:
+
+        coder export codebook --format docx
+    """
+    from coder.exports.codebook import export_codebook
+
+    db = session.open()
+    click.echo(f"wrote {export_codebook(db, session.study.exports_dir, fmt, coder=coder_name, output=output, force=force)}")
+
+
+@export.command(name="qdpx")
+@click.argument("file", required=False, type=click.Path(dir_okay=True, path_type=Path))
+@force_option
+@pass_session
+def export_qdpx_command(session: Session, file: Path | None, force: bool) -> None:
+    """The whole study as a REFI-QDA project (.qdpx) for ATLAS.ti, NVivo, MAXQDA, QualCoder and others.
+
+    FILE defaults to exports/<study>-<date>.qdpx; an existing file is never replaced unless --force.
+
+    Example:
+
+        coder export qdpx piura.qdpx
+    """
+    from coder.db import setting
+    from coder.exports.qdpx import export_qdpx
+
+    db = session.open()
+    name = setting(db, "title") or session.study.root.name
+    with import_progress("Exporting the project") as progress:
+        path = export_qdpx(db, session.study.exports_dir, name, output=file, force=force, progress=progress)
+    click.echo(f"wrote {path}")
+
+
+@import_.command(name="qdpx")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--group", default="imported", show_default=True, metavar="GROUP",
+              help="Code group for the file's top-level codes (folders that are not codable become groups of their own).")
+@pass_session
+def import_qdpx_command(session: Session, file: Path, group: str) -> None:
+    """Import a REFI-QDA project (.qdpx) or codebook (.qdc) from another QDA tool into this study.
+
+    Codes are added to codebook/codebook.yaml (comments kept); documents, coders, codings, memos
+    and document attributes to the study. Everything the study cannot hold is listed. Nothing
+    changes when the file is refused.
+
+    Example:
+
+        coder import qdpx ~/Downloads/nvivo-project.qdpx
+    """
+    from coder.exports.refi_import import import_refi
+
+    db = session.open()
+    with import_progress("Importing") as progress:
+        report = import_refi(db, session.study, file, group=group, progress=progress)
+    for line in report.lines():
+        click.echo(line)

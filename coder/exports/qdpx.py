@@ -1,0 +1,366 @@
+"""Writing REFI-QDA: the project (`.qdpx`) other QDA tools open, and the codebook alone (`.qdc`).
+
+Written strictly, and validated against the standard's schemas before anything is saved:
+`project.qde` plus `sources/<guid>.txt` (UTF-8, no BOM), positions in code points, half-open
+`[start, end)`, no empty containers, no `basePath`. The mapping (docs/refi-qda.md):
+
+- each code group becomes a top-level code with `isCodable="false"` whose children are the
+  group's codes, nested as in the codebook; an exclusive group says so in its description;
+- a code's description carries its include/exclude notes, examples, keywords and shortcut key
+  as labelled paragraphs ("Include: …"), which our import reads back;
+- codings that share a span share one `PlainTextSelection`, one `Coding` each (its GUID is the
+  coding's uuid); a coding's memo is a `Note` referenced from its `Coding`;
+- memos on a span hang on a selection, on a document on its `TextSource`, on a code on the
+  `Code`, and memos on the study on the project;
+- document attributes become `Variables`, with one `Case` per document holding the values.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from coder.db import Database, now, setting
+from coder.errors import CoderError
+from coder.exports.files import Progress, export_name, free_path, output_path, replacing
+from coder.exports.refi import CODEBOOK_NS, PROJECT_NS, hex_colour, origin, schema_errors, stable_guid
+
+EXCLUSIVE_NOTE = "Exclusive: one code of this group per passage."
+LABELS = ("Include", "Exclude", "Examples", "Keywords", "Shortcut key")
+JSON_VARIABLE = "coder: the values are JSON"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML 1.0 cannot carry
+
+
+def xml_text(text: str | None) -> str:
+    """Text XML can hold (control characters dropped); only names and memos, never source text."""
+    return _CONTROL.sub("", text or "")
+
+
+def describe_code(code: dict[str, Any]) -> str:
+    """A code's REFI description: its definition, then labelled include/exclude/examples/keywords/key."""
+    blocks = [code.get("description") or ""]
+    if code.get("include"):
+        blocks.append(f"Include: {code['include']}")
+    if code.get("exclude"):
+        blocks.append(f"Exclude: {code['exclude']}")
+    examples = json.loads(code.get("examples") or "[]")
+    if examples:
+        blocks.append("Examples:\n" + "\n".join(f"- {e}" for e in examples))
+    keywords = json.loads(code.get("keywords") or "[]")
+    if keywords and not code.get("organisation_id"):
+        blocks.append("Keywords: " + ", ".join(keywords))
+    if code.get("key"):
+        blocks.append(f"Shortcut key: {code['key']}")
+    return "\n\n".join(b for b in blocks if b).strip()
+
+
+def describe_group(group: dict[str, Any]) -> str:
+    blocks = [group.get("description") or ""]
+    if group.get("exclusive"):
+        blocks.append(EXCLUSIVE_NOTE)
+    return "\n\n".join(b for b in blocks if b).strip()
+
+
+def group_guid(name: str) -> str:
+    return stable_guid("code-group", name)
+
+
+def _codebook_rows(db: Database) -> tuple[list[dict[str, Any]], dict[int | None, list[dict[str, Any]]]]:
+    cursor = db.execute("SELECT id, name, description, exclusive FROM code_groups ORDER BY ordinal, id")
+    groups = [dict(zip([d[0] for d in cursor.description], r)) for r in cursor.fetchall()]
+    cursor = db.execute("SELECT * FROM codes ORDER BY ordinal, id")
+    names = [d[0] for d in cursor.description]
+    children: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for row in cursor.fetchall():
+        code = dict(zip(names, row))
+        children[code["parent_id"] if code["parent_id"] else ("group", code["group_id"])].append(code)
+    return groups, children
+
+
+def codes_element(db: Database, namespace: str, notes: dict[int, list[str]] | None = None) -> Any:
+    """`<Codes>`: one non-codable code per group holding its codes as nested codes."""
+    from lxml import etree
+
+    groups, children = _codebook_rows(db)
+    codes = etree.Element(f"{{{namespace}}}Codes", nsmap={None: namespace})
+
+    def add(parent: Any, code: dict[str, Any]) -> None:
+        attributes = {"guid": code["uuid"], "name": xml_text(code["name"]), "isCodable": "true"}
+        colour = hex_colour(code["colour"])
+        if colour:
+            attributes["color"] = colour
+        element = etree.SubElement(parent, f"{{{namespace}}}Code", attributes)
+        description = describe_code(code)
+        if description:
+            etree.SubElement(element, f"{{{namespace}}}Description").text = xml_text(description)
+        for note in (notes or {}).get(code["id"], []):
+            etree.SubElement(element, f"{{{namespace}}}NoteRef", targetGUID=note)
+        for child in children.get(code["id"], []):
+            add(element, child)
+
+    for group in groups:
+        members = children.get(("group", group["id"]), [])
+        if not members:
+            continue
+        element = etree.SubElement(codes, f"{{{namespace}}}Code", guid=group_guid(group["name"]),
+                                   name=xml_text(group["name"]), isCodable="false")
+        description = describe_group(group)
+        if description:
+            etree.SubElement(element, f"{{{namespace}}}Description").text = xml_text(description)
+        for code in members:
+            add(element, code)
+    if not len(codes):
+        raise CoderError("the codebook has no codes to export", fix="add codes to codebook/codebook.yaml")
+    return codes
+
+
+def _check(tree: Any, schema_name: str, what: str) -> None:
+    errors = schema_errors(tree, schema_name)
+    if errors:
+        raise CoderError(f"the {what} we built is not valid against {schema_name} ({errors[0]})",
+                         fix="please report this bug; CODER_DEBUG=1 shows details")
+
+
+def write_qdc(db: Database, path: Path) -> Path:
+    """Write the codebook as a REFI-QDA `.qdc` file (validated against Codebook.xsd)."""
+    from lxml import etree
+
+    root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS}, origin=origin())
+    root.append(codes_element(db, CODEBOOK_NS))
+    tree = root.getroottree()
+    _check(tree, "Codebook.xsd", "codebook")
+    with replacing(path) as temp:
+        temp.write_bytes(etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+    return path
+
+
+# The project --------------------------------------------------------------------------------------
+
+
+def _variable_type(values: list[Any]) -> str:
+    if all(isinstance(v, bool) for v in values):
+        return "Boolean"
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return "Integer"
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf") for v in values):
+        return "Float"
+    if all(isinstance(v, str) and _is_date(v) for v in values):
+        return "Date"
+    if all(isinstance(v, str) and _is_datetime(v) for v in values):
+        return "DateTime"
+    return "Text"
+
+
+def _is_date(text: str) -> bool:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_datetime(text: str) -> bool:
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?", text):
+        return False
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def _value_text(value: Any, kind: str, as_json: bool) -> str:
+    if as_json:
+        return json.dumps(value, ensure_ascii=False, sort_keys=False)
+    if kind == "Boolean":
+        return "true" if value else "false"
+    if kind == "Float":
+        return format(Decimal(repr(float(value))), "f")
+    return str(value)
+
+
+def _note(parent: Any, guid: str, text: str, coder: str | None, created: str | None, updated: str | None) -> None:
+    from lxml import etree
+
+    first = text.strip().split("\n", 1)[0]
+    name = first if len(first) <= 60 else first[:59].rstrip() + "…"
+    attributes = {"guid": guid, "name": xml_text(name)}
+    if coder:
+        attributes["creatingUser"] = coder
+    if created:
+        attributes["creationDateTime"] = created
+    if updated and updated != created:
+        attributes["modifiedDateTime"] = updated
+    note = etree.SubElement(parent, f"{{{PROJECT_NS}}}Note", attributes)
+    etree.SubElement(note, f"{{{PROJECT_NS}}}PlainTextContent").text = xml_text(text)
+
+
+def build_project(db: Database, name: str) -> tuple[Any, dict[str, str]]:
+    """The `project.qde` tree and the plain texts of the sources (by GUID), validated."""
+    from lxml import etree
+
+    P = f"{{{PROJECT_NS}}}"
+    coders = {r[0]: r[1:] for r in db.execute("SELECT id, uuid, name FROM coders ORDER BY name")}
+    code_uuid = dict(db.execute("SELECT id, uuid FROM codes").fetchall())
+    cursor = db.execute("SELECT id, uuid, name, text, attributes, imported FROM documents ORDER BY name")
+    documents = [dict(zip([d[0] for d in cursor.description], r)) for r in cursor.fetchall()]
+    current = setting(db, "current_coder")
+    creator = next((u for u, n in coders.values() if n == current), None)
+    attributes = {"name": xml_text(name) or "coder study", "origin": origin(), "creationDateTime": now()}
+    if creator:
+        attributes["creatingUserGUID"] = creator
+    root = etree.Element(f"{P}Project", nsmap={None: PROJECT_NS}, **attributes)
+
+    # Memos: where each one hangs decides where its NoteRef goes.
+    notes_parent = etree.Element(f"{P}Notes")
+    code_notes: dict[int, list[str]] = defaultdict(list)
+    document_notes: dict[int, list[str]] = defaultdict(list)
+    span_notes: dict[tuple[int, int, int], list[str]] = defaultdict(list)
+    project_notes: list[str] = []
+    for uuid, coder, document_id, start, end, code, text, created, updated in db.execute(
+        "SELECT uuid, coder_id, document_id, start, end, code_id, text, created, updated FROM memos ORDER BY id"
+    ):
+        _note(notes_parent, uuid, text, coders.get(coder, (None,))[0], created, updated)
+        if code:
+            code_notes[code].append(uuid)
+        if document_id and start is not None and end is not None and end > start:
+            span_notes[(document_id, start, end)].append(uuid)
+        elif document_id:
+            document_notes[document_id].append(uuid)
+        elif not code:
+            project_notes.append(uuid)
+
+    if coders:
+        users = etree.SubElement(root, f"{P}Users")
+        for uuid, coder_name in coders.values():
+            etree.SubElement(users, f"{P}User", guid=uuid, name=xml_text(coder_name))
+    if db.execute("SELECT 1 FROM codes LIMIT 1").fetchone():
+        etree.SubElement(root, f"{P}CodeBook").append(codes_element(db, PROJECT_NS, code_notes))
+
+    _variables_and_cases(root, documents)
+
+    codings: dict[int, list[tuple]] = defaultdict(list)
+    for row in db.execute("SELECT document_id, start, end, uuid, code_id, coder_id, memo, created FROM codings ORDER BY document_id, start, end, id"):
+        codings[row[0]].append(row[1:])
+    sources: dict[str, str] = {}
+    if documents:
+        sources_element = etree.SubElement(root, f"{P}Sources")
+    for document in documents:
+        guid = document["uuid"]
+        sources[guid] = document["text"]
+        source = etree.SubElement(sources_element, f"{P}TextSource", guid=guid, name=xml_text(document["name"]),
+                                  plainTextPath=f"internal://{guid}.txt")
+        if document["imported"]:
+            source.set("creationDateTime", document["imported"])
+        spans: dict[tuple[int, int], list[tuple]] = defaultdict(list)
+        for start, end, *rest in codings.get(document["id"], []):
+            spans[(start, end)].append(tuple(rest))
+        for (document_id, start, end) in span_notes:
+            if document_id == document["id"]:
+                spans.setdefault((start, end), [])
+        for (start, end) in sorted(spans):
+            rows = spans[(start, end)]
+            quote = " ".join(document["text"][start:end].split())
+            selection = etree.SubElement(source, f"{P}PlainTextSelection", guid=stable_guid("selection", guid, str(start), str(end)),
+                                         name=xml_text(quote if len(quote) <= 60 else quote[:59].rstrip() + "…"),
+                                         startPosition=str(start), endPosition=str(end))
+            if rows:
+                first_coder = coders.get(rows[0][2])
+                if first_coder:
+                    selection.set("creatingUser", first_coder[0])
+                selection.set("creationDateTime", min(r[4] for r in rows))
+            for uuid, code, coder, memo, created in rows:
+                coding = etree.SubElement(selection, f"{P}Coding", guid=uuid, creationDateTime=created)
+                if coder in coders:
+                    coding.set("creatingUser", coders[coder][0])
+                etree.SubElement(coding, f"{P}CodeRef", targetGUID=code_uuid[code])
+                if memo:
+                    memo_guid = stable_guid("coding-memo", uuid)
+                    _note(notes_parent, memo_guid, memo, coders.get(coder, (None,))[0], created, None)
+                    etree.SubElement(coding, f"{P}NoteRef", targetGUID=memo_guid)
+            for note in span_notes.get((document["id"], start, end), []):
+                etree.SubElement(selection, f"{P}NoteRef", targetGUID=note)
+        for note in document_notes.get(document["id"], []):
+            etree.SubElement(source, f"{P}NoteRef", targetGUID=note)
+    if len(notes_parent):
+        root.append(notes_parent)
+    for note in project_notes:
+        etree.SubElement(root, f"{P}NoteRef", targetGUID=note)
+    tree = root.getroottree()
+    _check(tree, "Project.xsd", "project")
+    return tree, sources
+
+
+def _variables_and_cases(root: Any, documents: list[dict[str, Any]]) -> None:
+    """Document attributes as Variables, and one Case per document holding its values."""
+    from lxml import etree
+
+    P = f"{{{PROJECT_NS}}}"
+    attributes = [(d, json.loads(d["attributes"] or "{}")) for d in documents]
+    keys: dict[str, list[Any]] = {}
+    for _, values in attributes:
+        for key, value in values.items():
+            if value is not None:
+                keys.setdefault(key, []).append(value)
+    if not keys:
+        return
+    variables = etree.SubElement(root, f"{P}Variables")
+    kinds: dict[str, tuple[str, str, bool]] = {}
+    for key, values in keys.items():
+        as_json = any(isinstance(v, (list, dict)) for v in values)
+        kind = "Text" if as_json else _variable_type(values)
+        guid = stable_guid("variable", key)
+        kinds[key] = (guid, kind, as_json)
+        variable = etree.SubElement(variables, f"{P}Variable", guid=guid, name=xml_text(key), typeOfVariable=kind)
+        if as_json:
+            etree.SubElement(variable, f"{P}Description").text = JSON_VARIABLE
+    cases = etree.SubElement(root, f"{P}Cases")
+    for document, values in attributes:
+        present = [(k, v) for k, v in values.items() if v is not None]
+        if not present:
+            continue
+        case = etree.SubElement(cases, f"{P}Case", guid=stable_guid("case", document["uuid"]), name=xml_text(document["name"]))
+        for key, value in present:
+            guid, kind, as_json = kinds[key]
+            holder = etree.SubElement(case, f"{P}VariableValue")
+            etree.SubElement(holder, f"{P}VariableRef", targetGUID=guid)
+            etree.SubElement(holder, f"{P}{kind}Value").text = xml_text(_value_text(value, kind, as_json))
+        etree.SubElement(case, f"{P}SourceRef", targetGUID=document["uuid"])
+    if not len(cases):
+        root.remove(cases)
+
+
+def write_qdpx(db: Database, path: Path, name: str, *, progress: Progress | None = None) -> Path:
+    """Write the whole study as a `.qdpx` (project.qde + sources/<guid>.txt) to `path`."""
+    from lxml import etree
+
+    tree, sources = build_project(db, name)
+    with replacing(path) as temp:
+        with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("project.qde", etree.tostring(tree, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+            for number, (guid, text) in enumerate(sources.items(), 1):
+                archive.writestr(f"sources/{guid}.txt", text.encode("utf-8"))
+                if progress:
+                    progress(number, len(sources))
+    return path
+
+
+def export_qdpx(db: Database, exports_dir: Path, name: str, *, output: Path | str | None = None,
+                force: bool = False, progress: Progress | None = None) -> Path:
+    """Export the study as a REFI-QDA project; returns the file written (a free name unless `force`)."""
+    path = free_path(output_path(exports_dir, export_name([name], "qdpx"), output), force=force)
+    return write_qdpx(db, path, name, progress=progress)
+
+
+def export_qdc(db: Database, exports_dir: Path, *, output: Path | str | None = None, force: bool = False) -> Path:
+    """Export the codebook as a REFI-QDA `.qdc`; returns the file written."""
+    path = free_path(output_path(exports_dir, export_name(["codebook"], "qdc"), output), force=force)
+    return write_qdc(db, path)

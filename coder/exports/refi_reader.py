@@ -1,0 +1,710 @@
+"""Reading REFI-QDA files from other tools — leniently, and as the untrusted input they are.
+
+A `.qdpx` is a zip: every entry is checked before anything is read (no `../`, no absolute
+paths, no symlinks, a cap on the number of entries and on their uncompressed size, so a zip
+bomb is refused), and XML goes through `refi.parse_xml` (no DTD, no entities, no network).
+Nothing is ever extracted to disk.
+
+Real files deviate from the standard; this reader accepts what the tools write: a `.qde` of any
+name, `sources/` or `Sources/`, the old codebook namespace `urn:QDA-XML:codebook:0:4`, empty
+containers such as `<Sets/>`, memos as Notes or Descriptions, variables on cases or on sources.
+Selection positions are converted to code points of the normalised text (NFC, `\\n`): tools
+that count UTF-16 units (an emoji is 2) or CRLF as one character are recognised per source
+from the selections' names (the quoted text) and from where the selections start and end.
+The result is a `RefiProject`: plain data, with warnings for everything not taken over.
+"""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+import json
+import re
+import unicodedata
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from coder.corpus import normalise
+from coder.errors import CoderError
+from coder.exports.qdpx import EXCLUSIVE_NOTE, JSON_VARIABLE, LABELS
+from coder.exports.refi import CODEBOOK_NS, PROJECT_NS, clean_guid, local, parse_xml, schema_errors
+
+OLD_CODEBOOK_NS = "urn:QDA-XML:codebook:0:4"
+ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+CRLF = re.compile("\r\n")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a `.qdpx` may hold before it is refused as a zip bomb."""
+
+    entries: int = 20_000
+    total_bytes: int = 2 * 1024**3  # uncompressed, all entries together
+    entry_bytes: int = 1024**3
+    qdc_bytes: int = 64 * 1024**2
+
+
+# The model ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class RefiCode:
+    guid: str
+    name: str
+    codable: bool
+    colour: str | None = None
+    description: str | None = None
+    notes: list[str] = field(default_factory=list)
+    children: list[RefiCode] = field(default_factory=list)
+
+    def walk(self) -> list[RefiCode]:
+        return [self] + [c for child in self.children for c in child.walk()]
+
+
+@dataclass
+class RefiCoding:
+    guid: str | None
+    code: str | None
+    user: str | None
+    created: str | None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RefiSelection:
+    guid: str | None
+    start: int
+    end: int
+    name: str | None = None
+    description: str | None = None
+    user: str | None = None
+    created: str | None = None
+    codings: list[RefiCoding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RefiSource:
+    guid: str
+    name: str
+    text: str
+    unit: str = "code points"
+    selections: list[RefiSelection] = field(default_factory=list)
+    codings: list[RefiCoding] = field(default_factory=list)  # of the whole source
+    notes: list[str] = field(default_factory=list)
+    description: str | None = None
+    user: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RefiNote:
+    guid: str
+    name: str | None
+    text: str
+    description: str | None = None
+    user: str | None = None
+    created: str | None = None
+    updated: str | None = None
+
+
+@dataclass
+class RefiProject:
+    """What a REFI-QDA file holds, in coder's terms (positions already in code points)."""
+
+    file: str
+    kind: str  # "project" or "codebook"
+    origin: str | None = None
+    name: str | None = None
+    creator: str | None = None
+    users: dict[str, str] = field(default_factory=dict)  # guid → name
+    codes: list[RefiCode] = field(default_factory=list)  # top level
+    sources: list[RefiSource] = field(default_factory=list)
+    notes: dict[str, RefiNote] = field(default_factory=dict)
+    project_notes: list[str] = field(default_factory=list)
+    sets: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skipped_codings: int = 0
+
+    def all_codes(self) -> list[RefiCode]:
+        return [c for top in self.codes for c in top.walk()]
+
+    def codings(self) -> int:
+        return sum(len(s.codings) + sum(len(x.codings) for x in s.selections) for s in self.sources)
+
+
+# The archive --------------------------------------------------------------------------------------
+
+
+def read_refi(path: Path, *, limits: Limits = Limits()) -> RefiProject:
+    """Read a `.qdpx` project or a `.qdc` codebook into a `RefiProject`; refuses hostile files."""
+    path = Path(path)
+    if not path.is_file():
+        raise CoderError("no such file", where=str(path), fix="check the path")
+    if zipfile.is_zipfile(path):
+        return _read_qdpx(path, limits)
+    size = path.stat().st_size
+    if size > limits.qdc_bytes:
+        raise CoderError(f"the file is {size / 1e6:.0f} MB, too large for a codebook; refused", where=str(path),
+                         fix="check that this is a REFI-QDA .qdc or .qdpx file")
+    if path.suffix.lower() == ".qdpx":
+        raise CoderError("is not a zip file, so not a .qdpx project", where=str(path), fix="export the project again from the QDA tool")
+    tree = parse_xml(path.read_bytes(), path.name)
+    project = RefiProject(file=path.name, kind="codebook")
+    _read_root(tree, project, path.name, _Entries(None, {}, limits), codebook=True)
+    return project
+
+
+def _unsafe_entry(info: zipfile.ZipInfo) -> str | None:
+    """Why an entry may not be read, or None when it is fine."""
+    name = info.filename.replace("\\", "/")
+    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+        return "is an absolute path"
+    if ".." in name.split("/"):
+        return "climbs out of the archive with '..'"
+    if (info.external_attr >> 16) & 0o170000 == 0o120000:
+        return "is a symbolic link"
+    if info.flag_bits & 0x1:
+        return "is encrypted"
+    return None
+
+
+class _Entries:
+    """The archive's files by lower-case name, read with size checks."""
+
+    def __init__(self, archive: zipfile.ZipFile | None, by_name: dict[str, zipfile.ZipInfo], limits: Limits) -> None:
+        self.archive = archive
+        self.by_name = by_name
+        self.limits = limits
+
+    def source(self, reference: str | None) -> tuple[bytes | None, str]:
+        """The bytes of `internal://name` (looked up in sources/, Sources/ or the root), or None."""
+        if not reference:
+            return None, ""
+        scheme, _, rest = reference.partition("://")
+        if scheme.lower() != "internal" or self.archive is None:
+            return None, f"'{reference}' is not inside the archive"
+        info = self.by_name.get(PurePosixPath(rest.replace("\\", "/")).name.lower())
+        if info is None:
+            return None, f"'{reference}' is missing from the archive"
+        return self.archive.read(info), ""
+
+
+def _read_qdpx(path: Path, limits: Limits) -> RefiProject:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise CoderError(f"is not a readable zip file ({error})", where=str(path), fix="export the project again") from error
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > limits.entries:
+            raise CoderError(f"the archive has {len(infos):,} entries, over the limit of {limits.entries:,}; refused as a"
+                             " possible zip bomb", where=str(path), fix="check where the file comes from")
+        total = 0
+        by_name: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:
+            problem = _unsafe_entry(info)
+            if problem:
+                raise CoderError(f"entry '{info.filename}' {problem}; refused (a .qdpx must not write outside its folder)",
+                                 where=str(path), fix="check where the file comes from; export it again from the QDA tool")
+            if info.file_size > limits.entry_bytes:
+                raise CoderError(f"entry '{info.filename}' unpacks to {info.file_size / 1e6:,.0f} MB, over the limit of"
+                                 f" {limits.entry_bytes / 1e6:,.0f} MB; refused as a possible zip bomb", where=str(path),
+                                 fix="check where the file comes from")
+            total += info.file_size
+            if total > limits.total_bytes:
+                raise CoderError(f"the archive unpacks to over {limits.total_bytes / 1e6:,.0f} MB; refused as a possible"
+                                 " zip bomb", where=str(path), fix="check where the file comes from")
+            if info.is_dir():
+                continue
+            key = info.filename.replace("\\", "/").lower()
+            if key in by_name:
+                raise CoderError(f"the archive holds '{info.filename}' twice; refused", where=str(path),
+                                 fix="export the project again from the QDA tool")
+            by_name[key] = info
+        project = RefiProject(file=path.name, kind="project")
+        qde = _project_entry(by_name, path, project)
+        prefix = qde.filename.replace("\\", "/").rpartition("/")[0]
+        prefix = prefix + "/" if prefix else ""  # some tools zip the project's folder, not its contents
+        files: dict[str, zipfile.ZipInfo] = {}
+        for key, info in by_name.items():
+            if key.startswith(prefix.lower()):
+                relative = key[len(prefix):]
+                files[relative[len("sources/"):] if relative.startswith("sources/") else relative] = info
+        folders = {i.filename.replace("\\", "/")[len(prefix):].split("/")[0] for i in infos
+                   if i.filename.replace("\\", "/")[len(prefix):].count("/")}
+        odd = [f for f in folders if f.lower() == "sources" and f != "sources"]
+        if odd:
+            project.warnings.append(f"the sources folder is named '{odd[0]}/' (the standard says 'sources/'); read anyway")
+        entries = _Entries(archive, files, limits)
+        tree = parse_xml(archive.read(qde), f"{path.name}:{qde.filename}")
+        _read_root(tree, project, f"{path.name}:{qde.filename}", entries, codebook=False)
+        return project
+
+
+def _project_entry(by_name: dict[str, zipfile.ZipInfo], path: Path, project: RefiProject) -> zipfile.ZipInfo:
+    found = [info for key, info in by_name.items() if key.endswith(".qde")]
+    if not found:
+        raise CoderError("the archive holds no .qde project file", where=str(path), fix="check that this is a REFI-QDA .qdpx export")
+    found.sort(key=lambda i: (i.filename.lower() != "project.qde", "/" in i.filename, i.filename))
+    chosen = found[0]
+    if chosen.filename != "project.qde":
+        project.warnings.append(f"the project file is named '{chosen.filename}' (the standard says 'project.qde'); read anyway")
+    if len(found) > 1:
+        project.warnings.append(f"the archive holds {len(found)} .qde files; read '{chosen.filename}' only")
+    return chosen
+
+
+# The XML ------------------------------------------------------------------------------------------
+
+
+def kids(element: Any, name: str) -> list[Any]:
+    return [child for child in element if local(child.tag) == name]
+
+
+def kid(element: Any, name: str) -> Any:
+    return next((child for child in element if local(child.tag) == name), None)
+
+
+def _text(element: Any) -> str | None:
+    if element is None or element.text is None:
+        return None
+    return element.text
+
+
+def _notes_of(element: Any) -> list[str]:
+    return [g for g in (clean_guid(n.get("targetGUID")) for n in kids(element, "NoteRef")) if g]
+
+
+HANDLED = frozenset(
+    "Project Users User CodeBook Codes Code Description NoteRef Variables Variable Cases Case VariableValue VariableRef"
+    " TextValue BooleanValue IntegerValue FloatValue DateValue DateTimeValue SourceRef Sources TextSource PlainTextContent"
+    " PlainTextSelection Coding CodeRef Notes Note Sets Set MemberCode MemberSource MemberNote".split()
+)
+NOT_TAKEN = {
+    "PictureSource": "coder imports text sources only", "PDFSource": "coder imports text sources only",
+    "AudioSource": "coder imports text sources only", "VideoSource": "coder imports text sources only",
+    "Links": "coder has no links between items", "Graphs": "coder has no graphs",
+    "SelectionRef": "cases of selections are not kept", "MemberNote": "sets of notes are not kept",
+}
+
+
+def _read_root(tree: Any, project: RefiProject, where: str, entries: _Entries, *, codebook: bool) -> None:
+    root = tree.getroot()
+    namespace = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
+    expected = ("CodeBook", CODEBOOK_NS, "Codebook.xsd") if codebook else ("Project", PROJECT_NS, "Project.xsd")
+    if local(root.tag) != expected[0]:
+        raise CoderError(f"the root element is <{local(root.tag)}>, not <{expected[0]}>", where=where,
+                         fix=f"pass a REFI-QDA {'.qdc codebook' if codebook else '.qdpx project'}")
+    if namespace != expected[1]:
+        note = " (an old draft of the standard, used by ATLAS.ti 9)" if namespace == OLD_CODEBOOK_NS else ""
+        project.warnings.append(f"not valid REFI-QDA: the namespace is '{namespace or 'none'}'{note} instead of"
+                                f" '{expected[1]}'; read anyway")
+    problems = schema_errors(_renamespaced(root, expected[1]) if namespace != expected[1] else tree, expected[2], limit=3)
+    if problems:
+        project.warnings.append(f"not valid against {expected[2]} ({'; '.join(problems)}); read anyway")
+    for element in root.iter():
+        if isinstance(element.tag, str) and len(element) == 0 and local(element.tag) in (
+                "Sets", "Codes", "Users", "Sources", "Notes", "Cases", "Variables", "Links", "Graphs") and element.get("guid") is None:
+            project.warnings.append(f"an empty <{local(element.tag)}/> (the schema needs at least one child); ignored")
+    project.origin = root.get("origin")
+    project.name = root.get("name")
+    project.creator = clean_guid(root.get("creatingUserGUID"))
+    for user in kids(kid(root, "Users") if kid(root, "Users") is not None else root, "User"):
+        guid = clean_guid(user.get("guid"))
+        if guid:
+            project.users[guid] = (user.get("name") or user.get("id") or f"user {guid[:8]}").strip()
+    codes_parent = kid(root, "Codes") if codebook else kid(kid(root, "CodeBook"), "Codes") if kid(root, "CodeBook") is not None else None
+    if codes_parent is not None:
+        project.codes = [c for c in (_code(e, project) for e in kids(codes_parent, "Code")) if c]
+    variables = _variables(root)
+    for note in kids(kid(root, "Notes"), "Note") if kid(root, "Notes") is not None else []:
+        _note(note, project, entries)
+    project.project_notes = _notes_of(root)
+    if kid(root, "Description") is not None and _text(kid(root, "Description")):
+        guid = "project-description"
+        project.notes[guid] = RefiNote(guid, None, _text(kid(root, "Description")) or "")
+        project.project_notes.append(guid)
+    sources = kid(root, "Sources")
+    if sources is not None:
+        for number, element in enumerate(kids(sources, "TextSource"), 1):
+            source = _source(element, project, entries, variables, number)
+            if source:
+                project.sources.append(source)
+    _cases(root, project, variables)
+    _sets(root, project)
+    _report_unknown(root, project)
+
+
+def _renamespaced(root: Any, namespace: str) -> Any:
+    """A copy of the tree with every element in `namespace` (to validate files with another namespace)."""
+    from copy import deepcopy
+
+    copy = deepcopy(root)
+    for element in copy.iter():
+        if isinstance(element.tag, str):
+            element.tag = f"{{{namespace}}}{local(element.tag)}"
+    from lxml import etree
+
+    etree.cleanup_namespaces(copy)
+    return copy.getroottree()
+
+
+def _code(element: Any, project: RefiProject) -> RefiCode | None:
+    guid = clean_guid(element.get("guid"))
+    name = (element.get("name") or "").strip()
+    if not guid or not name:
+        project.warnings.append(f"a <Code> without {'a GUID' if not guid else 'a name'} ({name or element.get('guid')}); skipped with its children")
+        return None
+    code = RefiCode(guid=guid, name=name, codable=(element.get("isCodable") or "true").lower() not in ("false", "0"),
+                    colour=element.get("color"), description=_text(kid(element, "Description")), notes=_notes_of(element))
+    code.children = [c for c in (_code(e, project) for e in kids(element, "Code")) if c]
+    return code
+
+
+def _note(element: Any, project: RefiProject, entries: _Entries) -> None:
+    guid = clean_guid(element.get("guid"))
+    if not guid:
+        project.warnings.append(f"a <Note> without a GUID ('{element.get('name')}'); skipped")
+        return
+    text = _text(kid(element, "PlainTextContent"))
+    if text is None and element.get("plainTextPath"):
+        raw, problem = entries.source(element.get("plainTextPath"))
+        text = _decode(raw, project, f"note '{element.get('name')}'")[0] if raw else None
+        if problem:
+            project.warnings.append(f"note '{element.get('name')}': {problem}")
+    project.notes[guid] = RefiNote(guid, element.get("name"), normalise(text or ""), _text(kid(element, "Description")),
+                                   clean_guid(element.get("creatingUser")), element.get("creationDateTime"),
+                                   element.get("modifiedDateTime"))
+    if kids(element, "PlainTextSelection"):
+        project.warnings.append(f"note '{element.get('name')}' has selections of its own; they are not imported")
+
+
+def _variables(root: Any) -> dict[str, tuple[str, str, bool]]:
+    """Variable GUID → (name, type, JSON-encoded)."""
+    found = {}
+    holder = kid(root, "Variables")
+    for variable in kids(holder, "Variable") if holder is not None else []:
+        guid = clean_guid(variable.get("guid"))
+        if guid and variable.get("name"):
+            found[guid] = (variable.get("name"), variable.get("typeOfVariable") or "Text",
+                           _text(kid(variable, "Description")) == JSON_VARIABLE)
+    return found
+
+
+def _values(element: Any, variables: dict[str, tuple[str, str, bool]], project: RefiProject) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for holder in kids(element, "VariableValue"):
+        reference = kid(holder, "VariableRef")
+        variable = variables.get(clean_guid(reference.get("targetGUID")) if reference is not None else None)
+        if variable is None:
+            project.warnings.append("a variable value refers to an unknown variable; skipped")
+            continue
+        name, _, as_json = variable
+        value_element = next((c for c in holder if local(c.tag).endswith("Value") and local(c.tag) != "VariableRef"), None)
+        if value_element is None:
+            continue
+        kind, text = local(value_element.tag), (value_element.text or "").strip()
+        try:
+            if as_json:
+                values[name] = json.loads(value_element.text or "null")
+            elif kind == "BooleanValue":
+                values[name] = text.lower() in ("true", "1")
+            elif kind == "IntegerValue":
+                values[name] = int(text)
+            elif kind == "FloatValue":
+                values[name] = float(text)
+            else:
+                values[name] = value_element.text or ""
+        except ValueError:
+            values[name] = value_element.text or ""
+    return values
+
+
+def _source(element: Any, project: RefiProject, entries: _Entries, variables: dict, number: int) -> RefiSource | None:
+    guid = clean_guid(element.get("guid"))
+    name = (element.get("name") or "").strip() or f"source {number}"
+    selections = kids(element, "PlainTextSelection")
+    count = sum(len(kids(s, "Coding")) for s in selections) + len(kids(element, "Coding"))
+    raw, problem = entries.source(element.get("plainTextPath"))
+    text: str | None = None
+    if raw:
+        text, bom = _decode(raw, project, f"source '{name}'")
+    elif _text(kid(element, "PlainTextContent")):
+        text = _text(kid(element, "PlainTextContent"))
+    if not guid:
+        project.warnings.append(f"source '{name}' has no GUID; skipped with its {count} codings")
+        project.skipped_codings += count
+        return None
+    if not text or not text.strip():
+        why = problem or "its plain text is empty"
+        project.warnings.append(f"source '{name}' has no text ({why}); skipped" + (f" with its {count} codings" if count else ""))
+        project.skipped_codings += count
+        return None
+    places = _Positions(text)
+    source = RefiSource(guid=guid, name=name, text=places.text, description=_text(kid(element, "Description")),
+                        user=clean_guid(element.get("creatingUser")), notes=_notes_of(element),
+                        codings=[_coding(c) for c in kids(element, "Coding")], attributes=_values(element, variables, project))
+    read = []
+    for selection in selections:
+        try:
+            start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
+        except (TypeError, ValueError):
+            project.warnings.append(f"source '{name}': a selection without numeric positions; skipped")
+            project.skipped_codings += len(kids(selection, "Coding"))
+            continue
+        read.append(RefiSelection(
+            guid=clean_guid(selection.get("guid")), start=min(start, end), end=max(start, end), name=selection.get("name"),
+            description=_text(kid(selection, "Description")), user=clean_guid(selection.get("creatingUser")),
+            created=selection.get("creationDateTime"), codings=[_coding(c) for c in kids(selection, "Coding")],
+            notes=_notes_of(selection)))
+    unit = places.detect(read)
+    source.unit = unit
+    if unit != STANDARD:
+        project.warnings.append(f"source '{name}': positions are counted in {unit}, not code points as the standard says;"
+                                " converted")
+    for selection in read:
+        start, end = places.convert(unit, selection.start), places.convert(unit, selection.end)
+        if start is None or end is None or end <= start:
+            project.warnings.append(f"source '{name}': selection {selection.start}–{selection.end} lies outside the text"
+                                    f" or is empty; skipped with its {len(selection.codings)} codings")
+            project.skipped_codings += len(selection.codings)
+            continue
+        selection.start, selection.end = start, end
+        source.selections.append(selection)
+    return source
+
+
+def _coding(element: Any) -> RefiCoding:
+    reference = kid(element, "CodeRef")
+    return RefiCoding(guid=clean_guid(element.get("guid")), code=clean_guid(reference.get("targetGUID")) if reference is not None else None,
+                      user=clean_guid(element.get("creatingUser")), created=element.get("creationDateTime"), notes=_notes_of(element))
+
+
+def _decode(raw: bytes, project: RefiProject, what: str) -> tuple[str, bool]:
+    """Plain text bytes → text (BOM dropped); UTF-8 as the standard says, else UTF-16 with a BOM, else Windows-1252."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[3:].decode("utf-8", errors="replace"), True
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        project.warnings.append(f"{what}: the text is UTF-16 (the standard says UTF-8); read anyway")
+        return raw.decode("utf-16"), True
+    try:
+        return raw.decode("utf-8"), False
+    except UnicodeDecodeError:
+        project.warnings.append(f"{what}: the text is not UTF-8; read as Windows-1252")
+        return raw.decode("cp1252", errors="replace"), False
+
+
+def _cases(root: Any, project: RefiProject, variables: dict) -> None:
+    holder = kid(root, "Cases")
+    by_guid = {s.guid: s for s in project.sources}
+    for case in kids(holder, "Case") if holder is not None else []:
+        values = _values(case, variables, project)
+        targets = [clean_guid(r.get("targetGUID")) for r in kids(case, "SourceRef")]
+        name = case.get("name")
+        if kids(case, "CodeRef"):
+            project.warnings.append(f"case '{name}' is coded with codes; coder keeps cases as document attributes only")
+        if kid(case, "Description") is not None and _text(kid(case, "Description")):
+            values.setdefault("case_description", _text(kid(case, "Description")))
+        for target in targets:
+            source = by_guid.get(target)
+            if source is None:
+                continue
+            source.attributes.update({k: v for k, v in values.items() if k not in source.attributes})
+            if name and name != source.name:
+                cases = source.attributes.get("case")
+                source.attributes["case"] = name if cases is None else [*(cases if isinstance(cases, list) else [cases]), name]
+        if not targets:
+            project.warnings.append(f"case '{name}' has no sources; its variables are not imported")
+
+
+def _sets(root: Any, project: RefiProject) -> None:
+    holder = kid(root, "Sets")
+    for item in kids(holder, "Set") if holder is not None else []:
+        project.sets.append({
+            "name": item.get("name"), "guid": clean_guid(item.get("guid")), "description": _text(kid(item, "Description")),
+            "codes": [clean_guid(m.get("targetGUID") or m.get("guid")) for m in kids(item, "MemberCode")],
+            "sources": [clean_guid(m.get("targetGUID") or m.get("guid")) for m in kids(item, "MemberSource")],
+        })
+
+
+def _report_unknown(root: Any, project: RefiProject) -> None:
+    """Warn about every element coder does not take over, by name and count (never dropped silently)."""
+    counts: Counter[str] = Counter()
+
+    def visit(element: Any, parent: str) -> None:
+        name = local(element.tag)
+        if not name:
+            return
+        if name in NOT_TAKEN or name not in HANDLED or (name == "CodeRef" and parent == "Case"):
+            counts[name] += 1
+            return
+        for child in element:
+            visit(child, name)
+
+    visit(root, "")
+    for name, count in sorted(counts.items()):
+        reason = NOT_TAKEN.get(name, "coder does not know this element")
+        project.warnings.append(f"{count} <{name}> element{'s' * (count != 1)} not imported ({reason})")
+
+
+# Positions ----------------------------------------------------------------------------------------
+
+STANDARD = "code points"
+UNITS = {  # unit → (count CRLF as one character?, count in UTF-16 units?)
+    STANDARD: (False, False),
+    "code points with CRLF as one": (True, False),
+    "UTF-16 units (an emoji is 2) with CRLF as 2": (False, True),
+    "UTF-16 units with CRLF as one": (True, True),
+}
+
+
+class _Base:
+    """One way of reading the raw text, and the map from its positions to the normalised text."""
+
+    def __init__(self, raw: str, utf16: bool) -> None:
+        self.raw = raw
+        self.astral = [m.start() + n for n, m in enumerate(ASTRAL.finditer(raw))] if utf16 else []
+        self.length = len(raw) + len(self.astral)
+        self.changes: list[tuple[int, int, int]] = []  # (raw start, raw end, normalised length) where lengths differ
+        if unicodedata.is_normalized("NFC", raw):  # the usual case: only CRLF shortens the text
+            self.changes = [(m.start(), m.end(), 1) for m in CRLF.finditer(raw)]
+            self.text = raw.replace("\r\n", "\n").replace("\r", "\n")
+        else:
+            self.text = self._normalise_runs(raw)
+        self.starts = [c[0] for c in self.changes]
+        shift, self.shifts = 0, []
+        for start, end, size in self.changes:
+            self.shifts.append(shift)
+            shift += size - (end - start)
+
+    def _normalise_runs(self, raw: str) -> str:
+        pieces, last = [], 0
+        for match in re.finditer(r"\r\n?|[^\x00-\x7f]+", raw):
+            start, end = match.start(), match.end()
+            if match.group()[0] != "\r" and start > last and raw[start - 1] not in "\r\n":
+                start -= 1  # a combining mark may compose with the character before it
+            chunk = raw[start:end]
+            normal = normalise(chunk)
+            pieces += [raw[last:start], normal]
+            if len(normal) != len(chunk):
+                self.changes.append((start, end, len(normal)))
+            last = end
+        pieces.append(raw[last:])
+        return "".join(pieces)
+
+    def convert(self, position: int) -> int | None:
+        if position < 0 or position > self.length:
+            return None
+        if self.astral:
+            position -= bisect.bisect_left(self.astral, position)
+        index = bisect.bisect_right(self.starts, position) - 1
+        if index < 0:
+            return position
+        start, end, size = self.changes[index]
+        shift = self.shifts[index]
+        if position >= end:
+            return position + shift + size - (end - start)
+        return start + shift + len(normalise(self.raw[start:position]))
+
+
+class _Positions:
+    """Converts a tool's selection positions on the raw plain text to code points of the normalised text."""
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+        self.text = normalise(raw)
+        self.bases: dict[str, _Base] = {}
+        crlf, astral = "\r\n" in raw, ASTRAL.search(raw) is not None
+        for unit, (lf, utf16) in UNITS.items():
+            if (lf and not crlf) or (utf16 and not astral):
+                continue
+            base = _Base(raw.replace("\r\n", "\n") if lf else raw, utf16)
+            if base.text == self.text:
+                self.bases[unit] = base
+        if not self.bases:  # cannot happen for valid Unicode; positions are then taken as they are
+            self.bases[STANDARD] = _Base(self.text, False)
+
+    def convert(self, unit: str, position: int) -> int | None:
+        return self.bases[unit].convert(position)
+
+    def detect(self, selections: list[RefiSelection]) -> str:
+        """The unit under which the selections fit the text best: inside it, matching their quoted names, on word edges."""
+        if len(self.bases) == 1 or not selections:
+            return STANDARD if STANDARD in self.bases else next(iter(self.bases))
+        best, best_score = STANDARD, None
+        for unit in self.bases:
+            inside = named = edges = 0
+            for selection in selections:
+                start, end = self.convert(unit, selection.start), self.convert(unit, selection.end)
+                if start is None or end is None or end <= start:
+                    continue
+                inside += 1
+                quoted = self.text[start:end]
+                named += _names_quote(selection.name, quoted)
+                edges += _on_edge(self.text, start) + _on_edge(self.text, end)
+            score = (inside, named, edges)
+            if best_score is None or score > best_score:
+                best, best_score = unit, score
+        return best
+
+
+def _collapse(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def _names_quote(name: str | None, quoted: str) -> int:
+    """1 when a selection's name is (the start of) its quoted text, as ATLAS.ti and coder write it."""
+    if not name or len(name.strip()) < 4:
+        return 0
+    wanted = _collapse(name).rstrip("…").rstrip(".").strip()
+    return int(bool(wanted) and _collapse(quoted).startswith(wanted))
+
+
+def _on_edge(text: str, offset: int) -> int:
+    """1 when no word is cut at `offset`."""
+    if offset <= 0 or offset >= len(text):
+        return 1
+    return int(not (text[offset - 1].isalnum() and text[offset].isalnum()))
+
+
+def parse_description(text: str | None) -> dict[str, Any]:
+    """A REFI code description split back into definition, include, exclude, examples, keywords, key."""
+    fields: dict[str, Any] = {"description": None, "include": None, "exclude": None, "examples": [], "keywords": [], "key": None}
+    if not text or not text.strip():
+        return fields
+    blocks = re.split(r"\n[ \t]*\n", text.strip())
+    definition: list[str] = []
+    current: str | None = None
+    collected: dict[str, list[str]] = {}
+    for block in blocks:
+        label = next((l for l in LABELS if block.startswith(f"{l}:")), None)
+        if label:
+            current = label
+            collected[label] = [block[len(label) + 1 :].strip()]
+        elif current:
+            collected[current].append(block)
+        else:
+            definition.append(block)
+    fields["description"] = "\n\n".join(definition).strip() or None
+    fields["include"] = "\n\n".join(collected.get("Include", [])).strip() or None
+    fields["exclude"] = "\n\n".join(collected.get("Exclude", [])).strip() or None
+    examples = "\n".join(collected.get("Examples", []))
+    fields["examples"] = [line.strip()[2:].strip() for line in examples.split("\n") if line.strip().startswith("- ")]
+    keywords = " ".join(collected.get("Keywords", []))
+    fields["keywords"] = [k.strip() for k in keywords.split(",") if k.strip()]
+    key = " ".join(collected.get("Shortcut key", [])).strip()
+    fields["key"] = key or None
+    return fields
+
+
+def parse_group_description(text: str | None) -> tuple[str | None, bool]:
+    """A group's description without coder's exclusivity note, and whether the note was there."""
+    if not text:
+        return None, False
+    exclusive = EXCLUSIVE_NOTE in text
+    cleaned = text.replace(EXCLUSIVE_NOTE, "").strip()
+    return cleaned or None, exclusive

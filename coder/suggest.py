@@ -1,0 +1,187 @@
+"""Keyword suggestions: passages whose words match a code's `keywords`, offered but never applied.
+
+A spaCy PhraseMatcher on the NORM attribute (lower case, no accents — see `coder.nlp`) is
+built from the active codes' keywords, so "Capacitación" in a keyword list finds
+"CAPACITACION" in a transcript. Actor codes are left out: organisation mentions, found at
+import, already point at them. spaCy costs about 1.3 s to import, so it is loaded on the
+first call, and matchers are cached per language and keyword set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from coder.coding import CodeRef, apply_in, passage_span
+from coder.db import Database
+from coder.errors import CoderError
+from coder.events import writing
+
+if TYPE_CHECKING:
+    from spacy.matcher import PhraseMatcher
+
+CACHE_SIZE = 16  # documents whose suggestions are kept (before filtering by coder)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A code suggested for a passage because `keyword` occurs at [start, end) (absolute offsets)."""
+
+    code_id: int
+    code: str  # the code's path, group/name
+    keyword: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Keyword:
+    code_id: int
+    code: str
+    keyword: str
+    ordinal: int
+
+
+_matchers: dict[tuple[str, str], tuple[PhraseMatcher, dict[int, _Keyword]]] = {}
+_results: OrderedDict[tuple[Any, ...], dict[int, list[Suggestion]]] = OrderedDict()
+
+
+def keyword_table(db: Database) -> list[_Keyword]:
+    """Every keyword of the active codes that keywords can suggest (not actor codes)."""
+    rows = db.execute(
+        "SELECT c.id, g.name || '/' || c.name, c.keywords, g.ordinal * 100000 + c.ordinal FROM codes c"
+        " JOIN code_groups g ON g.id = c.group_id"
+        " WHERE c.active = 1 AND c.organisation_id IS NULL AND g.generate IS NULL AND c.keywords != '[]'"
+        " ORDER BY g.ordinal, c.ordinal"
+    ).fetchall()
+    table = []
+    for code_id, path, keywords, ordinal in rows:
+        for keyword in json.loads(keywords):
+            if str(keyword).strip():
+                table.append(_Keyword(code_id, path, str(keyword).strip(), ordinal))
+    return table
+
+
+def _version(table: list[_Keyword]) -> str:
+    """A fingerprint of the keywords: the matcher is rebuilt whenever a keyword or code changes."""
+    return hashlib.sha256(json.dumps([(k.code_id, k.code, k.keyword) for k in table]).encode()).hexdigest()
+
+
+def matcher(language: str, table: list[_Keyword], version: str | None = None) -> tuple[PhraseMatcher, dict[int, _Keyword]]:
+    """A PhraseMatcher over the keywords, cached per (language, keyword version)."""
+    version = version or _version(table)
+    cached = _matchers.get((language, version))
+    if cached is not None:
+        return cached
+    from spacy.matcher import PhraseMatcher  # spaCy is already loaded by coder.nlp.pipeline below
+
+    from coder.nlp import pipeline
+
+    nlp = pipeline(language)
+    phrase_matcher = PhraseMatcher(nlp.vocab, attr="NORM")
+    labels: dict[int, _Keyword] = {}
+    for index, keyword in enumerate(table):
+        label = f"kw{index}"
+        phrase_matcher.add(label, [nlp.make_doc(keyword.keyword)])
+        labels[nlp.vocab.strings[label]] = keyword
+    if len(_matchers) >= 8:
+        _matchers.pop(next(iter(_matchers)))
+    _matchers[(language, version)] = (phrase_matcher, labels)
+    return phrase_matcher, labels
+
+
+def suggestions(db: Database, document_id: int, *, coder_id: int | None = None) -> dict[int, list[Suggestion]]:
+    """Suggested codes per passage ordinal of a document, in text order.
+
+    Args:
+        coder_id: leave out codes this coder already applied to the passage.
+    """
+    row = db.execute("SELECT language, sha256, version FROM documents WHERE id = ?", [document_id]).fetchone()
+    if row is None:
+        raise CoderError(f"document {document_id} does not exist", fix="refresh and pick a document again")
+    table = keyword_table(db)
+    if not table:
+        return {}
+    version = _version(table)
+    key = (document_id, row[1], row[2], row[0], version)
+    found = _results.get(key)
+    if found is None:
+        found = _match_document(db, document_id, row[0] or "en", table, version)
+        _results[key] = found
+        while len(_results) > CACHE_SIZE:
+            _results.popitem(last=False)
+    else:
+        _results.move_to_end(key)
+    if coder_id is None:
+        return {ordinal: list(items) for ordinal, items in found.items()}
+    return _without_coded(db, document_id, coder_id, found)
+
+
+def _match_document(db: Database, document_id: int, language: str, table: list[_Keyword], version: str) -> dict[int, list[Suggestion]]:
+    phrase_matcher, labels = matcher(language, table, version)
+    from coder.nlp import pipeline
+
+    nlp = pipeline(language)
+    segments = db.execute(
+        "SELECT s.ordinal, s.start, substr(d.text, s.start + 1, s.end - s.start) FROM segments s"
+        " JOIN documents d ON d.id = s.document_id WHERE s.document_id = ? ORDER BY s.ordinal", [document_id]
+    ).fetchall()
+    result: dict[int, list[Suggestion]] = {}
+    for (ordinal, offset, _), doc in zip(segments, nlp.tokenizer.pipe(s[2] for s in segments)):
+        found: list[tuple[int, _Keyword, int, int]] = []
+        for label, first, last in phrase_matcher(doc):
+            keyword = labels[label]
+            span = doc[first:last]
+            found.append((keyword.ordinal, keyword, offset + span.start_char, offset + span.end_char))
+        kept: dict[tuple[int, int, int], Suggestion] = {}
+        for _, keyword, start, end in sorted(found, key=lambda f: (f[2], f[0], -f[3])):
+            inside = any(o.code_id == keyword.code_id and o_start <= start and end <= o_end and (o_start, o_end) != (start, end)
+                         for _, o, o_start, o_end in found)  # a keyword within a longer one of the same code
+            if not inside:
+                kept.setdefault((keyword.code_id, start, end), Suggestion(keyword.code_id, keyword.code, keyword.keyword, start, end))
+        if kept:
+            result[ordinal] = list(kept.values())
+    return result
+
+
+def _without_coded(db: Database, document_id: int, coder_id: int, found: dict[int, list[Suggestion]]) -> dict[int, list[Suggestion]]:
+    codings = db.execute("SELECT code_id, start, end FROM codings WHERE document_id = ? AND coder_id = ?",
+                         [document_id, coder_id]).fetchall()
+    spans = {ordinal: span for ordinal, *span in db.execute(
+        "SELECT ordinal, start, end FROM segments WHERE document_id = ?", [document_id])}
+    result: dict[int, list[Suggestion]] = {}
+    for ordinal, items in found.items():
+        start, end = spans[ordinal]
+        coded = {code for code, s, e in codings if s < end and e > start}
+        left = [s for s in items if s.code_id not in coded]
+        if left:
+            result[ordinal] = left
+    return result
+
+
+def accept_suggestion(db: Database, document_id: int, ordinal: int, code_id: int, coder: int) -> int:
+    """Apply a suggested code to the whole passage (one undoable event); returns the coding's id."""
+    row = db.execute("SELECT c.id, c.name, g.name, g.exclusive, c.active FROM codes c JOIN code_groups g ON g.id = c.group_id"
+                     " WHERE c.id = ?", [code_id]).fetchone()
+    if row is None or not row[4]:
+        raise CoderError(f"code {code_id} is no longer in the codebook", fix="refresh the suggestions")
+    code = CodeRef(row[0], row[1], row[2], bool(row[3]))
+    start, end = passage_span(db, document_id, ordinal)
+    with writing(db, "accept_suggestion", coder_id=coder, summary=f"accept suggestion {code.path} at {start}-{end}") as changes:
+        return apply_in(changes, document_id, code, coder, start, end)
+
+
+def suggestions_in_study(study_root: str, document_id: int, coder_id: int | None = None) -> dict[int, list[Suggestion]]:
+    """`suggestions` for a study given by its folder: for another process, which opens its own connection."""
+    from pathlib import Path
+
+    from coder.study import Study, connect_study
+
+    db = connect_study(Study(Path(study_root)))
+    try:
+        return suggestions(db, document_id, coder_id=coder_id)
+    finally:
+        db.close()

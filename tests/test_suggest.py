@@ -1,0 +1,93 @@
+"""Keyword suggestions: found whatever the case and accents, never for actor codes, accepted as a coding."""
+
+from __future__ import annotations
+
+import pytest
+
+from coder import coding, events, suggest
+from coder.errors import CoderError
+from coder.study import connect_study, refresh_study
+from tests.conftest import SMALL_CODEBOOK
+
+TEXT = """\
+---
+id: notes
+kind: congress_notes
+language: es
+---
+
+Primera sesión: la CAPACITACION sobre agua caliente (HOT WATER) de Senasa.
+
+Segunda sesión: el comité técnico y un proyecto conjunto; la capacitación siguió.
+
+Tercera sesión: nada que sugerir aquí.
+"""
+
+CODEBOOK = SMALL_CODEBOOK.replace("keywords: [training, newsletter]", "keywords: [training, newsletter, Capacitación]").replace(
+    "keywords: [committee, joint project]", "keywords: [committee, comité, comité técnico, proyecto conjunto]").replace(
+    "keywords: [pilot plant, hot water]", "keywords: [pilot plant, hot water, agua caliente]")
+
+
+@pytest.fixture
+def db(make_study):
+    study = make_study(documents={"notes.md": TEXT}, codebook=CODEBOOK)
+    database = connect_study(study)
+    refresh_study(study, database)
+    yield database
+    database.close()
+
+
+def found(db, result):
+    text = db.execute("SELECT text FROM documents").fetchone()[0]
+    return {ordinal: [(s.code, s.keyword, text[s.start:s.end]) for s in items] for ordinal, items in result.items()}
+
+
+def test_suggest_keywords_match_whatever_the_case_and_accents(db):
+    assert found(db, suggest.suggestions(db, 1)) == {
+        1: [("function/Diffusing", "Capacitación", "CAPACITACION"), ("function/Enabling", "agua caliente", "agua caliente"),
+            ("function/Enabling", "hot water", "HOT WATER")],
+        2: [("function/Coordinating", "comité técnico", "comité técnico"),
+            ("function/Coordinating", "proyecto conjunto", "proyecto conjunto"),
+            ("function/Diffusing", "Capacitación", "capacitación")],
+    }
+
+
+def test_suggest_never_offers_actor_codes(db):
+    assert db.execute("SELECT count(*) FROM mentions").fetchone()[0] == 1  # Senasa is mentioned...
+    codes = {s.code for items in suggest.suggestions(db, 1).values() for s in items}
+    assert not any(code.startswith("actor/") for code in codes)  # ...but actor codes come from mentions only
+
+
+def test_suggest_leaves_out_codes_the_coder_already_applied(db):
+    ana = coding.coder_id(db, "ana")
+    start, end = coding.passage_span(db, 1, 1)
+    coding.apply_code(db, 1, coding.find_code(db, "Enabling"), ana, start, start + 10)
+    mine = suggest.suggestions(db, 1, coder_id=ana)
+    assert [s.code for s in mine[1]] == ["function/Diffusing"]
+    assert len(suggest.suggestions(db, 1, coder_id=coding.coder_id(db, "ben"))[1]) == 3  # ben has coded nothing
+
+
+def test_suggest_accepting_codes_the_passage_as_one_undoable_event(db):
+    ana = coding.coder_id(db, "ana")
+    (first, *_) = suggest.suggestions(db, 1)[2]
+    coding_id = suggest.accept_suggestion(db, 1, 2, first.code_id, ana)
+    row = db.execute("SELECT code_id, start, end FROM codings WHERE id = ?", [coding_id]).fetchone()
+    assert row == (first.code_id, *coding.passage_span(db, 1, 2))
+    assert 2 not in suggest.suggestions(db, 1, coder_id=ana) or all(
+        s.code_id != first.code_id for s in suggest.suggestions(db, 1, coder_id=ana)[2])
+    assert events.undo(db, ana).action == "accept_suggestion"
+    assert db.execute("SELECT count(*) FROM codings").fetchone()[0] == 0
+
+
+def test_suggest_follows_keyword_changes(db):
+    before = suggest.suggestions(db, 1)
+    with events.writing(db, "test", coder_id=None) as changes:
+        changes.update("codes", coding.find_code(db, "Coordinating").id, {"keywords": '["sesión"]'})
+    after = suggest.suggestions(db, 1)
+    assert before != after
+    assert [s.keyword for s in after[3]] == ["sesión"]
+
+
+def test_suggest_unknown_document_is_an_error(db):
+    with pytest.raises(CoderError, match="does not exist"):
+        suggest.suggestions(db, 99)
