@@ -8,6 +8,7 @@ from pathlib import Path
 
 from textual import work
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -17,11 +18,18 @@ from coder.tui.messages import ImportProgress, StudyRefreshed
 from coder.tui.screens.coding import CodingScreen
 
 
+# The other views of a study, opened over the coding screen (Esc returns): name → (key, label, module, class).
+# Each screen is imported when first opened, so start-up pays only for the coding screen.
+VIEWS: dict[str, tuple[str, str, str, str]] = {
+}
+
+
 class CoderApp(App):
     """A keyboard-driven qualitative coding workbench."""
 
     CSS_PATH = "app.tcss"
     TITLE = "coder"
+    BINDINGS = [Binding(key, f"show('{name}')", label) for name, (key, label, _, _) in VIEWS.items()]
 
     def __init__(self, study: Study, coder: str | None = None) -> None:
         super().__init__()
@@ -38,6 +46,15 @@ class CoderApp(App):
     def on_mount(self) -> None:
         self.push_screen(CodingScreen(self.study, self.db, self.coder_name))
         self.call_after_refresh(self.bring_up_to_date)
+
+    def action_show(self, name: str) -> None:
+        """Open one of the study's other views (agreement, reconciliation, tables, network…)."""
+        from importlib import import_module
+
+        _, _, module, cls = VIEWS[name]
+        if not isinstance(self.screen, CodingScreen):
+            self.pop_screen()
+        self.push_screen(getattr(import_module(module), cls)())
 
     def helper_process(self) -> Executor:
         """One worker process for language processing, started on first use, kept for the session."""
@@ -66,12 +83,13 @@ class CoderApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every key of the screen is also a command in the palette (ctrl+p), found by name."""
         yield from super().get_system_commands(screen)
-        for binding in getattr(screen, "BINDINGS", []):
+        for binding in [*getattr(screen, "BINDINGS", []), *self.BINDINGS]:
             label = f"{binding.group.description} {binding.description}" if binding.group else binding.description
             if binding.action.startswith("app."):
                 continue
+            target = self if binding in self.BINDINGS else screen
             yield SystemCommand(label.capitalize(), f"key: {binding.key}",
-                                lambda action=binding.action: self.run_action(action, screen))
+                                lambda action=binding.action, target=target: self.run_action(action, target))
 
     def on_unmount(self) -> None:
         if self._helper is not None:

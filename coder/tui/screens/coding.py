@@ -496,7 +496,7 @@ class CodingScreen(Screen):
         except CoderError as error:
             self.fail(error)
             return
-        self.coder_name = name
+        self.coder_name = self.app.coder_name = name
         set_setting(self.db, "current_coder", name)
         self.load_documents()
         self.load_codebook()
