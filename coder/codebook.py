@@ -522,7 +522,7 @@ def _sync_organisations(db: Database, changes: Any, codebook: Codebook) -> bool:
 def codebook_tree(db: Database) -> list[dict[str, Any]]:
     """The codes as stored, in codebook order with each code's depth and number of codings."""
     cursor = db.execute(
-        "SELECT g.name AS [group], g.exclusive, c.id, c.name AS code, p.name AS parent, c.parent_id, c.key, c.colour,"
+        "SELECT g.name AS [group], g.exclusive, c.id, c.name AS code, p.name AS parent, c.parent_id, c.key, c.colour, c.description,"
         " c.active, (SELECT count(*) FROM codings WHERE code_id = c.id) AS codings"
         " FROM codes c JOIN code_groups g ON g.id = c.group_id LEFT JOIN codes p ON p.id = c.parent_id"
         " ORDER BY g.ordinal, c.ordinal"

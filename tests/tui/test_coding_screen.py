@@ -157,3 +157,89 @@ async def test_coding_screen_every_action_is_in_the_command_palette(piura):
         titles = {command.title for command in app.get_system_commands(app.screen)}
         assert {"Toggle code", "Phase", "Memo", "Undo", "Redo", "Search", "Uncoded", "Coder", "Actors",
                 "Suggestion", "New code", "Move next", "Sentence next"} <= titles
+
+
+async def test_coding_screen_search_jumps_and_n_walks_the_hits(piura):
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen: CodingScreen = app.screen
+        await pilot.press("slash", *"fruit fly", "enter")
+        hits = app.screen.hits
+        assert len(hits) > 3 and all("fruit" in piura_text(piura, h).lower() for h in hits)
+        await pilot.press("enter")  # the first result
+        assert screen.at.hits == hits
+        assert (screen.at.document.info.id, screen.passage().ordinal) == (hits[0].document_id, hits[0].ordinal)
+        await pilot.press("n")
+        assert (screen.at.document.info.id, screen.passage().ordinal) == (hits[1].document_id, hits[1].ordinal)
+        await pilot.press("N", "N")  # wraps around to the last hit
+        assert (screen.at.document.info.id, screen.passage().ordinal) == (hits[-1].document_id, hits[-1].ordinal)
+        assert screen.query_one(TranscriptView).marks.hits  # the words are highlighted
+
+
+def piura_text(study: Study, hit) -> str:
+    db = connect_study(study)
+    try:
+        return db.execute("SELECT substr(text, ? + 1, ? - ?) FROM documents WHERE id = ?",
+                          [hit.start, hit.end, hit.start, hit.document_id]).fetchone()[0]
+    finally:
+        db.close()
+
+
+async def test_coding_screen_search_an_organisation_finds_its_spellings(piura):
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", *"senasa", "enter")
+        db = connect_study(piura)
+        found = {db.execute("SELECT substr(text, ? + 1, ? - ?) FROM documents WHERE id = ?",
+                            [s, e, s, h.document_id]).fetchone()[0].lower() for h in app.screen.hits for s, e in h.spans}
+        db.close()
+        assert {"senasa", "senansa"} <= found
+
+
+async def test_coding_screen_accepts_a_keyword_suggestion(piura):
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen: CodingScreen = app.screen
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        ordinal = min(screen.suggested)
+        suggested = screen.suggested[ordinal][0]
+        screen.go_to(screen.at.document.info.id, ordinal)
+        assert suggested.code.split("/")[1] in str(screen.query_one(TranscriptView).marks.suggestions[ordinal - 1])
+        await pilot.press("s")
+    assert [(c[1], c[2]) for c in codings(piura)] == [(suggested.code.split("/")[1], ordinal)]
+
+
+async def test_coding_screen_creates_a_code_on_the_fly_and_applies_it(piura):
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("plus", *"Price talk", "enter")
+        assert codings(piura) == [("cong01", "Price talk", 1, 1)]
+        await pilot.press("u")
+        assert codings(piura) == []
+    assert "Price talk" not in (piura.codebook_dir / "codebook.yaml").read_text()
+
+
+async def test_coding_screen_renames_a_code_from_the_codebook_pane(piura):
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("1", "tab")  # focus the codebook pane: first node is the group, then Accessing
+        await pilot.press("down", "down", "e", *"rename", "enter")
+        await pilot.press("ctrl+u", *"Reaching out", "enter")
+        assert codings(piura) == [("cong01", "Reaching out", 1, 1)]
+    assert "name: Reaching out" in (piura.codebook_dir / "codebook.yaml").read_text()
+
+
+async def test_coding_screen_autocodes_with_a_preview_and_undoes_in_one_step(piura):
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("A")
+        dialog = app.screen
+        dialog.query_one("#code").value = next(i for i, s in app.screen_stack[-2].code_styles.items() if s.name == "broker")
+        dialog.query_one("#find").value = "container"
+        await pilot.press("enter")
+        preview = len(dialog.matches)
+        await pilot.press("ctrl+s")
+        assert preview > 2 and len(codings(piura)) == preview
+        await pilot.press("u")
+        assert codings(piura) == []

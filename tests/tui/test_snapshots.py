@@ -1,0 +1,29 @@
+"""The main screen's layout at 120×40: documents with progress, the transcript with coded passages, the codebook.
+
+Snapshots catch layout regressions only; behaviour is tested with Pilot in test_coding_screen.py.
+Update them (`pytest --snapshot-update`) only after looking at snapshot_report.html.
+"""
+
+from __future__ import annotations
+
+from coder import coding
+from coder.study import connect_study
+from tests.tui.conftest import app_for
+
+
+def test_snapshots_main_screen(piura, snap_compare):
+    """The picture must show: the document list with cong01's bar partly filled, passage 2 current with its
+    Accessing, Phase 1 and APEM labels in the right gutter, passage 3 coded Coordinating, the codebook tree
+    with shortcut keys and counts, the status line and every key in the key bar."""
+    db = connect_study(piura)
+    ana = coding.coder_id(db, "ana")
+    for passage, code in [(2, "Accessing"), (2, "Phase 1 accessing"), (2, "APEM"), (3, "Coordinating")]:
+        coding.apply_code(db, 1, coding.find_code(db, code), ana, *coding.passage_span(db, 1, passage))
+    db.close()
+
+    async def settle(pilot) -> None:
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("j")
+        await pilot.pause()
+
+    assert snap_compare(app_for(piura), terminal_size=(120, 40), run_before=settle)
