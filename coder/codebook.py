@@ -138,11 +138,18 @@ def _line(node: Any, key: str | int | None = None) -> int:
         return lc.line + 1
 
 
+MAX_YAML_BYTES = 2_000_000  # a codebook of thousands of codes is ~1 MB; beyond this it is some other file
+
+
 def _read_yaml(path: Path, problems: _Problems) -> Any:
     from ruamel.yaml import YAML  # ≈60 ms; only needed when the codebook changed
-    from ruamel.yaml.error import MarkedYAMLError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
+        if path.stat().st_size > MAX_YAML_BYTES:
+            problems.add(str(path), f"the file is {path.stat().st_size / 1e6:,.1f} MB, too large for a codebook file"
+                         f" (limit {MAX_YAML_BYTES / 1e6:,.0f} MB)", "check that this is the right file")
+            return None
         raw = path.read_bytes()
     except OSError as error:
         problems.add(str(path), f"cannot read the file ({error.strerror})", "check the path and its permissions")
@@ -159,6 +166,13 @@ def _read_yaml(path: Path, problems: _Problems) -> Any:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 0
         problems.add(f"{path}:{line}", f"YAML syntax error: {error.problem or error.context}", "correct the YAML syntax")
+        return None
+    except YAMLError as error:  # e.g. a control character the YAML reader refuses
+        line = text.count("\n", 0, getattr(error, "position", 0) or 0) + 1
+        problems.add(f"{path}:{line}", f"YAML error: {' '.join(str(error).split())}", "correct the YAML syntax")
+        return None
+    except RecursionError:
+        problems.add(str(path), "the YAML is nested too deeply", "write groups, codes and organisations as in README's example")
         return None
 
 
@@ -227,7 +241,8 @@ def load_codebook(folder: Path) -> Codebook:
     if problems.lines:
         raise CodebookError(problems.lines)
     if data is None:
-        data = {}
+        raise CodebookError([f"{path}:1: the codebook is empty — fix: write its groups and codes (see README's example),"
+                             " or run coder init in a new folder for a starter codebook"])
     if not isinstance(data, dict):
         raise CodebookError([f"{path}:1: the codebook must be a mapping with 'groups' — fix: see README's example"])
     _unknown_fields(data, TOP_FIELDS, str(path), "codebook", problems)
@@ -236,7 +251,10 @@ def load_codebook(folder: Path) -> Codebook:
     digest = hashlib.sha256(path.read_bytes())
     if organisations_file:
         org_path = folder / organisations_file
-        if not org_path.exists():
+        if not _inside(org_path, folder.parent):
+            problems.add(f"{path}:{_line(data, 'organisations')}", f"organisations file '{organisations_file}' is outside the study",
+                         "keep the organisations file in the codebook folder, e.g. organisations: organisations.yaml")
+        elif not org_path.is_file():
             problems.add(f"{path}:{_line(data, 'organisations')}", f"organisations file '{organisations_file}' not found",
                          "create it or correct the path (relative to codebook.yaml)")
         else:
@@ -254,9 +272,19 @@ def load_codebook(folder: Path) -> Codebook:
     )
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    """True when a path (followed through `..` and links) stays inside a folder."""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, ValueError):  # a NUL byte or a link loop: not a path we follow
+        return False
+
+
 def _load_organisations(path: Path, problems: _Problems) -> list[Organisation]:
     data = _read_yaml(path, problems)
     if data is None:
+        if not problems.lines:
+            problems.add(f"{path}:1", "the organisations file is empty", "list the organisations under organisations:")
         return []
     items = data.get("organisations") if isinstance(data, dict) else None
     if not isinstance(items, list):
@@ -288,6 +316,7 @@ def _load_organisations(path: Path, problems: _Problems) -> list[Organisation]:
                 problems.add(f"{where}:{line}", f"'{spelling}' names both '{owner}' and '{org.name}'",
                              "keep each name or alias on one organisation")
         if any(o.name == org.name for o in organisations):
+            problems.add(f"{where}:{line}", f"organisation '{org.name}' is listed twice", "keep one entry per organisation")
             continue
         organisations.append(org)
     names = {o.name for o in organisations}

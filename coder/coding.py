@@ -10,6 +10,7 @@ can be found again if the transcript is edited.
 from __future__ import annotations
 
 import getpass
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -34,8 +35,8 @@ class CodeRef:
 
 
 def current_coder(db: Database) -> str:
-    """Who is coding: the study's current coder (the last one chosen in the workbench), else the login name."""
-    return setting(db, "current_coder") or getpass.getuser()
+    """Who is coding: $CODER_NAME, else the study's current coder (last chosen in the workbench), else the login name."""
+    return os.environ.get("CODER_NAME") or setting(db, "current_coder") or getpass.getuser()
 
 
 def coder_id(db: Database, name: str, *, create: bool = True) -> int:

@@ -24,9 +24,10 @@ from coder import nlp
 from coder.codebook import Codebook
 from coder.db import Database, new_uuid, now, transaction
 from coder.errors import CoderError
-from coder.events import log_event
+from coder.events import Changes, log_event
 
 SUPPORTED = (".md", ".txt", ".docx", ".vtt", ".srt")
+MAX_PASSAGE = 1_000_000  # characters; spaCy's limit for one text, and far beyond any real speaker turn
 RESERVED_FOLDERS = ("survey", "codings")  # transcripts/ subfolders that hold other study data
 DEFAULT_LANGUAGE = "en"
 
@@ -70,8 +71,14 @@ def decode(raw: bytes, where: str) -> str:
     if not raw.strip():
         raise CoderError("the file is empty", where=where, fix="add the transcript's text, or remove the file")
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = raw.decode("utf-16")
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError as error:
+            raise CoderError(f"starts as UTF-16 text but byte {error.start} is not UTF-16 (a truncated or damaged file?)",
+                             where=where, fix="save it again as UTF-8") from error
     else:
+        if _looks_utf16(raw[:8192]):
+            raise CoderError("is UTF-16 text without a byte-order mark", where=where, fix="save it again as UTF-8")
         if b"\x00" in raw[:8192] or _looks_binary(raw[:8192]):
             raise CoderError("is a binary file, not text", where=where,
                              fix="export the transcript as .txt, .md, .docx, .vtt or .srt")
@@ -81,6 +88,15 @@ def decode(raw: bytes, where: str) -> str:
             # Spanish transcripts saved by Word on Windows are commonly cp1252 (a superset of latin-1)
             text = raw.decode("cp1252", errors="strict") if _is_cp1252(raw) else raw.decode("latin-1")
     return normalise(text)
+
+
+def _looks_utf16(sample: bytes) -> bool:
+    """Text saved as UTF-16 without a BOM: every other byte of it is NUL (ASCII letters in the rest)."""
+    if len(sample) < 4:
+        return False
+    even, odd = sample[0::2], sample[1::2]
+    return any(zeros.count(0) > 0.9 * len(zeros) and letters.count(0) < 0.1 * len(letters)
+               for zeros, letters in ((odd, even), (even, odd)))
 
 
 def _looks_binary(sample: bytes) -> bool:
@@ -215,6 +231,12 @@ def read_document(path: Path, *, where: str | None = None) -> ParsedDocument:
         passages = cut_passages(text, _speakers(attributes))
     if not passages:
         raise CoderError("has no text after its header", where=where, fix="add the transcript's text below the --- header")
+    longest = max(passages, key=lambda p: p.end - p.start)
+    if longest.end - longest.start > MAX_PASSAGE:
+        line = text.count("\n", 0, longest.start) + body_line
+        raise CoderError(f"passage {passages.index(longest) + 1} is {longest.end - longest.start:,} characters long, over the"
+                         f" limit of {MAX_PASSAGE:,}", where=f"{where}:{line}",
+                         fix="split it into paragraphs (blank lines) or speaker turns (NAME: at the start of a line)")
     name = str(attributes.pop("id", None) or path.stem).strip()
     return ParsedDocument(name=name, path=path, text=text, sha256=sha256, passages=passages,
                           attributes=attributes, body_line=body_line)
@@ -233,9 +255,13 @@ def _read_docx(raw: bytes, where: str) -> tuple[dict[str, Any], str, int, list[P
 
     try:
         document = docx.Document(io.BytesIO(raw))
+        paragraphs = [normalise(p.text) for p in document.paragraphs]
+        title = document.core_properties.title
     except (zipfile.BadZipFile, KeyError, ValueError) as error:
         raise CoderError("is not a valid Word .docx file", where=where, fix="re-save it from Word as .docx") from error
-    paragraphs = [normalise(p.text) for p in document.paragraphs]
+    except Exception as error:  # noqa: BLE001 - a damaged part surfaces as whatever the XML parser raises
+        raise CoderError(f"is a damaged Word .docx file ({type(error).__name__}: {' '.join(str(error).split())[:80]})",
+                         where=where, fix="re-save it from Word as .docx") from error
     attributes: dict[str, Any] = {}
     if paragraphs and paragraphs[0].strip() == "---":
         closing = next((i for i, p in enumerate(paragraphs[1:], 1) if p.strip() == "---"), None)
@@ -244,7 +270,6 @@ def _read_docx(raw: bytes, where: str) -> tuple[dict[str, Any], str, int, list[P
                              fix="close the header with a paragraph of three dashes (---)")
         attributes = parse_front_matter("\n".join(paragraphs[1:closing]), where)
         paragraphs = paragraphs[closing + 1 :]
-    title = document.core_properties.title
     if title and "title" not in attributes:
         attributes["title"] = title
     text = "\n\n".join(p.strip() for p in paragraphs if p.strip()) + "\n"
@@ -341,6 +366,17 @@ class ImportReport:
     words: int = 0
     passages: int = 0
     mentions: int = 0
+    placements: list[Any] = field(default_factory=list)  # reanchor.Placement of each coding and memo of updated documents
+
+    @property
+    def needs_review(self) -> list[Any]:
+        """Codings and memos of updated documents that could not be placed exactly."""
+        return [p for p in self.placements if p.needs_review]
+
+    @property
+    def relocated(self) -> list[Any]:
+        """Codings and memos found again by their quote somewhere else (a moved turn)."""
+        return [p for p in self.placements if p.outcome == "relocated"]
 
 
 def organisation_spellings(codebook: Codebook | None) -> list[nlp.Spelling]:
@@ -358,12 +394,17 @@ def import_documents(
     update: bool = False,
     progress: Progress | None = None,
     cancelled: threading.Event | None = None,
+    before_writing: Callable[[], object] | None = None,
 ) -> ImportReport:
     """Import transcript files: new ones are added, unchanged ones skipped, changed ones only with `update`.
 
+    An updated document keeps its previous version in `document_versions`, and its codings and
+    memos are re-anchored to the new text (coder.reanchor), all in the import's one transaction.
+
     Args:
         root: paths are stored relative to this folder (the study), so the study can move.
-        update: re-import files whose content changed (refused while they have codings).
+        update: re-import files whose content changed, re-anchoring their codings.
+        before_writing: called once before anything is written (the study makes its backup there).
     """
     files = list(files)
     report = ImportReport()
@@ -382,16 +423,16 @@ def import_documents(
                             " — fix: give each document its own id: in its header")
             continue
         seen[document.name] = path
-        row = db.execute("SELECT id, sha256 FROM documents WHERE name = ?", [document.name]).fetchone()
+        row = db.execute("SELECT id, sha256, path FROM documents WHERE name = ?", [document.name]).fetchone()
+        if row and row[2] and row[2] != where and root is not None and (root / row[2]).is_file():
+            problems.append(f"{where}: document id '{document.name}' is already used by {row[2]}"
+                            " — fix: give each document its own id: in its header")
+            continue
         if row and row[1] == document.sha256:
             report.unchanged.append(document.name)
         elif row and not update:
             report.changed.append(document.name)
         else:
-            if row and db.execute("SELECT 1 FROM codings WHERE document_id = ? LIMIT 1", [row[0]]).fetchone():
-                problems.append(f"{where}: '{document.name}' changed but already has codings, which this version cannot"
-                                " re-anchor — fix: restore the coded version of the file")
-                continue
             parsed.append((document, row[0] if row else None))
         if progress:
             progress(number, len(files) * 2)
@@ -400,9 +441,20 @@ def import_documents(
     annotations = _annotate(parsed, codebook, progress, len(files), cancelled)
     if not parsed:
         return report
+    if before_writing is not None:
+        before_writing()
     with transaction(db):
         for (document, existing_id), notes in zip(parsed, annotations):
+            # Another coder's session may have imported the same file since it was read above.
+            row = db.execute("SELECT id, sha256 FROM documents WHERE name = ?", [document.name]).fetchone()
+            if row and row[1] == document.sha256:
+                report.unchanged.append(document.name)
+                continue
+            existing_id = row[0] if row else None
+            old_text = _keep_version(db, existing_id) if existing_id else None
             _store(db, document, existing_id, notes, root)
+            if old_text is not None:
+                report.placements.extend(_reanchor(db, existing_id, document, old_text))
             (report.updated if existing_id else report.added).append(document.name)
             report.words += document.words
             report.passages += len(document.passages)
@@ -431,6 +483,31 @@ def _annotate(parsed: list[tuple[ParsedDocument, int | None]], codebook: Codeboo
         if progress:
             progress(total + number * total // max(len(parsed), 1), total * 2)
     return results
+
+
+def _keep_version(db: Database, document_id: int) -> str:
+    """Copy a document's current version into `document_versions` before it is replaced; returns its text."""
+    db.execute(
+        "INSERT INTO document_versions (document_id, version, path, sha256, text, attributes, imported, replaced)"
+        " SELECT id, version, path, sha256, text, attributes, imported, ? FROM documents WHERE id = ?",
+        [now(), document_id],
+    )
+    return db.execute("SELECT text FROM documents WHERE id = ?", [document_id]).fetchone()[0]
+
+
+def _reanchor(db: Database, document_id: int, document: ParsedDocument, old_text: str) -> list[Any]:
+    """Move the codings and memos of an updated document onto its new text, logged as one event."""
+    from coder.reanchor import reanchor_document  # difflib; only when a coded transcript changed
+
+    changes = Changes(db)
+    placements = reanchor_document(changes, document_id, document.name, old_text, document.text)
+    if placements:
+        counts: dict[str, int] = {}
+        for placement in placements:
+            counts[placement.outcome] = counts.get(placement.outcome, 0) + 1
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+        log_event(db, "reanchor", coder_id=None, summary=f"re-anchored {document.name}: {summary}", ops=changes.ops)
+    return placements
 
 
 def _store(db: Database, document: ParsedDocument, existing_id: int | None, notes: list[nlp.Annotation], root: Path | None) -> None:

@@ -214,7 +214,24 @@ INSERT INTO passages_fts (rowid, text, document_id)
     FROM segments s JOIN documents d ON d.id = s.document_id;
 """
 
-MIGRATIONS: list[str] = [M001_CORE, M002_SEARCH]
+M003_VERSIONS = """
+CREATE TABLE document_versions (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    path TEXT,
+    sha256 TEXT NOT NULL,
+    text TEXT NOT NULL,
+    attributes TEXT NOT NULL DEFAULT '{}',
+    imported TEXT NOT NULL,
+    replaced TEXT NOT NULL,
+    UNIQUE (document_id, version)
+);
+ALTER TABLE memos ADD COLUMN status TEXT NOT NULL DEFAULT 'ok';
+CREATE INDEX codings_status ON codings (status) WHERE status <> 'ok';
+"""
+
+MIGRATIONS: list[str] = [M001_CORE, M002_SEARCH, M003_VERSIONS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -225,9 +242,35 @@ def connect(path: Path | str) -> Database:
     db = Database(conn, execute_plugins=False)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA journal_mode = WAL")
+    # Switching a new file to WAL needs a moment alone with it: another process opening it too must wait.
+    _patiently(lambda: db.execute("PRAGMA journal_mode = WAL"))
     db.execute("PRAGMA synchronous = NORMAL")
     return db
+
+
+def is_busy(error: sqlite3.OperationalError) -> bool:
+    """True for the errors that mean "another connection holds the lock": worth waiting for, never shown."""
+    text = str(error)
+    return "locked" in text or "busy" in text
+
+
+def _patiently(attempt: Callable[[], object], what: str = "open the study") -> object:
+    """Run one statement, retrying while another coder's connection holds the lock (backing off up to 50 ms)."""
+    deadline = time.monotonic() + WRITE_PATIENCE_S
+    pause = 0.001
+    while True:
+        try:
+            return attempt()
+        except sqlite3.OperationalError as error:
+            if not is_busy(error):
+                raise
+            if time.monotonic() > deadline:
+                raise CoderError(
+                    f"could not {what}: another coder has held the study for writing for over two minutes",
+                    fix="close the other coder's session, then try again",
+                ) from error
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
 
 
 def schema_version(db: Database) -> int:
@@ -262,6 +305,9 @@ def open_db(
             before_migration(db, version)
         for step in range(version, upto):
             with transaction(db):
+                # Another process may have opened the same file at the same moment and migrated it first.
+                if schema_version(db) > step:
+                    continue
                 for statement in _statements(MIGRATIONS[step]):
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {step + 1}")
@@ -291,19 +337,7 @@ def transaction(db: Database) -> Iterator[Database]:
         with db.atomic():
             yield db
         return
-    deadline = time.monotonic() + WRITE_PATIENCE_S
-    while True:
-        try:
-            db.conn.execute("BEGIN IMMEDIATE")
-            break
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) and "busy" not in str(error):
-                raise
-            if time.monotonic() > deadline:
-                raise CoderError(
-                    "another coder has held the study open for writing for over two minutes",
-                    fix="close the other coder's session, then try again",
-                ) from error
+    _patiently(lambda: db.conn.execute("BEGIN IMMEDIATE"), "write")
     try:
         yield db
     except BaseException:
@@ -311,7 +345,9 @@ def transaction(db: Database) -> Iterator[Database]:
         raise
     else:
         try:
-            db.conn.execute("COMMIT")
+            # In WAL mode COMMIT never waits; without WAL (e.g. a network drive) it may, and a busy
+            # COMMIT leaves the transaction open, so it is retried rather than rolled back.
+            _patiently(lambda: db.conn.execute("COMMIT"), "save")
         except BaseException:
             db.rollback()
             raise
@@ -324,8 +360,9 @@ def setting(db: Database, key: str, default: str | None = None) -> str | None:
 
 
 def set_setting(db: Database, key: str, value: str | None) -> None:
-    """Store a study-level setting (inside the caller's transaction, if any)."""
-    db.execute(
-        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [key, value],
-    )
+    """Store a study-level setting (inside the caller's transaction, else in one of its own)."""
+    with transaction(db):
+        db.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )

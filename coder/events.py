@@ -31,7 +31,7 @@ class Changes:
         columns = ", ".join(f"[{c}]" for c in row)
         marks = ", ".join("?" for _ in row)
         cursor = self.db.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
-        stored = {"id": cursor.lastrowid, **row} if "id" not in row else dict(row)
+        stored = _fetch(self.db, table, row.get("id", cursor.lastrowid))  # with the columns' defaults, as undo will see it
         self.ops.append(["insert", table, stored])
         return stored["id"]
 

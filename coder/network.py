@@ -93,8 +93,12 @@ class Survey:
         return self.nodes.setdefault(known, Node(known))
 
 
-def _decode(path: Path) -> str:
+def _decode(path: Path, where: str | None = None) -> str:
     raw = path.read_bytes()
+    sample = raw[:8192]
+    if b"\x00" in sample or sum(b < 32 and b not in (9, 10, 12, 13) for b in sample) > len(sample) * 0.05:
+        raise CoderError("is a binary file, not text", where=where or str(path),
+                         fix="save the survey as CSV (UTF-8) or as a Pajek .net text file")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -141,7 +145,7 @@ TIE_COLUMNS = {"source": "source", "from": "source", "target": "target", "to": "
 
 
 def _csv_rows(path: Path, where: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    reader = csv.DictReader(io.StringIO(_decode(path)))
+    reader = csv.DictReader(io.StringIO(_decode(path, where)))
     header = [h.strip() for h in reader.fieldnames or []]
     rows = []
     for row in reader:
@@ -252,7 +256,7 @@ def read_pajek(path: Path, survey: Survey | None = None, *, weight_as: str = "te
     relations: dict[str, str] = {}  # relation number → technological | commercial
     section, relation = None, weight_as
     pending: list[tuple[str, str, str, list[str], str]] = []
-    for number, raw in enumerate(_decode(path).splitlines(), 1):
+    for number, raw in enumerate(_decode(path, where).splitlines(), 1):
         line, at = raw.strip(), f"{where}:{number}"
         if not line or line.startswith("%"):
             continue
@@ -558,15 +562,15 @@ def read_survey(files: Sequence[Path], *, root: Path | None = None) -> Survey:
         where = _display(path, root)
         if path.suffix.lower() == ".net":
             read_pajek(path, survey, where=where)
-        elif path.name.lower() == "organisations.csv" or _looks_like_organisations(path):
+        elif path.name.lower() == "organisations.csv" or (path.name.lower() != "ties.csv" and _looks_like_organisations(path, where)):
             read_organisations_csv(path, survey, where=where)
         else:
             read_ties_csv(path, survey, where=where)
     return survey
 
 
-def _looks_like_organisations(path: Path) -> bool:
-    first = _decode(path).split("\n", 1)[0].lower()
+def _looks_like_organisations(path: Path, where: str) -> bool:
+    first = _decode(path, where).split("\n", 1)[0].lower()
     return "source" not in first and "target" not in first
 
 

@@ -6,6 +6,8 @@ Opening a study brings the database up to date with the folder: the schema is mi
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 import sqlite3
 import threading
@@ -14,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from coder.codebook import Codebook, SyncReport, codebook_is_current, load_codebook, sync_codebook
+from coder.codings_file import CODINGS_FOLDER, CodingsFileReport, import_codings_folder
 from coder.corpus import ImportReport, Progress, document_files, import_documents, refresh_mentions
 from coder.db import Database, open_db
 from coder.errors import CoderError
@@ -90,21 +93,65 @@ def init_study(path: Path | str) -> Study:
     return study
 
 
-def backup(db: Database, destination: Path) -> Path:
-    """Copy a live database with SQLite's backup API (safe while others read and write)."""
+KEEP_BACKUPS = 10  # automatic backups kept in .backups/; older ones are deleted (manual ones never are)
+
+
+def backup(db: Database, destination: Path, *, verify: bool = False) -> Path:
+    """Copy a live database with SQLite's backup API: one consistent snapshot, safe while others read and write.
+
+    The copy is written under a temporary name and renamed when complete, so a crash mid-copy never
+    leaves a half backup under the real name. `verify` runs SQLite's integrity check on the copy.
+    """
     destination.parent.mkdir(parents=True, exist_ok=True)
-    target = sqlite3.connect(str(destination))
+    partial = destination.with_name(f".{destination.name}.partial")
+    partial.unlink(missing_ok=True)
+    target = sqlite3.connect(str(partial))
     try:
         db.conn.backup(target)
-    finally:
+        if verify:
+            verdict = target.execute("PRAGMA integrity_check").fetchone()[0]
+            if verdict != "ok":
+                raise CoderError(f"the backup copy failed its integrity check ({verdict})", where=str(destination),
+                                 fix="run coder doctor on the study, then try again")
+    except BaseException:
         target.close()
+        partial.unlink(missing_ok=True)
+        raise
+    target.close()
+    os.replace(partial, destination)
     return destination
 
 
 def backup_before(study: Study, db: Database, reason: str) -> Path:
-    """An automatic backup in `.backups/`, named by time and reason."""
+    """An automatic backup in `.backups/`, named by time and reason; only the last KEEP_BACKUPS are kept."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    return backup(db, study.backups_dir / f"study-{stamp}-before-{reason}.db")
+    made = backup(db, study.backups_dir / f"study-{stamp}-before-{reason}.db")
+    prune_backups(study)
+    return made
+
+
+def prune_backups(study: Study, keep: int = KEEP_BACKUPS) -> list[Path]:
+    """Delete all but the newest `keep` automatic backups (their names sort by time); returns those deleted."""
+    automatic = sorted(study.backups_dir.glob("study-*-before-*.db"))
+    old = automatic[: max(len(automatic) - keep, 0)]
+    for path in old:
+        path.unlink(missing_ok=True)
+    return old
+
+
+def backup_study(study: Study, db: Database, destination: Path | None = None, *, force: bool = False) -> Path:
+    """A backup the researcher asked for (`coder backup`): checked, never pruned, never over another file."""
+    if destination is None:
+        destination = study.backups_dir / f"study-{datetime.now().strftime('%Y%m%d-%H%M%S')}-manual.db"
+    destination = destination.expanduser().resolve()
+    if destination == study.db_path.resolve():
+        raise CoderError("the backup cannot replace the study's own database", where=str(destination),
+                         fix="name another file, e.g. coder backup ~/study-copy.db")
+    if destination.is_dir():
+        raise CoderError("is a folder", where=str(destination), fix="name a file, e.g. study-copy.db")
+    if destination.exists() and not force:
+        raise CoderError("already exists; not replaced", where=str(destination), fix="name another file, or add --force")
+    return backup(db, destination, verify=True)
 
 
 def connect_study(study: Study) -> Database:
@@ -117,6 +164,8 @@ class OpenReport:
     codebook: SyncReport | None = None
     imported: ImportReport = field(default_factory=ImportReport)
     survey: SurveyReport | None = None
+    codings: list[CodingsFileReport] = field(default_factory=list)  # coding files of transcripts/codings/ loaded now
+    needs_review: int = 0  # codings and memos an edited transcript left for review (now or earlier): coder doctor lists them
 
 
 def refresh_study(
@@ -134,12 +183,49 @@ def refresh_study(
         if report.codebook.organisations_changed and db.execute("SELECT 1 FROM documents LIMIT 1").fetchone():
             refresh_mentions(db, codebook)
     if study.transcripts_dir.is_dir():
-        known = {row[0] for row in db.execute("SELECT path FROM documents")}
-        new = [p for p in document_files(study.transcripts_dir) if p.relative_to(study.root).as_posix() not in known]
-        if new:
-            report.imported = import_documents(db, new, codebook, root=study.root, progress=progress, cancelled=cancelled)
+        files = document_files(study.transcripts_dir)
+        known = dict(db.execute("SELECT path, sha256 FROM documents").fetchall())
+        new = [p for p in files if p.relative_to(study.root).as_posix() not in known]
+        # An edited transcript is re-imported and its codings re-anchored (coder.reanchor), after a backup.
+        edited = [p for p in files if _changed_on_disk(p, known.get(p.relative_to(study.root).as_posix()))]
+        if new or edited:
+            report.imported = import_documents(db, new + edited, codebook, root=study.root, update=True, progress=progress,
+                                               cancelled=cancelled, before_writing=lambda: backup_if_coded(study, db, "import"))
         report.survey = refresh_survey(db, study.transcripts_dir / SURVEY_FOLDER, root=study.root)
+        if not (cancelled and cancelled.is_set()):
+            report.codings = import_codings_folder(db, study.transcripts_dir / CODINGS_FOLDER, root=study.root)
+    report.needs_review = db.execute("SELECT (SELECT count(*) FROM codings WHERE status <> 'ok')"
+                                     " + (SELECT count(*) FROM memos WHERE status <> 'ok')").fetchone()[0]
     return report
+
+
+def _changed_on_disk(path: Path, sha256: str | None) -> bool:
+    """True when a transcript already imported no longer has the bytes it was imported from."""
+    if sha256 is None:
+        return False
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() != sha256
+    except OSError:
+        return False  # unreadable now: import reports it when asked to read it
+
+
+def changed_transcripts(study: Study, db: Database) -> list[tuple[str, str]]:
+    """(document, path) of documents whose transcript file changed or vanished since it was imported."""
+    found = []
+    for name, path, sha256 in db.execute("SELECT name, path, sha256 FROM documents ORDER BY name").fetchall():
+        if not path or ":" in path[2:]:  # no file of its own (e.g. "project.qdpx:Interview 3", from REFI-QDA)
+            continue
+        file = study.root / path
+        if not file.exists() or _changed_on_disk(file, sha256):
+            found.append((name, path))
+    return found
+
+
+def backup_if_coded(study: Study, db: Database, reason: str) -> Path | None:
+    """An automatic backup before a bulk write, unless the study holds nothing a backup would save."""
+    if db.execute("SELECT 1 FROM codings UNION ALL SELECT 1 FROM memos LIMIT 1").fetchone() is None:
+        return None
+    return backup_before(study, db, reason)
 
 
 def copy_into_study(study: Study, path: Path) -> Path:

@@ -174,12 +174,14 @@ def test_corpus_reimport_is_idempotent_and_changes_need_update(study, db):
     assert db.execute("SELECT count(*) FROM segments").fetchone()[0] == 4
 
 
-def test_corpus_changed_file_with_codings_is_refused(study, db):
+def test_corpus_changed_file_with_codings_is_reanchored(study, db):
+    """Issue 8 replaced the refusal: the codings follow the new text (tests/test_reanchor.py has the rules)."""
     coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.coder_id(db, "ana"), 0, 10)
     path = write(study.transcripts_dir / "int01.md", INTERVIEW.replace("really", "truly"))
-    with pytest.raises(CoderError, match="already has codings"):
-        import_documents(db, [path], study.load_codebook(), root=study.root, update=True)
-    assert db.execute("SELECT version FROM documents").fetchone()[0] == 1
+    report = import_documents(db, [path], study.load_codebook(), root=study.root, update=True)
+    assert report.updated == ["int01"] and [p.outcome for p in report.placements] == ["unchanged"]
+    assert db.execute("SELECT version FROM documents").fetchone()[0] == 2
+    assert db.execute("SELECT count(*) FROM document_versions").fetchone()[0] == 1
 
 
 def test_corpus_import_is_all_or_nothing(make_study):

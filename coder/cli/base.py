@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,6 +17,7 @@ import click
 from coder.coding import current_coder as default_coder  # noqa: F401 - shared by the commands
 from coder.db import Database
 from coder.errors import CoderError
+from coder.reanchor import report_lines
 from coder.study import Study, connect_study, locate_study, refresh_study
 
 FORMATS = ("table", "csv", "json", "md")
@@ -32,6 +34,11 @@ class CoderGroup(click.Group):
             raise click.exceptions.Exit(0) from None
         except CoderError as error:
             raise click.ClickException(str(error)) from error
+        except click.UsageError as error:  # a bad argument to a command: one line too, with the usage as the fix
+            command = re.sub(r"^\S+", "coder", error.ctx.command_path) if error.ctx else "coder"
+            usage = re.sub(r"^Usage: \S+", "coder", error.ctx.get_usage()) if error.ctx else "coder --help"
+            dash = " (put -- before an argument that starts with a dash)" if "No such option" in error.format_message() else ""
+            raise click.ClickException(f"{command}: {' '.join(error.format_message().split())} — fix: {usage}{dash}") from error
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, KeyboardInterrupt):
             raise
         except Exception as error:  # a bug: say so in one line, keep the traceback for CODER_DEBUG
@@ -62,7 +69,9 @@ class Session:
             self._db = connect_study(self.study)
             if refresh:
                 with import_progress("Importing new documents") as progress:
-                    refresh_study(self.study, self._db, progress=progress)
+                    report = refresh_study(self.study, self._db, progress=progress)
+                for line in report_lines(report.imported.updated, report.imported.placements):  # edited transcripts
+                    click.echo(line, err=True)
         return self._db
 
     def close(self) -> None:
@@ -140,9 +149,11 @@ def _cell(value: Any) -> str:
 @click.group(cls=CoderGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--study", "study_path", default=".", metavar="DIR", envvar="CODER_STUDY", show_default=True,
               help="The study folder.")
+@click.option("--coder", "coder_name", envvar="CODER_NAME", metavar="NAME",
+              help="Open the workbench as this coder (default: the study's current coder, else your login name).")
 @click.version_option(package_name="coder")
 @click.pass_context
-def main(ctx: click.Context, study_path: str) -> None:
+def main(ctx: click.Context, study_path: str, coder_name: str | None) -> None:
     """coder — a keyboard-driven qualitative coding workbench.
 
     With no command, opens the study in the current folder.
@@ -157,7 +168,7 @@ def main(ctx: click.Context, study_path: str) -> None:
     if ctx.invoked_subcommand is None:
         from coder.tui.app import make_app  # Textual ≈0.3 s, only when the workbench opens
 
-        make_app(session.study.root).run()
+        make_app(session.study.root, coder_name).run()
 
 
 def study_root(session: Session) -> Path:

@@ -10,7 +10,8 @@ from click_default_group import DefaultGroup
 from coder.cli.base import Session, format_option, import_progress, main, pass_session, render
 from coder.corpus import document_files, import_documents
 from coder.db import Database
-from coder.study import copy_into_study, init_study
+from coder.reanchor import report_lines
+from coder.study import backup_if_coded, copy_into_study, init_study
 from coder.codebook import codebook_tree
 from coder.status import study_status
 
@@ -41,6 +42,8 @@ def files(session: Session, paths: tuple[Path, ...], update: bool) -> None:
     """Import transcripts (.md, .txt, .docx, .vtt, .srt); with no PATHS, everything in transcripts/.
 
     Files from outside the study are copied into transcripts/ first. Unchanged files are skipped.
+    With --update, a changed file is re-imported and its codings re-anchored to the new text
+    (docs/trust.md); every coding that could not be placed exactly is listed for review.
     `coder import PATH…` is short for `coder import files PATH…`.
 
     Example:
@@ -50,12 +53,27 @@ def files(session: Session, paths: tuple[Path, ...], update: bool) -> None:
     db = session.open(refresh=False)
     study = session.study
     files: list[Path] = []
-    for path in paths or (study.transcripts_dir,):
-        files.extend(document_files(path) if path.is_dir() else [copy_into_study(study, path)])
-    with import_progress("Importing") as progress:
-        report = import_documents(db, files, study.load_codebook(), root=study.root, update=update, progress=progress)
+    copied: list[Path] = []
+    try:
+        for path in paths or (study.transcripts_dir,):
+            if path.is_dir():
+                files.extend(document_files(path))
+                continue
+            existed = (study.transcripts_dir / path.name).exists()
+            files.append(copy_into_study(study, path))
+            if not existed and files[-1] != path.resolve():
+                copied.append(files[-1])
+        with import_progress("Importing") as progress:
+            report = import_documents(db, files, study.load_codebook(), root=study.root, update=update, progress=progress,
+                                      before_writing=lambda: backup_if_coded(study, db, "import"))
+    except BaseException:
+        for path in copied:  # a refused file must not stay in transcripts/, where every later command would trip on it
+            path.unlink(missing_ok=True)
+        raise
     click.echo(f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged"
                f" ({report.words:,} words, {report.passages:,} passages, {report.mentions:,} organisation mentions)")
+    for line in report_lines(report.updated, report.placements):
+        click.echo(line)
     if report.changed:
         click.echo(f"Changed since import, left as they were: {', '.join(report.changed)} — re-import them with --update")
 

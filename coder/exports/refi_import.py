@@ -38,7 +38,7 @@ from coder.exports.refi import clean_guid, stable_guid
 from coder.exports.refi_reader import (
     Limits, RefiCode, RefiNote, RefiProject, RefiSource, parse_description, parse_group_description, read_refi,
 )
-from coder.study import Study
+from coder.study import Study, backup_if_coded
 
 DEFAULT_GROUP = "imported"
 FALLBACK_CODER = "imported"
@@ -134,12 +134,14 @@ def import_refi(
     report.codings_skipped = project.skipped_codings
     codebook = study.load_codebook()
     plan = _plan_codes(db, codebook, project, _safe_name(group) or DEFAULT_GROUP, report)
+    _check_code_references(project, plan, path)
     yaml_path = study.codebook_dir / "codebook.yaml"
     new_text: bytes | None = None
     if plan.codes or plan.groups:
         new_text, codebook = add_codes(study.codebook_dir, plan.groups, plan.codes,
                                        comment=f"Imported from {path.name} on {date.today().isoformat()}")
     documents = _prepare_documents(db, project, codebook, report, progress)
+    backup_if_coded(study, db, "import-qdpx")
     original = yaml_path.read_bytes()
     replaced = False
     try:
@@ -246,6 +248,23 @@ def _plan_codes(db: Database, codebook: Codebook, project: RefiProject, group: s
     if folders:
         report.warnings.append(f"{folders} code{'s' * (folders != 1)} marked not codable (folders) inside the tree became ordinary codes")
     return plan
+
+
+def _check_code_references(project: RefiProject, plan: _Plan, path: Path) -> None:
+    """Refuse a project whose codes share a GUID or whose codings point at codes it does not define."""
+    seen: dict[str, str] = {}
+    for code in project.all_codes():
+        if code.guid in seen:
+            raise CoderError(f"codes '{seen[code.guid]}' and '{code.name}' share the GUID {code.guid}; nothing was imported",
+                             where=path.name, fix="export the project again from the QDA tool")
+        seen[code.guid] = code.name
+    codings = [c for s in project.sources for c in s.codings + [x for y in s.selections for x in y.codings]]
+    missing = sorted({c.code or "none" for c in codings if (c.code or "") not in plan.paths})
+    if missing:
+        count = sum((c.code or "none") in missing for c in codings)
+        raise CoderError(f"{count} coding{'s refer' if count != 1 else ' refers'} to code {missing[0]}"
+                         f"{f' (and {len(missing) - 1} more)' if len(missing) > 1 else ''}, which the project does not define;"
+                         " nothing was imported", where=path.name, fix="export the project again, with its whole codebook")
 
 
 def _code_refs(db: Database, plan: _Plan) -> dict[str, CodeRef]:

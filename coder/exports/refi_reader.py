@@ -468,9 +468,13 @@ def _source(element: Any, project: RefiProject, entries: _Entries, variables: di
                                 " converted")
     for selection in read:
         start, end = places.convert(unit, selection.start), places.convert(unit, selection.end)
-        if start is None or end is None or end <= start:
-            project.warnings.append(f"source '{name}': selection {selection.start}–{selection.end} lies outside the text"
-                                    f" or is empty; skipped with its {len(selection.codings)} codings")
+        if start is None or end is None:  # positions that cannot be in the text: the file cannot be trusted
+            raise CoderError(f"source '{name}': selection {selection.start}–{selection.end} lies outside its text"
+                             f" (0–{len(places.text)}); nothing was imported", where=project.file,
+                             fix="export the project again from the QDA tool")
+        if end <= start:
+            project.warnings.append(f"source '{name}': selection {selection.start}–{selection.end} is empty;"
+                                    f" skipped with its {len(selection.codings)} codings")
             project.skipped_codings += len(selection.codings)
             continue
         selection.start, selection.end = start, end

@@ -21,6 +21,10 @@ from coder.tui.screens.coding import CodingScreen
 # The other views of a study, opened over the coding screen (Esc returns): name → (key, label, module, class).
 # Each screen is imported when first opened, so start-up pays only for the coding screen.
 VIEWS: dict[str, tuple[str, str, str, str]] = {
+    "agreement": ("f2", "agreement", "coder.tui.screens.agreement", "AgreementScreen"),
+    "reconcile": ("f3", "reconcile", "coder.tui.screens.reconcile", "ReconcileScreen"),
+    "tables": ("f4", "cross-tabs", "coder.tui.screens.crosstab", "CrossTabScreen"),
+    "network": ("f5", "network", "coder.tui.screens.network", "NetworkScreen"),
 }
 
 

@@ -15,9 +15,23 @@ from tests.conftest import REPO
 @pytest.fixture(scope="session")
 def imported_piura(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("piura") / "piura"
-    for folder in ("codebook", "transcripts"):
-        shutil.copytree(REPO / folder, root / folder)
+    for folder in ("codebook", "transcripts"):  # without the demonstration codings: a study nobody has coded yet
+        shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns("codings"))
     (root / "exports").mkdir()
+    study = Study(root)
+    db = connect_study(study)
+    refresh_study(study, db)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return root
+
+
+@pytest.fixture(scope="session")
+def imported_coded_piura(imported_piura: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled study as it first opens: with the demonstration codings of transcripts/codings/ loaded."""
+    root = tmp_path_factory.mktemp("coded") / "piura"
+    shutil.copytree(imported_piura, root)
+    shutil.copytree(REPO / "transcripts" / "codings", root / "transcripts" / "codings")
     study = Study(root)
     db = connect_study(study)
     refresh_study(study, db)
@@ -31,6 +45,14 @@ def piura(imported_piura: Path, tmp_path: Path) -> Study:
     """A fresh copy of the imported bundled study."""
     root = tmp_path / "piura"
     shutil.copytree(imported_piura, root)
+    return Study(root)
+
+
+@pytest.fixture
+def coded_piura(imported_coded_piura: Path, tmp_path: Path) -> Study:
+    """A fresh copy of the bundled study with the demonstration codings (coders ana and ben)."""
+    root = tmp_path / "piura"
+    shutil.copytree(imported_coded_piura, root)
     return Study(root)
 
 

@@ -69,8 +69,8 @@ class CodingScreen(Screen):
     BINDINGS = [
         Binding("j,down", "move(1)", "next", group=MOVE),
         Binding("k,up", "move(-1)", "prev", group=MOVE),
-        Binding("shift+down,J", "extend(1)", "more", group=EXTEND),
-        Binding("shift+up,K", "extend(-1)", "less", group=EXTEND),
+        Binding("J,shift+down", "extend(1)", "more", group=EXTEND),
+        Binding("K,shift+up", "extend(-1)", "less", group=EXTEND),
         Binding("right_square_bracket", "sentence(1)", "next", group=SENTENCE),
         Binding("left_square_bracket", "sentence(-1)", "prev", group=SENTENCE),
         Binding("escape", "whole_passage", "whole passage", show=False),
@@ -87,13 +87,14 @@ class CodingScreen(Screen):
         Binding("N", "next_hit(-1)", "prev", group=HITS),
         Binding("g", "next_uncoded", "uncoded"),
         Binding("semicolon", "next_coding", "pick coding"),
-        Binding("shift+right", "nudge('end', 1)", "+", group=NUDGE_END),
-        Binding("shift+left", "nudge('end', -1)", "-", group=NUDGE_END),
+        Binding("shift+right", "nudge('end', 1)", "+", group=NUDGE_END, key_display="⇧→"),
+        Binding("shift+left", "nudge('end', -1)", "-", group=NUDGE_END, key_display="⇧←"),
         Binding("ctrl+left", "nudge('start', -1)", "+", group=NUDGE_START),
         Binding("ctrl+right", "nudge('start', 1)", "-", group=NUDGE_START),
         Binding("plus", "new_code", "new code"),
         Binding("e", "edit_code", "edit code"),
         Binding("A", "autocode", "auto-code"),
+        Binding("X", "export", "export…"),
         Binding("c", "switch_coder", "coder"),
         Binding("v", "toggle_others", "others"),
         Binding("question_mark", "help", "help"),
@@ -615,6 +616,19 @@ class CodingScreen(Screen):
 
         self.app.push_screen(HelpScreen(self.BINDINGS, self.code_styles, self.code_keys))
 
+    def action_export(self) -> None:
+        """The export dialog, preset to the code (or group) highlighted in the codebook, else the selection's codes."""
+        from coder.tui.dialogs.export import ExportDialog
+
+        pane = self.query_one(CodebookPane)
+        node = pane.cursor_node if pane.has_focus else None
+        if node is not None and node.data is None and node.children:
+            self.app.push_screen(ExportDialog(group=self.refs[node.children[0].data].group))
+            return
+        codes = [self.refs[node.data]] if node is not None and node.data is not None else \
+            [self.refs[c.code_id] for c in self.mine_in_selection()]
+        self.app.push_screen(ExportDialog(codes=list(dict.fromkeys(code.path for code in codes))))
+
     # Background work ---------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
@@ -657,6 +671,8 @@ class CodingScreen(Screen):
                 self.open_document(self.at.document.info.id, self.passage().ordinal)
         if report.imported.added:
             self.notify(f"Imported {len(report.imported.added)} new documents.")
+        if report.needs_review:  # transcripts edited after coding: see docs/trust.md
+            self.notify(f"{report.needs_review} codings or memos need review after a transcript was edited — run: coder doctor", severity="warning", timeout=15)
 
     @on(Tree.NodeSelected, "#codebook")
     def code_chosen(self, event: Tree.NodeSelected) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 class KeyBar(Static):
     def on_mount(self) -> None:
+        self.items: list[Text] = []
         self.screen.bindings_updated_signal.subscribe(self, self.show_keys)
         self.show_keys(self.screen)
 
@@ -23,7 +24,7 @@ class KeyBar(Static):
         first_of_action = {}
         for binding, enabled in shown:
             first_of_action.setdefault(binding.action, (binding, enabled))
-        text = Text(no_wrap=False)
+        self.items = []
         runs = groupby(first_of_action.values(), key=lambda item: item[0].group or id(item[0]))
         for _, members in runs:
             members = list(members)
@@ -31,7 +32,20 @@ class KeyBar(Static):
             keys = " ".join(self.app.get_key_display(b) for b, _ in members)
             label = group.description if group and len(members) > 1 else members[0][0].description
             enabled = any(e for _, e in members)
-            text.append(f" {keys}", style="bold" if enabled else "dim")
-            text.append(f" {label} ", style="" if enabled else "dim")
-            text.append("·", style="dim")
-        self.update(text)
+            self.items.append(Text.assemble((keys, "bold" if enabled else "dim"), (f" {label}", "" if enabled else "dim")))
+        self.lay_out()
+
+    def on_resize(self) -> None:
+        self.lay_out()
+
+    def lay_out(self) -> None:
+        """Whole keys per line: a line breaks between two keys, never inside one."""
+        width = max(20, self.size.width or 120)
+        lines: list[Text] = [Text()]
+        for item in self.items:
+            if lines[-1].cell_len and lines[-1].cell_len + 2 + item.cell_len > width:
+                lines.append(Text())
+            if lines[-1].cell_len:
+                lines[-1].append("  ")
+            lines[-1].append_text(item)
+        self.update(Text("\n").join(lines))

@@ -1,0 +1,208 @@
+"""Coding files: codings written as CSV, loaded into the study all or nothing, and only once.
+
+A team that codes on paper or in a spreadsheet, a demonstration that ships with a study, or a
+script that produced codings elsewhere hands them over as a small CSV file. Files in
+`transcripts/codings/` are loaded when the study is opened; `coder import codings FILE`
+loads any other. The format (docs/agreement.md, "Coding files"):
+
+    # lines starting with # are comments
+    document,passage,code,coder,memo
+    int03,6,function/Coordinating,ana,speaks with one voice to the exporters
+    int03,6-8,phase/Phase 2 coordinating,ana,
+    int03,10,role/community of practice,ben,
+    int03,,function/Enabling,ben,,7853,7900
+
+`passage` is a passage number (`7`) or range (`7-9`); `start,end` (optional columns) are
+character offsets into the document (code points, half-open, as everywhere in coder) for a
+stretch smaller than a passage — inside the passage when both are given. `code` is a code's
+path `group/name` (or its bare name when that is unique). Each file is remembered by its
+sha256 in the settings, so loading it again does nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from coder.coding import CodeRef, apply_in, coder_id, find_code, find_document, parse_passages, passage_span
+from coder.db import Database, set_setting, setting, transaction
+from coder.errors import CoderError
+from coder.events import Changes, log_event
+
+CODINGS_FOLDER = "codings"  # transcripts/codings/: loaded with the study (corpus.RESERVED_FOLDERS skips it)
+SETTING_PREFIX = "codings_file:"  # settings key per imported file: codings_file:<sha256> = file name
+COLUMNS = ("document", "passage", "code", "coder", "memo", "start", "end")
+REQUIRED = ("document", "code", "coder")
+
+
+@dataclass(frozen=True)
+class PlannedCoding:
+    """One valid row of a coding file, resolved against the study."""
+
+    line: int
+    document_id: int
+    code: CodeRef
+    coder: str
+    start: int
+    end: int
+    memo: str | None
+
+
+@dataclass
+class CodingsFileReport:
+    file: str
+    rows: int = 0
+    added: int = 0  # codings written (rows that were already coded exactly so add nothing)
+    skipped: bool = False  # this very file (same sha256) was loaded before
+    coders: list[str] = field(default_factory=list)
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_codings_file(db: Database, path: Path, *, name: str | None = None) -> list[PlannedCoding]:
+    """Read and check every row of a coding file against the study; one error names the first bad line."""
+    shown = name or path.name
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CoderError(f"not UTF-8 text (byte {error.start})", where=shown, fix="save the file as UTF-8 CSV") from error
+    except OSError as error:
+        raise CoderError(f"cannot read the file ({error.strerror})", where=shown, fix="check the path") from error
+    # Comment lines become empty lines, so the reader's line numbers stay those of the file.
+    lines = ["\n" if line.lstrip().startswith("#") else line for line in text.splitlines(keepends=True)]
+    reader = csv.reader(io.StringIO("".join(lines)))
+    problems: list[tuple[int, str, str]] = []
+    header: list[str] | None = None
+    planned: list[PlannedCoding] = []
+    seen: dict[tuple, int] = {}
+    lengths: dict[int, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if header is None:
+            header = [cell.strip().lower() for cell in row]
+            unknown = [c for c in header if c not in COLUMNS]
+            missing = [c for c in REQUIRED if c not in header]
+            if unknown or missing or not ("passage" in header or {"start", "end"} <= set(header)):
+                what = (f"unknown column(s) {', '.join(unknown)}" if unknown else
+                        f"missing column(s) {', '.join(missing) or 'passage (or start,end)'}")
+                raise CoderError(f"{what} in the header", where=f"{shown}:{line}",
+                                 fix=f"use the columns {','.join(COLUMNS[:5])} (and optionally start,end)")
+            continue
+        cells = {column: (row[i].strip() if i < len(row) else "") for i, column in enumerate(header)}
+        if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
+            problems.append((line, f"{len(row)} cells but the header has {len(header)}", "quote cells that contain commas"))
+            continue
+        try:
+            found = _resolve(db, cells, lengths)
+        except CoderError as error:
+            problems.append((line, error.message, error.fix or ""))
+            continue
+        document_id, code, coder, start, end = found
+        key = (document_id, code.id, coder, start, end)
+        if key in seen:
+            problems.append((line, f"duplicate of line {seen[key]}", "delete one of the two rows"))
+            continue
+        seen[key] = line
+        planned.append(PlannedCoding(line, document_id, code, coder, start, end, cells.get("memo") or None))
+    if header is None:
+        raise CoderError("the file has no header and no rows", where=shown, fix="start with: document,passage,code,coder,memo")
+    problems += _exclusive_clashes(planned)
+    if problems:
+        line, message, fix = sorted(problems)[0]
+        more = f" (and {len(problems) - 1} more problem{'s' * (len(problems) > 2)} in this file)" if len(problems) > 1 else ""
+        raise CoderError(message + more, where=f"{shown}:{line}", fix=fix or None)
+    return planned
+
+
+def _resolve(db: Database, cells: dict[str, str], lengths: dict[int, int]) -> tuple[int, CodeRef, str, int, int]:
+    """A row's document, code, coder and span, or a CoderError saying what is wrong with it."""
+    if not cells.get("document"):
+        raise CoderError("the document is empty", fix="name the document (its id, e.g. int03)")
+    document_id = find_document(db, cells["document"])
+    if not cells.get("code"):
+        raise CoderError("the code is empty", fix="name the code as group/name, e.g. function/Accessing")
+    code = find_code(db, cells["code"])
+    coder = cells.get("coder", "")
+    if not coder:
+        raise CoderError("the coder is empty", fix="name the coder in the coder column")
+    span: tuple[int, int] | None = None
+    if cells.get("passage"):
+        span = passage_span(db, document_id, *parse_passages(cells["passage"]))
+    start_text, end_text = cells.get("start", ""), cells.get("end", "")
+    if start_text or end_text:
+        if not (start_text.isdigit() and end_text.isdigit()):
+            raise CoderError(f"start '{start_text}' and end '{end_text}' are not both whole numbers",
+                             fix="give character offsets like 120,180 (or leave both empty for the whole passage)")
+        start, end = int(start_text), int(end_text)
+        if document_id not in lengths:
+            lengths[document_id] = db.execute("SELECT length(text) FROM documents WHERE id = ?", [document_id]).fetchone()[0]
+        if not 0 <= start < end <= lengths[document_id]:
+            raise CoderError(f"span {start}-{end} is outside the document (0-{lengths[document_id]})",
+                             fix="use offsets inside the text, start < end")
+        if span and not (span[0] <= start and end <= span[1]):
+            raise CoderError(f"span {start}-{end} is not inside passage {cells['passage']} ({span[0]}-{span[1]})",
+                             fix="correct the offsets, or leave the passage empty")
+        span = (start, end)
+    if span is None:
+        raise CoderError("neither a passage nor start,end is given", fix="write a passage number like 7 (or a range 7-9)")
+    return document_id, code, coder, span[0], span[1]
+
+
+def _exclusive_clashes(planned: list[PlannedCoding]) -> list[tuple[int, str, str]]:
+    """Two codes of an exclusive group (such as phase) on overlapping text by one coder: the file contradicts itself."""
+    problems = []
+    by_place: dict[tuple[int, str, str], list[PlannedCoding]] = {}
+    for item in planned:
+        if item.code.exclusive:
+            by_place.setdefault((item.document_id, item.coder, item.code.group), []).append(item)
+    for items in by_place.values():
+        items.sort(key=lambda p: (p.start, p.line))
+        for before, after in zip(items, items[1:]):
+            if after.start < before.end and after.code.id != before.code.id:
+                problems.append((max(before.line, after.line),
+                                 f"{after.code.group} is exclusive, but lines {before.line} and {after.line} give {after.coder} "
+                                 f"both {before.code.name} and {after.code.name} on the same text", "keep one of the two rows"))
+    return problems
+
+
+def import_codings(db: Database, path: Path | str, *, name: str | None = None) -> CodingsFileReport:
+    """Load a coding file: every row checked first, then one transaction; a file loaded before is skipped."""
+    path = Path(path)
+    shown = name or path.name
+    sha = file_sha256(path)
+    report = CodingsFileReport(shown)
+    if setting(db, SETTING_PREFIX + sha) is not None:
+        report.skipped = True
+        return report
+    planned = read_codings_file(db, path, name=shown)
+    report.rows = len(planned)
+    report.coders = list(dict.fromkeys(p.coder for p in planned))
+    with transaction(db):
+        ids = {coder: coder_id(db, coder) for coder in report.coders}
+        changes = Changes(db)  # records nothing that is kept: a bulk load is one logged, non-undoable event
+        for item in planned:
+            before = len(changes.ops)
+            apply_in(changes, item.document_id, item.code, ids[item.coder], item.start, item.end, memo=item.memo)
+            report.added += any(op[0] == "insert" for op in changes.ops[before:])
+        set_setting(db, SETTING_PREFIX + sha, shown)
+        log_event(db, "import_codings", coder_id=None,
+                  summary=f"imported {report.added} codings from {shown} ({', '.join(report.coders) or 'no coders'})")
+    return report
+
+
+def import_codings_folder(db: Database, folder: Path, *, root: Path | None = None) -> list[CodingsFileReport]:
+    """Load every `.csv` coding file of a folder (in name order) that has not been loaded before."""
+    if not folder.is_dir():
+        return []
+    reports = []
+    for path in sorted(folder.glob("*.csv")):
+        shown = path.relative_to(root).as_posix() if root and root in path.parents else path.name
+        reports.append(import_codings(db, path, name=shown))
+    return reports

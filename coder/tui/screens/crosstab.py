@@ -1,0 +1,361 @@
+"""The cross-tab view: two dimensions of the coding against each other, heat-coloured, with a bar chart
+of the row under the cursor and the passages behind any number.
+
+`crosstab.crosstab` does all the counting (in a thread worker, on a connection the view keeps so the
+domain's cache of mapped codings survives between tables); this screen only lays the returned
+frame out. Enter on a number lists its passages (`crosstab.cell_passages`), Enter on a passage goes
+back to the coding screen at that passage, and `x` exports the cell's excerpts.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from rich.style import Style
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.color import Color
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Label, Static
+from textual.widgets.data_table import CellKey
+from textual.worker import get_current_worker
+
+from coder import crosstab
+from coder.codebook import codebook_tree
+from coder.db import Database
+from coder.documents import coders as coder_names
+from coder.documents import list_documents
+from coder.errors import CoderError
+from coder.tui.connection import WorkerConnection
+from coder.tui.widgets.key_bar import KeyBar
+from coder.tui.widgets.passage_list import PassageList, jump_to_passage
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from coder.crosstab import CrossTab
+
+PERCENTS: tuple[str | None, ...] = (None, "row", "col")
+HOT = Color.parse("#e76f51")  # the hottest cell; cooler cells fade into the theme's surface
+CHART_LABEL = 16  # characters of a column label in the bar chart
+
+
+def dimension_choices(db: Database) -> list[str]:
+    """What rows and columns can show: each code group (the actor group is `actor`), then code, group,
+    actor, organisation type, document, the document attributes worth tabulating, coder."""
+    try:
+        actor_codes = set(crosstab.dimension(db, "actor").code_label)
+    except CoderError:  # no group generated from the organisations
+        actor_codes = set()
+    groups: dict[str, set[int]] = {}
+    for row in codebook_tree(db):
+        groups.setdefault(row["group"], set()).add(row["id"])
+    choices = [name for name, ids in groups.items() if not ids <= actor_codes]
+    choices += ["code", "group", *(["actor", "type"] if actor_codes else []), "document"]
+    documents = list_documents(db)
+    for key in dict.fromkeys(k for d in documents for k in d.attributes):
+        values = {str(d.attributes.get(key)) for d in documents}
+        # One value for all, or one per document (titles, dates), makes no table worth reading.
+        if 1 < len(values) <= max(2, len(documents) // 2):
+            choices.append(f"attr:{key}")
+    choices.append("coder")
+    return list(dict.fromkeys(choices))
+
+
+def cell_codes(db: Database, result: CrossTab, row_value: str | None, column_value: str | None) -> list[str]:
+    """The codes (`group/name`) a cell's excerpts are codings of: the values of its code dimensions."""
+    paths = {row["id"]: f"{row['group']}/{row['code']}" for row in codebook_tree(db)}
+    codes: list[str] = []
+    for dim, value in ((result.rows, row_value), (result.columns, column_value)):
+        if dim.kind == "code" and value is not None and value in dim.labels:
+            wanted = dim.labels.index(value)
+            codes += [paths[c] for c, label in dim.code_label.items() if label == wanted and c in paths]
+    return list(dict.fromkeys(codes))
+
+
+def cell_coders(result: CrossTab, row_value: str | None, column_value: str | None) -> list[str]:
+    """Whose codings a cell's excerpts are: a coder row or column, else the table's coders (none = everybody)."""
+    for dim, value in ((result.rows, row_value), (result.columns, column_value)):
+        if dim.kind == "coder" and value is not None:
+            return [value]
+    return [] if result.coders.rule == "all" else list(result.coders.names)
+
+
+def number_text(value: Any, result: CrossTab) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if result.percent:
+        return f"{float(value):.1f}"
+    return f"{int(value):,}" if result.measure in ("characters", "words") else str(int(value))
+
+
+class CrossTabScreen(Screen):
+    """Rows × columns of the coding; Enter on a number lists its passages."""
+
+    BINDINGS = [
+        Binding("r", "cycle('rows', 1)", "rows"),
+        Binding("R", "cycle('rows', -1)", "rows back", show=False),
+        Binding("c", "cycle('columns', 1)", "columns"),
+        Binding("C", "cycle('columns', -1)", "columns back", show=False),
+        Binding("t", "swap", "swap"),
+        Binding("m", "measure", "measure"),
+        Binding("percent_sign", "percent", "percent"),
+        Binding("o", "once", "once per doc"),
+        Binding("u", "roll_up", "roll up"),
+        Binding("w", "whose", "coders"),
+        Binding("x", "export", "export…"),
+        Binding("escape", "back", "back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows = ""
+        self.columns = ""
+        self.measure = "passages"
+        self.percent: str | None = None
+        self.once = False
+        self.roll_up = False
+        self.coders: str | None = None  # None: the domain's rule (consensus, else current, else all)
+        self.choices: list[str] = []
+        self.result: CrossTab | None = None
+        self.shown: dict[str, Any] = {}  # the settings `result` was computed with
+
+    def compose(self) -> ComposeResult:
+        from textual_plotext import PlotextPlot  # ≈0.2 s (plotext), only when the view opens
+
+        yield Static(id="xtab-title")
+        with Horizontal(id="xtab-body"):
+            yield DataTable(id="xtab-table", cursor_type="cell")
+            with Vertical(id="xtab-side"):
+                yield PlotextPlot(id="xtab-chart")
+                yield Label("Enter on a number lists its passages", id="xtab-cell")
+                yield PassageList(id="xtab-passages")
+        yield KeyBar(id="keys")
+
+    def on_mount(self) -> None:
+        self.connection = WorkerConnection(self.app.study)
+        self.choices = dimension_choices(self.app.db)
+        self.rows = self.choices[0]
+        others = [c for c in self.choices if c != self.rows] or self.choices
+        self.columns = "phase" if "phase" in others else others[0]
+        self.query_one(DataTable).focus()
+        self.tabulate()
+
+    def on_unmount(self) -> None:
+        self.connection.close()
+
+    # Settings ----------------------------------------------------------------------------
+
+    def settings(self) -> dict[str, Any]:
+        return {"rows": self.rows, "columns": self.columns, "measure": self.measure, "percent": self.percent,
+                "once_per_document": self.once, "roll_up": self.roll_up,
+                "coders": [self.coders] if self.coders else None}
+
+    def tabulate(self) -> None:
+        self.query_one("#xtab-title", Static).update(Text(f"{self.rows} × {self.columns}: counting…", style="italic"))
+        self.compute(self.settings())
+
+    def action_cycle(self, axis: str, step: int) -> None:
+        current = getattr(self, axis)
+        index = self.choices.index(current) if current in self.choices else -step
+        setattr(self, axis, self.choices[(index + step) % len(self.choices)])
+        self.tabulate()
+
+    def action_swap(self) -> None:
+        self.rows, self.columns = self.columns, self.rows
+        self.tabulate()
+
+    def action_measure(self) -> None:
+        self.measure = crosstab.MEASURES[(crosstab.MEASURES.index(self.measure) + 1) % len(crosstab.MEASURES)]
+        if self.measure != "passages" and self.once:
+            self.once = False
+            self.notify("Once per document counts passages: turned off.", timeout=3)
+        self.tabulate()
+
+    def action_percent(self) -> None:
+        self.percent = PERCENTS[(PERCENTS.index(self.percent) + 1) % len(PERCENTS)]
+        self.tabulate()
+
+    def action_once(self) -> None:
+        self.once = not self.once
+        if self.once:
+            self.measure = "passages"
+        self.tabulate()
+
+    def action_roll_up(self) -> None:
+        self.roll_up = not self.roll_up
+        self.tabulate()
+
+    def action_whose(self) -> None:
+        options: list[str | None] = [None, "all", *coder_names(self.app.db)]
+        self.coders = options[(options.index(self.coders) + 1) % len(options)] if self.coders in options else None
+        self.tabulate()
+
+    def action_back(self) -> None:
+        if self.query_one(PassageList).has_focus:
+            self.query_one(DataTable).focus()
+        else:
+            self.app.pop_screen()
+
+    # The table ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="crosstab", exit_on_error=False, description="Cross-tabulating")
+    def compute(self, settings: dict[str, Any]) -> None:
+        try:
+            with self.connection.use() as db:
+                result = crosstab.crosstab(db, **settings)
+        except CoderError as error:
+            self.app.call_from_thread(self.show_error, str(error))
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show_table, result, settings)
+
+    def show_error(self, message: str) -> None:
+        self.query_one("#xtab-title", Static).update(Text(message, style="bold red"))
+
+    def heading(self, result: CrossTab) -> Text:
+        text = Text(result.describe(), style="bold")
+        notes = [f"{'row' if result.percent == 'row' else 'column'} %" if result.percent else "",
+                 "sub-codes rolled up" if self.shown.get("roll_up") else ""]
+        for note in filter(None, notes):
+            text.append(f" · {note}")
+        if not result.total:
+            text.append("  — nothing coded for these dimensions yet", style="italic")
+        return text
+
+    def show_table(self, result: CrossTab, settings: dict[str, Any]) -> None:
+        self.result, self.shown = result, settings
+        self.query_one("#xtab-title", Static).update(self.heading(result))
+        table = self.query_one("#xtab-table", DataTable)
+        row, column = table.cursor_coordinate
+        table.clear(columns=True)
+        shown = result.with_totals()
+        n_rows, n_columns = len(result.counts.index), len(result.counts.columns)
+        values = result.table.to_numpy()
+        top = float(values.max()) if values.size else 0.0
+        surface = Color.parse(self.app.theme_variables.get("surface", "#1e1e1e"))
+        numbers = [[number_text(value, result) for value in cells] for cells in shown.itertuples(index=False)]
+        # Numbers are padded to the column's width so that a cell's heat colour fills it.
+        widths = [max([len(str(label)), *(len(row[j]) for row in numbers)]) for j, label in enumerate(shown.columns)]
+        table.add_column(Text(result.rows.title, style="bold"), key="label")
+        for j, label in enumerate(shown.columns):
+            table.add_column(str(label).rjust(widths[j]), key=f"c{j}" if j < n_columns else "total")
+        for i, (label, cells) in enumerate(zip(shown.index, shown.itertuples(index=False))):
+            margin = i >= n_rows
+            texts = [Text(str(label), style="italic" if margin else "bold")]
+            for j, value in enumerate(cells):
+                texts.append(self.cell_text(numbers[i][j].rjust(widths[j]), value,
+                                            None if margin or j >= n_columns else top, surface))
+            table.add_row(*texts, key="total" if margin else f"r{i}")
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1), column=min(max(column, 1), len(table.columns) - 1),
+                              animate=False)
+        self.draw_chart(table.cursor_coordinate.row)
+
+    @staticmethod
+    def cell_text(shown: str, value: Any, top: float | None, surface: Color) -> Text:
+        """A number; a cell's background warms with its share of the table's largest value (totals stay plain)."""
+        text = Text(shown)
+        if top is None:
+            text.stylize("italic")
+        elif top > 0 and value and float(value) > 0:
+            background = surface.blend(HOT, 0.15 + 0.85 * float(value) / top)
+            text.stylize(Style(color=background.get_contrast_text(1.0).rich_color, bgcolor=background.rich_color))
+        else:
+            text.stylize("dim")
+        return text
+
+    def draw_chart(self, row: int) -> None:
+        """Bars of the row under the cursor (its cells, without the total)."""
+        chart = self.query_one("#xtab-chart")
+        plot = chart.plt
+        plot.clear_data()
+        result = self.result
+        if result is not None and row < len(result.table.index) and len(result.table.columns):
+            labels = [str(c)[:CHART_LABEL] for c in result.table.columns]
+            plot.bar(labels, [float(v) for v in result.table.iloc[row]], orientation="horizontal")
+            plot.title(str(result.table.index[row])[:40])
+        else:
+            plot.title("")
+        chart.refresh()
+
+    @on(DataTable.CellHighlighted, "#xtab-table")
+    def highlighted(self, event: DataTable.CellHighlighted) -> None:
+        self.draw_chart(event.coordinate.row)
+
+    def values_at(self, key: CellKey) -> tuple[str | None, str | None]:
+        """The (row value, column value) of a cell; None for a total or the label column (any value)."""
+        assert self.result is not None
+        row, column = key.row_key.value or "", key.column_key.value or ""
+        row_value = str(self.result.counts.index[int(row[1:])]) if row.startswith("r") else None
+        column_value = str(self.result.counts.columns[int(column[1:])]) if column.startswith("c") else None
+        return row_value, column_value
+
+    def cursor_cell(self) -> tuple[str | None, str | None] | None:
+        table = self.query_one("#xtab-table", DataTable)
+        if self.result is None or not table.row_count:
+            return None
+        return self.values_at(table.coordinate_to_cell_key(table.cursor_coordinate))
+
+    # The passages behind a number --------------------------------------------------------
+
+    @on(DataTable.CellSelected, "#xtab-table")
+    def cell_chosen(self, event: DataTable.CellSelected) -> None:
+        if self.result is not None:
+            self.load_cell(*self.values_at(event.cell_key))
+
+    def describe_cell(self, row_value: str | None, column_value: str | None) -> str:
+        assert self.result is not None
+        return (f"{row_value if row_value is not None else 'any ' + self.result.rows.title} × "
+                f"{column_value if column_value is not None else 'any ' + self.result.columns.title}")
+
+    @work(thread=True, exclusive=True, group="cell", exit_on_error=False, description="Finding the passages")
+    def load_cell(self, row_value: str | None, column_value: str | None, export: bool = False) -> None:
+        result, shown = self.result, self.shown
+        assert result is not None
+        try:
+            with self.connection.use() as db:
+                rows = crosstab.cell_passages(db, shown["rows"], shown["columns"], row_value, column_value,
+                                              measure=shown["measure"], coders=shown["coders"], roll_up=shown["roll_up"])
+                codes = cell_codes(db, result, row_value, column_value) if export else []
+        except CoderError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error")
+            return
+        if get_current_worker().is_cancelled:  # the view was closed meanwhile
+            return
+        label = self.describe_cell(row_value, column_value)
+        self.app.call_from_thread(self.show_cell, label, rows)
+        if export:
+            self.app.call_from_thread(self.export_cell, label, rows, codes, cell_coders(result, row_value, column_value))
+
+    def show_cell(self, label: str, rows: list[dict[str, Any]]) -> None:
+        count = f"{len(rows)} passage{'s' * (len(rows) != 1)}"
+        self.query_one("#xtab-cell", Label).update(f"{label}: {count}" + (" — Enter opens one" if rows else ""))
+        passages = self.query_one(PassageList)
+        passages.set_passages(rows)
+        if rows:
+            passages.focus()
+
+    @on(PassageList.Chosen)
+    def passage_chosen(self, event: PassageList.Chosen) -> None:
+        jump_to_passage(self.app, event.document, event.passage)
+
+    # Export ------------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        cell = self.cursor_cell()
+        if cell is None:
+            self.notify("Nothing to export yet.", severity="warning")
+            return
+        self.load_cell(*cell, export=True)
+
+    def export_cell(self, label: str, rows: list[dict[str, Any]], codes: list[str], coders: list[str]) -> None:
+        if not rows:
+            self.notify("No passages behind this number.", severity="warning")
+            return
+        from coder.tui.dialogs.export import ExportDialog
+
+        passages = [(row["document"], int(row["passage"])) for row in rows]
+        self.app.push_screen(ExportDialog(codes=codes, coders=coders, passages=passages, cell=label))

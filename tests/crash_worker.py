@@ -1,0 +1,103 @@
+"""A coding process for the crash and two-coder tests (tests/test_crash.py, tests/test_concurrency.py).
+
+    python tests/crash_worker.py zygote STUDY LOG    # forks one coder per "run SEED" line read from stdin
+    python tests/crash_worker.py write STUDY CODER N SEED   # codes N distinct word spans as CODER
+
+Starting Python and importing coder costs ~0.3 s, which would make 200 kills take a minute, so
+the zygote imports once and forks a fresh coder for each round; the test SIGKILLs that child.
+A child codes single words with the codes of the `function` group through `coding.apply_code`,
+and moves its reading position (`position:<coder>`, as the workbench does on every move).
+After each call returns it appends a line to LOG with one `os.write` (unbuffered, so a line
+written is a line the kernel has, whatever happens to the process next):
+`code <coding id>`, `intent <position>` before a move and `pos <position>` after it.
+No spaCy: the study is imported by the test before the workers start.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import sys
+import time
+
+from coder import coding
+from coder.db import connect, set_setting
+
+CODES = ("function/Accessing", "function/Diffusing", "function/Coordinating", "function/Enabling",
+         "function/Market intelligence")
+CRASH_CODER = "crash"
+
+
+def read_plan(study: str) -> tuple[int, list[tuple[int, int]], list[coding.CodeRef], list[int]]:
+    """What the coders work on: the document, its words' spans, the codes, the passage numbers."""
+    db = connect(os.path.join(study, "study.db"))
+    try:
+        document_id, text = db.execute("SELECT id, text FROM documents ORDER BY id LIMIT 1").fetchone()
+        words = [(m.start(), m.end()) for m in re.finditer(r"\w+", text)]
+        codes = [coding.find_code(db, name) for name in CODES]
+        passages = [r[0] for r in db.execute("SELECT ordinal FROM segments WHERE document_id = ? ORDER BY ordinal", [document_id])]
+    finally:
+        db.close()  # no connection may cross a fork
+    return document_id, words, codes, passages
+
+
+def crash_child(study: str, log: str, seed: int, plan: tuple) -> None:
+    """Code and move until killed (or after 100,000 steps)."""
+    rng = random.Random(seed)
+    out = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    document_id, words, codes, passages = plan
+    db = connect(os.path.join(study, "study.db"))
+    coder = coding.coder_id(db, CRASH_CODER)
+    for _ in range(100_000):
+        if rng.random() < 0.15:
+            where = f"{document_id}:{rng.choice(passages)}"
+            os.write(out, f"intent {where}\n".encode())
+            set_setting(db, f"position:{CRASH_CODER}", where)
+            os.write(out, f"pos {where}\n".encode())
+        else:
+            start, end = rng.choice(words)
+            coding_id = coding.apply_code(db, document_id, rng.choice(codes), coder, start, end)
+            os.write(out, f"code {coding_id}\n".encode())
+    os._exit(0)
+
+
+def zygote(study: str, log: str) -> None:
+    """Fork one coder per `run SEED` line; report `pid N` when it starts and `exit STATUS` when it ends."""
+    plan = read_plan(study)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        command = line.split()
+        if not command or command[0] == "quit":
+            return
+        pid = os.fork()
+        if pid == 0:
+            try:
+                crash_child(study, log, int(command[1]), plan)
+            finally:
+                os._exit(1)
+        print(f"pid {pid}", flush=True)
+        _, status = os.waitpid(pid, 0)
+        print(f"exit {status}", flush=True)
+
+
+def writer(study: str, coder_name: str, count: int, seed: int) -> None:
+    """Code `count` distinct (word, code) pairs as one coder, after a `go` line; print the seconds taken."""
+    document_id, words, codes, _ = read_plan(study)
+    db = connect(os.path.join(study, "study.db"))
+    pairs = [(w, c) for w in words for c in codes]
+    random.Random(seed).shuffle(pairs)
+    coder = coding.coder_id(db, coder_name)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    began = time.perf_counter()
+    for (start, end), code in pairs[:count]:
+        coding.apply_code(db, document_id, code, coder, start, end)
+    print(f"done {time.perf_counter() - began:.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "zygote":
+        zygote(sys.argv[2], sys.argv[3])
+    else:
+        writer(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))

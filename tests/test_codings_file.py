@@ -1,0 +1,131 @@
+"""Coding files: the CSV format, its all-or-nothing checks with file and line, loading once, the bundled demonstration."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from coder.cli import main
+from coder.codings_file import import_codings, read_codings_file
+from coder.errors import CoderError
+from coder.study import Study, connect_study, refresh_study
+from tests.conftest import REPO, write
+
+GOOD = """\
+# a comment line, then the header
+document,passage,code,coder,memo
+int01,2,function/Accessing,ana,the trade fair
+int01,2,phase/Phase 1,ana,
+int01,2-4,role/broker,ben,
+int01,4,Diffusing,ben,"training, by SENASA"
+"""
+
+
+def codings(db) -> list[tuple]:
+    return db.execute(
+        "SELECT r.name, k.name, c.start, c.end, c.memo FROM codings c JOIN coders r ON r.id = c.coder_id"
+        " JOIN codes k ON k.id = c.code_id ORDER BY r.name, c.start, k.name").fetchall()
+
+
+def span(db, ordinal: int) -> tuple[int, int]:
+    return db.execute("SELECT start, end FROM segments WHERE ordinal = ?", [ordinal]).fetchone()
+
+
+def test_codings_file_loads_passages_ranges_and_memos(db, tmp_path):
+    path = write(tmp_path / "team.csv", GOOD)
+    report = import_codings(db, path)
+    assert (report.rows, report.added, report.coders) == (4, 4, ["ana", "ben"])
+    (s2, e2), (s4, e4) = span(db, 2), span(db, 4)
+    assert codings(db) == [
+        ("ana", "Accessing", s2, e2, "the trade fair"), ("ana", "Phase 1", s2, e2, None),
+        ("ben", "broker", s2, e4, None), ("ben", "Diffusing", s4, e4, "training, by SENASA")]
+    assert db.execute("SELECT action FROM events ORDER BY id DESC LIMIT 1").fetchone() == ("import_codings",)
+
+
+def test_codings_file_start_end_is_a_stretch_inside_the_passage(db, tmp_path):
+    start, end = span(db, 2)
+    write(tmp_path / "spans.csv", f"document,passage,code,coder,memo,start,end\nint01,2,Enabling,ana,,{start + 5},{start + 20}\n"
+                                  f"int01,,Enabling,ben,,{start},{end}\n")
+    import_codings(db, tmp_path / "spans.csv")
+    assert [(r[0], r[2], r[3]) for r in codings(db)] == [("ana", start + 5, start + 20), ("ben", start, end)]
+
+
+def test_codings_file_loading_twice_changes_nothing(db, tmp_path):
+    path = write(tmp_path / "team.csv", GOOD)
+    import_codings(db, path)
+    before = (codings(db), db.execute("SELECT count(*) FROM events").fetchone())
+    again = import_codings(db, path)
+    assert again.skipped and (codings(db), db.execute("SELECT count(*) FROM events").fetchone()) == before
+    copy = write(tmp_path / "renamed.csv", GOOD + "\n")  # other bytes, same rows: nothing new either
+    assert import_codings(db, copy).added == 0 and codings(db) == before[0]
+
+
+@pytest.mark.parametrize("row, message", [
+    ("int01,2,function/Nonsense,ana,", "team.csv:4: no code named 'function/Nonsense'"),
+    ("int99,2,function/Accessing,ana,", "team.csv:4: no document named 'int99'"),
+    ("int01,9,function/Accessing,ana,", "team.csv:4: passage 9 does not exist"),
+    ("int01,two,function/Accessing,ana,", "team.csv:4: 'two' is not a passage number or range"),
+    ("int01,2,function/Accessing,,", "team.csv:4: the coder is empty"),
+    ("int01,2,function/Accessing,ana,", "team.csv:4: duplicate of line 3"),
+    ("int01,2,phase/Phase 2,ana,", "team.csv:4: phase is exclusive, but lines 3 and 4 give ana both Phase 1 and Phase 2"),
+])
+def test_codings_file_refuses_a_bad_row_with_file_and_line_writing_nothing(db, tmp_path, row, message):
+    first = "int01,2,phase/Phase 1,ana," if "Phase 2" in row else "int01,2,function/Accessing,ana,"
+    path = write(tmp_path / "team.csv", f"# codings\ndocument,passage,code,coder,memo\n{first}\n{row}\n")
+    with pytest.raises(CoderError) as raised:
+        import_codings(db, path)
+    assert str(raised.value).startswith(message)
+    assert codings(db) == [] and db.execute("SELECT count(*) FROM settings WHERE key LIKE 'codings_file:%'").fetchone() == (0,)
+
+
+def test_codings_file_refuses_an_unknown_column_and_counts_further_problems(db, tmp_path):
+    write(tmp_path / "a.csv", "document,passage,code,who\n")
+    with pytest.raises(CoderError, match=r"a.csv:1: unknown column\(s\) who in the header"):
+        import_codings(db, tmp_path / "a.csv")
+    write(tmp_path / "b.csv", "document,passage,code,coder\nint01,1,Nope,ana\nint01,1,Nada,ana\nint99,1,Accessing,ana\n")
+    with pytest.raises(CoderError, match=r"b.csv:2: no code named 'Nope' .*\(and 2 more problems in this file\)"):
+        import_codings(db, tmp_path / "b.csv")
+
+
+def test_codings_file_in_the_study_folder_loads_on_open_and_by_command(make_study, tmp_path):
+    built = make_study()
+    write(built.transcripts_dir / "codings" / "team.csv", GOOD)
+    db = connect_study(built)
+    report = refresh_study(built, db)
+    assert [r.added for r in report.codings] == [4] and len(codings(db)) == 4
+    assert refresh_study(built, db).codings[0].skipped  # the next open: already loaded
+    db.close()
+    other = write(tmp_path / "more.csv", "document,passage,code,coder,memo\nint01,1,Coordinating,cy,\n")
+    result = CliRunner().invoke(main, ["--study", str(built.root), "import", "codings", str(other)])
+    assert result.exit_code == 0, result.output
+    assert "1 rows, 1 codings added (cy)" in result.output
+    result = CliRunner().invoke(main, ["--study", str(built.root), "import", "codings", str(other)])
+    assert "already loaded" in result.output
+
+
+def test_codings_file_bundled_demonstration_files_are_valid(tmp_path):
+    """Every row of transcripts/codings/*.csv is valid against the bundled codebook and transcripts."""
+    root = tmp_path / "piura"
+    shutil.copytree(REPO / "codebook", root / "codebook")
+    shutil.copytree(REPO / "transcripts", root / "transcripts", ignore=shutil.ignore_patterns("codings"))
+    study = Study(root)
+    db = connect_study(study)
+    refresh_study(study, db)
+    files = sorted((REPO / "transcripts" / "codings").glob("*.csv"))
+    assert [f.name for f in files] == ["demo-ana.csv", "demo-ben.csv"]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert text.startswith("# DEMONSTRATION CODING")
+        planned = read_codings_file(db, path)
+        coders = {p.coder for p in planned}
+        assert len(coders) == 1 and len(planned) > 250
+        phases = {}
+        for item in planned:  # one phase per coded passage
+            if item.code.group == "phase":
+                assert (item.document_id, item.start) not in phases
+                phases[(item.document_id, item.start)] = item.code.name
+    both = {d for d, in db.execute("SELECT name FROM documents")}
+    assert {"int01", "int03", "int04", "int12", "int16"} <= both
+    db.close()

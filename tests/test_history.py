@@ -1,0 +1,47 @@
+"""`coder log`: the study's history from the events log, filtered by coder, date and action."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from coder import coding, events
+from coder.cli import main
+from coder.errors import CoderError
+from coder.history import events_log
+
+
+def test_history_lists_who_did_what_and_what_was_undone(study, db):
+    ana, ben = coding.coder_id(db, "ana"), coding.coder_id(db, "ben")
+    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), ana, 0, 10)
+    coding.apply_code(db, 1, coding.find_code(db, "Diffusing"), ben, 0, 10)
+    events.undo(db, ben)
+    rows = events_log(db, action="code")
+    assert [(r["coder"], r["undone"]) for r in rows] == [("ana", ""), ("ben", "yes")]
+    assert [r["action"] for r in events_log(db, coder="ben")] == ["add_coder", "code", "undo"]
+    assert events_log(db, last=1)[0]["action"] == "undo"
+    assert events_log(db, action="import")[0]["coder"] == "(tool)"
+
+
+def test_history_filters_by_dates_as_whole_local_days(study, db):
+    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.coder_id(db, "ana"), 0, 10)
+    count = len(events_log(db))
+    assert len(events_log(db, since="2000-01-01", until="2999-12-31")) == count
+    assert events_log(db, since="2999-01-01") == [] and events_log(db, until="2000-01-01") == []
+    assert len(events_log(db, since="2000-01-01T00:00")) == count
+    with pytest.raises(CoderError, match="'yesterday' is not a date"):
+        events_log(db, since="yesterday")
+    with pytest.raises(CoderError, match="no event has the action 'cod'"):
+        events_log(db, action="cod")
+
+
+def test_history_cli_formats(study):
+    runner = CliRunner()
+    coded = runner.invoke(main, ["--study", str(study.root), "code", "int01", "2", "Accessing", "--coder", "ana"])
+    assert coded.exit_code == 0
+    table = runner.invoke(main, ["--study", str(study.root), "log", "--coder", "ana"])
+    assert table.exit_code == 0 and "code function/Accessing" in table.output
+    rows = json.loads(runner.invoke(main, ["--study", str(study.root), "log", "--action", "code", "--format", "json"]).output)
+    assert [r["summary"].split(" at ")[0] for r in rows] == ["code function/Accessing"] and rows[0]["uuid"]

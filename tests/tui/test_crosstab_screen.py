@@ -1,0 +1,91 @@
+"""The cross-tab view on the bundled study: the table shows what `crosstab.crosstab` counts, keys change it,
+and Enter on a number lists its passages and leads back to the coding screen."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from coder import crosstab
+from coder.study import Study, connect_study
+from coder.tui.screens.coding import CodingScreen
+from coder.tui.screens.crosstab import CrossTabScreen
+from coder.tui.widgets.passage_list import PassageList
+from tests.tui.conftest import app_for
+from tests.tui.view_helpers import code, settle, use_only
+
+
+def demonstration(study: Study) -> None:
+    """A few codings by `tester`, made the consensus coder so that the tables count only them
+    (whatever demonstration codings the bundled study carries)."""
+    code(study, "tester", "int01", [2, 4], "Accessing", "Phase 1 accessing")
+    code(study, "tester", "int03", [4], "Coordinating", "Phase 2 coordinating")
+    code(study, "tester", "int03", [6], "Coordinating", "Accessing", "Phase 2 coordinating")
+    use_only(study, "tester")
+
+
+def shown_counts(screen: CrossTabScreen) -> dict[tuple[str, str], str]:
+    """The table's value cells as {(row label, column label): text}, totals left out."""
+    table = screen.query_one("#xtab-table", DataTable)
+    result = screen.result
+    cells = {}
+    for i, row_label in enumerate(result.counts.index):
+        row = table.get_row(f"r{i}")
+        for j, column_label in enumerate(result.counts.columns):
+            cells[(str(row_label), str(column_label))] = str(row[j + 1]).strip()
+    return cells
+
+
+async def test_crosstab_screen_shows_the_domain_counts_and_keys_change_the_table(piura):
+    demonstration(piura)
+    db = connect_study(piura)
+    expected = crosstab.crosstab(db, "function", "phase").counts
+    by_phase = crosstab.crosstab(db, "phase", "phase", measure="characters", percent="row")
+    db.close()
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f4")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, CrossTabScreen)
+        assert (screen.result.rows.title, screen.result.columns.title) == ("function", "phase")
+        cells = shown_counts(screen)
+        assert cells == {(str(r), str(c)): str(int(expected.at[r, c])) for r in expected.index for c in expected.columns}
+        assert cells[("Accessing", "Phase 1 accessing")] == "2" and cells[("Coordinating", "Phase 2 coordinating")] == "2"
+        assert str(screen.query_one("#xtab-table", DataTable).get_row("total")[-1]).strip() == "4"  # distinct passages
+        await pilot.press("r", "m", "percent_sign")  # rows: the next dimension; characters; row percentages
+        await settle(app, pilot)
+        result = screen.result
+        assert (result.rows.title, result.columns.title) == ("phase", "phase")
+        assert (result.measure, result.percent) == ("characters", "row")
+        assert "characters" in str(screen.query_one("#xtab-title").render())
+        shown = shown_counts(screen)
+        diagonal = by_phase.table.at["Phase 1 accessing", "Phase 1 accessing"]
+        assert shown[("Phase 1 accessing", "Phase 1 accessing")] == f"{diagonal:.1f}" == "100.0"
+        await pilot.press("c", "o")  # columns: role; once per document counts passages again
+        await settle(app, pilot)
+        result = screen.result
+        assert (result.columns.title, result.measure, result.once_per_document) == ("role", "passages", True)
+
+
+async def test_crosstab_screen_lists_a_cells_passages_and_jumps_to_one(piura):
+    demonstration(piura)
+    db = connect_study(piura)
+    behind = crosstab.cell_passages(db, "function", "phase", "Coordinating", "Phase 2 coordinating")
+    db.close()
+    app = app_for(piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f4")
+        await settle(app, pilot)
+        table = app.screen.query_one("#xtab-table", DataTable)
+        coordinating = list(app.screen.result.counts.index).index("Coordinating")
+        table.move_cursor(row=coordinating, column=2)  # Coordinating × Phase 2 coordinating
+        await pilot.press("enter")
+        await settle(app, pilot)
+        passages = app.screen.query_one(PassageList)
+        assert [(r["document"], r["passage"]) for r in passages.rows] == [(r["document"], r["passage"]) for r in behind]
+        assert [(r["document"], r["passage"]) for r in passages.rows] == [("int03", 4), ("int03", 6)]
+        assert passages.has_focus
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, CodingScreen)
+        assert "int03 · passage 6/" in str(app.screen.query_one("#status").render())

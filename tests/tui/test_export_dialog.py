@@ -1,0 +1,78 @@
+"""The export dialog, opened from the codebook pane and from a cross-tab cell: the file is written where
+the dialog says, in the chosen format, with the right excerpts."""
+
+from __future__ import annotations
+
+import docx
+
+from coder.study import connect_study
+from coder.tui.dialogs.export import ExportDialog
+from coder.tui.screens.crosstab import CrossTabScreen
+from tests.tui.conftest import app_for
+from tests.tui.view_helpers import code, settle, use_only
+
+
+def passage_text(study, document: str, passage: int) -> str:  # noqa: ANN001 - a Study
+    db = connect_study(study)
+    try:
+        return db.execute("SELECT substr(d.text, s.start + 1, s.end - s.start) FROM segments s JOIN documents d"
+                          " ON d.id = s.document_id WHERE d.name = ? AND s.ordinal = ?", [document, passage]).fetchone()[0]
+    finally:
+        db.close()
+
+
+def result_line(app) -> str:  # noqa: ANN001 - a CoderApp
+    return str(app.screen.query_one("#export-result").render())
+
+
+async def test_export_dialog_writes_a_codes_excerpts_as_markdown_and_word(piura):
+    code(piura, "tester", "int01", [2], "Accessing")
+    quote = passage_text(piura, "int01", 2)
+    app = app_for(piura, "tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("tab", "down", "down")  # the codebook pane, on function/Accessing
+        await pilot.press("X")
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        assert dialog.query_one("#export-codes").value == "function/Accessing"
+        await pilot.click("#export-mine")  # only tester's codings (the bundled study may carry others)
+        await pilot.click("#export-run")
+        await settle(app, pilot)
+        markdown = dialog.written
+        assert markdown is not None and markdown.parent == piura.exports_dir and markdown.suffix == ".md"
+        assert markdown.name.startswith("excerpts-function-Accessing-tester")
+        assert result_line(app) == f"wrote exports/{markdown.name}"
+        text = markdown.read_text(encoding="utf-8")
+        assert "1 excerpt from 1 document" in text and quote.split("…")[0][:60] in text
+        assert "— int01, General Manager, APEM, ¶ 2" in text
+        await pilot.click("#export-fmt-docx")
+        await pilot.click("#export-run")
+        await settle(app, pilot)
+        word = dialog.written
+        assert word.suffix == ".docx" and word.exists() and result_line(app) == f"wrote exports/{word.name}"
+        paragraphs = [p.text for p in docx.Document(str(word)).paragraphs]
+        assert quote in paragraphs
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ExportDialog)
+
+
+async def test_export_dialog_from_a_crosstab_cell_writes_its_excerpts(piura):
+    code(piura, "tester", "int01", [2, 4], "Accessing", "Phase 1 accessing")
+    code(piura, "tester", "int03", [4], "Accessing", "Phase 2 coordinating")
+    use_only(piura, "tester")
+    app = app_for(piura, "tester")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f4")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CrossTabScreen)
+        await pilot.press("x")  # the cursor starts on Accessing × Phase 1 accessing
+        await settle(app, pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        assert dialog.what == "cell" and dialog.passages == [("int01", 2), ("int01", 4)]
+        assert "Accessing × Phase 1 accessing: 2 passages" in str(dialog.query_one("#export-cell").render())
+        await pilot.press("enter")  # the Export button has the focus
+        await settle(app, pilot)
+        text = dialog.written.read_text(encoding="utf-8")
+        assert "4 excerpts from 1 document" in text  # Accessing and Phase 1 in both passages, not int03
+        assert "¶ 2" in text and "¶ 4" in text and "int03" not in text

@@ -1,0 +1,141 @@
+"""The agreement and reconcile screens on the bundled study with its demonstration codings (coders ana and ben),
+driven by key presses; asserts on the database and on the widgets."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Static
+
+from coder import reconcile
+from coder.study import Study, connect_study
+from tests.tui.conftest import app_for
+
+
+def consensus_at(study: Study, passage: int) -> list[str]:
+    """The consensus coder's function and phase codes on a passage of int01."""
+    db = connect_study(study)
+    try:
+        return [r[0] for r in db.execute(
+            "SELECT k.name FROM codings c JOIN codes k ON k.id = c.code_id JOIN code_groups g ON g.id = k.group_id"
+            " JOIN coders r ON r.id = c.coder_id JOIN segments s ON s.document_id = c.document_id AND s.ordinal = ?"
+            " JOIN documents d ON d.id = c.document_id WHERE r.name = 'consensus' AND d.name = 'int01'"
+            " AND g.name IN ('function', 'phase') AND c.start < s.end AND c.end > s.start ORDER BY g.ordinal, k.ordinal", [passage])]
+    finally:
+        db.close()
+
+
+def coders_codes(study: Study, coder: str, passage: int) -> list[str]:
+    db = connect_study(study)
+    try:
+        return [r[0] for r in db.execute(
+            "SELECT k.name FROM codings c JOIN codes k ON k.id = c.code_id JOIN code_groups g ON g.id = k.group_id"
+            " JOIN coders r ON r.id = c.coder_id JOIN segments s ON s.document_id = c.document_id AND s.ordinal = ?"
+            " JOIN documents d ON d.id = c.document_id WHERE r.name = ? AND d.name = 'int01'"
+            " AND g.name IN ('function', 'phase') AND c.start < s.end AND c.end > s.start ORDER BY g.ordinal, k.ordinal",
+            [passage, coder])]
+    finally:
+        db.close()
+
+
+def title(app) -> str:
+    return str(app.screen.query_one("#rec-title", Static).render())
+
+
+def decided(study: Study) -> dict[str, str]:
+    db = connect_study(study)
+    try:
+        return reconcile.decided(db, reconcile.open_queue(db))
+    finally:
+        db.close()
+
+
+async def test_reconcile_screen_every_decision_quit_midway_and_resume(coded_piura):
+    db = connect_study(coded_piura)
+    queue = reconcile.open_queue(db, groups=["function", "phase"], documents=["int01"])  # 10 disagreements
+    assert [u.ordinal for u in queue.units] == [2, 4, 6, 8, 10, 12, 14, 18, 20, 22]
+    db.close()
+    ana, ben = {p: coders_codes(coded_piura, "ana", p) for p in (2, 6, 8)}, {p: coders_codes(coded_piura, "ben", p) for p in (4, 6, 8)}
+    app = app_for(coded_piura)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f3")
+        assert "unit 1 of 10" in title(app) and "int01 passage 2" in title(app)
+        assert "Outside partners" in str(app.screen.query_one("#rec-coder-0", Static).render())
+        await pilot.press("a", "b", "u", "i", "d")  # keep A, keep B, union, intersection, drop: one unit each
+        assert "unit 6 of 10" in title(app) and "5 decided" in title(app)
+    assert consensus_at(coded_piura, 2) == ana[2]
+    assert consensus_at(coded_piura, 4) == ben[4]
+    assert set(consensus_at(coded_piura, 6)) == set(ana[6]) | set(ben[6])
+    assert set(consensus_at(coded_piura, 8)) == set(ana[8]) & set(ben[8])
+    assert consensus_at(coded_piura, 10) == []
+
+    app = app_for(coded_piura)  # quit in the middle; the queue resumes where it stopped
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f3")
+        assert "unit 6 of 10" in title(app) and "int01 passage 12" in title(app)
+        shared = ["Enabling", "Organisational and strategic planning", "Phase 3 enabling"]
+        assert consensus_at(coded_piura, 12) == shared  # before a decision, the consensus holds what ana and ben share
+        await pilot.press("r", *"function enabling", "enter")  # recode: toggle one code, stay on the unit
+        assert consensus_at(coded_piura, 12) == shared[1:] and "unit 6 of 10" in title(app)
+        await pilot.press("m", *"only the plan itself is enabling", "ctrl+s")
+        assert "rationale: only the plan itself is enabling" in str(app.screen.query_one("#rec-consensus", Static).render())
+        await pilot.press("n", "a", "p")  # keep A on int01:14, then back to it to nudge a boundary
+        assert "int01 passage 14" in title(app)
+        db = connect_study(coded_piura)
+        before = db.execute("SELECT max(c.end) FROM codings c JOIN coders r ON r.id = c.coder_id JOIN codes k ON k.id = c.code_id"
+                            " WHERE r.name = 'consensus' AND k.name = 'Accessing' AND c.start BETWEEN 6106 AND 6916").fetchone()[0]
+        await pilot.press("semicolon", "shift+right")
+        after = db.execute("SELECT max(c.end) FROM codings c JOIN coders r ON r.id = c.coder_id JOIN codes k ON k.id = c.code_id"
+                           " WHERE r.name = 'consensus' AND k.name = 'Accessing' AND c.start BETWEEN 6106 AND 6916").fetchone()[0]
+        db.close()
+        assert after > before and "now" in title(app)
+        await pilot.press("n", "b")  # int01:18 keep B
+        await pilot.press("u")  # int01:20: the coders differ on the phase, so a union is refused …
+        assert "int01 passage 20" in title(app)
+        await pilot.press("a", "i")  # … keep A instead; int01:22 intersection, the last unit
+        assert "that was the last unit" in title(app) and "10 decided" in title(app)
+        await pilot.press("z")  # undo the last decision
+        assert "undid: reconcile int01 passage 22" in title(app)
+    assert len(decided(coded_piura)) == 9 and "int01:22" not in decided(coded_piura)
+    assert consensus_at(coded_piura, 18) == ["Phase 2 coordinating"]
+    db = connect_study(coded_piura)
+    assert db.execute("SELECT text FROM memos m JOIN coders r ON r.id = m.coder_id WHERE r.name = 'consensus'").fetchall() == [
+        ("only the plan itself is enabling",)]
+    db.close()
+
+
+async def test_reconcile_screen_agreement_table_sorts_and_lists_disagreements(coded_piura):
+    app = app_for(coded_piura)
+    async with app.run_test(size=(140, 40)) as pilot:
+        coding_screen = app.screen  # blind by default: in int01, ana sees none of ben's codings
+        coding_screen.open_document(app.db.execute("SELECT id FROM documents WHERE name = 'int01'").fetchone()[0])
+        await pilot.pause()
+        painted = {p.label for i in range(len(coding_screen.at.document.passages))
+                   for p in coding_screen.query_one("#transcript").marks.painted(i)}
+        assert coding_screen.show_others is False and painted and not any("ben" in label for label in painted)
+        await pilot.press("f2")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        table = app.screen.query_one("#agree-table", DataTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        by_code = {str(r[0]): r for r in rows}
+        assert str(by_code["function/Enabling"][1]) == "0.841" and by_code["function/Enabling"][1].style == "bold green"
+        assert by_code["function/Accessing"][1].style == "yellow" and by_code["phase/Phase 2 coordinating"][1].style == "red"
+        assert "ana vs ben" in str(app.screen.query_one("#agree-title", Static).render())
+        await pilot.press("right", "s")  # sort by α, highest first
+        alphas = [float(str(table.get_row_at(i)[1])) for i in range(table.row_count) if str(table.get_row_at(i)[1]) != "undefined"]
+        assert alphas == sorted(alphas, reverse=True)
+        await pilot.press("s")  # again: lowest first
+        assert str(table.get_row_at(0)[1]) == "0.000"
+        table.move_cursor(row=[str(table.get_row_at(i)[0]) for i in range(table.row_count)].index("function/Accessing"), column=0)
+        await pilot.press("enter")
+        listing = app.screen.query_one("#agree-disagreements", DataTable)
+        assert listing.row_count == 8 and [str(c) for c in listing.get_row_at(0)][:2] == ["int01", "10"]
+        await pilot.press("down", "enter")  # the second one: int01 passage 12 → the reconcile queue there
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ReconcileScreen"
+        assert "int01 passage 12" in title(app)
+        await pilot.press("a", "escape", "f2")
+        await app.workers.wait_for_complete()
+        await pilot.press("w")  # the consensus against ana, then against ben
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "consensus vs ana" in str(app.screen.query_one("#agree-title", Static).render())

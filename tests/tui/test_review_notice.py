@@ -1,0 +1,32 @@
+"""The workbench re-anchors a transcript edited since it was coded, and says when codings need review."""
+
+from __future__ import annotations
+
+from coder import coding
+from coder.study import connect_study, refresh_study
+from coder.tui.app import CoderApp
+from tests.conftest import INTERVIEW, write
+
+
+async def test_review_notice_after_an_edited_transcript_is_reimported_on_open(make_study):
+    study = make_study()
+    db = connect_study(study)
+    refresh_study(study, db)
+    text = db.execute("SELECT text FROM documents").fetchone()[0]
+    start = text.index("Through APEM, really.")
+    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.coder_id(db, "ana"), start, start + 21)
+    db.close()
+    write(study.transcripts_dir / "int01.md", INTERVIEW.replace("Through APEM, really.", "Through APEM, truly."))
+    app = CoderApp(study, "ana")
+    notices: list[str] = []
+    notify = app.notify
+    app.notify = lambda message, **options: (notices.append(message), notify(message, **options))[1]
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):  # the refresh runs in a worker; wait for its message
+            await pilot.pause(0.05)
+            if notices:
+                break
+    assert any("1 codings or memos need review" in n and "coder doctor" in n for n in notices), notices
+    db = connect_study(study)
+    assert db.execute("SELECT status, quote FROM codings").fetchone() == ("changed", "Through APEM, really.")
+    db.close()

@@ -1,0 +1,36 @@
+"""Helpers for the tests of the views over the coding screen (cross-tabs, network, export)."""
+
+from __future__ import annotations
+
+from coder.coding import apply_code, coder_id, find_code, find_document, passage_span
+from coder.db import set_setting
+from coder.study import Study, connect_study
+
+
+def code(study: Study, coder: str, document: str, passages: list[int], *codes: str) -> None:
+    """Code whole passages of a document with each of the codes."""
+    db = connect_study(study)
+    try:
+        who, document_id = coder_id(db, coder), find_document(db, document)
+        for passage in passages:
+            start, end = passage_span(db, document_id, passage)
+            for name in codes:
+                apply_code(db, document_id, find_code(db, name), who, start, end)
+    finally:
+        db.close()
+
+
+def use_only(study: Study, coder: str) -> None:
+    """Make `coder` the consensus coder, so that tables count only its codings (whatever
+    demonstration codings the bundled study carries)."""
+    db = connect_study(study)
+    try:
+        set_setting(db, "consensus_coder", coder)
+    finally:
+        db.close()
+
+
+async def settle(app, pilot) -> None:  # noqa: ANN001 - a CoderApp and its Pilot
+    """Wait for the open view's workers (not the coding screen's suggestions, which run in a process)."""
+    await app.workers.wait_for_complete([w for w in app.workers if w.node is app.screen])
+    await pilot.pause()
