@@ -7,7 +7,7 @@ import json
 import pytest
 
 from coder import coding
-from coder.codebook import CodebookError, codebook_tree, fold, load_codebook, sync_codebook
+from coder.codebook import CodebookError, codebook_tree, fold, load_codebook
 from coder.study import connect_study, refresh_study
 from tests.conftest import SMALL_CODEBOOK, SMALL_ORGANISATIONS, write
 

@@ -8,7 +8,7 @@ import pytest
 
 from coder.db import SCHEMA_VERSION, open_db, schema_version, transaction
 from coder.errors import CoderError
-from coder.study import Study, connect_study, refresh_study
+from coder.study import Study, connect_study
 
 
 def test_db_creates_schema_with_pragmas_and_indexes(tmp_path):

@@ -133,7 +133,7 @@ def test_network_pajek_round_trip_keeps_names_and_both_ratings(make_study, tmp_p
         assert first[["organisation", "weighted_out_degree", "betweenness"]].equals(
             second[["organisation", "weighted_out_degree", "betweenness"]])
     single = network.pajek_text(db, weight="both")
-    assert single.count("*Arcs") == 1 and f"1 2 6" in single
+    assert single.count("*Arcs") == 1 and "1 2 6" in single
     db.close()
     db2.close()
 

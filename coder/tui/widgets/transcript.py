@@ -116,6 +116,8 @@ class TranscriptView(ScrollView, can_focus=True):
         self._buckets: dict[int, list[tuple[int, int, str, Style]]] = {}
         self._mention_buckets: dict[int, list[tuple[int, int, str, Style]]] = {}
         self._bucketed_mentions: object = None
+        self._strips: dict[tuple, Strip] = {}
+        self._signatures: dict[int, tuple] = {}
 
     # Attributes down ---------------------------------------------------------------------
 
@@ -128,8 +130,13 @@ class TranscriptView(ScrollView, can_focus=True):
         self.scroll_to(y=0, animate=False)
         self.update_marks(marks)
 
+    def notify_style_update(self) -> None:
+        self._strips = {}  # a new theme: every line is drawn again
+        super().notify_style_update()
+
     def update_marks(self, marks: Marks) -> None:
         self.marks = marks
+        self._signatures: dict[int, tuple] = {}
         self._bucket_marks()
         self.refresh()
 
@@ -146,6 +153,7 @@ class TranscriptView(ScrollView, can_focus=True):
 
     def _layout(self) -> None:
         self.lines, self.first_line = [], []
+        self._strips: dict[tuple, Strip] = {}
         document = self.document
         width = self._laid_out_width = self.text_width
         if document is None or not self.size.width:  # not on screen yet: laid out on the first resize
@@ -217,6 +225,27 @@ class TranscriptView(ScrollView, can_focus=True):
         line = self.lines[number]
         if line.passage < 0:
             return Strip.blank(width, self.rich_style)
+        # A key press changes one or two passages; the other lines on screen are drawn from the cache.
+        key = (number, width, self._signature(line.passage))
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips[key] = self._draw(line, number, width)
+            if len(self._strips) > 4_000:
+                self._strips.pop(next(iter(self._strips)))
+        return strip
+
+    def _signature(self, index: int) -> tuple:
+        """Everything that decides how a passage's lines look; equal signatures draw equal lines."""
+        if index not in self._signatures:
+            marks = self.marks
+            low, high = marks.selection
+            self._signatures[index] = (
+                tuple(marks.painted(index)), low <= index <= high and (high > low), low <= index <= high,
+                tuple(self._buckets.get(index, ())), tuple(marks.suggestions.get(index, ())), index in marks.memos,
+            )
+        return self._signatures[index]
+
+    def _draw(self, line: Line, number: int, width: int) -> Strip:
         marks = self.marks
         low, high = marks.selection
         base = self.rich_style

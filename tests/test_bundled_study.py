@@ -1,0 +1,79 @@
+"""The bundled Piura study: its documents, codebook and corpus carry what every feature needs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from coder.codebook import fold, load_codebook
+from coder.corpus import document_files, read_document
+from coder.status import study_status
+from tests.conftest import REPO
+
+DOCUMENTS = {path.name: read_document(path) for path in document_files(REPO / "transcripts")}
+CODEBOOK = load_codebook(REPO / "codebook")
+FOLDED = {name: fold(document.text) for name, document in DOCUMENTS.items()}
+
+
+def test_bundled_study_has_22_documents_of_the_right_kinds_and_size():
+    kinds = [d.attributes["kind"] for d in DOCUMENTS.values()]
+    assert len(DOCUMENTS) == 22 and kinds.count("interview") == 20 and kinds.count("congress_notes") == 2
+    assert sum(d.words for d in DOCUMENTS.values()) > 30_000
+    interviews = [d.words for d in DOCUMENTS.values() if d.attributes["kind"] == "interview"]
+    assert min(interviews) >= 1_200 and max(interviews) <= 2_500
+    assert sum(d.language == "es" for d in DOCUMENTS.values()) >= 2
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+def test_bundled_study_every_document_says_it_is_a_reconstruction(name):
+    attributes = DOCUMENTS[name].attributes
+    assert "reconstruction" in attributes["provenance"] and "not a real transcript" in attributes["provenance"].lower()
+    for field in ("kind", "date", "interviewee_role", "interviewee_organisation", "association", "language"):
+        assert attributes.get(field), f"{name} has no {field}"
+
+
+def test_bundled_study_codebook_has_the_four_groups():
+    groups = {g.name: g for g in CODEBOOK.groups}
+    assert {c.name for c in groups["function"].codes if c.parent is None} == {"Accessing", "Diffusing", "Coordinating", "Enabling"}
+    assert {c.key for c in groups["function"].codes if c.parent is None} == {"1", "2", "3", "4"}
+    assert groups["phase"].exclusive and len(groups["phase"].codes) == 3
+    assert {c.name for c in groups["role"].codes} == {"change agent", "broker", "translator of external knowledge",
+                                                      "boundary object", "community of practice"}
+    assert groups["actor"].generate == "organisations" and len(groups["actor"].codes) == len(CODEBOOK.organisations) >= 24
+
+
+def documents_with(words: list[str]) -> list[str]:
+    """The documents where any of the words occurs as a whole word, ignoring case and accents."""
+    patterns = [re.compile(rf"(?<!\w){re.escape(fold(w))}(?!\w)") for w in words]
+    return sorted(name for name, text in FOLDED.items() if any(p.search(text) for p in patterns))
+
+
+@pytest.mark.parametrize("code", list(CODEBOOK.codes()), ids=lambda c: c.path)
+def test_bundled_study_every_code_has_passages_to_code(code):
+    found = documents_with(code.keywords)
+    print(f"{code.path}: {len(found)} documents ({', '.join(found[:6])}{'…' if len(found) > 6 else ''})")
+    assert found, f"no document contains a keyword of {code.path}: {code.keywords}"
+
+
+def test_bundled_study_status_shows_every_group_and_hundreds_of_mentions(imported_bundled):
+    status = study_status(imported_bundled)
+    assert status.documents == 22 and status.words > 30_000
+    assert [name for name, count in status.groups if count] == ["function", "phase", "role", "actor"]
+    assert status.mentions >= 300
+
+
+@pytest.fixture(scope="module")
+def imported_bundled(tmp_path_factory):
+    import shutil
+
+    from coder.study import Study, connect_study, refresh_study
+
+    root = tmp_path_factory.mktemp("bundled")
+    for folder in ("codebook", "transcripts"):
+        shutil.copytree(REPO / folder, root / folder)
+    study = Study(root)
+    db = connect_study(study)
+    refresh_study(study, db)
+    yield db
+    db.close()
