@@ -30,3 +30,9 @@ def test_import_hygiene_domain_never_imports_textual():
     offenders = [p.relative_to(package).as_posix() for p in package.rglob("*.py")
                  if "tui" not in p.relative_to(package).parts and ("import textual" in p.read_text() or "from textual" in p.read_text())]
     assert offenders == []
+
+
+def test_import_hygiene_the_workbench_starts_without_nlp_or_data_frames():
+    code = "import sys, coder.tui.app; print(' '.join(m for m in ('spacy', 'pandas', 'numpy', 'ruamel') if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == []
