@@ -106,9 +106,18 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-@pytest.fixture
-def make_study(tmp_path: Path) -> Callable[..., Study]:
-    """Build a study folder: `make_study(documents={"int01.md": text}, codebook=..., organisations=...)`."""
+def opened(root: Path) -> Path:
+    """Open a study folder once (codebook synced, transcripts and coding files imported), then close it."""
+    study = Study(root)
+    db = connect_study(study)
+    refresh_study(study, db)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return root
+
+
+def study_builder(root: Path) -> Callable[..., Study]:
+    """A function that builds study folders under `root`: `build(documents={"int01.md": text}, codebook=..., ...)`."""
 
     def build(
         documents: dict[str, str] | None = None,
@@ -116,7 +125,7 @@ def make_study(tmp_path: Path) -> Callable[..., Study]:
         organisations: str | None = SMALL_ORGANISATIONS,
         name: str = "study",
     ) -> Study:
-        study = init_study(tmp_path / name)
+        study = init_study(root / name)
         write(study.codebook_dir / "codebook.yaml", codebook)
         if organisations is not None:
             write(study.codebook_dir / "organisations.yaml", organisations)
@@ -125,6 +134,12 @@ def make_study(tmp_path: Path) -> Callable[..., Study]:
         return study
 
     return build
+
+
+@pytest.fixture
+def make_study(tmp_path: Path) -> Callable[..., Study]:
+    """Build a study folder: `make_study(documents={"int01.md": text}, codebook=..., organisations=...)`."""
+    return study_builder(tmp_path)
 
 
 @pytest.fixture

@@ -24,18 +24,9 @@ TODAY = date.today().isoformat()
 @pytest.fixture(scope="module")
 def coded(tmp_path_factory):
     """The shared coded study, built once for this module (exports only read it)."""
-    from coder.study import init_study
-    from tests.conftest import SMALL_CODEBOOK, SMALL_ORGANISATIONS, write
+    from tests.conftest import study_builder
 
-    root = tmp_path_factory.mktemp("exports")
-
-    def make_study(documents, name="study"):
-        study = init_study(root / name)
-        write(study.codebook_dir / "codebook.yaml", SMALL_CODEBOOK)
-        write(study.codebook_dir / "organisations.yaml", SMALL_ORGANISATIONS)
-        for filename, text in documents.items():
-            write(study.transcripts_dir / filename, text)
-        return study
+    make_study = study_builder(tmp_path_factory.mktemp("exports"))
 
     return export_study.build(make_study)
 

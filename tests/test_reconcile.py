@@ -11,8 +11,8 @@ import pytest
 from coder import coding, events, reconcile
 from coder.db import set_setting
 from coder.errors import CoderError
-from coder.study import Study, connect_study, refresh_study
-from tests.conftest import REPO
+from coder.study import Study, connect_study
+from tests.conftest import REPO, opened
 
 
 @pytest.fixture(scope="module")
@@ -20,12 +20,7 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("reconcile") / "piura"
     for folder in ("codebook", "transcripts"):
         shutil.copytree(REPO / folder, root / folder)
-    study = Study(root)
-    db = connect_study(study)
-    refresh_study(study, db)
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
-    return root
+    return opened(root)
 
 
 @pytest.fixture

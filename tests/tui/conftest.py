@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from coder.study import Study, connect_study, refresh_study
+from coder.study import Study
 from coder.tui.app import CoderApp
-from tests.conftest import REPO
+from tests.conftest import REPO, opened
 
 
 @pytest.fixture(scope="session")
@@ -18,12 +18,7 @@ def imported_piura(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for folder in ("codebook", "transcripts"):  # without the demonstration codings: a study nobody has coded yet
         shutil.copytree(REPO / folder, root / folder, ignore=shutil.ignore_patterns("codings"))
     (root / "exports").mkdir()
-    study = Study(root)
-    db = connect_study(study)
-    refresh_study(study, db)
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
-    return root
+    return opened(root)
 
 
 @pytest.fixture(scope="session")
@@ -32,12 +27,7 @@ def imported_coded_piura(imported_piura: Path, tmp_path_factory: pytest.TempPath
     root = tmp_path_factory.mktemp("coded") / "piura"
     shutil.copytree(imported_piura, root)
     shutil.copytree(REPO / "transcripts" / "codings", root / "transcripts" / "codings")
-    study = Study(root)
-    db = connect_study(study)
-    refresh_study(study, db)
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
-    return root
+    return opened(root)
 
 
 @pytest.fixture
