@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coder.errors import CoderError
+from coder.spans import overlapping
 
 if TYPE_CHECKING:
     import numpy as np
@@ -38,8 +39,6 @@ MIN_SECTIONS = 10  # span level: fewer coded sections (all coders together) than
 DEFAULT_SEED = 1
 DEFAULT_CONFIDENCE = 0.95
 UNITS = ("passage", "sentence", "document", "character")
-CONSENSUS_SETTING = "consensus_coder"
-DEFAULT_CONSENSUS = "consensus"
 NOT_APPLIED, APPLIED, NONE = "not applied", "applied", "none"
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 
@@ -955,14 +954,13 @@ def _worked(db: Database) -> set[tuple[int, int]]:
 
 def _choose_coders(db: Database, names: Sequence[str] | None, documents: list[int] | None,
                    worked: set[tuple[int, int]]) -> list[tuple[int, str]]:
-    from coder.coding import coder_id
-    from coder.db import setting
+    from coder.coding import coder_id, consensus_coder
 
     known = {r[0]: r[1] for r in db.execute("SELECT id, name FROM coders")}
     if names:
         chosen = [(i, known[i]) for i in dict.fromkeys(coder_id(db, name, create=False) for name in names)]
     else:
-        consensus = setting(db, CONSENSUS_SETTING, DEFAULT_CONSENSUS)
+        consensus = consensus_coder(db)
         among = None if documents is None else set(documents)
         ids = {c for d, c in worked if among is None or d in among}
         chosen = sorted(((i, known[i]) for i in ids if known[i] != consensus), key=lambda item: item[1])
@@ -1081,15 +1079,8 @@ def _load_units(db: Database, unit: str, doc_rows: list[tuple[int, str, int]]) -
 
 def _coverage(np: Any, units: dict[str, np.ndarray], codings: dict[str, np.ndarray], n_codes: int, n_coders: int) -> dict[str, np.ndarray]:
     """Characters of each unit covered by each coder's codings of each code (only pairs that overlap)."""
-    shift = np.int64(1) << np.int64(32)  # document index in the high bits: one sorted line across documents
-    u_start, u_end = units["doc"] * shift + units["start"], units["doc"] * shift + units["end"]
-    c_start, c_end = codings["doc"] * shift + codings["start"], codings["doc"] * shift + codings["end"]
-    first = np.searchsorted(u_end, c_start, side="right")  # first unit ending after the coding starts
-    last = np.searchsorted(u_start, c_end, side="left") - 1  # last unit starting before it ends
-    count = np.clip(last - first + 1, 0, None)
-    which = np.repeat(np.arange(len(c_start)), count)
-    unit = first[which] + np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-    overlap = np.minimum(c_end[which], u_end[unit]) - np.maximum(c_start[which], u_start[unit])
+    which, unit = overlapping((units["doc"], units["start"], units["end"]), (codings["doc"], codings["start"], codings["end"]))
+    overlap = np.minimum(codings["end"][which], units["end"][unit]) - np.maximum(codings["start"][which], units["start"][unit])
     keep = overlap > 0
     key = (unit[keep] * n_codes + codings["code"][which][keep]) * n_coders + codings["coder"][which][keep]
     distinct, inverse = np.unique(key, return_inverse=True)
@@ -1321,15 +1312,15 @@ def save(report: Report, directory: Path | str) -> list[Path]:
 
 
 def _slug(key: str, taken: set[str]) -> str:
-    from coder.codebook import fold
+    from coder.text import slug
 
-    base = re.sub(r"[^a-z0-9]+", "-", fold(key.replace("group:", "group-"))).strip("-") or "code"
-    slug, n = base, 1
-    while slug in taken:
+    base = slug(key.replace("group:", "group-"), lower=True) or "code"
+    name, n = base, 1
+    while name in taken:
         n += 1
-        slug = f"{base}-{n}"
-    taken.add(slug)
-    return slug
+        name = f"{base}-{n}"
+    taken.add(name)
+    return name
 
 
 def _write_variable(report: Report, variable: Variable, path: Path, columns: list[str]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from coder.codebook import fold
+from coder.text import fold
 from coder.coding import CodeRef, apply_in
 from coder.db import Database
 from coder.errors import CoderError

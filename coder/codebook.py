@@ -12,7 +12,6 @@ import difflib
 import hashlib
 import json
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 from coder.db import Database, new_uuid, set_setting, setting
 from coder.errors import CoderError
 from coder.events import writing
+from coder.text import fold
 
 CODEBOOK_FILE = "codebook.yaml"
 RESERVED_KEYS = frozenset("j k p m u g c q n N s a / ? + [ ] space".split())
@@ -99,12 +99,6 @@ class Codebook:
 
     def organisation(self, name: str) -> Organisation | None:
         return next((o for o in self.organisations if o.name == name), None)
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: how names and aliases are compared ("Promperú" = "PROMPERU")."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
 
 class CodebookError(CoderError):

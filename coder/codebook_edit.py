@@ -19,7 +19,7 @@ from typing import Any
 from coder import events
 from coder.codebook import BASIC_COLOURS, HEX_COLOUR, RESERVED_KEYS
 from coder.codebook_yaml import CodebookDocument, delete_entry, forget_document, load_document, insert_entry, new_entry, plain, set_field
-from coder.coding import CodeRef, _reshape, apply_in, find_code
+from coder.coding import CodeRef, apply_in, find_code, reshape_coding
 from coder.db import Database, new_uuid, now, set_setting, setting, transaction
 from coder.errors import CoderError
 from coder.events import Changes, Op, writing
@@ -293,7 +293,7 @@ def _move_codings(changes: Changes, source_id: int, target_id: int) -> tuple[int
         memos = [c["memo"] for c in [*overlapping, coding] if c["memo"]]
         for other in [*others, coding]:
             changes.delete("codings", other["id"])
-        _reshape(changes, keep, min(c["start"] for c in [*overlapping, coding]), max(c["end"] for c in [*overlapping, coding]))
+        reshape_coding(changes, keep, min(c["start"] for c in [*overlapping, coding]), max(c["end"] for c in [*overlapping, coding]))
         changes.update("codings", keep["id"], {"memo": "\n\n".join(dict.fromkeys(memos)) or None})
         unioned += 1
     return moved, unioned

@@ -22,6 +22,9 @@ from coder.events import Changes, log_event, writing
 CONTEXT = 32  # characters of prefix and suffix kept with each quote
 
 
+CONSENSUS_SETTING = "consensus_coder"
+DEFAULT_CONSENSUS = "consensus"
+
 @dataclass(frozen=True)
 class CodeRef:
     id: int
@@ -37,6 +40,11 @@ class CodeRef:
 def current_coder(db: Database) -> str:
     """Who is coding: $CODER_NAME, else the study's current coder (last chosen in the workbench), else the login name."""
     return os.environ.get("CODER_NAME") or setting(db, "current_coder") or getpass.getuser()
+
+
+def consensus_coder(db: Database) -> str:
+    """The coder reconciled decisions are written under (setting `consensus_coder`, default `consensus`)."""
+    return setting(db, CONSENSUS_SETTING) or DEFAULT_CONSENSUS
 
 
 def coder_id(db: Database, name: str, *, create: bool = True) -> int:
@@ -115,7 +123,8 @@ def _anchor(db: Database, document_id: int, start: int, end: int) -> dict[str, s
     return {"quote": row[0], "prefix": row[1], "suffix": row[2]}
 
 
-def _overlapping(db: Database, document_id: int, coder: int, start: int, end: int, code_ids: list[int]) -> list[dict[str, Any]]:
+def overlapping_codings(db: Database, document_id: int, coder: int, start: int, end: int, code_ids: list[int]) -> list[dict[str, Any]]:
+    """A coder's codings of some codes that overlap a span, in order."""
     marks = ", ".join("?" for _ in code_ids)
     cursor = db.execute(
         f"SELECT * FROM codings WHERE document_id = ? AND coder_id = ? AND code_id IN ({marks})"
@@ -135,18 +144,19 @@ def _new_coding(changes: Changes, document_id: int, code_id: int, coder: int, st
     })
 
 
-def _reshape(changes: Changes, coding: dict[str, Any], start: int, end: int) -> None:
+def reshape_coding(changes: Changes, coding: dict[str, Any], start: int, end: int) -> None:
+    """Give a coding new bounds (and the quote and context that go with them)."""
     changes.update("codings", coding["id"], {"start": start, "end": end, "updated": now(),
                                               **_anchor(changes.db, coding["document_id"], start, end)})
 
 
-def _carve(changes: Changes, coding: dict[str, Any], start: int, end: int) -> None:
+def carve_coding(changes: Changes, coding: dict[str, Any], start: int, end: int) -> None:
     """Take [start, end) out of a coding, leaving what lies outside it (zero, one or two pieces)."""
     pieces = [(a, b) for a, b in ((coding["start"], start), (end, coding["end"])) if a < b]
     if not pieces:
         changes.delete("codings", coding["id"])
         return
-    _reshape(changes, coding, *pieces[0])
+    reshape_coding(changes, coding, *pieces[0])
     if len(pieces) == 2:
         _new_coding(changes, coding["document_id"], coding["code_id"], coding["coder_id"], *pieces[1], coding["memo"])
 
@@ -169,9 +179,9 @@ def apply_in(changes: Changes, document_id: int, code: CodeRef, coder: int, star
     _anchor(db, document_id, start, end)
     if code.exclusive:
         others = [c for c in _group_codes(db, code) if c != code.id]
-        for coding in _overlapping(db, document_id, coder, start, end, others) if others else []:
-            _carve(changes, coding, start, end)
-    same = _overlapping(db, document_id, coder, start, end, [code.id])
+        for coding in overlapping_codings(db, document_id, coder, start, end, others) if others else []:
+            carve_coding(changes, coding, start, end)
+    same = overlapping_codings(db, document_id, coder, start, end, [code.id])
     if len(same) == 1 and same[0]["start"] <= start and same[0]["end"] >= end:
         if memo and memo != same[0]["memo"]:
             changes.update("codings", same[0]["id"], {"memo": memo, "updated": now()})
@@ -187,16 +197,16 @@ def apply_in(changes: Changes, document_id: int, code: CodeRef, coder: int, star
 def remove_code(db: Database, document_id: int, code: CodeRef, coder: int, start: int, end: int) -> int:
     """Uncode a span: the coder's codings of this code lose whatever lies inside it; returns how many changed."""
     with writing(db, "uncode", coder_id=coder, summary=f"uncode {code.path} at {start}-{end}") as changes:
-        found = _overlapping(db, document_id, coder, start, end, [code.id])
+        found = overlapping_codings(db, document_id, coder, start, end, [code.id])
         for coding in found:
-            _carve(changes, coding, start, end)
+            carve_coding(changes, coding, start, end)
         return len(found)
 
 
 def is_coded(db: Database, document_id: int, code: CodeRef, coder: int, start: int, end: int) -> bool:
     """True when the coder's codings of this code cover the whole span."""
     covered = start
-    for coding in _overlapping(db, document_id, coder, start, end, [code.id]):
+    for coding in overlapping_codings(db, document_id, coder, start, end, [code.id]):
         if coding["start"] > covered:
             return False
         covered = max(covered, coding["end"])
@@ -311,5 +321,5 @@ def nudge_coding(db: Database, coding_id: int, edge: str, words: int, coder: int
     if end <= start:
         raise CoderError("the coding would become empty", fix="remove the code instead (press its key again)")
     with writing(db, "nudge", coder_id=coder, summary=f"nudge coding {coding_id} {edge} by {words:+d} word(s)") as changes:
-        _reshape(changes, {"id": coding_id, "document_id": document_id}, start, end)
+        reshape_coding(changes, {"id": coding_id, "document_id": document_id}, start, end)
     return start, end

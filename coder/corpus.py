@@ -8,12 +8,10 @@ and checked first, and one transaction writes them all.
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import json
 import re
 import threading
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -25,6 +23,8 @@ from coder.codebook import Codebook
 from coder.db import Database, new_uuid, now, transaction
 from coder.errors import CoderError
 from coder.events import Changes, log_event
+from coder.text import decode as decode_bytes
+from coder.text import normalise
 
 SUPPORTED = (".md", ".txt", ".docx", ".vtt", ".srt")
 MAX_PASSAGE = 1_000_000  # characters; spaCy's limit for one text, and far beyond any real speaker turn
@@ -67,54 +67,10 @@ class ParsedDocument:
 
 
 def decode(raw: bytes, where: str) -> str:
-    """Bytes to normalised text: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
+    """A transcript's bytes to normalised text (see `coder.text.decode` for the encodings read)."""
     if not raw.strip():
         raise CoderError("the file is empty", where=where, fix="add the transcript's text, or remove the file")
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            text = raw.decode("utf-16")
-        except UnicodeDecodeError as error:
-            raise CoderError(f"starts as UTF-16 text but byte {error.start} is not UTF-16 (a truncated or damaged file?)",
-                             where=where, fix="save it again as UTF-8") from error
-    else:
-        if _looks_utf16(raw[:8192]):
-            raise CoderError("is UTF-16 text without a byte-order mark", where=where, fix="save it again as UTF-8")
-        if b"\x00" in raw[:8192] or _looks_binary(raw[:8192]):
-            raise CoderError("is a binary file, not text", where=where,
-                             fix="export the transcript as .txt, .md, .docx, .vtt or .srt")
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            # Spanish transcripts saved by Word on Windows are commonly cp1252 (a superset of latin-1)
-            text = raw.decode("cp1252", errors="strict") if _is_cp1252(raw) else raw.decode("latin-1")
-    return normalise(text)
-
-
-def _looks_utf16(sample: bytes) -> bool:
-    """Text saved as UTF-16 without a BOM: every other byte of it is NUL (ASCII letters in the rest)."""
-    if len(sample) < 4:
-        return False
-    even, odd = sample[0::2], sample[1::2]
-    return any(zeros.count(0) > 0.9 * len(zeros) and letters.count(0) < 0.1 * len(letters)
-               for zeros, letters in ((odd, even), (even, odd)))
-
-
-def _looks_binary(sample: bytes) -> bool:
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
-    return controls > len(sample) * 0.05
-
-
-def _is_cp1252(raw: bytes) -> bool:
-    try:
-        raw.decode("cp1252")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def normalise(text: str) -> str:
-    """NFC and `\\n` line ends: the form every offset in the study refers to."""
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return normalise(decode_bytes(raw, where, fix="export the transcript as .txt, .md, .docx, .vtt or .srt").text)
 
 
 # Front matter and passages -------------------------------------------------------------------

@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from coder.coding import consensus_coder
 from coder.db import Database, setting
 from coder.errors import CoderError
+from coder.spans import overlapping
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import numpy
@@ -63,7 +65,7 @@ def choose_coders(db: Database, names: Sequence[str] | None = None) -> Coders:
                              fix=f"use one of: {', '.join(known) or 'none yet'} (or all)")
         chosen = list(dict.fromkeys(names))
         return Coders(tuple(known[n] for n in chosen), tuple(chosen), "chosen")
-    for rule, name in (("consensus", setting(db, "consensus_coder") or "consensus"), ("current", setting(db, "current_coder"))):
+    for rule, name in (("consensus", consensus_coder(db)), ("current", setting(db, "current_coder"))):
         row = db.execute("SELECT id FROM coders WHERE name = ? AND EXISTS (SELECT 1 FROM codings WHERE coder_id = coders.id)",
                          [name]).fetchone() if name else None
         if row:
@@ -148,13 +150,7 @@ def _arrays(db: Database) -> _Arrays:
                        " group_concat(start), group_concat(end) FROM segments", 5)
     order = np.lexsort((seg[3], seg[1]))  # by document, then start
     seg_id, seg_doc, seg_ordinal, seg_start, seg_end = (column[order] for column in seg)
-    # Passages of a document are ordered and disjoint, so both their starts and ends are sorted by (doc, offset):
-    # a coding's first passage is the first ending after its start, its last the last starting before its end.
-    first = np.searchsorted((seg_doc << 32) | seg_end, (doc << 32) | start, side="right")
-    last = np.searchsorted((seg_doc << 32) | seg_start, (doc << 32) | end, side="left") - 1
-    spans = np.maximum(last - first + 1, 0)
-    which = np.repeat(np.arange(len(doc)), spans)
-    hit_seg = np.repeat(first, spans) + (np.arange(len(which)) - np.repeat(np.cumsum(spans) - spans, spans))
+    which, hit_seg = overlapping((seg_doc, seg_start, seg_end), (doc, start, end))
     arrays = _Arrays(hit_seg, doc[which], code[which], coder[which], np.maximum(start[which], seg_start[hit_seg]),
                      np.minimum(end[which], seg_end[hit_seg]), seg_id, seg_doc, seg_ordinal, seg_start, seg_end)
     if len(_CACHE) > 8:

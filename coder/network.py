@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from coder.codebook import fold
 from coder.db import Database, set_setting, setting, transaction
 from coder.errors import CoderError
 from coder.events import log_event
+from coder.text import decode, fold
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import networkx
@@ -94,15 +94,7 @@ class Survey:
 
 
 def _decode(path: Path, where: str | None = None) -> str:
-    raw = path.read_bytes()
-    sample = raw[:8192]
-    if b"\x00" in sample or sum(b < 32 and b not in (9, 10, 12, 13) for b in sample) > len(sample) * 0.05:
-        raise CoderError("is a binary file, not text", where=where or str(path),
-                         fix="save the survey as CSV (UTF-8) or as a Pajek .net text file")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")  # Pajek on Windows writes ANSI files
+    return decode(path.read_bytes(), where or str(path), fix="save the survey as CSV (UTF-8) or as a Pajek .net text file").text
 
 
 def _value(text: str) -> Any:

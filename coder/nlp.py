@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from coder.codebook import fold
+from coder.text import fold
 from coder.errors import CoderError
 
 if TYPE_CHECKING:

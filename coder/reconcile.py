@@ -16,24 +16,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from coder.coding import CodeRef, apply_in, coder_id, find_document
-from coder.coding import _carve, _overlapping  # the coding module's own carving: one rule for uncoding
+from coder.coding import CodeRef, apply_in, coder_id, consensus_coder, find_document
+from coder.coding import carve_coding, overlapping_codings  # the coding module's own carving: one rule for uncoding
 from coder.db import Database, new_uuid, now, set_setting, setting, transaction
 from coder.errors import CoderError
 from coder.events import Changes, log_event
 
-CONSENSUS_SETTING = "consensus_coder"
-DEFAULT_CONSENSUS = "consensus"
 QUEUE_SETTING = "reconcile_queue"  # JSON: coders, documents, groups and the unit the queue stopped at
 KINDS = ("keep", "union", "intersection", "drop", "recode")
 SUMMARY = re.compile(r"^reconcile (?P<document>.+) passage (?P<ordinal>\d+): (?P<kind>\w+)")
 
 Span = tuple[int, int]
-
-
-def consensus_coder(db: Database) -> str:
-    """The name decisions are written under (setting `consensus_coder`, default `consensus`)."""
-    return setting(db, CONSENSUS_SETTING, DEFAULT_CONSENSUS) or DEFAULT_CONSENSUS
 
 
 @dataclass(frozen=True)
@@ -292,8 +285,8 @@ def decide(db: Database, queue: Queue, unit: Unit, kind: str, *, coder: str | No
     summary = f"reconcile {unit.document} passage {unit.ordinal}: {label} → {', '.join(paths) or 'nothing'}"
     with transaction(db):
         changes = Changes(db)
-        for coding in _overlapping(db, unit.document_id, consensus, unit.start, unit.end, compared):
-            _carve(changes, coding, unit.start, unit.end)
+        for coding in overlapping_codings(db, unit.document_id, consensus, unit.start, unit.end, compared):
+            carve_coding(changes, coding, unit.start, unit.end)
         for code_id, spans in target.items():
             for start, end in spans:
                 apply_in(changes, unit.document_id, refs[code_id], consensus, start, end)
@@ -367,7 +360,7 @@ def consensus_codes(db: Database, queue: Queue, unit: Unit) -> list[int]:
     if row is None:
         return []
     compared = _code_ids_of_groups(db, queue.groups)
-    found = {c["code_id"] for c in _overlapping(db, unit.document_id, row[0], unit.start, unit.end, compared)} if compared else set()
+    found = {c["code_id"] for c in overlapping_codings(db, unit.document_id, row[0], unit.start, unit.end, compared)} if compared else set()
     return [r[0] for r in db.execute(
         "SELECT c.id FROM codes c JOIN code_groups g ON g.id = c.group_id WHERE c.id IN (SELECT value FROM json_each(?))"
         " ORDER BY g.ordinal, c.ordinal", [json.dumps(sorted(found))])]
@@ -377,7 +370,7 @@ def consensus_codings(db: Database, queue: Queue, unit: Unit) -> list[dict[str, 
     """The consensus coder's codings touching the unit (for nudging a boundary), in text order."""
     row = db.execute("SELECT id FROM coders WHERE name = ?", [queue.consensus]).fetchone()
     compared = _code_ids_of_groups(db, queue.groups)
-    return _overlapping(db, unit.document_id, row[0], unit.start, unit.end, compared) if row and compared else []
+    return overlapping_codings(db, unit.document_id, row[0], unit.start, unit.end, compared) if row and compared else []
 
 
 def decided(db: Database, queue: Queue) -> dict[str, str]:

@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from coder.codebook import fold
+from coder.text import fold
 from coder.db import Database
 from coder.errors import CoderError
 

@@ -414,7 +414,7 @@ def test_agreement_study_default_coders_leave_out_consensus(make_study) -> None:
     assert agreement.measure_agreement(db).parameters["coders"] == ["ana", "ben"]
     assert agreement.measure_agreement(db, coders=["consensus", "ana"]).parameters["coders"] == ["consensus", "ana"]
     with transaction(db):
-        set_setting(db, agreement.CONSENSUS_SETTING, "ben")
+        set_setting(db, coding.CONSENSUS_SETTING, "ben")
     assert agreement.measure_agreement(db).parameters["coders"] == ["ana", "consensus"]
     with pytest.raises(CoderError, match="at least two coders"):
         agreement.measure_agreement(db, coders=["ana"])

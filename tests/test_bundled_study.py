@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from coder.codebook import fold, load_codebook
+from coder.codebook import load_codebook
+from coder.text import fold
 from coder.corpus import document_files, read_document
 from coder.status import study_status
 from tests.conftest import REPO

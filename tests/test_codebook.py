@@ -7,7 +7,8 @@ import json
 import pytest
 
 from coder import coding
-from coder.codebook import CodebookError, codebook_tree, fold, load_codebook
+from coder.codebook import CodebookError, codebook_tree, load_codebook
+from coder.text import fold
 from coder.study import connect_study, refresh_study
 from tests.conftest import SMALL_CODEBOOK, SMALL_ORGANISATIONS, write
 

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 
 from coder import coding, network
 from coder.cli import main
-from coder.codebook import fold, load_codebook
+from coder.codebook import load_codebook
+from coder.text import fold
 from coder.errors import CoderError
 from coder.study import connect_study, refresh_study
 from tests.conftest import REPO, write

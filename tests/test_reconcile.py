@@ -151,9 +151,9 @@ def test_reconcile_resumes_where_it_stopped(db):
 def test_reconcile_consensus_agreement_with_each_coder(db):
     queue = reconcile.open_queue(db)
     with pytest.raises(CoderError):
-        set_setting(db, reconcile.CONSENSUS_SETTING, "nobody-yet")
+        set_setting(db, coding.CONSENSUS_SETTING, "nobody-yet")
         reconcile.consensus_agreement(db, reconcile.open_queue(db))
-    set_setting(db, reconcile.CONSENSUS_SETTING, "consensus")
+    set_setting(db, coding.CONSENSUS_SETTING, "consensus")
     for unit in queue.units:
         reconcile.decide(db, queue, unit, "keep", coder="ana")
     reports = reconcile.consensus_agreement(db, queue)

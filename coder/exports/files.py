@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from coder.errors import CoderError
+from coder.text import slug
 
 Progress = Callable[[int, int], None]
 
@@ -26,12 +26,6 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what Excel, LibreOffice and
 EXCEL_CELL_LIMIT = 32_767
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 MAX_NAME = 150
-
-
-def slug(text: str) -> str:
-    """A file-name-safe form of a name: accents dropped, case kept, other characters become dashes."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")
 
 
 def export_name(parts: Iterable[str | None], extension: str, *, day: date | None = None) -> str:

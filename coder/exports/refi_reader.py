@@ -17,7 +17,6 @@ The result is a `RefiProject`: plain data, with warnings for everything not take
 from __future__ import annotations
 
 import bisect
-import codecs
 import json
 import re
 import unicodedata
@@ -27,10 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from coder.corpus import normalise
 from coder.errors import CoderError
 from coder.exports.qdpx import EXCLUSIVE_NOTE, JSON_VARIABLE, LABELS
 from coder.exports.refi import CODEBOOK_NS, PROJECT_NS, clean_guid, local, parse_xml, schema_errors
+from coder.text import decode, normalise
 
 OLD_CODEBOOK_NS = "urn:QDA-XML:codebook:0:4"
 ASTRAL = re.compile("[\U00010000-\U0010ffff]")
@@ -373,7 +372,7 @@ def _note(element: Any, project: RefiProject, entries: _Entries) -> None:
     text = _text(kid(element, "PlainTextContent"))
     if text is None and element.get("plainTextPath"):
         raw, problem = entries.source(element.get("plainTextPath"))
-        text = _decode(raw, project, f"note '{element.get('name')}'")[0] if raw else None
+        text = _decode(raw, project, f"note '{element.get('name')}'") if raw else None
         if problem:
             project.warnings.append(f"note '{element.get('name')}': {problem}")
     project.notes[guid] = RefiNote(guid, element.get("name"), normalise(text or ""), _text(kid(element, "Description")),
@@ -432,7 +431,7 @@ def _source(element: Any, project: RefiProject, entries: _Entries, variables: di
     raw, problem = entries.source(element.get("plainTextPath"))
     text: str | None = None
     if raw:
-        text, bom = _decode(raw, project, f"source '{name}'")
+        text = _decode(raw, project, f"source '{name}'")
     elif _text(kid(element, "PlainTextContent")):
         text = _text(kid(element, "PlainTextContent"))
     if not guid:
@@ -488,18 +487,14 @@ def _coding(element: Any) -> RefiCoding:
                       user=clean_guid(element.get("creatingUser")), created=element.get("creationDateTime"), notes=_notes_of(element))
 
 
-def _decode(raw: bytes, project: RefiProject, what: str) -> tuple[str, bool]:
-    """Plain text bytes → text (BOM dropped); UTF-8 as the standard says, else UTF-16 with a BOM, else Windows-1252."""
-    if raw.startswith(codecs.BOM_UTF8):
-        return raw[3:].decode("utf-8", errors="replace"), True
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+def _decode(raw: bytes, project: RefiProject, what: str) -> str:
+    """Plain text bytes → text: UTF-8 as the standard says, anything else read with a warning."""
+    decoded = decode(raw, f"{project.file}: {what}", refuse_binary=False)
+    if decoded.encoding == "utf-16":
         project.warnings.append(f"{what}: the text is UTF-16 (the standard says UTF-8); read anyway")
-        return raw.decode("utf-16"), True
-    try:
-        return raw.decode("utf-8"), False
-    except UnicodeDecodeError:
+    elif decoded.encoding != "utf-8":
         project.warnings.append(f"{what}: the text is not UTF-8; read as Windows-1252")
-        return raw.decode("cp1252", errors="replace"), False
+    return decoded.text
 
 
 def _cases(root: Any, project: RefiProject, variables: dict) -> None:

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from coder.codebook import fold
+from coder.text import fold
 
 
 def matches(query: str, label: str) -> bool:

@@ -84,7 +84,7 @@ class AgreementScreen(Screen):
         for column in COLUMNS:
             table.add_column(column, key=column)
         self.query_one("#agree-disagreements", DataTable).add_columns("document", "passage", "code", "values")
-        from coder.reconcile import consensus_coder
+        from coder.coding import consensus_coder
 
         db = self.app.db
         consensus = consensus_coder(db)
