@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from coder.db import Database, new_uuid, now, setting, transaction
+from coder.db import Database, new_uuid, now, set_setting, setting, transaction
 from coder.errors import CoderError
 from coder.events import Changes, log_event, writing
 
@@ -40,6 +40,13 @@ class CodeRef:
 def current_coder(db: Database) -> str:
     """Who is coding: $CODER_NAME, else the study's current coder (last chosen in the workbench), else the login name."""
     return os.environ.get("CODER_NAME") or setting(db, "current_coder") or getpass.getuser()
+
+
+def switch_coder(db: Database, name: str) -> int:
+    """Make `name` the study's current coder (adding the coder on first use); returns its id."""
+    new_id = coder_id(db, name)
+    set_setting(db, "current_coder", name.strip())
+    return new_id
 
 
 def consensus_coder(db: Database) -> str:

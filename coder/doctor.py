@@ -224,3 +224,8 @@ def accept_placements(db: Database, uuids: list[str] | None, coder_name: str) ->
 
 
 __all__ = ["REVIEW", "Finding", "accept_placements", "examine", "replay_codings"]
+
+
+def codings_checked(db: Database) -> int:
+    """How many codings a check covered: all of the study's."""
+    return db.execute("SELECT count(*) FROM codings").fetchone()[0]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from coder.db import Database
+from coder.db import Database, set_setting, setting
 
 
 @dataclass(frozen=True)
@@ -188,3 +188,20 @@ def code_counts(db: Database, coder_id: int, code_ids: list[int] | None = None) 
 
 def coders(db: Database) -> list[str]:
     return [r[0] for r in db.execute("SELECT name FROM coders ORDER BY name")]
+
+
+def coders_by_id(db: Database) -> dict[int, str]:
+    return dict(db.execute("SELECT id, name FROM coders ORDER BY name").fetchall())
+
+
+def last_position(db: Database, coder: str) -> tuple[int, int] | None:
+    """Where a coder last was: (document id, passage ordinal), kept across sessions."""
+    saved = setting(db, f"position:{coder}")
+    if not saved:
+        return None
+    document_id, ordinal = saved.split(":")
+    return int(document_id), int(ordinal)
+
+
+def remember_position(db: Database, coder: str, document_id: int, ordinal: int) -> None:
+    set_setting(db, f"position:{coder}", f"{document_id}:{ordinal}")

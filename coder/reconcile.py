@@ -20,7 +20,7 @@ from coder.coding import CodeRef, apply_in, coder_id, consensus_coder, find_docu
 from coder.coding import carve_coding, overlapping_codings  # the coding module's own carving: one rule for uncoding
 from coder.db import Database, new_uuid, now, set_setting, setting, transaction
 from coder.errors import CoderError
-from coder.events import Changes, log_event
+from coder.events import Changes, Event, log_event, undo
 
 QUEUE_SETTING = "reconcile_queue"  # JSON: coders, documents, groups and the unit the queue stopped at
 KINDS = ("keep", "union", "intersection", "drop", "recode")
@@ -410,3 +410,14 @@ def consensus_agreement(db: Database, queue: Queue, **options: Any) -> dict[str,
         " AND c.active ORDER BY g.ordinal, c.ordinal", [json.dumps(queue.groups)])]
     return {coder: measure_agreement(db, coders=[queue.consensus, coder], documents=queue.documents, codes=codes, **options)
             for coder in queue.coders}
+
+
+def unit_text(db: Database, unit: Unit) -> str:
+    return db.execute("SELECT substr(text, ? + 1, ? - ?) FROM documents WHERE id = ?",
+                      [unit.start, unit.end, unit.start, unit.document_id]).fetchone()[0]
+
+
+def undo_decision(db: Database, queue: Queue) -> Event | None:
+    """Undo the consensus coder's last change (a decision, a recode, a nudge); None when there is none."""
+    row = db.execute("SELECT id FROM coders WHERE name = ?", [queue.consensus]).fetchone()
+    return undo(db, row[0]) if row else None

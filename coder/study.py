@@ -18,7 +18,7 @@ from pathlib import Path
 from coder.codebook import Codebook, SyncReport, codebook_is_current, load_codebook, sync_codebook
 from coder.codings_file import CODINGS_FOLDER, CodingsFileReport, import_codings_folder
 from coder.corpus import ImportReport, Progress, document_files, import_documents, refresh_mentions
-from coder.db import Database, open_db
+from coder.db import Database, open_db, setting
 from coder.errors import CoderError
 from coder.network import SURVEY_FOLDER, SurveyReport, refresh_survey
 
@@ -152,6 +152,11 @@ def backup_study(study: Study, db: Database, destination: Path | None = None, *,
     if destination.exists() and not force:
         raise CoderError("already exists; not replaced", where=str(destination), fix="name another file, or add --force")
     return backup(db, destination, verify=True)
+
+
+def study_title(study: Study, db: Database) -> str:
+    """The study's name for a project file: the codebook's title, else the folder's name."""
+    return setting(db, "title") or study.root.name
 
 
 def connect_study(study: Study) -> Database:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coder.coding import CodeRef, apply_in, passage_span
@@ -21,6 +23,8 @@ from coder.errors import CoderError
 from coder.events import writing
 
 if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
     from spacy.matcher import PhraseMatcher
 
 CACHE_SIZE = 16  # documents whose suggestions are kept (before filtering by coder)
@@ -174,10 +178,8 @@ def accept_suggestion(db: Database, document_id: int, ordinal: int, code_id: int
         return apply_in(changes, document_id, code, coder, start, end)
 
 
-def suggestions_in_study(study_root: str, document_id: int, coder_id: int | None = None) -> dict[int, list[Suggestion]]:
-    """`suggestions` for a study given by its folder: for another process, which opens its own connection."""
-    from pathlib import Path
-
+def suggestions_in_study(study_root: Path | str, document_id: int, coder_id: int | None = None) -> dict[int, list[Suggestion]]:
+    """`suggestions` for a study given by its folder, on a connection of its own (for a thread or another process)."""
     from coder.study import Study, connect_study
 
     db = connect_study(Study(Path(study_root)))
@@ -185,3 +187,31 @@ def suggestions_in_study(study_root: str, document_id: int, coder_id: int | None
         return suggestions(db, document_id, coder_id=coder_id)
     finally:
         db.close()
+
+
+Suggester = Callable[[Path, int], dict[int, list[Suggestion]]]  # (study folder, document id) → suggestions per passage
+
+
+class SuggestionProcess:
+    """Finds suggestions in one helper process, started on first use: spaCy's import (≈1.3 s) and its
+    matching are heavy on the CPU, and in a process of their own they never hold up the workbench."""
+
+    def __init__(self) -> None:
+        self._pool: Executor | None = None
+        # The process is spawned later, perhaps while Textual holds stderr; multiprocessing's resource
+        # tracker must start now, while stderr is still the real one it hands to its own process.
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+
+    def __call__(self, study_root: Path, document_id: int) -> dict[int, list[Suggestion]]:
+        if self._pool is None:
+            from concurrent.futures import ProcessPoolExecutor  # 40 ms, once a process is needed
+            from multiprocessing import get_context
+
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        return self._pool.submit(suggestions_in_study, str(study_root), document_id).result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)

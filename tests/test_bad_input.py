@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from coder import coding
 from coder.cli import main
-from coder.codebook import CodebookError, load_codebook
-from coder.corpus import read_document
+from coder.codebook import BASIC_COLOURS, HEX_COLOUR, RESERVED_KEYS, CodebookError, load_codebook
+from coder.corpus import ParsedDocument, read_document
 from coder.errors import CoderError
 from coder.study import connect_study, refresh_study
 from tests.conftest import INTERVIEW, SMALL_CODEBOOK, SMALL_ORGANISATIONS
@@ -202,9 +202,6 @@ CASES: list[tuple[str, Put, list[str], list[str]]] = [
     ("log-unknown-coder", {}, ["log", "--coder", "nobody"], ["'nobody'", "no coder named"]),
     ("backup-over-the-study", {}, ["backup", "{study}/study.db"], ["study.db", "cannot replace"]),
     ("doctor-accept-unknown", {}, ["doctor", "--accept", "no-such-id"], ["no-such-id", "waiting for review"]),
-]
-
-MERGE_CASES: list[tuple[str, Put, list[str], list[str]]] = [
     ("merge-binary", {"outside/m.db": PNG}, ["merge", "{outside}/m.db"], ["m.db", "not a SQLite database"]),
     ("merge-empty", {"outside/m.db": b""}, ["merge", "{outside}/m.db"], ["m.db", "not a coder study database"]),
     ("merge-truncated", {"outside/m.db": lambda good: b"SQLite format 3\x00" + bytes(4000)}, ["merge", "{outside}/m.db"],
@@ -213,14 +210,7 @@ MERGE_CASES: list[tuple[str, Put, list[str], list[str]]] = [
 ]
 
 
-def cases() -> list:
-    from importlib.util import find_spec
-
-    merge = MERGE_CASES if find_spec("coder.merge") else []
-    return [pytest.param(*case, id=case[0]) for case in CASES + merge]
-
-
-@pytest.mark.parametrize("name, put, args, words", cases())
+@pytest.mark.parametrize("name, put, args, words", [pytest.param(*case, id=case[0]) for case in CASES])
 def test_bad_input_gives_one_line_and_changes_nothing(base, tmp_path, name, put, args, words):
     root = tmp_path / "study"
     shutil.copytree(base, root)
@@ -242,15 +232,6 @@ def test_bad_input_gives_one_line_and_changes_nothing(base, tmp_path, name, put,
     assert "unexpected error" not in lines[0]
     assert frozen(root / "study.db") == before
     assert sorted(p.name for p in (root / "transcripts").iterdir()) == transcripts  # a refused file is not left behind
-
-
-def test_bad_input_merge_rows_are_present_once_merge_exists():
-    from importlib.util import find_spec
-
-    if find_spec("coder.merge") is None:
-        pytest.skip("coder/merge.py is not there yet")
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    assert "merge source" in readme.split("## What happens with bad input", 1)[1]
 
 
 def test_bad_input_accepted_inputs_are_read_as_documented(make_study):
@@ -287,6 +268,12 @@ def test_bad_input_fuzz_transcript_reader(tmp_path, data, suffix):
         document = read_document(path)
     except CoderError:
         return
+    assert_well_formed(document)
+
+
+def assert_well_formed(document: ParsedDocument) -> None:
+    """A document that was read has text, and passages in order, inside it, each with words."""
+    assert document.passages and document.text.strip()
     previous_end = 0
     for passage in document.passages:
         assert previous_end <= passage.start < passage.end <= len(document.text)
@@ -315,8 +302,17 @@ def test_bad_input_fuzz_codebook_loader(tmp_path, text, organisations):
         codebook = load_codebook(folder)
     except CodebookError:
         return
-    for code in codebook.codes():
-        assert code.name and code.group
+    # What loads obeys every rule the loader checks: the rest of the tool relies on them.
+    keys = [code.key for code in codebook.codes() if code.key]
+    assert len(keys) == len(set(keys)) and not set(keys) & RESERVED_KEYS
+    for group in codebook.groups:
+        names = [code.name for code in group.codes]
+        assert len(names) == len(set(names)) and all(name.strip() for name in names)
+        for code in group.codes:
+            assert code.parent is None or code.parent in names
+            assert code.colour is None or HEX_COLOUR.fullmatch(code.colour) or code.colour in BASIC_COLOURS
+    groups = [group.name for group in codebook.groups]
+    assert len(groups) == len(set(groups))
 
 
 
@@ -349,6 +345,7 @@ def test_bad_input_fuzz_damaged_word_files(tmp_path, word_file, part, content, d
     path = tmp_path / "damaged.docx"
     path.write_bytes(out.getvalue())
     try:
-        read_document(path)
+        document = read_document(path)
     except CoderError:
-        pass
+        return
+    assert_well_formed(document)

@@ -10,15 +10,17 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from coder.coding import current_coder as default_coder  # noqa: F401 - shared by the commands
-from coder.db import Database
 from coder.errors import CoderError
 from coder.reanchor import report_lines
 from coder.study import Study, connect_study, locate_study, refresh_study
+
+if TYPE_CHECKING:
+    from coder.db import Database
 
 FORMATS = ("table", "csv", "json", "md")
 

@@ -9,6 +9,7 @@ import click
 from coder.cli.base import Session, import_progress, main, pass_session
 from coder.cli.study import import_
 from coder.errors import CoderError
+from coder.study import study_title
 
 output_option = click.option("--output", "-o", type=click.Path(path_type=Path), metavar="PATH",
                              help="File to write, or a folder for the default name (default: exports/).")
@@ -114,13 +115,12 @@ def export_qdpx_command(session: Session, file: Path | None, force: bool) -> Non
 
         coder export qdpx piura.qdpx
     """
-    from coder.db import setting
     from coder.exports.qdpx import export_qdpx
 
     db = session.open()
-    name = setting(db, "title") or session.study.root.name
     with import_progress("Exporting the project") as progress:
-        path = export_qdpx(db, session.study.exports_dir, name, output=file, force=force, progress=progress)
+        path = export_qdpx(db, session.study.exports_dir, study_title(session.study, db), output=file, force=force,
+                           progress=progress)
     click.echo(f"wrote {path}")
 
 

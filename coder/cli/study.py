@@ -9,7 +9,6 @@ from click_default_group import DefaultGroup
 
 from coder.cli.base import Session, format_option, import_progress, main, pass_session, render
 from coder.corpus import document_files, import_documents
-from coder.db import Database
 from coder.reanchor import report_lines
 from coder.study import backup_if_coded, copy_into_study, init_study
 from coder.codebook import codebook_tree
@@ -110,7 +109,7 @@ def codebook(session: Session, fmt: str) -> None:
 
         coder codebook
     """
-    db: Database = session.open()
+    db = session.open()
     rows = codebook_tree(db)
     if fmt != "table":
         click.echo(render(rows, fmt, ["group", "code", "parent", "key", "colour", "codings", "active"]))

@@ -29,7 +29,7 @@ def doctor(session: Session, accept: tuple[str, ...], quick: bool, coder_name: s
         coder doctor
         coder doctor --accept 5b0c1a3e-…   # keep a re-anchored coding where it now is
     """
-    from coder.doctor import accept_placements, examine
+    from coder.doctor import accept_placements, codings_checked, examine
 
     db = session.open(refresh=False)  # look, never change: an edited transcript is reported, not re-imported
     if accept:
@@ -43,7 +43,7 @@ def doctor(session: Session, accept: tuple[str, ...], quick: bool, coder_name: s
     else:
         for finding in findings:
             click.echo(("" if finding.severity == "attention" else "note: ") + finding.line())
-        codings = db.execute("SELECT count(*) FROM codings").fetchone()[0]
+        codings = codings_checked(db)
         if attention:
             click.echo(f"{len(attention)} problem{'s' * (len(attention) != 1)} need attention ({codings:,} codings checked)")
         else:

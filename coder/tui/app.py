@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable
-from concurrent.futures import Executor
 from pathlib import Path
 
 from textual import work
@@ -15,6 +14,7 @@ from textual.worker import Worker, WorkerState
 
 from coder.coding import current_coder
 from coder.study import Study, connect_study, locate_study, refresh_study
+from coder.suggest import SuggestionProcess, Suggester
 from coder.tui.messages import ImportProgress, StudyRefreshed
 from coder.tui.screens.coding import CodingScreen
 
@@ -36,20 +36,19 @@ class CoderApp(App):
     TITLE = "coder"
     BINDINGS = [Binding(key, f"show('{name}')", label) for name, (key, label, _, _) in VIEWS.items()]
 
-    def __init__(self, study: Study, coder: str | None = None) -> None:
+    def __init__(self, study: Study, coder: str | None = None, *, suggest: Suggester | None = None) -> None:
+        """Args:
+            suggest: finds keyword suggestions for a document (default: a helper process; tests pass
+                `suggestions_in_study`, which works in the calling thread).
+        """
         super().__init__()
         self.study = study
         self.db = connect_study(study)
         self.coder_name = coder or current_coder(self.db)
-        self._helper: Executor | None = None
-        # The helper process is spawned later, while Textual holds stderr; multiprocessing's resource
-        # tracker must start now, while stderr is still the real one it hands to its own process.
-        from multiprocessing import resource_tracker
-
-        resource_tracker.ensure_running()
+        self.suggest = suggest or SuggestionProcess()
 
     def on_mount(self) -> None:
-        self.push_screen(CodingScreen(self.study, self.db, self.coder_name))
+        self.push_screen(CodingScreen(self.study, self.db, self.coder_name, self.suggest))
         self.call_after_refresh(self.settle)
 
     def settle(self) -> None:
@@ -66,15 +65,6 @@ class CoderApp(App):
         if not isinstance(self.screen, CodingScreen):
             self.pop_screen()
         self.push_screen(getattr(import_module(module), cls)())
-
-    def helper_process(self) -> Executor:
-        """One worker process for language processing, started on first use, kept for the session."""
-        if self._helper is None:
-            from concurrent.futures import ProcessPoolExecutor  # 40 ms, once a process is needed
-            from multiprocessing import get_context
-
-            self._helper = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-        return self._helper
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False, description="Bringing the study up to date")
     def bring_up_to_date(self) -> None:
@@ -103,8 +93,8 @@ class CoderApp(App):
                                 lambda action=binding.action, target=target: self.run_action(action, target))
 
     def on_unmount(self) -> None:
-        if self._helper is not None:
-            self._helper.shutdown(wait=False, cancel_futures=True)
+        if isinstance(self.suggest, SuggestionProcess):
+            self.suggest.close()
         self.db.close()
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from coder.study import Study
+from coder.suggest import suggestions_in_study
 from coder.tui.app import CoderApp
 from tests.conftest import REPO, opened
 
@@ -47,4 +48,5 @@ def coded_piura(imported_coded_piura: Path, tmp_path: Path) -> Study:
 
 
 def app_for(study: Study, coder: str = "ana") -> CoderApp:
-    return CoderApp(study, coder)
+    """The workbench on a study, finding suggestions in its own threads (one test uses the real helper process)."""
+    return CoderApp(study, coder, suggest=suggestions_in_study)

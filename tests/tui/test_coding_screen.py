@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 from coder.study import Study, connect_study
+from coder.suggest import suggestions_in_study
+from coder.tui.app import CoderApp
 from coder.tui.screens.coding import CodingScreen
 from coder.tui.widgets.transcript import TranscriptView
+from coder.tui.dialogs.autocode import AutocodeDialog
+from coder.tui.dialogs.memo import MemoDialog
+from coder.tui.dialogs.new_code import NewCodeDialog
+from coder.tui.dialogs.prompt import PromptDialog
+from coder.tui.dialogs.quick_pick import QuickPick
+from coder.tui.dialogs.search import SearchDialog
 from tests.tui.conftest import app_for
+from tests.tui.waiting import press_to_close, press_to_open, running, settle
 
 
 def codings(study: Study, coder: str = "ana") -> list[tuple[str, str, int, int]]:
@@ -27,7 +36,7 @@ def status(app) -> str:
 
 async def test_coding_screen_codes_a_passage_and_shows_it(piura):
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(app) as pilot:
         await pilot.press("j", "j", "1")
         assert codings(piura) == [("cong01", "Accessing", 3, 3)]
         screen: CodingScreen = app.screen
@@ -39,7 +48,7 @@ async def test_coding_screen_codes_a_passage_and_shows_it(piura):
 
 async def test_coding_screen_cycles_the_phase_never_stacking(piura):
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(app) as pilot:
         await pilot.press("p")
         assert codings(piura) == [("cong01", "Phase 1 accessing", 1, 1)]
         await pilot.press("p")
@@ -51,7 +60,7 @@ async def test_coding_screen_cycles_the_phase_never_stacking(piura):
 
 async def test_coding_screen_extends_the_selection_and_codes_several_passages(piura):
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(app) as pilot:
         await pilot.press("j", "shift+down", "shift+down", "3")
         assert codings(piura) == [("cong01", "Coordinating", 2, 4)]
         assert "(+2 selected)" in status(app)
@@ -61,7 +70,7 @@ async def test_coding_screen_extends_the_selection_and_codes_several_passages(pi
 
 async def test_coding_screen_narrows_to_a_sentence(piura):
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(app) as pilot:
         await pilot.press("right_square_bracket", "right_square_bracket", "2")
         screen: CodingScreen = app.screen
         second = screen.sentences()[1]
@@ -73,14 +82,18 @@ async def test_coding_screen_narrows_to_a_sentence(piura):
 
 async def test_coding_screen_memo_on_a_passage_and_on_a_coding(piura):
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("m")
+    async with running(app) as pilot:
+        await press_to_open(pilot, "m", MemoDialog)
         await pilot.press(*"Opening scene")
-        await pilot.press("ctrl+s")
-        await pilot.press("4", "m")  # right after coding, the memo goes on the new coding
-        await pilot.press(*"why enabling", "ctrl+s")
-        await pilot.press("m", "shift+tab", "enter", "down", "enter")  # or choose the passage as target
-        await pilot.press("tab", "end", *", revised", "ctrl+s")
+        await press_to_close(pilot, "ctrl+s", MemoDialog)
+        await pilot.press("4")
+        await press_to_open(pilot, "m", MemoDialog)  # right after coding, the memo goes on the new coding
+        await pilot.press(*"why enabling")
+        await press_to_close(pilot, "ctrl+s", MemoDialog)
+        await press_to_open(pilot, "m", MemoDialog)
+        await pilot.press("shift+tab", "enter", "down", "enter")  # or choose the passage as target
+        await pilot.press("tab", "end", *", revised")
+        await press_to_close(pilot, "ctrl+s", MemoDialog)
     db = connect_study(piura)
     assert db.execute("SELECT text FROM memos").fetchall() == [("Opening scene, revised",)]
     assert db.execute("SELECT memo FROM codings").fetchall() == [("why enabling",)]
@@ -89,13 +102,13 @@ async def test_coding_screen_memo_on_a_passage_and_on_a_coding(piura):
 
 async def test_coding_screen_undo_and_redo_also_after_a_restart(piura):
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(app) as pilot:
         await pilot.press("1", "j", "2")
         await pilot.press("u")
         assert codings(piura) == [("cong01", "Accessing", 1, 1)]
         assert "undid: code function/Diffusing" in status(app)
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(app) as pilot:
         await pilot.press("ctrl+r")
         assert codings(piura) == [("cong01", "Accessing", 1, 1), ("cong01", "Diffusing", 2, 2)]
         await pilot.press("u", "u")
@@ -104,26 +117,34 @@ async def test_coding_screen_undo_and_redo_also_after_a_restart(piura):
 
 async def test_coding_screen_reopens_where_the_coder_left(piura):
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(app) as pilot:
         await pilot.press("tab", "shift+tab", "shift+tab")  # to the document list
         await pilot.press("down", "down", "enter", "j", "j")
         assert "int01 · passage 3/" in status(app)
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)):
+    async with running(app):
         assert "int01 · passage 3/" in status(app)
 
 
 async def test_coding_screen_next_uncoded_passage(piura):
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(app) as pilot:
         await pilot.press("1", "j", "1", "k", "g")
+        screen: CodingScreen = app.screen
+        assert codings(piura) == [("cong01", "Accessing", 1, 1), ("cong01", "Accessing", 2, 2)]
+        assert (screen.at.document.info.name, screen.passage().ordinal) == ("cong01", 3)
         assert "passage 3/" in status(app)
+        await pilot.press("1", "g")  # passage 3 coded now: on to the next one without a coding of ana's
+        assert codings(piura)[-1] == ("cong01", "Accessing", 3, 3) and screen.passage().ordinal == 4
 
 
 async def test_coding_screen_switches_coder_blind_by_default(piura):
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("1", "c", *"ben", "enter")
+    async with running(app) as pilot:
+        await pilot.press("1")
+        await press_to_open(pilot, "c", QuickPick)
+        await pilot.press(*"ben")
+        await press_to_close(pilot, "enter", QuickPick)
         assert "coder ben" in status(app)
         screen: CodingScreen = app.screen
         assert screen.query_one(TranscriptView).marks.painted(0) == []  # ana's coding is hidden from ben
@@ -136,7 +157,7 @@ async def test_coding_screen_switches_coder_blind_by_default(piura):
 
 async def test_coding_screen_codes_the_mentioned_organisations_as_actors(piura):
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(app) as pilot:
         screen: CodingScreen = app.screen
         mentioned = {m.organisation for m in screen.mentions
                      if screen.passage().start <= m.start < screen.passage().end}
@@ -146,14 +167,16 @@ async def test_coding_screen_codes_the_mentioned_organisations_as_actors(piura):
 
 async def test_coding_screen_quick_pick_filters_and_applies(piura):
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("enter", *"senasa", "enter")
+    async with running(app) as pilot:
+        await press_to_open(pilot, "enter", QuickPick)
+        await pilot.press(*"senasa")
+        await press_to_close(pilot, "enter", QuickPick)
     assert codings(piura) == [("cong01", "SENASA", 1, 1)]
 
 
 async def test_coding_screen_every_action_is_in_the_command_palette(piura):
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)):
+    async with running(app):
         titles = {command.title for command in app.get_system_commands(app.screen)}
         assert {"Toggle code", "Phase", "Memo", "Undo", "Redo", "Search", "Uncoded", "Coder", "Actors",
                 "Suggestion", "New code", "Move next", "Sentence next"} <= titles
@@ -161,12 +184,13 @@ async def test_coding_screen_every_action_is_in_the_command_palette(piura):
 
 async def test_coding_screen_search_jumps_and_n_walks_the_hits(piura):
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(app) as pilot:
         screen: CodingScreen = app.screen
-        await pilot.press("slash", *"fruit fly", "enter")
-        hits = app.screen.hits
+        dialog = await press_to_open(pilot, "slash", SearchDialog)
+        await pilot.press(*"fruit fly", "enter")
+        hits = dialog.hits
         assert len(hits) > 3 and all("fruit" in piura_text(piura, h).lower() for h in hits)
-        await pilot.press("enter")  # the first result
+        await press_to_close(pilot, "enter", SearchDialog)  # the first result
         assert screen.at.hits == hits
         assert (screen.at.document.info.id, screen.passage().ordinal) == (hits[0].document_id, hits[0].ordinal)
         await pilot.press("n")
@@ -187,21 +211,22 @@ def piura_text(study: Study, hit) -> str:
 
 async def test_coding_screen_search_an_organisation_finds_its_spellings(piura):
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("slash", *"senasa", "enter")
+    async with running(app) as pilot:
+        dialog = await press_to_open(pilot, "slash", SearchDialog)
+        await pilot.press(*"senasa", "enter")
         db = connect_study(piura)
         found = {db.execute("SELECT substr(text, ? + 1, ? - ?) FROM documents WHERE id = ?",
-                            [s, e, s, h.document_id]).fetchone()[0].lower() for h in app.screen.hits for s, e in h.spans}
+                            [s, e, s, h.document_id]).fetchone()[0].lower() for h in dialog.hits for s, e in h.spans}
         db.close()
         assert {"senasa", "senansa"} <= found
 
 
 async def test_coding_screen_accepts_a_keyword_suggestion(piura):
-    app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
+    app = CoderApp(piura, "ana")  # the real suggestion helper, in a process of its own
+    async with running(app) as pilot:
         screen: CodingScreen = app.screen
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
+        assert screen.suggested == suggestions_in_study(piura.root, screen.at.document.info.id)
         ordinal = min(screen.suggested)
         suggested = screen.suggested[ordinal][0]
         screen.go_to(screen.at.document.info.id, ordinal)
@@ -212,8 +237,10 @@ async def test_coding_screen_accepts_a_keyword_suggestion(piura):
 
 async def test_coding_screen_creates_a_code_on_the_fly_and_applies_it(piura):
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("plus", *"Price talk", "enter")
+    async with running(app) as pilot:
+        await press_to_open(pilot, "plus", NewCodeDialog)
+        await pilot.press(*"Price talk")
+        await press_to_close(pilot, "enter", NewCodeDialog)
         assert codings(piura) == [("cong01", "Price talk", 1, 1)]
         await pilot.press("u")
         assert codings(piura) == []
@@ -222,24 +249,27 @@ async def test_coding_screen_creates_a_code_on_the_fly_and_applies_it(piura):
 
 async def test_coding_screen_renames_a_code_from_the_codebook_pane(piura):
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(app) as pilot:
         await pilot.press("1", "tab")  # focus the codebook pane: first node is the group, then Accessing
-        await pilot.press("down", "down", "e", *"rename", "enter")
-        await pilot.press("ctrl+u", *"Reaching out", "enter")
+        await pilot.press("down", "down")
+        await press_to_open(pilot, "e", QuickPick)
+        await pilot.press(*"rename")
+        await press_to_open(pilot, "enter", PromptDialog)
+        await pilot.press("ctrl+u", *"Reaching out")
+        await press_to_close(pilot, "enter", PromptDialog)
         assert codings(piura) == [("cong01", "Reaching out", 1, 1)]
     assert "name: Reaching out" in (piura.codebook_dir / "codebook.yaml").read_text()
 
 
 async def test_coding_screen_autocodes_with_a_preview_and_undoes_in_one_step(piura):
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("A")
-        dialog = app.screen
+    async with running(app) as pilot:
+        dialog = await press_to_open(pilot, "A", AutocodeDialog)
         dialog.query_one("#code").value = next(i for i, s in app.screen_stack[-2].code_styles.items() if s.name == "broker")
         dialog.query_one("#find").value = "container"
         await pilot.press("enter")
         preview = len(dialog.matches)
-        await pilot.press("ctrl+s")
+        await press_to_close(pilot, "ctrl+s", AutocodeDialog)
         assert preview > 2 and len(codings(piura)) == preview
         await pilot.press("u")
         assert codings(piura) == []

@@ -11,7 +11,8 @@ from coder.tui.screens.coding import CodingScreen
 from coder.tui.screens.crosstab import CrossTabScreen
 from coder.tui.widgets.passage_list import PassageList
 from tests.tui.conftest import app_for
-from tests.tui.view_helpers import code, settle, use_only
+from tests.tui.view_helpers import code, use_only
+from tests.tui.waiting import press_to_close, press_to_open, running, settle
 
 
 def demonstration(study: Study) -> None:
@@ -42,18 +43,15 @@ async def test_crosstab_screen_shows_the_domain_counts_and_keys_change_the_table
     by_phase = crosstab.crosstab(db, "phase", "phase", measure="characters", percent="row")
     db.close()
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("f4")
-        await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, CrossTabScreen)
+    async with running(app) as pilot:
+        screen = await press_to_open(pilot, "f4", CrossTabScreen)
         assert (screen.result.rows.title, screen.result.columns.title) == ("function", "phase")
         cells = shown_counts(screen)
         assert cells == {(str(r), str(c)): str(int(expected.at[r, c])) for r in expected.index for c in expected.columns}
         assert cells[("Accessing", "Phase 1 accessing")] == "2" and cells[("Coordinating", "Phase 2 coordinating")] == "2"
         assert str(screen.query_one("#xtab-table", DataTable).get_row("total")[-1]).strip() == "4"  # distinct passages
         await pilot.press("r", "m", "percent_sign")  # rows: the next dimension; characters; row percentages
-        await settle(app, pilot)
+        await settle(pilot)
         result = screen.result
         assert (result.rows.title, result.columns.title) == ("phase", "phase")
         assert (result.measure, result.percent) == ("characters", "row")
@@ -62,7 +60,7 @@ async def test_crosstab_screen_shows_the_domain_counts_and_keys_change_the_table
         diagonal = by_phase.table.at["Phase 1 accessing", "Phase 1 accessing"]
         assert shown[("Phase 1 accessing", "Phase 1 accessing")] == f"{diagonal:.1f}" == "100.0"
         await pilot.press("c", "o")  # columns: role; once per document counts passages again
-        await settle(app, pilot)
+        await settle(pilot)
         result = screen.result
         assert (result.columns.title, result.measure, result.once_per_document) == ("role", "passages", True)
 
@@ -73,19 +71,18 @@ async def test_crosstab_screen_lists_a_cells_passages_and_jumps_to_one(piura):
     behind = crosstab.cell_passages(db, "function", "phase", "Coordinating", "Phase 2 coordinating")
     db.close()
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("f4")
-        await settle(app, pilot)
+    async with running(app) as pilot:
+        await press_to_open(pilot, "f4", CrossTabScreen)
         table = app.screen.query_one("#xtab-table", DataTable)
         coordinating = list(app.screen.result.counts.index).index("Coordinating")
         table.move_cursor(row=coordinating, column=2)  # Coordinating × Phase 2 coordinating
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle(pilot)
         passages = app.screen.query_one(PassageList)
         assert [(r["document"], r["passage"]) for r in passages.rows] == [(r["document"], r["passage"]) for r in behind]
         assert [(r["document"], r["passage"]) for r in passages.rows] == [("int03", 4), ("int03", 6)]
         assert passages.has_focus
-        await pilot.press("down", "enter")
-        await pilot.pause()
+        await pilot.press("down")
+        await press_to_close(pilot, "enter", CrossTabScreen)
         assert isinstance(app.screen, CodingScreen)
         assert "int03 · passage 6/" in str(app.screen.query_one("#status").render())

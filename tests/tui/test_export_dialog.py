@@ -9,7 +9,8 @@ from coder.study import connect_study
 from coder.tui.dialogs.export import ExportDialog
 from coder.tui.screens.crosstab import CrossTabScreen
 from tests.tui.conftest import app_for
-from tests.tui.view_helpers import code, settle, use_only
+from tests.tui.view_helpers import code, use_only
+from tests.tui.waiting import press_to_close, press_to_open, running, settle
 
 
 def passage_text(study, document: str, passage: int) -> str:  # noqa: ANN001 - a Study
@@ -29,15 +30,13 @@ async def test_export_dialog_writes_a_codes_excerpts_as_markdown_and_word(piura)
     code(piura, "tester", "int01", [2], "Accessing")
     quote = passage_text(piura, "int01", 2)
     app = app_for(piura, "tester")
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with running(app) as pilot:
         await pilot.press("tab", "down", "down")  # the codebook pane, on function/Accessing
-        await pilot.press("X")
-        dialog = app.screen
-        assert isinstance(dialog, ExportDialog)
+        dialog = await press_to_open(pilot, "X", ExportDialog)
         assert dialog.query_one("#export-codes").value == "function/Accessing"
         await pilot.click("#export-mine")  # only tester's codings (the bundled study may carry others)
         await pilot.click("#export-run")
-        await settle(app, pilot)
+        await settle(pilot)
         markdown = dialog.written
         assert markdown is not None and markdown.parent == piura.exports_dir and markdown.suffix == ".md"
         assert markdown.name.startswith("excerpts-function-Accessing-tester")
@@ -47,13 +46,12 @@ async def test_export_dialog_writes_a_codes_excerpts_as_markdown_and_word(piura)
         assert "— int01, General Manager, APEM, ¶ 2" in text
         await pilot.click("#export-fmt-docx")
         await pilot.click("#export-run")
-        await settle(app, pilot)
+        await settle(pilot)
         word = dialog.written
         assert word.suffix == ".docx" and word.exists() and result_line(app) == f"wrote exports/{word.name}"
         paragraphs = [p.text for p in docx.Document(str(word)).paragraphs]
         assert quote in paragraphs
-        await pilot.press("escape")
-        assert not isinstance(app.screen, ExportDialog)
+        await press_to_close(pilot, "escape", ExportDialog)
 
 
 async def test_export_dialog_from_a_crosstab_cell_writes_its_excerpts(piura):
@@ -61,18 +59,13 @@ async def test_export_dialog_from_a_crosstab_cell_writes_its_excerpts(piura):
     code(piura, "tester", "int03", [4], "Accessing", "Phase 2 coordinating")
     use_only(piura, "tester")
     app = app_for(piura, "tester")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("f4")
-        await settle(app, pilot)
-        assert isinstance(app.screen, CrossTabScreen)
-        await pilot.press("x")  # the cursor starts on Accessing × Phase 1 accessing
-        await settle(app, pilot)
-        dialog = app.screen
-        assert isinstance(dialog, ExportDialog)
+    async with running(app) as pilot:
+        await press_to_open(pilot, "f4", CrossTabScreen)
+        dialog = await press_to_open(pilot, "x", ExportDialog)  # the cursor starts on Accessing × Phase 1 accessing
         assert dialog.what == "cell" and dialog.passages == [("int01", 2), ("int01", 4)]
         assert "Accessing × Phase 1 accessing: 2 passages" in str(dialog.query_one("#export-cell").render())
         await pilot.press("enter")  # the Export button has the focus
-        await settle(app, pilot)
+        await settle(pilot)
         text = dialog.written.read_text(encoding="utf-8")
         assert "4 excerpts from 1 document" in text  # Accessing and Phase 1 in both passages, not int03
         assert "¶ 2" in text and "¶ 4" in text and "int03" not in text

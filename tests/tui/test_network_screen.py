@@ -11,7 +11,8 @@ from coder.tui.screens.coding import CodingScreen
 from coder.tui.screens.network import NetworkScreen
 from coder.tui.widgets.passage_list import PassageList
 from tests.tui.conftest import app_for
-from tests.tui.view_helpers import code, settle, use_only
+from tests.tui.view_helpers import code, use_only
+from tests.tui.waiting import press_to_close, press_to_open, running, settle
 
 
 async def test_network_screen_ranks_senasa_first_with_its_coded_activity_and_ego_network(piura):
@@ -22,11 +23,8 @@ async def test_network_screen_ranks_senasa_first_with_its_coded_activity_and_ego
     ego = network.ego_ties(db, "SENASA")
     db.close()
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("f5")
-        await settle(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, NetworkScreen)
+    async with running(app) as pilot:
+        screen = await press_to_open(pilot, "f5", NetworkScreen)
         table = screen.query_one("#network-table", DataTable)
         first = [str(cell).strip() for cell in table.get_row_at(0)]
         headers = [str(column.label).removesuffix(" ▼").strip() for column in table.columns.values()]
@@ -34,7 +32,7 @@ async def test_network_screen_ranks_senasa_first_with_its_coded_activity_and_ego
         assert (row["rank"], row["organisation"], row["centrality"]) == ("1", "SENASA", "77")
         assert (row["passages"], row["Enabling"], row["Diffusing"]) == ("3", "2 (100%)", "1 (100%)")
         assert [str(table.get_row_at(i)[1]) for i in (1, 2)] == ["APEM", "PROMANGO"]
-        await settle(app, pilot)
+        await settle(pilot)
         drawing = str(screen.query_one("#network-ego").render())
         receives = ego[ego["direction"] == "receives"]["organisation"].tolist()
         assert f"receives knowledge from {len(receives)}" in drawing and all(name in drawing for name in receives)
@@ -48,15 +46,14 @@ async def test_network_screen_lists_the_passages_of_an_actor_and_jumps_to_one(pi
     code(piura, "tester", "int12", [2, 4], "actor/SENASA", "Enabling")
     use_only(piura, "tester")
     app = app_for(piura)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("f5")
-        await settle(app, pilot)
+    async with running(app) as pilot:
+        await press_to_open(pilot, "f5", NetworkScreen)
         await pilot.press("enter")  # on SENASA, the first row
-        await settle(app, pilot)
+        await settle(pilot)
         passages = app.screen.query_one(PassageList)
         assert [(r["document"], r["passage"]) for r in passages.rows] == [("int12", 2), ("int12", 4)]
         assert "SENASA as actor: 2 passages" in str(app.screen.query_one("#network-cell").render())
-        await pilot.press("down", "enter")
-        await pilot.pause()
+        await pilot.press("down")
+        await press_to_close(pilot, "enter", NetworkScreen)
         assert isinstance(app.screen, CodingScreen)
         assert "int12 · passage 4/" in str(app.screen.query_one("#status").render())

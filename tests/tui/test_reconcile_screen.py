@@ -7,7 +7,12 @@ from textual.widgets import DataTable, Static
 
 from coder import reconcile
 from coder.study import Study, connect_study
+from coder.tui.dialogs.memo import MemoDialog
+from coder.tui.dialogs.quick_pick import QuickPick
+from coder.tui.screens.agreement import AgreementScreen
+from coder.tui.screens.reconcile import ReconcileScreen
 from tests.tui.conftest import app_for
+from tests.tui.waiting import press_to_close, press_to_open, running, settle
 
 
 def consensus_at(study: Study, passage: int) -> list[str]:
@@ -55,8 +60,8 @@ async def test_reconcile_screen_every_decision_quit_midway_and_resume(coded_piur
     db.close()
     ana, ben = {p: coders_codes(coded_piura, "ana", p) for p in (2, 6, 8)}, {p: coders_codes(coded_piura, "ben", p) for p in (4, 6, 8)}
     app = app_for(coded_piura)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("f3")
+    async with running(app) as pilot:
+        await press_to_open(pilot, "f3", ReconcileScreen)
         assert "unit 1 of 10" in title(app) and "int01 passage 2" in title(app)
         assert "Outside partners" in str(app.screen.query_one("#rec-coder-0", Static).render())
         await pilot.press("a", "b", "u", "i", "d")  # keep A, keep B, union, intersection, drop: one unit each
@@ -68,14 +73,18 @@ async def test_reconcile_screen_every_decision_quit_midway_and_resume(coded_piur
     assert consensus_at(coded_piura, 10) == []
 
     app = app_for(coded_piura)  # quit in the middle; the queue resumes where it stopped
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("f3")
+    async with running(app) as pilot:
+        await press_to_open(pilot, "f3", ReconcileScreen)
         assert "unit 6 of 10" in title(app) and "int01 passage 12" in title(app)
         shared = ["Enabling", "Organisational and strategic planning", "Phase 3 enabling"]
         assert consensus_at(coded_piura, 12) == shared  # before a decision, the consensus holds what ana and ben share
-        await pilot.press("r", *"function enabling", "enter")  # recode: toggle one code, stay on the unit
+        await press_to_open(pilot, "r", QuickPick)  # recode: toggle one code, stay on the unit
+        await pilot.press(*"function enabling")
+        await press_to_close(pilot, "enter", QuickPick)
         assert consensus_at(coded_piura, 12) == shared[1:] and "unit 6 of 10" in title(app)
-        await pilot.press("m", *"only the plan itself is enabling", "ctrl+s")
+        await press_to_open(pilot, "m", MemoDialog)
+        await pilot.press(*"only the plan itself is enabling")
+        await press_to_close(pilot, "ctrl+s", MemoDialog)
         assert "rationale: only the plan itself is enabling" in str(app.screen.query_one("#rec-consensus", Static).render())
         await pilot.press("n", "a", "p")  # keep A on int01:14, then back to it to nudge a boundary
         assert "int01 passage 14" in title(app)
@@ -104,16 +113,14 @@ async def test_reconcile_screen_every_decision_quit_midway_and_resume(coded_piur
 
 async def test_reconcile_screen_agreement_table_sorts_and_lists_disagreements(coded_piura):
     app = app_for(coded_piura)
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with running(app, size=(140, 40)) as pilot:
         coding_screen = app.screen  # blind by default: in int01, ana sees none of ben's codings
         coding_screen.open_document(app.db.execute("SELECT id FROM documents WHERE name = 'int01'").fetchone()[0])
         await pilot.pause()
         painted = {p.label for i in range(len(coding_screen.at.document.passages))
                    for p in coding_screen.query_one("#transcript").marks.painted(i)}
         assert coding_screen.show_others is False and painted and not any("ben" in label for label in painted)
-        await pilot.press("f2")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await press_to_open(pilot, "f2", AgreementScreen)
         table = app.screen.query_one("#agree-table", DataTable)
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         by_code = {str(r[0]): r for r in rows}
@@ -129,13 +136,12 @@ async def test_reconcile_screen_agreement_table_sorts_and_lists_disagreements(co
         await pilot.press("enter")
         listing = app.screen.query_one("#agree-disagreements", DataTable)
         assert listing.row_count == 8 and [str(c) for c in listing.get_row_at(0)][:2] == ["int01", "10"]
-        await pilot.press("down", "enter")  # the second one: int01 passage 12 → the reconcile queue there
-        await pilot.pause()
-        assert type(app.screen).__name__ == "ReconcileScreen"
+        await pilot.press("down")
+        await press_to_open(pilot, "enter", ReconcileScreen)  # the second one: int01 passage 12 → the reconcile queue there
         assert "int01 passage 12" in title(app)
-        await pilot.press("a", "escape", "f2")
-        await app.workers.wait_for_complete()
+        await pilot.press("a")
+        await press_to_close(pilot, "escape", ReconcileScreen)
+        await press_to_open(pilot, "f2", AgreementScreen)
         await pilot.press("w")  # the consensus against ana, then against ben
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         assert "consensus vs ana" in str(app.screen.query_one("#agree-title", Static).render())

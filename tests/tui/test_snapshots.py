@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from coder import coding
 from coder.study import connect_study
+from coder.tui.screens.coding import CodingScreen
 from tests.tui.conftest import app_for
+from tests.tui.waiting import until
 
 
 def test_snapshots_main_screen(piura, snap_compare):
@@ -22,6 +24,7 @@ def test_snapshots_main_screen(piura, snap_compare):
     db.close()
 
     async def settle(pilot) -> None:
+        await until(pilot, lambda: isinstance(pilot.app.screen, CodingScreen) and pilot.app.screen.is_mounted, "the coding screen")
         await pilot.app.workers.wait_for_complete()
         await pilot.press("j")
         await pilot.pause()

@@ -28,9 +28,3 @@ def use_only(study: Study, coder: str) -> None:
         set_setting(db, "consensus_coder", coder)
     finally:
         db.close()
-
-
-async def settle(app, pilot) -> None:  # noqa: ANN001 - a CoderApp and its Pilot
-    """Wait for the open view's workers (not the coding screen's suggestions, which run in a process)."""
-    await app.workers.wait_for_complete([w for w in app.workers if w.node is app.screen])
-    await pilot.pause()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,8 +12,10 @@ from textual.widgets import Checkbox, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
 
 from coder.autocode import PassageMatch, preview_autocode
-from coder.db import Database
 from coder.errors import CoderError
+
+if TYPE_CHECKING:
+    from coder.db import Database
 
 MODES = [("words (search syntax)", "query"), ("regular expression", "regex"), ("speaker label", "speaker")]
 

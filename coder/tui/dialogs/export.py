@@ -24,7 +24,7 @@ from coder.errors import CoderError
 from coder.exports import codebook as codebook_export
 from coder.exports import excerpts as excerpt_export
 from coder.exports import memos as memo_export
-from coder.study import connect_study
+from coder.study import connect_study, study_title
 
 WHAT = {
     "codes": "excerpts of codes",
@@ -187,10 +187,9 @@ class ExportDialog(ModalScreen[Path | None]):
             elif what == "memos":
                 path = memo_export.export_memos(db, study.exports_dir, fmt, progress=progress)
             else:
-                from coder.db import setting
                 from coder.exports.qdpx import export_qdpx
 
-                path = export_qdpx(db, study.exports_dir, setting(db, "title") or study.root.name, progress=progress)
+                path = export_qdpx(db, study.exports_dir, study_title(study, db), progress=progress)
         except CoderError as error:
             self.app.call_from_thread(self.finished, None, str(error))
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -11,9 +12,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from coder.db import Database
 from coder.errors import CoderError
 from coder.search import Hit, search
+
+if TYPE_CHECKING:
+    from coder.db import Database
 
 
 def hit_prompt(hit: Hit) -> Text:

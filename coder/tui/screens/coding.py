@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,10 +22,10 @@ from textual.widgets import OptionList, ProgressBar, Tree
 from coder import coding, documents, memos
 from coder.codebook_edit import CODEBOOK_ACTIONS, redo_with_codebook, undo_with_codebook
 from coder.codebook import codebook_tree
-from coder.db import Database, set_setting, setting
 from coder.documents import CodingSpan, Document
 from coder.errors import CoderError
 from coder.study import Study
+from coder.suggest import Suggester
 from coder.tui.dialogs.memo import MemoDialog
 from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.marks import CodeStyle, PassageCodings, code_styles
@@ -35,6 +36,9 @@ from coder.tui.widgets.document_list import DocumentList
 from coder.tui.widgets.key_bar import KeyBar
 from coder.tui.widgets.status_line import StatusLine
 from coder.tui.widgets.transcript import Marks, TranscriptView
+
+if TYPE_CHECKING:
+    from coder.db import Database
 
 MOVE = Binding.Group("move")
 EXTEND = Binding.Group("extend")
@@ -94,10 +98,11 @@ class CodingScreen(CodingTools, Screen):
         Binding("q", "app.quit", "quit"),
     ]
 
-    def __init__(self, study: Study, db: Database, coder_name: str) -> None:
+    def __init__(self, study: Study, db: Database, coder_name: str, suggest: Suggester) -> None:
         super().__init__()
         self.study = study
         self.db = db
+        self.suggest = suggest
         self.coder_name = coder_name
         self.coder_id = coding.coder_id(db, coder_name)
         self.at = Position()
@@ -144,8 +149,7 @@ class CodingScreen(CodingTools, Screen):
         self.query_one(DocumentList).set_documents(self.documents, documents.coded_passages(self.db, self.coder_id))
 
     def open_last_position(self) -> None:
-        saved = setting(self.db, f"position:{self.coder_name}")
-        document_id, ordinal = (int(x) for x in saved.split(":")) if saved else (None, 1)
+        document_id, ordinal = documents.last_position(self.db, self.coder_name) or (None, 1)
         known = {d.id for d in self.documents}
         if document_id not in known:
             document_id = self.documents[0].id if self.documents else None
@@ -213,7 +217,7 @@ class CodingScreen(CodingTools, Screen):
     def coder_names(self) -> dict[int, str]:
         if not self.show_others:
             return {self.coder_id: self.coder_name}
-        return dict(self.db.execute("SELECT id, name FROM coders").fetchall())
+        return documents.coders_by_id(self.db)
 
     def sentence_span(self) -> tuple[int, int] | None:
         if self.at.sentence is None:
@@ -267,7 +271,7 @@ class CodingScreen(CodingTools, Screen):
         transcript.update_marks(self.marks())
         transcript.scroll_to_passage(self.at.cursor)
         self.after_move()
-        set_setting(self.db, f"position:{self.coder_name}", f"{self.at.document.info.id}:{self.passage().ordinal}")
+        documents.remember_position(self.db, self.coder_name, self.at.document.info.id, self.passage().ordinal)
 
     def wrote(self, note: str, span: tuple[int, int] | None = None) -> None:
         """After a write: re-read what it touched (all of the document without a span), repaint, update counts."""
@@ -488,12 +492,11 @@ class CodingScreen(CodingTools, Screen):
             return
         name = chosen.removeprefix("new:")
         try:
-            self.coder_id = coding.coder_id(self.db, name)
+            self.coder_id = coding.switch_coder(self.db, name)
         except CoderError as error:
             self.fail(error)
             return
         self.coder_name = self.app.coder_name = name
-        set_setting(self.db, "current_coder", name)
         self.load_documents()
         self.load_codebook()
         if self.at.document:
@@ -515,11 +518,9 @@ class CodingScreen(CodingTools, Screen):
 
     @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
     def find_suggestions(self, document_id: int) -> None:
-        """Keyword suggestions need spaCy (≈1.3 s to import and heavy on the CPU), so they are found in
-        a separate process: this thread only waits, and the screen stays responsive meanwhile."""
-        from coder.suggest import suggestions_in_study
-
-        found = self.app.helper_process().submit(suggestions_in_study, str(self.study.root), document_id).result()
+        """Keyword suggestions need spaCy (≈1.3 s to import and heavy on the CPU): the app's suggestion
+        helper finds them (in a process of its own), this thread only waits for them."""
+        found = self.suggest(self.study.root, document_id)
         self.app.call_from_thread(self.show_suggestions, document_id, found)
 
     def show_suggestions(self, document_id: int, found: dict[int, list]) -> None:

@@ -19,7 +19,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from coder import coding, events, reconcile
+from coder import coding, reconcile
 from coder.codebook import codebook_tree
 from coder.errors import CoderError
 from coder.reconcile import Queue, Unit
@@ -111,8 +111,7 @@ class ReconcileScreen(Screen):
             text.append(f"  {self.note}", style="italic")
             self.note = ""
         title.update(text)
-        document_text = self.app.db.execute("SELECT text FROM documents WHERE id = ?", [unit.document_id]).fetchone()[0]
-        self.query_one("#rec-text", Static).update(Text(document_text[unit.start:unit.end]))
+        self.query_one("#rec-text", Static).update(Text(reconcile.unit_text(self.app.db, unit)))
         self.query_one("#rec-passage", VerticalScroll).scroll_home(animate=False)
         for i, name in enumerate(queue.coders):
             letter = "AB"[i] if i < 2 else str(i + 1)
@@ -231,9 +230,8 @@ class ReconcileScreen(Screen):
         self.show()
 
     def action_undo(self) -> None:
-        row = self.app.db.execute("SELECT id FROM coders WHERE name = ?", [self.queue.consensus]).fetchone()
         try:
-            event = events.undo(self.app.db, row[0]) if row else None
+            event = reconcile.undo_decision(self.app.db, self.queue)
         except CoderError as error:
             self.notify(str(error), severity="error", timeout=8)
             return
