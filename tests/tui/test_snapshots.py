@@ -10,7 +10,7 @@ from coder import coding
 from coder.study import connect_study
 from coder.tui.screens.coding import CodingScreen
 from tests.tui.conftest import app_for
-from tests.tui.waiting import until
+from tests.tui.waiting import settle, until
 
 
 def test_snapshots_main_screen(piura, snap_compare):
@@ -23,10 +23,10 @@ def test_snapshots_main_screen(piura, snap_compare):
         coding.apply_code(db, 1, coding.find_code(db, code), ana, *coding.passage_span(db, 1, passage))
     db.close()
 
-    async def settle(pilot) -> None:
+    async def ready(pilot) -> None:
         await until(pilot, lambda: isinstance(pilot.app.screen, CodingScreen) and pilot.app.screen.is_mounted, "the coding screen")
-        await pilot.app.workers.wait_for_complete()
+        await settle(pilot)  # the keyword suggestions shown
         await pilot.press("j")
         await pilot.pause()
 
-    assert snap_compare(app_for(piura), terminal_size=(120, 40), run_before=settle)
+    assert snap_compare(app_for(piura), terminal_size=(120, 40), run_before=ready)

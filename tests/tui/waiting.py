@@ -12,6 +12,7 @@ from typing import TypeVar
 from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.worker import Worker, WorkerCancelled, WorkerState
 
 S = TypeVar("S", bound=Screen)
 
@@ -29,10 +30,26 @@ async def until(pilot: Pilot, holds: Callable[[], bool], what: str, *, timeout: 
 
 
 async def settle(pilot: Pilot) -> None:
-    """Wait for the workers of the screen on top (and its widgets) and for the messages they sent."""
+    """Wait for the workers of the screen on top (and its widgets) and for the messages they sent.
+
+    A worker replaced by a newer one of its group (a key pressed again) ends cancelled: that is not a failure.
+    """
     app = pilot.app
     screen = app.screen
-    await app.workers.wait_for_complete([w for w in app.workers if w.node is screen or w.node in screen.walk_children()])
+
+    def busy() -> list[Worker]:
+        mine = {screen, *screen.walk_children()}
+        return [w for w in app.workers if w.node in mine and not w.is_finished]
+
+    while workers := busy():
+        for worker in workers:
+            if worker.state == WorkerState.PENDING:
+                await pilot.pause()
+                continue
+            try:
+                await worker.wait()
+            except WorkerCancelled:
+                pass
     await pilot.pause()
 
 
