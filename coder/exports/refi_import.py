@@ -26,13 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from coder import nlp
-from coder.codebook import HEX_COLOUR, RESERVED_KEYS, Codebook, codebook_is_current, sync_codebook
+from coder.codebook import HEX_COLOUR, RESERVED_KEYS, Code, Codebook, Group, add_codes, codebook_is_current, sync_codebook
 from coder.coding import CodeRef, apply_in
 from coder.corpus import DEFAULT_LANGUAGE, cut_passages, organisation_spellings, store_passages
 from coder.db import Database, new_uuid, now, set_setting, transaction
 from coder.errors import CoderError
 from coder.events import Changes, log_event
-from coder.exports.codebook_file import NewCode, NewGroup, add_codes
 from coder.exports.files import Progress
 from coder.exports.refi import clean_guid, stable_guid
 from coder.exports.refi_reader import (
@@ -95,8 +94,8 @@ class _Plan:
     """Where each REFI code goes in the codebook."""
 
     paths: dict[str, tuple[str, str]] = field(default_factory=dict)  # guid → (group, name)
-    groups: list[NewGroup] = field(default_factory=list)
-    codes: list[NewCode] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    codes: list[Code] = field(default_factory=list)
     guids: dict[tuple[str, str], str] = field(default_factory=dict)  # new code → its REFI GUID
 
 
@@ -189,7 +188,7 @@ def _plan_codes(db: Database, codebook: Codebook, project: RefiProject, group: s
     def ensure_group(name: str, description: str | None = None, exclusive: bool = False) -> None:
         if name not in names:
             names[name] = {}
-            plan.groups.append(NewGroup(name, description, exclusive))
+            plan.groups.append(Group(name, description, exclusive))
             report.groups_added.append(name)
 
     def place(code: RefiCode, group_name: str, parent: str | None) -> None:
@@ -225,9 +224,9 @@ def _plan_codes(db: Database, codebook: Codebook, project: RefiProject, group: s
             colour = code.colour if code.colour and HEX_COLOUR.fullmatch(code.colour) else None
             if code.colour and not colour:
                 report.warnings.append(f"colour '{code.colour}' of {group_name}/{name} is not #rrggbb; left out")
-            plan.codes.append(NewCode(group=group_name, name=name, parent=parent, colour=colour, description=fields["description"],
-                                      include=fields["include"], exclude=fields["exclude"], examples=fields["examples"],
-                                      keywords=fields["keywords"], key=key))
+            plan.codes.append(Code(group=group_name, name=name, parent=parent, colour=colour, description=fields["description"],
+                                   include=fields["include"], exclude=fields["exclude"], examples=fields["examples"],
+                                   keywords=fields["keywords"], key=key))
             plan.guids[(group_name, name)] = code.guid
             taken[name] = parent
             report.codes_added.append(f"{group_name}/{name}")

@@ -20,8 +20,7 @@ from textual.timer import Timer
 from textual.widgets import OptionList, ProgressBar, Tree
 
 from coder import coding, documents, memos
-from coder.codebook_edit import CODEBOOK_ACTIONS, redo_with_codebook, undo_with_codebook
-from coder.codebook import codebook_tree
+from coder.codebook import CODEBOOK_ACTIONS, codebook_tree, redo_with_codebook, undo_with_codebook
 from coder.documents import CodingSpan, Document
 from coder.errors import CoderError
 from coder.study import Study

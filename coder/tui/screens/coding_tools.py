@@ -7,7 +7,7 @@ writes through the domain, then hands back to the screen's `wrote` to re-read an
 from __future__ import annotations
 
 from coder.autocode import apply_autocode
-from coder.codebook_edit import create_code, define_code, merge_codes, move_code, rename_code
+from coder.codebook import create_code, define_code, merge_codes, move_code, rename_code
 from coder.errors import CoderError
 from coder.search import next_hit
 from coder.tui.dialogs.autocode import AutocodeDialog
@@ -112,7 +112,7 @@ class CodingTools:
             self.app.push_screen(QuickPick(f"Merge {code.path} into…", same_group),
                                  lambda target: target and self.codebook_edit(merge_codes, code, int(target)))
 
-    def codebook_edit(self, edit, *arguments) -> None:  # noqa: ANN001 - one of coder.codebook_edit's edits
+    def codebook_edit(self, edit, *arguments) -> None:  # noqa: ANN001 - one of coder.codebook.editing's edits
         try:
             edit(self.db, self.study, *arguments, coder_id=self.coder_id)
         except CoderError as error:

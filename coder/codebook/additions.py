@@ -2,7 +2,7 @@
 
 The YAML file is the codebook's source of truth (`sync_codebook` retires any code missing from
 it), so codes that arrive from another tool must be written into it. The round-trip editing
-itself is `coder.codebook_yaml`'s (the same the open-coding edits use); this module adds whole
+itself is `coder.codebook.document`'s (the same the open-coding edits use); this module adds whole
 groups and many codes at once and checks the result by loading it like any codebook, without
 writing: the import puts the returned bytes in place inside its transaction.
 """
@@ -11,43 +11,23 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from coder.codebook import CODEBOOK_FILE, Codebook, CodebookError, load_codebook
+from coder.codebook.document import CodebookDocument, insert_entry, new_entry, yaml_value
+from coder.codebook.loading import load_codebook
+from coder.codebook.model import CODEBOOK_FILE, Code, Codebook, CodebookError, Group
 from coder.errors import CoderError
 
 BOM = b"\xef\xbb\xbf"
 
 
-@dataclass
-class NewCode:
-    """A code to add: its place (group, parent) and its definition."""
+def add_codes(folder: Path, groups: list[Group], codes: list[Code], *, comment: str | None = None) -> tuple[bytes, Codebook]:
+    """The new bytes of `codebook.yaml` with the groups and codes added, and the codebook they load as.
 
-    group: str
-    name: str
-    parent: str | None = None
-    colour: str | None = None
-    description: str | None = None
-    include: str | None = None
-    exclude: str | None = None
-    examples: list[str] = field(default_factory=list)
-    keywords: list[str] = field(default_factory=list)
-    key: str | None = None
-
-
-@dataclass
-class NewGroup:
-    name: str
-    description: str | None = None
-    exclusive: bool = False
-
-
-def add_codes(folder: Path, groups: list[NewGroup], codes: list[NewCode], *, comment: str | None = None) -> tuple[bytes, Codebook]:
-    """The new bytes of `codebook.yaml` with the groups and codes added, and the codebook they load as."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    from coder.codebook_yaml import CodebookDocument, insert_entry, new_entry, yaml_value
+    Args:
+        groups: new groups, written with their description and exclusive flag; their codes come in `codes`.
+    """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq  # ≈0.1 s; only when codes are imported
 
     document = CodebookDocument(folder)
     entries = document.data["groups"]

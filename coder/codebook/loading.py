@@ -1,115 +1,27 @@
-"""The codebook: code groups, codes and organisations, read from YAML and kept in the database.
+"""Loading the codebook: reading `codebook.yaml` and its organisations file, and checking them.
 
 The YAML files stay the researcher's readable, versionable source; loading validates them
-and reports every problem at once as `file:line: problem — fix: ...`. `sync_codebook` then
-brings the database's `code_groups`, `codes` and `organisations` in line without ever
-dropping a code that still has codings (it is retired instead). The format is in README.md.
+and reports every problem at once as `file:line: problem — fix: ...`, so one run of
+`coder codebook` shows all there is to correct. The format is in README.md.
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
-import json
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coder.db import Database, new_uuid, set_setting, setting
-from coder.errors import CoderError
-from coder.events import writing
+from coder.codebook.model import (
+    BASIC_COLOURS, CODE_FIELDS, CODEBOOK_FILE, FIELD_SPELLINGS, GROUP_FIELDS, HEX_COLOUR, ORGANISATION_FIELDS, RESERVED_KEYS,
+    TOP_FIELDS, Code, Codebook, CodebookError, Group, Organisation,
+)
 from coder.text import fold
-
-CODEBOOK_FILE = "codebook.yaml"
-RESERVED_KEYS = frozenset("j k p m u g c q n N s a / ? + [ ] space".split())
-BASIC_COLOURS = frozenset(
-    "black silver gray grey white maroon red purple fuchsia green lime olive yellow navy blue teal"
-    " aqua orange pink brown".split()
-)
-HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
-
-TOP_FIELDS = ("title", "region", "organisations", "groups")
-GROUP_FIELDS = ("name", "description", "exclusive", "codes", "generate")
-CODE_FIELDS = ("name", "parent", "key", "colour", "description", "include", "exclude", "examples", "keywords")
-ORGANISATION_FIELDS = (
-    "name", "full_name", "aliases", "type", "member_of", "based_in", "match_case", "description", "colour",
-)
-FIELD_SPELLINGS = {"color": "colour"}
-
-
-@dataclass
-class Organisation:
-    name: str
-    full_name: str | None = None
-    aliases: list[str] = field(default_factory=list)
-    type: str | None = None
-    member_of: list[str] = field(default_factory=list)
-    based_in: str | None = None
-    match_case: bool = False
-    description: str | None = None
-    colour: str | None = None
-
-    def spellings(self) -> list[str]:
-        """The name and every alias: what mention-finding looks for."""
-        return [self.name, *self.aliases]
-
-
-@dataclass
-class Code:
-    name: str
-    group: str
-    parent: str | None = None
-    key: str | None = None
-    colour: str | None = None
-    description: str | None = None
-    include: str | None = None
-    exclude: str | None = None
-    examples: list[str] = field(default_factory=list)
-    keywords: list[str] = field(default_factory=list)
-    organisation: str | None = None  # set on codes generated from the organisations file
-
-    @property
-    def path(self) -> str:
-        """How the code is named across copies of a study: `group/name`."""
-        return f"{self.group}/{self.name}"
-
-
-@dataclass
-class Group:
-    name: str
-    description: str | None = None
-    exclusive: bool = False
-    generate: str | None = None
-    codes: list[Code] = field(default_factory=list)
-
-
-@dataclass
-class Codebook:
-    groups: list[Group]
-    organisations: list[Organisation] = field(default_factory=list)
-    title: str | None = None
-    region: str | None = None
-    sha256: str = ""
-
-    def codes(self) -> Iterator[Code]:
-        for group in self.groups:
-            yield from group.codes
-
-    def organisation(self, name: str) -> Organisation | None:
-        return next((o for o in self.organisations if o.name == name), None)
-
-
-class CodebookError(CoderError):
-    """Every problem found in the codebook files, one line each."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(problems))
 
 
 class _Problems:
+    """The problems found so far, one `where: problem — fix: ...` line each."""
+
     def __init__(self) -> None:
         self.lines: list[str] = []
 
@@ -438,130 +350,3 @@ def _check_parents(entries: list, group: Group, where: str, problems: _Problems)
             ancestor = by_name.get(ancestor.parent) if ancestor.parent else None
         if ancestor is not None:
             problems.add(f"{where}:{line}", f"code '{code.name}' is its own ancestor (parent cycle)", "break the cycle of parent: fields")
-
-
-# Keeping the database in line with the YAML -------------------------------------------------
-
-
-@dataclass
-class SyncReport:
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    retired: list[str] = field(default_factory=list)  # gone from the YAML but kept: they have codings
-    organisations_changed: bool = False
-
-
-def codebook_is_current(db: Database, codebook: Codebook) -> bool:
-    """True when the database already holds exactly this version of the codebook files."""
-    return setting(db, "codebook_sha256") == codebook.sha256
-
-
-def sync_codebook(db: Database, codebook: Codebook) -> SyncReport:
-    """Bring the database's groups, codes and organisations in line with the codebook, in one transaction."""
-    report = SyncReport()
-    with writing(db, "sync_codebook", coder_id=None, undoable=False) as changes:
-        report.organisations_changed = _sync_organisations(db, changes, codebook)
-        group_ids = {}
-        for ordinal, group in enumerate(codebook.groups):
-            values = {"description": group.description, "exclusive": int(group.exclusive), "generate": group.generate, "ordinal": ordinal}
-            row = db.execute("SELECT id FROM code_groups WHERE name = ?", [group.name]).fetchone()
-            if row:
-                changes.update("code_groups", row[0], values)
-                group_ids[group.name] = row[0]
-            else:
-                group_ids[group.name] = changes.insert("code_groups", {"name": group.name, **values})
-        org_ids = dict(db.execute("SELECT name, id FROM organisations").fetchall())
-        existing = {(r[1], r[2]): r[0] for r in db.execute(
-            "SELECT c.id, g.name, c.name FROM codes c JOIN code_groups g ON g.id = c.group_id").fetchall()}
-        wanted: dict[tuple[str, str], int] = {}
-        for ordinal, code in enumerate(codebook.codes()):
-            values = {
-                "description": code.description, "include": code.include, "exclude": code.exclude,
-                "examples": json.dumps(code.examples, ensure_ascii=False), "colour": code.colour, "key": code.key,
-                "keywords": json.dumps(code.keywords, ensure_ascii=False),
-                "organisation_id": org_ids.get(code.organisation) if code.organisation else None,
-                "ordinal": ordinal, "active": 1,
-            }
-            code_id = existing.get((code.group, code.name))
-            if code_id:
-                before = len(changes.ops)
-                changes.update("codes", code_id, values)
-                if len(changes.ops) > before and set(changes.ops[-1][4]) - {"ordinal"}:
-                    report.changed.append(code.path)
-            else:
-                code_id = changes.insert("codes", {"uuid": new_uuid(), "group_id": group_ids[code.group], "name": code.name,
-                                                   "parent_id": None, **values})
-                report.added.append(code.path)
-            wanted[(code.group, code.name)] = code_id
-        for code in codebook.codes():
-            parent_id = wanted[(code.group, code.parent)] if code.parent else None
-            changes.update("codes", wanted[(code.group, code.name)], {"parent_id": parent_id})
-        for (group_name, name), code_id in existing.items():
-            if (group_name, name) in wanted:
-                continue
-            in_use = db.execute("SELECT (SELECT count(*) FROM codings WHERE code_id = :id)"
-                                " + (SELECT count(*) FROM memos WHERE code_id = :id)", {"id": code_id}).fetchone()[0]
-            if in_use:
-                changes.update("codes", code_id, {"active": 0, "key": None})
-                report.retired.append(f"{group_name}/{name}")
-            else:
-                for child in db.execute("SELECT id FROM codes WHERE parent_id = ?", [code_id]).fetchall():
-                    changes.update("codes", child[0], {"parent_id": None})
-                changes.delete("codes", code_id)
-                report.removed.append(f"{group_name}/{name}")
-        for group_id, name in db.execute("SELECT id, name FROM code_groups").fetchall():
-            if name not in group_ids and not db.execute("SELECT 1 FROM codes WHERE group_id = ?", [group_id]).fetchone():
-                changes.delete("code_groups", group_id)
-        set_setting(db, "codebook_sha256", codebook.sha256)
-        set_setting(db, "region", codebook.region)
-        set_setting(db, "title", codebook.title)
-    return report
-
-
-def _sync_organisations(db: Database, changes: Any, codebook: Codebook) -> bool:
-    before = db.execute("SELECT name, aliases, match_case FROM organisations WHERE in_codebook = 1 ORDER BY name").fetchall()
-    names = set()
-    for org in codebook.organisations:
-        names.add(org.name)
-        values = {
-            "full_name": org.full_name, "aliases": json.dumps(org.aliases, ensure_ascii=False), "type": org.type,
-            "member_of": json.dumps(org.member_of, ensure_ascii=False), "based_in": org.based_in,
-            "match_case": int(org.match_case), "description": org.description, "in_codebook": 1,
-        }
-        row = db.execute("SELECT id FROM organisations WHERE name = ?", [org.name]).fetchone()
-        if row:
-            changes.update("organisations", row[0], values)
-        else:
-            changes.insert("organisations", {"name": org.name, **values})
-    for org_id, name in db.execute("SELECT id, name FROM organisations WHERE in_codebook = 1").fetchall():
-        if name not in names:
-            changes.update("organisations", org_id, {"in_codebook": 0})
-            db.execute("DELETE FROM mentions WHERE organisation_id = ?", [org_id])
-    after = db.execute("SELECT name, aliases, match_case FROM organisations WHERE in_codebook = 1 ORDER BY name").fetchall()
-    return before != after
-
-
-def codebook_tree(db: Database) -> list[dict[str, Any]]:
-    """The codes as stored, in codebook order with each code's depth and number of codings."""
-    cursor = db.execute(
-        "SELECT g.name AS [group], g.exclusive, c.id, c.name AS code, p.name AS parent, c.parent_id, c.key, c.colour, c.description,"
-        " c.active, (SELECT count(*) FROM codings WHERE code_id = c.id) AS codings"
-        " FROM codes c JOIN code_groups g ON g.id = c.group_id LEFT JOIN codes p ON p.id = c.parent_id"
-        " ORDER BY g.ordinal, c.ordinal"
-    )
-    names = [d[0] for d in cursor.description]
-    rows = [dict(zip(names, r)) for r in cursor.fetchall()]
-    children: dict[int | None, list[dict[str, Any]]] = {}
-    for row in rows:
-        children.setdefault(row["parent_id"], []).append(row)
-    ordered: list[dict[str, Any]] = []
-
-    def visit(row: dict[str, Any], depth: int) -> None:
-        ordered.append({**row, "depth": depth})
-        for child in children.get(row["id"], []):
-            visit(child, depth + 1)
-
-    for row in children.get(None, []):
-        visit(row, 0)
-    return ordered

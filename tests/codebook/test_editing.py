@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from coder import codebook_edit as edit
+from coder import codebook as edit
 from coder import coding, events
 from coder.codebook import load_codebook
 from coder.db import setting

@@ -19,7 +19,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from coder.codebook import CODEBOOK_FILE, CODE_FIELDS
+from coder.codebook.model import CODE_FIELDS, CODEBOOK_FILE
 from coder.errors import CoderError
 
 FOLD_WIDTH = 76  # where long descriptions are folded when written as `>` blocks
@@ -78,6 +78,7 @@ class CodebookDocument:
     # Writing ---------------------------------------------------------------------------------
 
     def text(self) -> str:
+        """The document as the YAML text that `save` would write."""
         out = io.StringIO()
         self.yaml.dump(self.data, out)
         return out.getvalue()

@@ -1,0 +1,24 @@
+"""The corpus: reading transcripts in every format we accept, and importing them into the study.
+
+`readers` turns a .md, .txt or .docx file into normalised text with its front-matter attributes
+(no database); `captions` does the same for .vtt and .srt; `passages` cuts a body into speaker
+turns or paragraphs; `importing` stores documents with their passages, sentences and
+organisation mentions, all or nothing, keeping old versions and re-anchoring their codings.
+python-docx and spaCy are imported only by the functions that need them.
+"""
+
+from coder.corpus.captions import read_captions
+from coder.corpus.importing import (
+    ImportReport, Progress, import_documents, organisation_spellings, refresh_mentions, store_passages,
+)
+from coder.corpus.passages import Passage, cut_passages, is_speaker_label
+from coder.corpus.readers import (
+    DEFAULT_LANGUAGE, MAX_PASSAGE, RESERVED_FOLDERS, SUPPORTED, ParsedDocument, decode, document_files, parse_front_matter,
+    read_document, split_front_matter,
+)
+
+__all__ = [
+    "DEFAULT_LANGUAGE", "MAX_PASSAGE", "RESERVED_FOLDERS", "SUPPORTED", "ImportReport", "ParsedDocument", "Passage", "Progress",
+    "cut_passages", "decode", "document_files", "import_documents", "is_speaker_label", "organisation_spellings",
+    "parse_front_matter", "read_captions", "read_document", "refresh_mentions", "split_front_matter", "store_passages",
+]

@@ -1,0 +1,248 @@
+"""Importing transcripts into the study: documents, passages, sentences and organisation mentions.
+
+A document's text is stored whole with its sha256, cut into passages (`coder.corpus.passages`),
+each with its sentences and the organisations mentioned in it. Import is all or nothing: every
+file is read and checked first, and one transaction writes them all. An updated document keeps
+its previous version, and its codings and memos are re-anchored to the new text.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coder import nlp
+from coder.codebook import Codebook
+from coder.corpus.passages import Passage
+from coder.corpus.readers import DEFAULT_LANGUAGE, ParsedDocument, read_document
+from coder.db import Database, new_uuid, now, transaction
+from coder.errors import CoderError
+from coder.events import Changes, log_event
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did, by document name, with the totals it stored."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # changed on disk, left as they were (needs --update)
+    words: int = 0
+    passages: int = 0
+    mentions: int = 0
+    placements: list[Any] = field(default_factory=list)  # reanchor.Placement of each coding and memo of updated documents
+
+    @property
+    def needs_review(self) -> list[Any]:
+        """Codings and memos of updated documents that could not be placed exactly."""
+        return [p for p in self.placements if p.needs_review]
+
+    @property
+    def relocated(self) -> list[Any]:
+        """Codings and memos found again by their quote somewhere else (a moved turn)."""
+        return [p for p in self.placements if p.outcome == "relocated"]
+
+
+def organisation_spellings(codebook: Codebook | None) -> list[nlp.Spelling]:
+    """Every name and alias of the codebook's organisations, as mention-finding looks for them."""
+    if codebook is None:
+        return []
+    return [nlp.Spelling(o.name, s, o.match_case) for o in codebook.organisations for s in o.spellings()]
+
+
+def import_documents(
+    db: Database,
+    files: Iterable[Path],
+    codebook: Codebook | None,
+    *,
+    root: Path | None = None,
+    update: bool = False,
+    progress: Progress | None = None,
+    cancelled: threading.Event | None = None,
+    before_writing: Callable[[], object] | None = None,
+) -> ImportReport:
+    """Import transcript files: new ones are added, unchanged ones skipped, changed ones only with `update`.
+
+    An updated document keeps its previous version in `document_versions`, and its codings and
+    memos are re-anchored to the new text (coder.reanchor), all in the import's one transaction.
+
+    Args:
+        root: paths are stored relative to this folder (the study), so the study can move.
+        update: re-import files whose content changed, re-anchoring their codings.
+        before_writing: called once before anything is written (the study makes its backup there).
+    """
+    files = list(files)
+    report = ImportReport()
+    parsed: list[tuple[ParsedDocument, int | None]] = []
+    seen: dict[str, Path] = {}
+    problems: list[str] = []
+    for number, path in enumerate(files, 1):
+        where = _display(path, root)
+        try:
+            document = read_document(path, where=where)
+        except CoderError as error:
+            problems.append(str(error))
+            continue
+        if document.name in seen:
+            problems.append(f"{where}: document id '{document.name}' is already used by {_display(seen[document.name], root)}"
+                            " — fix: give each document its own id: in its header")
+            continue
+        seen[document.name] = path
+        row = db.execute("SELECT id, sha256, path FROM documents WHERE name = ?", [document.name]).fetchone()
+        if row and row[2] and row[2] != where and root is not None and (root / row[2]).is_file():
+            problems.append(f"{where}: document id '{document.name}' is already used by {row[2]}"
+                            " — fix: give each document its own id: in its header")
+            continue
+        if row and row[1] == document.sha256:
+            report.unchanged.append(document.name)
+        elif row and not update:
+            report.changed.append(document.name)
+        else:
+            parsed.append((document, row[0] if row else None))
+        if progress:
+            progress(number, len(files) * 2)
+    if problems:
+        raise CoderError("\n".join(problems))
+    annotations = _annotate(parsed, codebook, progress, len(files), cancelled)
+    if not parsed:
+        return report
+    if before_writing is not None:
+        before_writing()
+    with transaction(db):
+        for (document, existing_id), notes in zip(parsed, annotations):
+            # Another coder's session may have imported the same file since it was read above.
+            row = db.execute("SELECT id, sha256 FROM documents WHERE name = ?", [document.name]).fetchone()
+            if row and row[1] == document.sha256:
+                report.unchanged.append(document.name)
+                continue
+            existing_id = row[0] if row else None
+            old_text = _keep_version(db, existing_id) if existing_id else None
+            _store(db, document, existing_id, notes, root)
+            if old_text is not None:
+                report.placements.extend(_reanchor(db, existing_id, document, old_text))
+            (report.updated if existing_id else report.added).append(document.name)
+            report.words += document.words
+            report.passages += len(document.passages)
+            report.mentions += sum(len(n.mentions) for n in notes)
+        log_event(db, "import", coder_id=None,
+                  summary=f"imported {len(report.added)} new and {len(report.updated)} updated documents")
+    return report
+
+
+def _display(path: Path, root: Path | None) -> str:
+    try:
+        return path.relative_to(root).as_posix() if root else str(path)
+    except ValueError:
+        return str(path)
+
+
+def _annotate(parsed: list[tuple[ParsedDocument, int | None]], codebook: Codebook | None,
+              progress: Progress | None, total: int, cancelled: threading.Event | None) -> list[list[nlp.Annotation]]:
+    spellings = organisation_spellings(codebook)
+    results: list[list[nlp.Annotation]] = []
+    for number, (document, _) in enumerate(parsed, 1):
+        if cancelled is not None and cancelled.is_set():
+            raise CoderError("import cancelled; nothing was written")
+        texts = (document.text[p.start : p.end] for p in document.passages)
+        results.append(list(nlp.annotate(texts, document.language, spellings)))
+        if progress:
+            progress(total + number * total // max(len(parsed), 1), total * 2)
+    return results
+
+
+def _keep_version(db: Database, document_id: int) -> str:
+    """Copy a document's current version into `document_versions` before it is replaced; returns its text."""
+    db.execute(
+        "INSERT INTO document_versions (document_id, version, path, sha256, text, attributes, imported, replaced)"
+        " SELECT id, version, path, sha256, text, attributes, imported, ? FROM documents WHERE id = ?",
+        [now(), document_id],
+    )
+    return db.execute("SELECT text FROM documents WHERE id = ?", [document_id]).fetchone()[0]
+
+
+def _reanchor(db: Database, document_id: int, document: ParsedDocument, old_text: str) -> list[Any]:
+    """Move the codings and memos of an updated document onto its new text, logged as one event."""
+    from coder.reanchor import reanchor_document  # difflib; only when a coded transcript changed
+
+    changes = Changes(db)
+    placements = reanchor_document(changes, document_id, document.name, old_text, document.text)
+    if placements:
+        counts: dict[str, int] = {}
+        for placement in placements:
+            counts[placement.outcome] = counts.get(placement.outcome, 0) + 1
+        summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+        log_event(db, "reanchor", coder_id=None, summary=f"re-anchored {document.name}: {summary}", ops=changes.ops)
+    return placements
+
+
+def _store(db: Database, document: ParsedDocument, existing_id: int | None, notes: list[nlp.Annotation], root: Path | None) -> None:
+    attributes = json.dumps(document.attributes, ensure_ascii=False, default=str)
+    values = {
+        "title": str(document.attributes.get("title") or document.name), "kind": document.attributes.get("kind"),
+        "path": _display(document.path, root), "sha256": document.sha256, "text": document.text,
+        "language": document.language, "attributes": attributes, "words": document.words,
+        "body_line": document.body_line, "imported": now(),
+    }
+    if existing_id:
+        for table in ("segments", "sentences", "mentions"):
+            db.execute(f"DELETE FROM {table} WHERE document_id = ?", [existing_id])
+        db.execute("DELETE FROM passages_fts WHERE document_id = ?", [existing_id])
+        sets = ", ".join(f"[{k}] = :{k}" for k in values)
+        db.execute(f"UPDATE documents SET {sets}, version = version + 1 WHERE id = :id", {**values, "id": existing_id})
+        document_id = existing_id
+    else:
+        columns = ", ".join(f"[{k}]" for k in ("uuid", "name", *values))
+        marks = ", ".join(f":{k}" for k in ("uuid", "name", *values))
+        document_id = db.execute(f"INSERT INTO documents ({columns}) VALUES ({marks})",
+                                 {"uuid": new_uuid(), "name": document.name, **values}).lastrowid
+    store_passages(db, document_id, document.text, document.passages, notes)
+
+
+def store_passages(db: Database, document_id: int, text: str, passages: list[Passage], notes: list[nlp.Annotation]) -> None:
+    """Write a document's passages with their sentences, mentions and search index rows."""
+    org_ids = dict(db.execute("SELECT name, id FROM organisations").fetchall())
+    next_id = (db.execute("SELECT max(id) FROM segments").fetchone()[0] or 0) + 1
+    segments, sentences, mentions, search = [], [], [], []
+    for ordinal, (passage, note) in enumerate(zip(passages, notes), 1):
+        segment_id = next_id + ordinal - 1
+        segments.append((segment_id, document_id, ordinal, passage.start, passage.end, passage.speaker,
+                         json.dumps(passage.attributes) if passage.attributes else "{}"))
+        search.append((segment_id, text[passage.start : passage.end], document_id))
+        sentences.extend((document_id, segment_id, n, passage.start + s, passage.start + e)
+                         for n, (s, e) in enumerate(note.sentences, 1))
+        mentions.extend((document_id, org_ids[org], passage.start + s, passage.start + e, text[passage.start + s : passage.start + e])
+                        for s, e, org in note.mentions if org in org_ids)
+    db.conn.executemany("INSERT INTO segments (id, document_id, ordinal, start, end, speaker, attributes)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)", segments)
+    db.conn.executemany("INSERT INTO sentences (document_id, segment_id, ordinal, start, end) VALUES (?, ?, ?, ?, ?)", sentences)
+    db.conn.executemany("INSERT INTO mentions (document_id, organisation_id, start, end, text) VALUES (?, ?, ?, ?, ?)", mentions)
+    db.conn.executemany("INSERT INTO passages_fts (rowid, text, document_id) VALUES (?, ?, ?)", search)
+
+
+def refresh_mentions(db: Database, codebook: Codebook, progress: Progress | None = None) -> int:
+    """Find organisation mentions again in every document (after the organisations file changed)."""
+    spellings = organisation_spellings(codebook)
+    org_ids = dict(db.execute("SELECT name, id FROM organisations").fetchall())
+    documents = db.execute("SELECT id, text, language FROM documents ORDER BY id").fetchall()
+    found = 0
+    with transaction(db):
+        db.execute("DELETE FROM mentions")
+        for number, (document_id, text, language) in enumerate(documents, 1):
+            spans = db.execute("SELECT start, end FROM segments WHERE document_id = ? ORDER BY ordinal", [document_id]).fetchall()
+            rows = []
+            for (start, end), note in zip(spans, nlp.annotate((text[s:e] for s, e in spans), language or DEFAULT_LANGUAGE, spellings)):
+                rows.extend((document_id, org_ids[org], start + s, start + e, text[start + s : start + e])
+                            for s, e, org in note.mentions if org in org_ids)
+            db.conn.executemany("INSERT INTO mentions (document_id, organisation_id, start, end, text) VALUES (?, ?, ?, ?, ?)", rows)
+            found += len(rows)
+            if progress:
+                progress(number, len(documents))
+        log_event(db, "refresh_mentions", coder_id=None, summary=f"found {found} organisation mentions again")
+    return found
