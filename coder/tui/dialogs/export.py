@@ -188,7 +188,7 @@ class ExportDialog(ModalScreen[Path | None]):
                 path = memo_export.export_memos(db, study.exports_dir, fmt, progress=progress)
             else:
                 from coder.db import setting
-                from coder.exports.qdpx import export_qdpx
+                from coder.refi import export_qdpx
 
                 path = export_qdpx(db, study.exports_dir, setting(db, "title") or study.root.name, progress=progress)
         except CoderError as error:
