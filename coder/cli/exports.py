@@ -115,7 +115,7 @@ def export_qdpx_command(session: Session, file: Path | None, force: bool) -> Non
 
         coder export qdpx piura.qdpx
     """
-    from coder.exports.qdpx import export_qdpx
+    from coder.refi import export_qdpx
 
     db = session.open()
     with import_progress("Exporting the project") as progress:
@@ -140,7 +140,7 @@ def import_qdpx_command(session: Session, file: Path, group: str) -> None:
 
         coder import qdpx ~/Downloads/nvivo-project.qdpx
     """
-    from coder.exports.refi_import import import_refi
+    from coder.refi import import_refi
 
     db = session.open()
     with import_progress("Importing") as progress:

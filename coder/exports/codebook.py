@@ -80,7 +80,7 @@ def export_codebook(db: Database, exports_dir: Path, fmt: str = "md", *, coder: 
     check_format(fmt, FORMATS)
     path = free_path(output_path(exports_dir, export_name(["codebook", coder], fmt), output), force=force)
     if fmt == "qdc":
-        from coder.exports.qdpx import write_qdc
+        from coder.refi import write_qdc
 
         return write_qdc(db, path)
     groups = codebook_entries(db, coder=coder)

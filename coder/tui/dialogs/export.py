@@ -187,7 +187,7 @@ class ExportDialog(ModalScreen[Path | None]):
             elif what == "memos":
                 path = memo_export.export_memos(db, study.exports_dir, fmt, progress=progress)
             else:
-                from coder.exports.qdpx import export_qdpx
+                from coder.refi import export_qdpx
 
                 path = export_qdpx(db, study.exports_dir, study_title(study, db), progress=progress)
         except CoderError as error:

@@ -1,6 +1,6 @@
 """Importing a REFI-QDA project (`.qdpx`) or codebook (`.qdc`) from another tool into the current study.
 
-Everything is read and checked first (`refi_reader`), the new codes are added to
+Everything is read and checked first (`reading`), the new codes are added to
 `codebook/codebook.yaml` (the codebook's source of truth) and checked, the documents are cut into
 passages; only then does one transaction write codes, coders, documents, codings and memos,
 through the same functions coding uses, and log one `import_refi` event. The YAML file is put
@@ -33,60 +33,15 @@ from coder.db import Database, new_uuid, now, set_setting, transaction
 from coder.errors import CoderError
 from coder.events import Changes, log_event
 from coder.exports.files import Progress
-from coder.exports.refi import clean_guid, stable_guid
-from coder.exports.refi_reader import (
-    Limits, RefiCode, RefiNote, RefiProject, RefiSource, parse_description, parse_group_description, read_refi,
-)
+from coder.refi.descriptions import parse_description, parse_group_description
+from coder.refi.markup import clean_guid, stable_guid
+from coder.refi.model import RefiCode, RefiImportReport, RefiNote, RefiProject, RefiSource
+from coder.refi.reading import Limits, read_refi
 from coder.study import Study, backup_if_coded
 
 DEFAULT_GROUP = "imported"
 FALLBACK_CODER = "imported"
 DOCUMENT_EXTENSIONS = (".txt", ".docx", ".doc", ".rtf", ".odt", ".pdf", ".md")
-
-
-@dataclass
-class RefiImportReport:
-    """What an import brought in, and everything it could not take over."""
-
-    file: str
-    origin: str | None = None
-    codes_read: int = 0
-    groups_added: list[str] = field(default_factory=list)
-    codes_added: list[str] = field(default_factory=list)
-    codes_reused: list[str] = field(default_factory=list)
-    renamed: list[str] = field(default_factory=list)
-    coders_added: list[str] = field(default_factory=list)
-    documents_added: list[str] = field(default_factory=list)
-    documents_reused: list[str] = field(default_factory=list)
-    codings_read: int = 0
-    codings_added: int = 0
-    codings_present: int = 0
-    codings_skipped: int = 0
-    memos_added: int = 0
-    coding_memos: int = 0
-    warnings: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        return (f"imported {self.file}: {len(self.codes_added)} new codes ({self.codes_read} read), "
-                f"{len(self.documents_added)} documents, {self.codings_added} codings, {self.memos_added + self.coding_memos} memos, "
-                f"{len(self.coders_added)} coders")
-
-    def lines(self) -> list[str]:
-        """The report as lines for the terminal."""
-        out = [self.summary() + (f" (from {self.origin})" if self.origin else "")]
-        if self.groups_added:
-            out.append("  new code groups: " + ", ".join(self.groups_added))
-        if self.codes_reused:
-            out.append(f"  {len(self.codes_reused)} codes were already in the codebook")
-        if self.documents_reused:
-            out.append("  documents already in the study (same text): " + ", ".join(self.documents_reused))
-        if self.codings_present:
-            out.append(f"  {self.codings_present} codings were already in the study")
-        if self.codings_skipped:
-            out.append(f"  {self.codings_skipped} codings not imported (see below)")
-        out += [f"  renamed: {r}" for r in self.renamed]
-        out += [f"  note: {w}" for w in self.warnings]
-        return out
 
 
 @dataclass

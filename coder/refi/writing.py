@@ -7,7 +7,7 @@ Written strictly, and validated against the standard's schemas before anything i
 - each code group becomes a top-level code with `isCodable="false"` whose children are the
   group's codes, nested as in the codebook; an exclusive group says so in its description;
 - a code's description carries its include/exclude notes, examples, keywords and shortcut key
-  as labelled paragraphs ("Include: …"), which our import reads back;
+  as labelled paragraphs ("Include: …", see `descriptions`), which our import reads back;
 - codings that share a span share one `PlainTextSelection`, one `Coding` each (its GUID is the
   coding's uuid); a coding's memo is a `Note` referenced from its `Coding`;
 - memos on a span hang on a selection, on a document on its `TextSource`, on a code on the
@@ -29,11 +29,9 @@ from typing import Any
 from coder.db import Database, now, setting
 from coder.errors import CoderError
 from coder.exports.files import Progress, export_name, free_path, output_path, replacing
-from coder.exports.refi import CODEBOOK_NS, PROJECT_NS, hex_colour, origin, schema_errors, stable_guid
+from coder.refi.descriptions import JSON_VARIABLE, describe_code, describe_group
+from coder.refi.markup import CODEBOOK_NS, PROJECT_NS, hex_colour, origin, schema_errors, stable_guid
 
-EXCLUSIVE_NOTE = "Exclusive: one code of this group per passage."
-LABELS = ("Include", "Exclude", "Examples", "Keywords", "Shortcut key")
-JSON_VARIABLE = "coder: the values are JSON"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML 1.0 cannot carry
 
 
@@ -42,32 +40,8 @@ def xml_text(text: str | None) -> str:
     return _CONTROL.sub("", text or "")
 
 
-def describe_code(code: dict[str, Any]) -> str:
-    """A code's REFI description: its definition, then labelled include/exclude/examples/keywords/key."""
-    blocks = [code.get("description") or ""]
-    if code.get("include"):
-        blocks.append(f"Include: {code['include']}")
-    if code.get("exclude"):
-        blocks.append(f"Exclude: {code['exclude']}")
-    examples = json.loads(code.get("examples") or "[]")
-    if examples:
-        blocks.append("Examples:\n" + "\n".join(f"- {e}" for e in examples))
-    keywords = json.loads(code.get("keywords") or "[]")
-    if keywords and not code.get("organisation_id"):
-        blocks.append("Keywords: " + ", ".join(keywords))
-    if code.get("key"):
-        blocks.append(f"Shortcut key: {code['key']}")
-    return "\n\n".join(b for b in blocks if b).strip()
-
-
-def describe_group(group: dict[str, Any]) -> str:
-    blocks = [group.get("description") or ""]
-    if group.get("exclusive"):
-        blocks.append(EXCLUSIVE_NOTE)
-    return "\n\n".join(b for b in blocks if b).strip()
-
-
 def group_guid(name: str) -> str:
+    """The GUID of a code group, the same in every export (groups have no uuid of their own)."""
     return stable_guid("code-group", name)
 
 

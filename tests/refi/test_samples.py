@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from coder.exports.refi_import import import_refi
+from coder.refi import import_refi
 from coder.study import connect_study, refresh_study
 from tests.conftest import SHARED
 from tests.export_study import EMPTY_CODEBOOK, quotes

@@ -2,7 +2,7 @@
 
 A `.qdpx` is a zip: every entry is checked before anything is read (no `../`, no absolute
 paths, no symlinks, a cap on the number of entries and on their uncompressed size, so a zip
-bomb is refused), and XML goes through `refi.parse_xml` (no DTD, no entities, no network).
+bomb is refused), and XML goes through `markup.parse_xml` (no DTD, no entities, no network).
 Nothing is ever extracted to disk.
 
 Real files deviate from the standard; this reader accepts what the tools write: a `.qde` of any
@@ -10,30 +10,28 @@ name, `sources/` or `Sources/`, the old codebook namespace `urn:QDA-XML:codebook
 containers such as `<Sets/>`, memos as Notes or Descriptions, variables on cases or on sources.
 Selection positions are converted to code points of the normalised text (NFC, `\\n`): tools
 that count UTF-16 units (an emoji is 2) or CRLF as one character are recognised per source
-from the selections' names (the quoted text) and from where the selections start and end.
-The result is a `RefiProject`: plain data, with warnings for everything not taken over.
+(`positions`). The result is a `RefiProject` (`model`): plain data, with warnings for
+everything not taken over.
 """
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
-import unicodedata
 import zipfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from coder.errors import CoderError
-from coder.exports.qdpx import EXCLUSIVE_NOTE, JSON_VARIABLE, LABELS
-from coder.exports.refi import CODEBOOK_NS, PROJECT_NS, clean_guid, local, parse_xml, schema_errors
+from coder.refi.descriptions import JSON_VARIABLE
+from coder.refi.markup import CODEBOOK_NS, PROJECT_NS, clean_guid, local, parse_xml, schema_errors
+from coder.refi.model import RefiCode, RefiCoding, RefiNote, RefiProject, RefiSelection, RefiSource
+from coder.refi.positions import STANDARD, Positions
 from coder.text import decode, normalise
 
 OLD_CODEBOOK_NS = "urn:QDA-XML:codebook:0:4"
-ASTRAL = re.compile("[\U00010000-\U0010ffff]")
-CRLF = re.compile("\r\n")
 
 
 @dataclass(frozen=True)
@@ -44,95 +42,6 @@ class Limits:
     total_bytes: int = 2 * 1024**3  # uncompressed, all entries together
     entry_bytes: int = 1024**3
     qdc_bytes: int = 64 * 1024**2
-
-
-# The model ----------------------------------------------------------------------------------------
-
-
-@dataclass
-class RefiCode:
-    guid: str
-    name: str
-    codable: bool
-    colour: str | None = None
-    description: str | None = None
-    notes: list[str] = field(default_factory=list)
-    children: list[RefiCode] = field(default_factory=list)
-
-    def walk(self) -> list[RefiCode]:
-        return [self] + [c for child in self.children for c in child.walk()]
-
-
-@dataclass
-class RefiCoding:
-    guid: str | None
-    code: str | None
-    user: str | None
-    created: str | None
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class RefiSelection:
-    guid: str | None
-    start: int
-    end: int
-    name: str | None = None
-    description: str | None = None
-    user: str | None = None
-    created: str | None = None
-    codings: list[RefiCoding] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class RefiSource:
-    guid: str
-    name: str
-    text: str
-    unit: str = "code points"
-    selections: list[RefiSelection] = field(default_factory=list)
-    codings: list[RefiCoding] = field(default_factory=list)  # of the whole source
-    notes: list[str] = field(default_factory=list)
-    description: str | None = None
-    user: str | None = None
-    attributes: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class RefiNote:
-    guid: str
-    name: str | None
-    text: str
-    description: str | None = None
-    user: str | None = None
-    created: str | None = None
-    updated: str | None = None
-
-
-@dataclass
-class RefiProject:
-    """What a REFI-QDA file holds, in coder's terms (positions already in code points)."""
-
-    file: str
-    kind: str  # "project" or "codebook"
-    origin: str | None = None
-    name: str | None = None
-    creator: str | None = None
-    users: dict[str, str] = field(default_factory=dict)  # guid → name
-    codes: list[RefiCode] = field(default_factory=list)  # top level
-    sources: list[RefiSource] = field(default_factory=list)
-    notes: dict[str, RefiNote] = field(default_factory=dict)
-    project_notes: list[str] = field(default_factory=list)
-    sets: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    skipped_codings: int = 0
-
-    def all_codes(self) -> list[RefiCode]:
-        return [c for top in self.codes for c in top.walk()]
-
-    def codings(self) -> int:
-        return sum(len(s.codings) + sum(len(x.codings) for x in s.selections) for s in self.sources)
 
 
 # The archive --------------------------------------------------------------------------------------
@@ -443,7 +352,7 @@ def _source(element: Any, project: RefiProject, entries: _Entries, variables: di
         project.warnings.append(f"source '{name}' has no text ({why}); skipped" + (f" with its {count} codings" if count else ""))
         project.skipped_codings += count
         return None
-    places = _Positions(text)
+    places = Positions(text)
     source = RefiSource(guid=guid, name=name, text=places.text, description=_text(kid(element, "Description")),
                         user=clean_guid(element.get("creatingUser")), notes=_notes_of(element),
                         codings=[_coding(c) for c in kids(element, "Coding")], attributes=_values(element, variables, project))
@@ -548,162 +457,3 @@ def _report_unknown(root: Any, project: RefiProject) -> None:
     for name, count in sorted(counts.items()):
         reason = NOT_TAKEN.get(name, "coder does not know this element")
         project.warnings.append(f"{count} <{name}> element{'s' * (count != 1)} not imported ({reason})")
-
-
-# Positions ----------------------------------------------------------------------------------------
-
-STANDARD = "code points"
-UNITS = {  # unit → (count CRLF as one character?, count in UTF-16 units?)
-    STANDARD: (False, False),
-    "code points with CRLF as one": (True, False),
-    "UTF-16 units (an emoji is 2) with CRLF as 2": (False, True),
-    "UTF-16 units with CRLF as one": (True, True),
-}
-
-
-class _Base:
-    """One way of reading the raw text, and the map from its positions to the normalised text."""
-
-    def __init__(self, raw: str, utf16: bool) -> None:
-        self.raw = raw
-        self.astral = [m.start() + n for n, m in enumerate(ASTRAL.finditer(raw))] if utf16 else []
-        self.length = len(raw) + len(self.astral)
-        self.changes: list[tuple[int, int, int]] = []  # (raw start, raw end, normalised length) where lengths differ
-        if unicodedata.is_normalized("NFC", raw):  # the usual case: only CRLF shortens the text
-            self.changes = [(m.start(), m.end(), 1) for m in CRLF.finditer(raw)]
-            self.text = raw.replace("\r\n", "\n").replace("\r", "\n")
-        else:
-            self.text = self._normalise_runs(raw)
-        self.starts = [c[0] for c in self.changes]
-        shift, self.shifts = 0, []
-        for start, end, size in self.changes:
-            self.shifts.append(shift)
-            shift += size - (end - start)
-
-    def _normalise_runs(self, raw: str) -> str:
-        pieces, last = [], 0
-        for match in re.finditer(r"\r\n?|[^\x00-\x7f]+", raw):
-            start, end = match.start(), match.end()
-            if match.group()[0] != "\r" and start > last and raw[start - 1] not in "\r\n":
-                start -= 1  # a combining mark may compose with the character before it
-            chunk = raw[start:end]
-            normal = normalise(chunk)
-            pieces += [raw[last:start], normal]
-            if len(normal) != len(chunk):
-                self.changes.append((start, end, len(normal)))
-            last = end
-        pieces.append(raw[last:])
-        return "".join(pieces)
-
-    def convert(self, position: int) -> int | None:
-        if position < 0 or position > self.length:
-            return None
-        if self.astral:
-            position -= bisect.bisect_left(self.astral, position)
-        index = bisect.bisect_right(self.starts, position) - 1
-        if index < 0:
-            return position
-        start, end, size = self.changes[index]
-        shift = self.shifts[index]
-        if position >= end:
-            return position + shift + size - (end - start)
-        return start + shift + len(normalise(self.raw[start:position]))
-
-
-class _Positions:
-    """Converts a tool's selection positions on the raw plain text to code points of the normalised text."""
-
-    def __init__(self, raw: str) -> None:
-        self.raw = raw
-        self.text = normalise(raw)
-        self.bases: dict[str, _Base] = {}
-        crlf, astral = "\r\n" in raw, ASTRAL.search(raw) is not None
-        for unit, (lf, utf16) in UNITS.items():
-            if (lf and not crlf) or (utf16 and not astral):
-                continue
-            base = _Base(raw.replace("\r\n", "\n") if lf else raw, utf16)
-            if base.text == self.text:
-                self.bases[unit] = base
-        if not self.bases:  # cannot happen for valid Unicode; positions are then taken as they are
-            self.bases[STANDARD] = _Base(self.text, False)
-
-    def convert(self, unit: str, position: int) -> int | None:
-        return self.bases[unit].convert(position)
-
-    def detect(self, selections: list[RefiSelection]) -> str:
-        """The unit under which the selections fit the text best: inside it, matching their quoted names, on word edges."""
-        if len(self.bases) == 1 or not selections:
-            return STANDARD if STANDARD in self.bases else next(iter(self.bases))
-        best, best_score = STANDARD, None
-        for unit in self.bases:
-            inside = named = edges = 0
-            for selection in selections:
-                start, end = self.convert(unit, selection.start), self.convert(unit, selection.end)
-                if start is None or end is None or end <= start:
-                    continue
-                inside += 1
-                quoted = self.text[start:end]
-                named += _names_quote(selection.name, quoted)
-                edges += _on_edge(self.text, start) + _on_edge(self.text, end)
-            score = (inside, named, edges)
-            if best_score is None or score > best_score:
-                best, best_score = unit, score
-        return best
-
-
-def _collapse(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
-def _names_quote(name: str | None, quoted: str) -> int:
-    """1 when a selection's name is (the start of) its quoted text, as ATLAS.ti and coder write it."""
-    if not name or len(name.strip()) < 4:
-        return 0
-    wanted = _collapse(name).rstrip("…").rstrip(".").strip()
-    return int(bool(wanted) and _collapse(quoted).startswith(wanted))
-
-
-def _on_edge(text: str, offset: int) -> int:
-    """1 when no word is cut at `offset`."""
-    if offset <= 0 or offset >= len(text):
-        return 1
-    return int(not (text[offset - 1].isalnum() and text[offset].isalnum()))
-
-
-def parse_description(text: str | None) -> dict[str, Any]:
-    """A REFI code description split back into definition, include, exclude, examples, keywords, key."""
-    fields: dict[str, Any] = {"description": None, "include": None, "exclude": None, "examples": [], "keywords": [], "key": None}
-    if not text or not text.strip():
-        return fields
-    blocks = re.split(r"\n[ \t]*\n", text.strip())
-    definition: list[str] = []
-    current: str | None = None
-    collected: dict[str, list[str]] = {}
-    for block in blocks:
-        label = next((l for l in LABELS if block.startswith(f"{l}:")), None)
-        if label:
-            current = label
-            collected[label] = [block[len(label) + 1 :].strip()]
-        elif current:
-            collected[current].append(block)
-        else:
-            definition.append(block)
-    fields["description"] = "\n\n".join(definition).strip() or None
-    fields["include"] = "\n\n".join(collected.get("Include", [])).strip() or None
-    fields["exclude"] = "\n\n".join(collected.get("Exclude", [])).strip() or None
-    examples = "\n".join(collected.get("Examples", []))
-    fields["examples"] = [line.strip()[2:].strip() for line in examples.split("\n") if line.strip().startswith("- ")]
-    keywords = " ".join(collected.get("Keywords", []))
-    fields["keywords"] = [k.strip() for k in keywords.split(",") if k.strip()]
-    key = " ".join(collected.get("Shortcut key", [])).strip()
-    fields["key"] = key or None
-    return fields
-
-
-def parse_group_description(text: str | None) -> tuple[str | None, bool]:
-    """A group's description without coder's exclusivity note, and whether the note was there."""
-    if not text:
-        return None, False
-    exclusive = EXCLUSIVE_NOTE in text
-    cleaned = text.replace(EXCLUSIVE_NOTE, "").strip()
-    return cleaned or None, exclusive

@@ -1,0 +1,113 @@
+"""Importing REFI-QDA into a study: our own export comes back losslessly, other tools' memos and variables arrive."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from coder.cli import main
+from coder.refi import import_refi
+from coder.study import connect_study, refresh_study
+from tests import export_study
+from tests.refi.builders import G, ONE_CODE, fresh, hostile_zip, make_qdpx, project_xml
+
+
+def codings(db) -> list[tuple]:
+    return sorted(db.execute(
+        "SELECT d.name, g.name || '/' || k.name, r.name, c.start, c.end, c.memo FROM codings c"
+        " JOIN documents d ON d.id = c.document_id JOIN codes k ON k.id = c.code_id JOIN code_groups g ON g.id = k.group_id"
+        " JOIN coders r ON r.id = c.coder_id").fetchall())
+
+
+# Round trip --------------------------------------------------------------------------------------------
+
+
+def test_qdpx_round_trip_is_lossless(coded, make_study):
+    study, path = coded
+    source = connect_study(study)
+    target_study, target = fresh(make_study)
+    report = import_refi(target, target_study, path)
+    assert report.codings_added == len(export_study.CODINGS) and report.warnings == []
+    assert codings(target) == codings(source)
+    code_rows = ("SELECT g.name, k.name, p.name, k.colour, k.description, k.include, k.exclude, k.examples, k.key, g.exclusive, k.uuid"
+                 " FROM codes k JOIN code_groups g ON g.id = k.group_id LEFT JOIN codes p ON p.id = k.parent_id ORDER BY g.ordinal, k.name")
+    assert target.execute(code_rows).fetchall() == source.execute(code_rows).fetchall()
+    memo_rows = ("SELECT m.uuid, m.text, r.name, d.name, m.start, m.end, k.name FROM memos m LEFT JOIN coders r ON r.id = m.coder_id"
+                 " LEFT JOIN documents d ON d.id = m.document_id LEFT JOIN codes k ON k.id = m.code_id ORDER BY m.uuid")
+    assert target.execute(memo_rows).fetchall() == source.execute(memo_rows).fetchall()
+    for query in ("SELECT uuid, name FROM coders ORDER BY name", "SELECT uuid, name, text, attributes FROM documents ORDER BY name",
+                  "SELECT uuid FROM codings ORDER BY uuid",
+                  "SELECT d.name, s.ordinal, s.start, s.end FROM segments s JOIN documents d ON d.id = s.document_id"
+                  " WHERE d.name != 'cues' ORDER BY 1, 2"):  # subtitle passages are cut again from the plain text
+        assert target.execute(query).fetchall() == source.execute(query).fetchall()
+    # the codes are in the YAML too, so a later open keeps them active
+    yaml = (target_study.codebook_dir / "codebook.yaml").read_text(encoding="utf-8")
+    assert "# Imported from A-small-study-" in yaml and "- name: Market intelligence\n" in yaml
+    refresh_study(target_study, target)
+    assert target.execute("SELECT count(*) FROM codes WHERE active = 0").fetchone()[0] == 0
+    assert target.execute("SELECT count(*) FROM codes").fetchone()[0] == 14
+    # importing the same file again changes nothing
+    again = import_refi(target, target_study, path)
+    assert (again.codings_added, again.codings_present, again.memos_added, len(again.codes_added)) == (0, 11, 0, 0)
+    assert codings(target) == codings(source)
+    source.close()
+    target.close()
+
+
+def test_qdpx_import_into_a_new_study_keeps_its_comments_and_reports_taken_keys(coded, tmp_path):
+    from coder.study import init_study
+
+    _, path = coded
+    study = init_study(tmp_path / "new")
+    db = connect_study(study)
+    report = import_refi(db, study, path)
+    yaml = (study.codebook_dir / "codebook.yaml").read_text(encoding="utf-8")
+    assert yaml.startswith("# The codebook of this study.") and "- name: Example theme" in yaml
+    assert "shortcut key '1' of function/Accessing is reserved or taken; left out" in report.warnings
+    assert report.groups_added == ["function", "phase", "role", "actor"] and report.codings_added == 11
+    db.close()
+
+
+# Memos, descriptions and variables -------------------------------------------------------------------------
+
+
+def test_qdpx_memos_descriptions_variables_and_unknown_elements(tmp_path, make_study):
+    text = "Anna: we export mangos.\nBen: and limes.\n"
+    source = (f'<TextSource guid="{G[3]}" name="talk" plainTextPath="internal://{G[3]}.txt"><Description>about trade</Description>'
+              f'<PlainTextSelection guid="{G[4]}" startPosition="6" endPosition="23"><Description>key quote</Description>'
+              f'<Coding guid="{G[7]}" creatingUser="{G[2]}"><CodeRef targetGUID="{G[1]}"/><NoteRef targetGUID="{G[8]}"/></Coding>'
+              f'</PlainTextSelection><VariableValue><VariableRef targetGUID="{G[9]}"/><IntegerValue>42</IntegerValue></VariableValue></TextSource>'
+              f'<PictureSource guid="{G[11]}" name="photo" path="internal://{G[11]}.png"/>')
+    extra = (f'<Notes><Note guid="{G[8]}" name="Why" creatingUser="{G[2]}"><PlainTextContent>because it is fresh</PlainTextContent></Note>'
+             f'<Note guid="{G[12]}" name="Research plan"><PlainTextContent>log</PlainTextContent></Note></Notes>'
+             f'<Links><Link guid="{G[13]}" originGUID="{G[8]}" targetGUID="{G[4]}"/></Links>')
+    xml = project_xml(source, ONE_CODE, f'<Users><User guid="{G[2]}" name="ana"/></Users>',
+                      extra).replace("<Sources>", f'<Variables><Variable guid="{G[9]}" name="age" typeOfVariable="Integer"/></Variables><Sources>')
+    study, db = fresh(make_study)
+    report = import_refi(db, study, make_qdpx(tmp_path / "m.qdpx", xml, {f"sources/{G[3]}.txt": text.encode()}))
+    assert db.execute("SELECT quote, memo FROM codings").fetchall() == [("we export mangos.", "Why\n\nbecause it is fresh")]
+    memos = db.execute("SELECT text, document_id IS NOT NULL, start FROM memos ORDER BY text").fetchall()
+    assert memos == [("Research plan\n\nlog", 0, None), ("about trade", 1, None), ("key quote", 1, 6)]
+    assert db.execute("SELECT attributes FROM documents").fetchone()[0] == '{"age": 42}'
+    assert "1 <PictureSource> element not imported (coder imports text sources only)" in report.warnings
+    assert "1 <Links> element not imported (coder has no links between items)" in report.warnings
+    db.close()
+
+
+# Command line ----------------------------------------------------------------------------------------------
+
+
+def test_qdpx_cli_exports_and_imports(coded, make_study, tmp_path):
+    study, _ = coded
+    target = tmp_path / "study.qdpx"
+    result = CliRunner().invoke(main, ["--study", str(study.root), "export", "qdpx", str(target)])
+    assert result.exit_code == 0 and result.output.strip() == f"wrote {target}"
+    again = CliRunner().invoke(main, ["--study", str(study.root), "export", "qdpx", str(target)])
+    assert again.output.strip() == f"wrote {tmp_path / 'study-2.qdpx'}"  # never overwritten silently
+    other, db = fresh(make_study, name="other")
+    db.close()
+    result = CliRunner().invoke(main, ["--study", str(other.root), "import", "qdpx", str(target)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("imported study.qdpx: 14 new codes (18 read), 3 documents, 11 codings, 6 memos, 2 coders")
+    evil = hostile_zip(tmp_path / "evil.qdpx", "../x")
+    result = CliRunner().invoke(main, ["--study", str(other.root), "import", "qdpx", str(evil)])
+    assert result.exit_code == 1 and "climbs out of the archive" in result.output and result.output.count("\n") == 1
