@@ -13,6 +13,7 @@ import click
 from coder import crosstab, network
 from coder.cli.base import Session, main, pass_session, render
 from coder.errors import CoderError
+from coder.exports.tables import TABLE_SUFFIXES, export_table, save_table
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas
@@ -91,12 +92,11 @@ def emit(session: Session, frame: pandas.DataFrame, *, fmt: str, output: Path | 
          digits: dict[str, int] | None = None, default_digits: int = 1) -> None:
     """Print a table, or write it to --output / under exports/; notes go where they don't spoil csv/json."""
     if output is not None or save:
-        target = output
-        if target is None:
-            target = crosstab.free_path(session.study.exports_dir, stem, SUFFIXES[fmt])
-        elif target.suffix.lower() not in (".csv", ".xlsx", ".md", ".json"):
-            target = target.with_name(target.name + SUFFIXES[fmt])
-        written = crosstab.export_table(frame, target, overwrite=force, index=index is not None)
+        if output is None:
+            written = save_table(frame, session.study.exports_dir, stem, SUFFIXES[fmt], index=index is not None)
+        else:
+            target = output if output.suffix.lower() in TABLE_SUFFIXES else output.with_name(output.name + SUFFIXES[fmt])
+            written = export_table(frame, target, overwrite=force, index=index is not None)
         if header:
             click.echo(header, err=True)
         click.echo(f"wrote {written}")
@@ -245,7 +245,7 @@ def network_(session: Session, weight: str, top: int | None, export_path: Path |
             raise CoderError(f"{export_path} already exists", fix="choose another name, or pass --force to replace it")
         network.export_network(db, export_path)
         click.echo(f"wrote {export_path}", err=fmt not in ("table", "md"))
-    ties = db.execute("SELECT count(*) FROM ties").fetchone()[0]
+    ties = network.tie_count(db)
     shown = ranking.head(top) if top else ranking
     emit(session, shown, fmt=fmt, output=output, save=save, force=force, stem=_stem("network-centrality", weight),
          header=f"survey network: {len(ranking)} organisations, {ties} ties; weighted out-degree ="
@@ -322,7 +322,8 @@ def matrix(session: Session, unit: str, coders: tuple[str, ...], documents: tupl
     frame = crosstab.presence_matrix(db, unit=unit, coders=_split(coders), documents=_split(documents), group=group,
                                      attributes=not no_attributes)
     if output is None:
-        output = crosstab.free_path(session.study.exports_dir, _stem("matrix", unit, "by-code", group), ".csv")
-    written = crosstab.export_table(frame, output, overwrite=force, index=False)
+        written = save_table(frame, session.study.exports_dir, _stem("matrix", unit, "by-code", group), ".csv", index=False)
+    else:
+        written = export_table(frame, output, overwrite=force, index=False)
     click.echo(f"wrote {written}: {len(frame)} {unit}s × {sum('/' in str(c) for c in frame.columns)} codes"
                f" (coded by {frame.attrs.get('coders')})")

@@ -84,7 +84,7 @@ def timed(runs: int, work: Callable[[], object], *, cold: bool) -> tuple[float, 
     times, result = [], None
     for _ in range(runs):
         if cold:
-            crosstab._CACHE.clear()
+            crosstab.forget_arrays()
         start = time.perf_counter()
         result = work()
         times.append(time.perf_counter() - start)
@@ -119,9 +119,9 @@ def main(target: int = 1_000_000) -> None:
                 if isinstance(result, crosstab.CrossTab) else f"{len(result.table)} organisations"
             print(f"{label}: cold best {cold_best:.3f} s (median {cold_median:.3f}), warm best {warm_best:.3f} s"
                   f" (median {warm_median:.3f}) [{size}]", flush=True)
-        crosstab._CACHE.clear()
+        crosstab.forget_arrays()
         start = time.perf_counter()
-        crosstab._arrays(db)
+        crosstab.study_arrays(db)
         print(f"of which reading {counts[0]:,} codings and {counts[1]:,} passages from SQLite: {time.perf_counter() - start:.3f} s")
         report = network.actor_activity(db, coders=["all"])
         overall = report.correlations.iloc[0]

@@ -25,10 +25,8 @@ from textual.widgets.data_table import CellKey
 from textual.worker import get_current_worker
 
 from coder import crosstab
-from coder.codebook import codebook_tree
-from coder.db import Database
+from coder.crosstab import cell_coders, cell_codes, dimension_choices
 from coder.documents import coders as coder_names
-from coder.documents import list_documents
 from coder.errors import CoderError
 from coder.tui.connection import WorkerConnection
 from coder.tui.widgets.key_bar import KeyBar
@@ -40,47 +38,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 PERCENTS: tuple[str | None, ...] = (None, "row", "col")
 HOT = Color.parse("#e76f51")  # the hottest cell; cooler cells fade into the theme's surface
 CHART_LABEL = 16  # characters of a column label in the bar chart
-
-
-def dimension_choices(db: Database) -> list[str]:
-    """What rows and columns can show: each code group (the actor group is `actor`), then code, group,
-    actor, organisation type, document, the document attributes worth tabulating, coder."""
-    try:
-        actor_codes = set(crosstab.dimension(db, "actor").code_label)
-    except CoderError:  # no group generated from the organisations
-        actor_codes = set()
-    groups: dict[str, set[int]] = {}
-    for row in codebook_tree(db):
-        groups.setdefault(row["group"], set()).add(row["id"])
-    choices = [name for name, ids in groups.items() if not ids <= actor_codes]
-    choices += ["code", "group", *(["actor", "type"] if actor_codes else []), "document"]
-    documents = list_documents(db)
-    for key in dict.fromkeys(k for d in documents for k in d.attributes):
-        values = {str(d.attributes.get(key)) for d in documents}
-        # One value for all, or one per document (titles, dates), makes no table worth reading.
-        if 1 < len(values) <= max(2, len(documents) // 2):
-            choices.append(f"attr:{key}")
-    choices.append("coder")
-    return list(dict.fromkeys(choices))
-
-
-def cell_codes(db: Database, result: CrossTab, row_value: str | None, column_value: str | None) -> list[str]:
-    """The codes (`group/name`) a cell's excerpts are codings of: the values of its code dimensions."""
-    paths = {row["id"]: f"{row['group']}/{row['code']}" for row in codebook_tree(db)}
-    codes: list[str] = []
-    for dim, value in ((result.rows, row_value), (result.columns, column_value)):
-        if dim.kind == "code" and value is not None and value in dim.labels:
-            wanted = dim.labels.index(value)
-            codes += [paths[c] for c, label in dim.code_label.items() if label == wanted and c in paths]
-    return list(dict.fromkeys(codes))
-
-
-def cell_coders(result: CrossTab, row_value: str | None, column_value: str | None) -> list[str]:
-    """Whose codings a cell's excerpts are: a coder row or column, else the table's coders (none = everybody)."""
-    for dim, value in ((result.rows, row_value), (result.columns, column_value)):
-        if dim.kind == "coder" and value is not None:
-            return [value]
-    return [] if result.coders.rule == "all" else list(result.coders.names)
 
 
 def number_text(value: Any, result: CrossTab) -> str:

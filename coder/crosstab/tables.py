@@ -1,0 +1,444 @@
+"""Cross-tabulations of the coding: codes, groups, phases, actors, documents, attributes and coders
+against each other, counted over passages, characters, words or documents.
+
+The counting rule (docs/network-and-crosstabs.md says it for researchers): a passage counts for a
+code when one of the chosen coders has a coding of that code overlapping the passage by at least
+one character; it counts in the cell (row, column) when the same coder gave it both the row's and
+the column's value. Document and attribute values belong to every passage of a document.
+
+Besides the table itself: co-occurrence, the chi-square test, the passages behind a cell, the
+unit × code presence matrix, and the actor counts the network-vs-coding table sets beside centrality.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from coder.crosstab.counting import (
+    Side, coverage, distinct_labels, join_on_unit, labelled_hits, sorted_unique, tally, unit_pairs,
+)
+from coder.crosstab.dimensions import (
+    Coders, Dimension, attribute_text, choose_coders, choose_documents, code_dimension, codebook_lookup, dimension,
+    document_rows, find_group, unknown_group,
+)
+from coder.crosstab.passages import Hits, StudyArrays, coded_hits
+from coder.db import Database
+from coder.errors import CoderError
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas
+
+MEASURES = ("passages", "characters", "words", "documents")
+PERCENTS = ("row", "col")
+
+
+@dataclass
+class CrossTab:
+    """A table of counts with its margins; `table` is what to show (counts or percentages)."""
+
+    counts: pandas.DataFrame
+    row_totals: pandas.Series
+    col_totals: pandas.Series
+    total: float
+    rows: Dimension
+    columns: Dimension
+    measure: str
+    percent: str | None
+    once_per_document: bool
+    coders: Coders
+
+    @property
+    def table(self) -> pandas.DataFrame:
+        if self.percent == "row":
+            return (self.counts.div(self.row_totals.where(self.row_totals > 0), axis=0) * 100).fillna(0.0)
+        if self.percent == "col":
+            return (self.counts.div(self.col_totals.where(self.col_totals > 0), axis=1) * 100).fillna(0.0)
+        return self.counts
+
+    def with_totals(self) -> pandas.DataFrame:
+        """The table with a `total` column and row (distinct units, so not the sum when units share cells)."""
+        import pandas as pd  # ≈0.3 s
+
+        shown = self.table.copy()
+        whole = self.total or float("nan")
+        if self.percent != "row":  # counts: the row margins; column %: each row's share of all units
+            shown["total"] = self.row_totals if self.percent is None else 100.0 * self.row_totals / whole
+        if self.percent != "col":
+            bottom = self.col_totals if self.percent is None else 100.0 * self.col_totals / whole
+            values = bottom.tolist() + ([self.total] if "total" in shown.columns else [])
+            shown = pd.concat([shown, pd.DataFrame([values], index=["total"], columns=shown.columns)])
+        shown.index.name, shown.columns.name = self.counts.index.name, self.counts.columns.name
+        return shown
+
+    @property
+    def unit(self) -> str:
+        return "documents" if self.measure == "documents" or self.once_per_document else self.measure
+
+    def describe(self) -> str:
+        how = "once per document" if self.once_per_document else self.measure
+        return f"{self.rows.title} × {self.columns.title}: {how}, coded by {self.coders.describe()}"
+
+
+def crosstab(
+    db: Database,
+    rows: str,
+    columns: str,
+    *,
+    measure: str = "passages",
+    once_per_document: bool = False,
+    percent: str | None = None,
+    coders: Sequence[str] | None = None,
+    documents: Sequence[str] | None = None,
+    group: str | None = None,
+    phase_group: str = "phase",
+    roll_up: bool = False,
+) -> CrossTab:
+    """Cross-tabulate two dimensions of the coding (see the module docstring for the counting rule).
+
+    Args:
+        measure: passages (default), characters or words coded with both values, or documents that
+            have both values somewhere (not necessarily in one passage).
+        once_per_document: count passages, but each document at most once per cell.
+        percent: "row" or "col": each cell as a share of its row's (column's) total.
+        coders: coder names, or ["all"]; default: the consensus coder, else the current coder, else all.
+        documents: document names, patterns or KEY=VALUE attribute conditions.
+        group: restricts the `code` dimension (and which codings make passages count for the others).
+    """
+    import numpy as np  # ≈0.1 s
+    import pandas as pd  # ≈0.3 s
+
+    measure = _check(measure, MEASURES, "measure")
+    if percent is not None:
+        percent = _check(percent, PERCENTS, "percent")
+    if once_per_document and measure != "passages":
+        raise CoderError("--once-per-document counts passages", fix="drop --measure, or use --measure documents")
+    chosen = choose_coders(db, coders)
+    doc_ids = choose_documents(db, documents)
+    row_dim = dimension(db, rows, group=group, phase_group=phase_group, roll_up=roll_up, documents=doc_ids, coders=chosen)
+    col_dim = dimension(db, columns, group=group, phase_group=phase_group, roll_up=roll_up, documents=doc_ids, coders=chosen)
+    hits, arrays, a, b = _both_sides(db, row_dim, col_dim, chosen, doc_ids, group)
+    n_a, n_b = len(row_dim.labels), len(col_dim.labels)
+    ncod = max(len(chosen.ids), 1)
+    if not n_a or not n_b:
+        cells, row_totals, col_totals, total = np.zeros((n_a, n_b), np.int64), np.zeros(n_a), np.zeros(n_b), 0
+    elif measure in ("passages", "documents"):
+        by_doc = measure == "documents"
+        unit = (hits.doc if by_doc else hits.seg) * ncod + hits.coder
+        units, la, lb = unit_pairs(unit[a[0]], a[1], unit[b[0]], b[1], n_a, n_b)
+        place = units // ncod
+        if once_per_document:
+            place = arrays.seg_doc[place]
+        cells, row_totals, col_totals, total = tally(place, la, lb, n_a, n_b)
+    else:
+        cells, row_totals, col_totals, total = coverage(db, hits, arrays, a, b, n_a, n_b, measure)
+    frame = pd.DataFrame(cells, index=pd.Index(row_dim.labels, name=row_dim.title),
+                         columns=pd.Index(col_dim.labels, name=col_dim.title))
+    result = CrossTab(
+        counts=frame, row_totals=pd.Series(row_totals, index=frame.index, name="total"),
+        col_totals=pd.Series(col_totals, index=frame.columns, name="total"), total=total,
+        rows=row_dim, columns=col_dim, measure=measure, percent=percent, once_per_document=once_per_document, coders=chosen,
+    )
+    return _drop_retired(db, result)
+
+
+def _check(value: str, allowed: Sequence[str], what: str) -> str:
+    value = value.lower()
+    if value == "column":
+        value = "col"
+    if value not in allowed:
+        raise CoderError(f"unknown {what} '{value}'", fix=f"use one of: {', '.join(allowed)}")
+    return value
+
+
+def _both_sides(db: Database, row_dim: Dimension, col_dim: Dimension, coders: Coders, doc_ids: list[int] | None,
+                group: str | None) -> tuple[Hits, StudyArrays, Side, Side]:
+    """Load the codings the two dimensions need and each side's labelled hits.
+
+    A code dimension needs its own codes. A document, attribute or coder value comes with any coding, so
+    when neither side is a code dimension the codings of `group` (or of every code) make passages count.
+    """
+    code_dims = [d.codes for d in (row_dim, col_dim) if d.codes is not None]
+    if code_dims:
+        code_ids: list[int] | None = sorted({c for codes in code_dims for c in codes})
+    else:
+        code_ids = dimension(db, "code", group=group).codes if group else None
+    hits, arrays = coded_hits(db, coders.ids, doc_ids, code_ids)
+    return hits, arrays, labelled_hits(row_dim, hits), labelled_hits(col_dim, hits)
+
+
+def _drop_retired(db: Database, result: CrossTab) -> CrossTab:
+    """Codes retired from the codebook stay in a table only while they still have counts."""
+    retired = {r[0] for r in db.execute("SELECT name FROM codes WHERE active = 0")}
+    if not retired:
+        return result
+    counts = result.counts
+    keep_rows = [i for i in counts.index if i not in retired or result.row_totals[i] > 0]
+    keep_cols = [c for c in counts.columns if c not in retired or result.col_totals[c] > 0]
+    result.counts = counts.loc[keep_rows, keep_cols]
+    result.row_totals = result.row_totals.loc[keep_rows]
+    result.col_totals = result.col_totals.loc[keep_cols]
+    return result
+
+
+def cooccurrence(
+    db: Database,
+    *,
+    group: str | None = None,
+    measure: str = "passages",
+    coders: Sequence[str] | None = None,
+    documents: Sequence[str] | None = None,
+    roll_up: bool = False,
+    once_per_document: bool = False,
+) -> CrossTab:
+    """Codes × codes: passages coded with both (the diagonal: passages coded with the code)."""
+    return crosstab(db, "code", "code", measure=measure, coders=coders, documents=documents, group=group,
+                    roll_up=roll_up, once_per_document=once_per_document)
+
+
+# Statistics --------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChiSquare:
+    """Pearson's chi-square test of a table, with its expected counts and what to beware of."""
+
+    statistic: float
+    dof: int
+    p: float
+    n: float
+    expected: pandas.DataFrame
+    small_expected: int  # cells with an expected count below 5
+    warnings: list[str]
+
+    def describe(self) -> str:
+        text = f"chi-square = {self.statistic:.3f}, df = {self.dof}, p = {self.p:.4g} (n = {self.n:g})"
+        return "\n".join([text, *(f"warning: {w}" for w in self.warnings)])
+
+
+def chi_square(result: CrossTab) -> ChiSquare:
+    """Pearson's chi-square test of independence on the counts (no continuity correction).
+
+    Rows and columns that are all zero are left out. Warns when expected counts are below 5
+    and when units were counted in several cells (the test assumes one cell per unit).
+    """
+    if result.measure in ("characters", "words"):
+        raise CoderError("chi-square needs counts of passages or documents", fix="drop --measure characters/words")
+    from scipy.stats import chi2_contingency  # ≈0.4 s
+
+    counts = result.counts
+    table = counts.loc[counts.sum(axis=1) > 0, counts.sum(axis=0) > 0]
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        raise CoderError(f"chi-square needs at least 2 non-empty rows and columns (this table has {table.shape[0]} × {table.shape[1]})",
+                         fix="choose dimensions with more values, or more documents")
+    test = chi2_contingency(table.to_numpy(), correction=False)
+    import pandas as pd  # ≈0.3 s
+
+    expected = pd.DataFrame(test.expected_freq, index=table.index, columns=table.columns)
+    small = int((expected < 5).to_numpy().sum())
+    warnings = []
+    if small:
+        share = 100.0 * small / expected.size
+        warnings.append(f"{small} of {expected.size} cells ({share:.0f} %) have an expected count below 5"
+                        + (" (more than 20 %: the test is unreliable)" if share > 20 else ""))
+    if float(expected.to_numpy().min()) < 1:
+        warnings.append("a cell has an expected count below 1")
+    n = float(table.to_numpy().sum())
+    if n > result.total:
+        warnings.append(f"{n:g} counts come from {result.total} {result.unit}: some were counted in several cells,"
+                        " which the test does not allow for")
+    return ChiSquare(float(test.statistic), int(test.dof), float(test.pvalue), n, expected, small, warnings)
+
+
+# Drill-down and matrices -------------------------------------------------------------------------
+
+
+def cell_passages(
+    db: Database,
+    rows: str,
+    columns: str,
+    row_value: str | None,
+    column_value: str | None,
+    *,
+    measure: str = "passages",
+    coders: Sequence[str] | None = None,
+    documents: Sequence[str] | None = None,
+    group: str | None = None,
+    phase_group: str = "phase",
+    roll_up: bool = False,
+) -> list[dict[str, Any]]:
+    """The passages behind one cell: (document, passage ordinal, speaker, start, end, text), in document order.
+
+    A None value stands for the margin (any value of that dimension). For the documents measure the
+    passages are those of the counted documents that carry either value.
+    """
+    import numpy as np  # ≈0.1 s
+
+    chosen = choose_coders(db, coders)
+    doc_ids = choose_documents(db, documents)
+    row_dim = dimension(db, rows, group=group, phase_group=phase_group, roll_up=roll_up, documents=doc_ids, coders=chosen)
+    col_dim = dimension(db, columns, group=group, phase_group=phase_group, roll_up=roll_up, documents=doc_ids, coders=chosen)
+    hits, arrays, a, b = _both_sides(db, row_dim, col_dim, chosen, doc_ids, group)
+    ncod = max(len(chosen.ids), 1)
+    wanted_a = _label_index(row_dim, row_value)
+    wanted_b = _label_index(col_dim, column_value)
+    pick_a = a[0][a[1] == wanted_a] if wanted_a is not None else a[0]
+    pick_b = b[0][b[1] == wanted_b] if wanted_b is not None else b[0]
+    if measure == "documents":
+        unit = hits.doc * ncod + hits.coder
+        docs = np.intersect1d(unit[pick_a], unit[pick_b]) // ncod
+        either = np.concatenate([pick_a, pick_b])
+        segs = sorted_unique(hits.seg[either][np.isin(hits.doc[either], docs)])
+    else:
+        unit = hits.seg * ncod + hits.coder
+        segs = sorted_unique(np.intersect1d(unit[pick_a], unit[pick_b]) // ncod)
+    ids = arrays.seg_id[segs].tolist()
+    if not ids:
+        return []
+    marks = ", ".join("?" for _ in ids)
+    cursor = db.execute(
+        "SELECT d.name AS document, s.ordinal AS passage, s.speaker, s.start, s.end,"
+        f" substr(d.text, s.start + 1, s.end - s.start) AS text FROM segments s JOIN documents d ON d.id = s.document_id"
+        f" WHERE s.id IN ({marks}) ORDER BY d.name, s.ordinal", ids)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _label_index(dim: Dimension, value: str | None) -> int | None:
+    if value is None:
+        return None
+    if value in dim.labels:
+        return dim.labels.index(value)
+    folded = [label.lower() for label in dim.labels]
+    if value.lower() in folded:
+        return folded.index(value.lower())
+    raise CoderError(f"'{value}' is not a value of {dim.title}", fix=f"use one of: {', '.join(dim.labels)}")
+
+
+def presence_matrix(
+    db: Database,
+    *,
+    unit: str = "passage",
+    coders: Sequence[str] | None = None,
+    documents: Sequence[str] | None = None,
+    group: str | None = None,
+    attributes: bool = True,
+) -> pandas.DataFrame:
+    """A unit × code 0/1 matrix for statistics packages: one row per passage (or document), one column
+    per code (`group/name`), 1 when a chosen coder coded it there; document attributes as extra columns."""
+    import numpy as np  # ≈0.1 s
+    import pandas as pd  # ≈0.3 s
+
+    if unit not in ("passage", "document"):
+        raise CoderError(f"unknown unit '{unit}'", fix="use passage or document")
+    chosen = choose_coders(db, coders)
+    doc_ids = choose_documents(db, documents)
+    book = codebook_lookup(db)
+    codes = [c for c in book.ids if (not group or book.group[c].lower() == group.lower()) and book.active[c]]
+    if group and not codes:
+        unknown_group(book, group)
+    hits, arrays = coded_hits(db, chosen.ids, doc_ids, codes)
+    docs = document_rows(db, doc_ids)
+    doc_row = {d[0]: i for i, d in enumerate(docs)}
+    column = {c: i for i, c in enumerate(codes)}
+    if unit == "passage":
+        keep = np.flatnonzero(np.isin(arrays.seg_doc, [d[0] for d in docs]))
+        order = sorted(keep.tolist(), key=lambda s: (doc_row[int(arrays.seg_doc[s])], int(arrays.seg_ordinal[s])))
+        position = np.full(len(arrays.seg_id), -1, dtype=np.int64)
+        position[order] = np.arange(len(order))
+        places = position[hits.seg]
+        index = {"document": [docs[doc_row[int(arrays.seg_doc[s])]][1] for s in order],
+                 "passage": [int(arrays.seg_ordinal[s]) for s in order]}
+        n = len(order)
+        unit_doc = [int(arrays.seg_doc[s]) for s in order]
+    else:
+        places = np.array([doc_row[int(d)] for d in hits.doc.tolist()], dtype=np.int64)
+        index = {"document": [d[1] for d in docs]}
+        n = len(docs)
+        unit_doc = [d[0] for d in docs]
+    matrix = np.zeros((n, len(codes)), dtype=np.int8)
+    if len(places):
+        matrix[places, [column[int(c)] for c in hits.code.tolist()]] = 1
+    frame = pd.DataFrame(index)
+    labels = [f"{book.group[c]}/{book.name[c]}" for c in codes]
+    frame = pd.concat([frame, pd.DataFrame(matrix, columns=labels)], axis=1)
+    if attributes:
+        attrs = {d[0]: json.loads(d[2] or "{}") for d in docs}
+        keys = list(dict.fromkeys(k for d in docs for k in attrs[d[0]]))
+        for key in keys:
+            name = key if key not in frame.columns else f"attr:{key}"
+            values = [attrs[d].get(key) for d in unit_doc]
+            frame[name] = [None if v is None else attribute_text(v) for v in values]
+    frame.attrs["coders"] = chosen.describe()
+    return frame
+
+
+# The coding behind the network-vs-coding table ----------------------------------------------------
+
+
+@dataclass
+class ActorCounts:
+    """What the coding shows each actor doing: its passages, and its passages by function and by phase."""
+
+    actors: list[str]
+    functions: list[str]
+    phases: list[str]
+    passages: dict[str, int]
+    by_function: dict[tuple[str, str], int]
+    function_totals: dict[str, int]
+    by_phase: dict[tuple[str, str], int]
+    coders: list[str]
+
+
+def actor_counts(
+    db: Database,
+    *,
+    coders: Sequence[str] | None = None,
+    documents: Sequence[str] | None = None,
+    function_group: str | None = "function",
+    phase_group: str | None = "phase",
+    roll_up: bool = True,
+) -> ActorCounts:
+    """Passages per actor, and per actor × function and actor × phase (same passage, same coder)."""
+    import numpy as np  # ≈0.1 s
+
+    chosen = choose_coders(db, coders)
+    doc_ids = choose_documents(db, documents)
+    book = codebook_lookup(db)
+    actor_codes = [c for c in book.ids if c in book.organisation]
+    actors = code_dimension("actor", "actor", actor_codes, lambda c: book.organisation[c][0])
+    extra = []
+    for name in (function_group, phase_group):
+        found = find_group(book, name) if name else None
+        extra.append(dimension(db, f"group:{found}", roll_up=roll_up) if found else None)
+    functions, phases = extra
+    code_ids = [*actor_codes, *(functions.codes if functions else []), *(phases.codes if phases else [])]
+    hits, _ = coded_hits(db, chosen.ids, doc_ids, code_ids)
+    ncod = max(len(chosen.ids), 1)
+    unit = hits.seg * ncod + hits.coder
+    ra, la = labelled_hits(actors, hits)
+    n_a = max(len(actors.labels), 1)
+    distinct = sorted_unique(hits.seg[ra] * n_a + la)
+    per_actor = np.bincount(distinct % n_a, minlength=len(actors.labels))
+    passages = {label: int(per_actor[i]) for i, label in enumerate(actors.labels)}
+    actor_side = distinct_labels(unit[ra], la, n_a)
+
+    def cross(dim: Dimension | None) -> tuple[list[str], dict[tuple[str, str], int], dict[str, int]]:
+        if dim is None:
+            return [], {}, {}
+        rb, lb = labelled_hits(dim, hits)
+        n_b = max(len(dim.labels), 1)
+        units, x, y = join_on_unit(*actor_side, *distinct_labels(unit[rb], lb, n_b))
+        cells = sorted_unique(((units // ncod) * n_a + x) * n_b + y)
+        table = np.bincount(cells % (n_a * n_b), minlength=n_a * n_b).reshape(n_a, n_b)
+        cells = {(actors.labels[i], dim.labels[j]): int(table[i, j])
+                 for i in range(len(actors.labels)) for j in range(len(dim.labels))}
+        totals = {dim.labels[j]: int(table[:, j].sum()) for j in range(len(dim.labels))}
+        return list(dim.labels), cells, totals
+
+    function_labels, by_function, totals = cross(functions)
+    phase_labels, by_phase, _ = cross(phases)
+    return ActorCounts(list(actors.labels), function_labels, phase_labels, passages, by_function, totals, by_phase,
+                       list(chosen.names))

@@ -1,0 +1,87 @@
+"""Dimensions, whose codings count and which documents: resolved against the hand-made study."""
+
+from __future__ import annotations
+
+import pytest
+
+from coder import coding, crosstab
+from coder.db import set_setting, transaction
+from coder.errors import CoderError
+from coder.study import connect_study
+from tests.crosstab.handmade import build, cells
+
+
+def test_crosstab_document_attribute_and_document_dimensions(db):
+    result = crosstab.crosstab(db, "function", "attr:kind", coders=["ana"])
+    assert list(result.counts.columns) == ["congress_notes", "interview"]
+    assert cells(result) == {("Accessing", "congress_notes"): 1, ("Accessing", "interview"): 2,
+                             ("Diffusing", "congress_notes"): 1, ("Diffusing", "interview"): 1,
+                             ("Coordinating", "congress_notes"): 1, ("Enabling", "interview"): 1,
+                             ("Market intelligence", "interview"): 1}
+    organisation = crosstab.crosstab(db, "phase", "attr:interviewee_organisation", coders=["ana"])
+    assert list(organisation.counts.columns) == ["APEM", "(none)"]
+    assert organisation.counts.at["Phase 1", "APEM"] == 3 and organisation.counts.at["Phase 1", "(none)"] == 1
+    by_document = crosstab.crosstab(db, "document", "phase", coders=["ana"])
+    assert by_document.counts.loc["int01"].tolist() == [3, 1, 0]
+    assert by_document.counts.loc["cong01"].tolist() == [1, 1, 1]
+    with pytest.raises(CoderError, match="no document has the attribute 'colour'"):
+        crosstab.crosstab(db, "function", "attr:colour")
+
+
+def test_crosstab_actor_type_group_and_coder_dimensions(db):
+    actors = crosstab.crosstab(db, "actor", "function", coders=["ana"], roll_up=True)
+    assert cells(actors) == {("APEM", "Accessing"): 2, ("APEM", "Coordinating"): 1, ("PROMPERU", "Accessing"): 1,
+                             ("SENASA", "Diffusing"): 2, ("SENASA", "Enabling"): 1}
+    types = crosstab.crosstab(db, "type", "phase", coders=["ana"])
+    assert cells(types) == {("government service", "Phase 1"): 1, ("government service", "Phase 2"): 1,
+                            ("government service", "Phase 3"): 1, ("local industry association", "Phase 1"): 2,
+                            ("local industry association", "Phase 2"): 1}
+    groups = crosstab.crosstab(db, "group", "coder", coders=["all"])
+    assert groups.counts.loc["function"].tolist() == [7, 2] and groups.counts.loc["actor"].tolist() == [5, 0]
+    by_coder = crosstab.crosstab(db, "function", "coder", coders=["all"])
+    assert by_coder.counts.loc["Accessing"].tolist() == [3, 1] and by_coder.counts.loc["Diffusing"].tolist() == [2, 1]
+    with pytest.raises(CoderError, match="unknown dimension 'colour'"):
+        crosstab.crosstab(db, "colour", "phase")
+
+
+def test_crosstab_default_coder_is_consensus_then_current_then_all(tmp_path):
+    root = build(tmp_path / "study")
+    from coder.study import Study
+
+    db = connect_study(Study(root))
+    assert crosstab.choose_coders(db).rule == "all"
+    with transaction(db):
+        set_setting(db, "current_coder", "ben")
+    assert crosstab.choose_coders(db).names == ("ben",)
+    doc_id = coding.find_document(db, "cong01")
+    coding.apply_code(db, doc_id, coding.find_code(db, "Enabling"), coding.coder_id(db, "consensus"),
+                      *coding.passage_span(db, doc_id, 1))
+    chosen = crosstab.choose_coders(db)
+    assert (chosen.names, chosen.rule) == (("consensus",), "consensus")
+    result = crosstab.crosstab(db, "function", "document")
+    assert cells(result) == {("Enabling", "cong01"): 1}  # the cache saw the new coding
+    with pytest.raises(CoderError, match="no coder named 'zoe'"):
+        crosstab.choose_coders(db, ["zoe"])
+    db.close()
+
+
+def test_crosstab_document_filters_take_names_patterns_and_attributes(db):
+    assert crosstab.crosstab(db, "function", "phase", coders=["ana"], documents=["cong01"]).total == 3
+    assert crosstab.crosstab(db, "function", "phase", coders=["ana"], documents=["int*"]).total == 4
+    assert crosstab.crosstab(db, "function", "phase", coders=["ana"], documents=["kind=congress_notes"]).total == 3
+    with pytest.raises(CoderError, match="no document matches 'x9'"):
+        crosstab.crosstab(db, "function", "phase", documents=["x9"])
+
+
+def test_crosstab_dimension_choices_and_what_a_cell_stands_for(db):
+    assert crosstab.dimension_choices(db) == ["function", "phase", "role", "code", "group", "actor", "type", "document",
+                                              "attr:kind", "attr:interviewee_organisation", "coder"]
+    rolled = crosstab.crosstab(db, "function", "phase", coders=["ana"], roll_up=True)
+    assert crosstab.cell_codes(db, rolled, "Accessing", "Phase 1") == [
+        "function/Accessing", "function/Market intelligence", "phase/Phase 1"]
+    assert crosstab.cell_codes(db, rolled, None, "Phase 2") == ["phase/Phase 2"]  # a margin: any function
+    assert crosstab.cell_coders(rolled, "Accessing", None) == ["ana"]
+    by_coder = crosstab.crosstab(db, "function", "coder", coders=["all"])
+    assert crosstab.cell_coders(by_coder, "Accessing", "ben") == ["ben"]
+    assert crosstab.cell_coders(by_coder, "Accessing", None) == []  # everybody
+    assert crosstab.cell_codes(db, by_coder, "Accessing", "ben") == ["function/Accessing"]
