@@ -12,20 +12,21 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from coder.coding import current_coder
+from coder.coding import current_coder, find_document
+from coder.errors import CoderError
 from coder.study import Study, connect_study, locate_study, refresh_study
 from coder.suggest import SuggestionProcess, Suggester
 from coder.tui.messages import ImportProgress, StudyRefreshed
 from coder.tui.screens.coding import CodingScreen
+from coder.tui.widgets.passage_list import PassageList
 
 
-# The other views of a study, opened over the coding screen (Esc returns): name → (key, label, module, class).
-# Each screen is imported when first opened, so start-up pays only for the coding screen.
-VIEWS: dict[str, tuple[str, str, str, str]] = {
-    "agreement": ("f2", "agreement", "coder.tui.screens.agreement", "AgreementScreen"),
-    "reconcile": ("f3", "reconcile", "coder.tui.screens.reconcile", "ReconcileScreen"),
-    "tables": ("f4", "cross-tabs", "coder.tui.screens.crosstab", "CrossTabScreen"),
-    "network": ("f5", "network", "coder.tui.screens.network", "NetworkScreen"),
+# The other views of a study, opened over the coding screen (Esc returns): name → (key, label).
+VIEWS: dict[str, tuple[str, str]] = {
+    "agreement": ("f2", "agreement"),
+    "reconcile": ("f3", "reconcile"),
+    "tables": ("f4", "cross-tabs"),
+    "network": ("f5", "network"),
 }
 
 
@@ -34,7 +35,7 @@ class CoderApp(App):
 
     CSS_PATH = "app.tcss"
     TITLE = "coder"
-    BINDINGS = [Binding(key, f"show('{name}')", label) for name, (key, label, _, _) in VIEWS.items()]
+    BINDINGS = [Binding(key, f"show('{name}')", label) for name, (key, label) in VIEWS.items()]
 
     def __init__(self, study: Study, coder: str | None = None, *, suggest: Suggester | None = None) -> None:
         """Args:
@@ -59,12 +60,42 @@ class CoderApp(App):
 
     def action_show(self, name: str) -> None:
         """Open one of the study's other views (agreement, reconciliation, tables, network…)."""
-        from importlib import import_module
-
-        _, _, module, cls = VIEWS[name]
         if not isinstance(self.screen, CodingScreen):
             self.pop_screen()
-        self.push_screen(getattr(import_module(module), cls)())
+        self.push_screen(self.view(name))
+
+    def view(self, name: str) -> Screen:
+        """A view, handed what it needs; each is imported when first opened, so start-up pays only for the coding screen."""
+        if name == "agreement":
+            from coder.tui.screens.agreement import AgreementScreen
+
+            return AgreementScreen(self.study, self.db)
+        if name == "reconcile":
+            from coder.tui.screens.reconcile import ReconcileScreen
+
+            return ReconcileScreen(self.study, self.db)
+        if name == "tables":
+            from coder.tui.screens.crosstab import CrossTabScreen
+
+            return CrossTabScreen(self.study, self.db, self.coder_name)
+        from coder.tui.screens.network import NetworkScreen
+
+        return NetworkScreen(self.study)
+
+    def on_passage_list_chosen(self, message: PassageList.Chosen) -> None:
+        """A passage chosen in a view's list: close the views and put the coding screen's cursor on it."""
+        try:
+            document_id = find_document(self.db, message.document)
+        except CoderError as error:
+            self.notify(str(error), severity="error")
+            return
+        while not isinstance(self.screen, CodingScreen) and len(self.screen_stack) > 1:
+            self.pop_screen()
+        if isinstance(self.screen, CodingScreen):
+            self.screen.go_to(document_id, message.passage)
+
+    def on_coding_screen_coder_switched(self, message: CodingScreen.CoderSwitched) -> None:
+        self.coder_name = message.coder
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False, description="Bringing the study up to date")
     def bring_up_to_date(self) -> None:

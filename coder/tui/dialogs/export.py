@@ -8,6 +8,7 @@ the study's `exports/` under a name that says what it holds, never over an exist
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -25,6 +26,10 @@ from coder.exports import codebook as codebook_export
 from coder.exports import excerpts as excerpt_export
 from coder.exports import memos as memo_export
 from coder.study import connect_study, study_title
+
+if TYPE_CHECKING:
+    from coder.db import Database
+    from coder.study import Study
 
 WHAT = {
     "codes": "excerpts of codes",
@@ -74,10 +79,17 @@ class ExportDialog(ModalScreen[Path | None]):
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, ExportDialog.Progress)
 
-    def __init__(self, *, codes: list[str] | None = None, group: str | None = None, coders: list[str] | None = None,
-                 passages: list[tuple[str, int]] | None = None, cell: str | None = None) -> None:
-        """Args: passages: the passages of a cross-tab cell (`cell` describes it); codes and coders narrow it."""
+    def __init__(self, study: Study, db: Database, coder: str, *, codes: list[str] | None = None, group: str | None = None,
+                 coders: list[str] | None = None, passages: list[tuple[str, int]] | None = None, cell: str | None = None) -> None:
+        """Args:
+            db: the UI thread's connection (the export itself opens one of its own).
+            coder: who is coding (for "only my codings").
+            passages: the passages of a cross-tab cell (`cell` describes it); codes and coders narrow it.
+        """
         super().__init__()
+        self.study = study
+        self.db = db
+        self.coder = coder
         self.codes = list(codes or [])
         self.group = group
         self.coders = list(coders or [])
@@ -88,7 +100,7 @@ class ExportDialog(ModalScreen[Path | None]):
         self.format = "md"
 
     def compose(self) -> ComposeResult:
-        rows = codebook_tree(self.app.db)
+        rows = codebook_tree(self.db)
         paths = [f"{r['group']}/{r['code']}" for r in rows]
         groups = list(dict.fromkeys(r["group"] for r in rows))
         with Vertical(classes="dialog", id="export-dialog"):
@@ -107,7 +119,7 @@ class ExportDialog(ModalScreen[Path | None]):
             yield Static(self.cell_summary(), id="export-cell")
             with Horizontal(id="export-options"):
                 yield Checkbox("passages before and after", id="export-context")
-                yield Checkbox(f"only {self.app.coder_name}'s codings", id="export-mine")
+                yield Checkbox(f"only {self.coder}'s codings", id="export-mine")
             yield ProgressBar(id="export-progress", show_eta=False)
             yield Static("", id="export-result")
             with Horizontal(id="export-buttons"):
@@ -171,12 +183,12 @@ class ExportDialog(ModalScreen[Path | None]):
     @work(thread=True, exclusive=True, group="export", exit_on_error=False, description="Exporting")
     def run_export(self, what: str, fmt: str, codes: str, group: str, context: bool, mine: bool) -> None:
         """Write the export on a connection of its own; the path or a one-line error comes back."""
-        study = self.app.study
+        study = self.study
         db = connect_study(study)
         progress = lambda done, total: self.post_message(self.Progress(done, total))  # noqa: E731 - a callback
         try:
             if what in EXCERPTS:
-                coders = self.coders if what == "cell" else ([self.app.coder_name] if mine else [])
+                coders = self.coders if what == "cell" else ([self.coder] if mine else [])
                 query = excerpt_export.ExcerptQuery(
                     codes=split_codes(codes) if what == "codes" else self.codes if what == "cell" else [],
                     group=(group or None) if what == "group" else None, coders=coders,
@@ -216,7 +228,7 @@ class ExportDialog(ModalScreen[Path | None]):
         bar.update(total=1, progress=1)
         self.written = path
         try:
-            shown = path.relative_to(self.app.study.root)
+            shown = path.relative_to(self.study.root)
         except ValueError:
             shown = path
         result.update(Text.assemble("wrote ", (str(shown), "bold")))

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.events import Key
+from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import OptionList, ProgressBar, Tree
@@ -61,6 +62,13 @@ class Position:
 
 class CodingScreen(CodingTools, Screen):
     """Read and code a study passage by passage."""
+
+    class CoderSwitched(Message):
+        """Now coding as another coder: the views opened next work as this one."""
+
+        def __init__(self, coder: str) -> None:
+            super().__init__()
+            self.coder = coder
 
     BINDINGS = [
         Binding("j,down", "move(1)", "next", group=MOVE),
@@ -495,7 +503,8 @@ class CodingScreen(CodingTools, Screen):
         except CoderError as error:
             self.fail(error)
             return
-        self.coder_name = self.app.coder_name = name
+        self.coder_name = name
+        self.post_message(self.CoderSwitched(name))
         self.load_documents()
         self.load_codebook()
         if self.at.document:

@@ -128,8 +128,8 @@ class CodingTools:
         pane = self.query_one(CodebookPane)
         node = pane.cursor_node if pane.has_focus else None
         if node is not None and node.data is None and node.children:
-            self.app.push_screen(ExportDialog(group=self.refs[node.children[0].data].group))
+            self.app.push_screen(ExportDialog(self.study, self.db, self.coder_name, group=self.refs[node.children[0].data].group))
             return
         codes = [self.refs[node.data]] if node is not None and node.data is not None else \
             [self.refs[c.code_id] for c in self.mine_in_selection()]
-        self.app.push_screen(ExportDialog(codes=list(dict.fromkeys(code.path for code in codes))))
+        self.app.push_screen(ExportDialog(self.study, self.db, self.coder_name, codes=list(dict.fromkeys(code.path for code in codes))))

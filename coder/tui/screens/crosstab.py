@@ -30,10 +30,12 @@ from coder.documents import coders as coder_names
 from coder.errors import CoderError
 from coder.tui.connection import WorkerConnection
 from coder.tui.widgets.key_bar import KeyBar
-from coder.tui.widgets.passage_list import PassageList, jump_to_passage
+from coder.tui.widgets.passage_list import PassageList
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from coder.crosstab import CrossTab
+    from coder.db import Database
+    from coder.study import Study
 
 PERCENTS: tuple[str | None, ...] = (None, "row", "col")
 HOT = Color.parse("#e76f51")  # the hottest cell; cooler cells fade into the theme's surface
@@ -66,8 +68,11 @@ class CrossTabScreen(Screen):
         Binding("escape", "back", "back"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, study: Study, db: Database, coder: str) -> None:
         super().__init__()
+        self.study = study
+        self.db = db
+        self.coder = coder  # the export dialog's "only mine"
         self.rows = ""
         self.columns = ""
         self.measure = "passages"
@@ -92,8 +97,8 @@ class CrossTabScreen(Screen):
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
-        self.connection = WorkerConnection(self.app.study)
-        self.choices = dimension_choices(self.app.db)
+        self.connection = WorkerConnection(self.study)
+        self.choices = dimension_choices(self.db)
         self.rows = self.choices[0]
         others = [c for c in self.choices if c != self.rows] or self.choices
         self.columns = "phase" if "phase" in others else others[0]
@@ -146,7 +151,7 @@ class CrossTabScreen(Screen):
         self.tabulate()
 
     def action_whose(self) -> None:
-        options: list[str | None] = [None, "all", *coder_names(self.app.db)]
+        options: list[str | None] = [None, "all", *coder_names(self.db)]
         self.coders = options[(options.index(self.coders) + 1) % len(options)] if self.coders in options else None
         self.tabulate()
 
@@ -295,9 +300,6 @@ class CrossTabScreen(Screen):
         if rows:
             passages.focus()
 
-    @on(PassageList.Chosen)
-    def passage_chosen(self, event: PassageList.Chosen) -> None:
-        jump_to_passage(self.app, event.document, event.passage)
 
     # Export ------------------------------------------------------------------------------
 
@@ -315,4 +317,5 @@ class CrossTabScreen(Screen):
         from coder.tui.dialogs.export import ExportDialog
 
         passages = [(row["document"], int(row["passage"])) for row in rows]
-        self.app.push_screen(ExportDialog(codes=codes, coders=coders, passages=passages, cell=label))
+        self.app.push_screen(ExportDialog(self.study, self.db, self.coder, codes=codes, coders=coders, passages=passages,
+                                          cell=label))

@@ -24,10 +24,12 @@ from coder import crosstab, network
 from coder.errors import CoderError
 from coder.tui.connection import WorkerConnection
 from coder.tui.widgets.key_bar import KeyBar
-from coder.tui.widgets.passage_list import PassageList, jump_to_passage
+from coder.tui.widgets.passage_list import PassageList
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas
+
+    from coder.study import Study
 
 WEIGHTS = ("technological", "commercial", "both")
 BAR = 10  # characters of the strongest tie's bar in the ego network
@@ -104,8 +106,9 @@ class NetworkScreen(Screen):
         Binding("escape", "back", "back"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, study: Study) -> None:
         super().__init__()
+        self.study = study
         self.weight = WEIGHTS[0]
         self.coded_only = False
         self.sort_index = 0
@@ -127,7 +130,7 @@ class NetworkScreen(Screen):
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
-        self.connection = WorkerConnection(self.app.study)
+        self.connection = WorkerConnection(self.study)
         self.query_one(DataTable).focus()
         self.reload()
 
@@ -290,6 +293,3 @@ class NetworkScreen(Screen):
         if rows:
             passages.focus()
 
-    @on(PassageList.Chosen)
-    def passage_chosen(self, event: PassageList.Chosen) -> None:
-        jump_to_passage(self.app, event.document, event.passage)

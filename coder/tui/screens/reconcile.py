@@ -9,7 +9,7 @@ the consensus coder); the queue remembers where it stopped, so leaving and comin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -27,6 +27,10 @@ from coder.tui.dialogs.memo import MemoDialog
 from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.marks import code_styles
 from coder.tui.widgets.key_bar import KeyBar
+
+if TYPE_CHECKING:
+    from coder.db import Database
+    from coder.study import Study
 
 MOVE = Binding.Group("unit")
 NUDGE_END = Binding.Group("end ±word")
@@ -56,8 +60,10 @@ class ReconcileScreen(Screen):
         Binding("escape,q", "back", "back"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, study: Study, db: Database) -> None:
         super().__init__()
+        self.study = study
+        self.db = db
         self.queue: Queue | None = None
         self.active: int | None = None  # the consensus coding that nudges act on
         self.note = ""
@@ -71,7 +77,7 @@ class ReconcileScreen(Screen):
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
-        db = self.app.db
+        db = self.db
         rows = codebook_tree(db)
         self.looks = code_styles(rows)
         try:
@@ -100,7 +106,7 @@ class ReconcileScreen(Screen):
                               style="bold"))
             self.query_one("#rec-text", Static).update("The coders agree on every passage of these code groups.")
             return
-        done = reconcile.decided(self.app.db, queue)
+        done = reconcile.decided(self.db, queue)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" Reconcile · {' vs '.join(queue.coders)} → {queue.consensus} · ", style="bold")
         text.append(f" unit {queue.progress()} ", style="bold reverse")
@@ -111,15 +117,15 @@ class ReconcileScreen(Screen):
             text.append(f"  {self.note}", style="italic")
             self.note = ""
         title.update(text)
-        self.query_one("#rec-text", Static).update(Text(reconcile.unit_text(self.app.db, unit)))
+        self.query_one("#rec-text", Static).update(Text(reconcile.unit_text(self.db, unit)))
         self.query_one("#rec-passage", VerticalScroll).scroll_home(animate=False)
         for i, name in enumerate(queue.coders):
             letter = "AB"[i] if i < 2 else str(i + 1)
             codes = unit.codes.get(name)
             self.query_one(f"#rec-coder-{i}", Static).update(
                 self.column(f"{letter} · {name}", codes, unit) if codes is not None else Text(f"{letter} · {name}\n(did not code here)"))
-        consensus = reconcile.consensus_codes(self.app.db, queue, unit)
-        memo = reconcile.rationale(self.app.db, queue, unit)
+        consensus = reconcile.consensus_codes(self.db, queue, unit)
+        memo = reconcile.rationale(self.db, queue, unit)
         column = self.column(f"{queue.consensus}", frozenset(consensus), unit, consensus=True)
         if memo:
             column.append(f"\n\nrationale: {memo}", style="italic")
@@ -129,7 +135,7 @@ class ReconcileScreen(Screen):
         """A coder's codes at the unit by group; the disputed ones marked ≠ (in the consensus: the active one ▶)."""
         text = Text(heading, style="bold")
         group = None
-        nudged = {c["code_id"] for c in reconcile.consensus_codings(self.app.db, self.queue, unit)
+        nudged = {c["code_id"] for c in reconcile.consensus_codings(self.db, self.queue, unit)
                   if c["id"] == self.active} if consensus and self.active else set()
         for code_id in sorted(codes, key=lambda c: self.looks[c].ordinal if c in self.looks else 0):
             style = self.looks.get(code_id)
@@ -150,14 +156,14 @@ class ReconcileScreen(Screen):
     def settle(self, kind: str, *, coder: str | None = None, codes: list[int] | None = None, advance: bool = True) -> None:
         unit = self.queue.current
         try:
-            decision = reconcile.decide(self.app.db, self.queue, unit, kind, coder=coder, codes=codes)
+            decision = reconcile.decide(self.db, self.queue, unit, kind, coder=coder, codes=codes)
         except CoderError as error:
             self.notify(str(error), severity="error", timeout=8)
             return
         self.active = None
         self.note = f"{unit.document} passage {unit.ordinal}: {decision.kind} ({len(decision.codes)} codes)"
         if advance and self.queue.position < len(self.queue.units) - 1:
-            reconcile.move(self.app.db, self.queue, 1)
+            reconcile.move(self.db, self.queue, 1)
         elif advance:
             self.note += " · that was the last unit"
         self.show()
@@ -173,7 +179,7 @@ class ReconcileScreen(Screen):
     def action_recode(self) -> None:
         """Toggle one code (of the compared groups) in the consensus at this passage."""
         unit = self.queue.current
-        current = set(reconcile.consensus_codes(self.app.db, self.queue, unit))
+        current = set(reconcile.consensus_codes(self.db, self.queue, unit))
         items = [(str(code_id), f"{'✓ ' if code_id in current else ''}{style.group} / {style.name}", style.colour)
                  for code_id, style in self.looks.items() if style.group in self.queue.groups]
         self.app.push_screen(QuickPick("Recode: toggle a code in the consensus", items), self.recoded)
@@ -182,29 +188,29 @@ class ReconcileScreen(Screen):
         if not chosen:
             return
         unit = self.queue.current
-        codes = set(reconcile.consensus_codes(self.app.db, self.queue, unit)) ^ {int(chosen)}
+        codes = set(reconcile.consensus_codes(self.db, self.queue, unit)) ^ {int(chosen)}
         self.settle("recode", codes=sorted(codes), advance=False)
 
     def action_memo(self) -> None:
         unit = self.queue.current
-        current = reconcile.rationale(self.app.db, self.queue, unit) or ""
+        current = reconcile.rationale(self.db, self.queue, unit) or ""
         self.app.push_screen(MemoDialog([("passage", f"rationale for {unit.document} passage {unit.ordinal}", current)]),
                              self.memo_written)
 
     def memo_written(self, answer: tuple[str, str] | None) -> None:
         if answer is None:
             return
-        reconcile.write_rationale(self.app.db, self.queue, self.queue.current, answer[1])
+        reconcile.write_rationale(self.db, self.queue, self.queue.current, answer[1])
         self.note = "rationale saved" if answer[1].strip() else "rationale removed"
         self.show()
 
     def action_move(self, step: int) -> None:
         self.active = None
-        reconcile.move(self.app.db, self.queue, step)
+        reconcile.move(self.db, self.queue, step)
         self.show()
 
     def action_next_coding(self) -> None:
-        found = reconcile.consensus_codings(self.app.db, self.queue, self.queue.current)
+        found = reconcile.consensus_codings(self.db, self.queue, self.queue.current)
         if not found:
             self.notify("The consensus has no codings here yet: decide first.", severity="warning")
             return
@@ -214,15 +220,15 @@ class ReconcileScreen(Screen):
 
     def action_nudge(self, edge: str, words: int) -> None:
         """Move a boundary of the consensus coding picked with `;` (else the first) by one word."""
-        found = reconcile.consensus_codings(self.app.db, self.queue, self.queue.current)
+        found = reconcile.consensus_codings(self.db, self.queue, self.queue.current)
         if not found:
             self.notify("The consensus has no codings here to nudge: decide first.", severity="warning")
             return
         target = next((c for c in found if c["id"] == self.active), found[0])
         self.active = target["id"]
-        consensus = coding.coder_id(self.app.db, self.queue.consensus)
+        consensus = coding.coder_id(self.db, self.queue.consensus)
         try:
-            start, end = coding.nudge_coding(self.app.db, target["id"], edge, words, consensus)
+            start, end = coding.nudge_coding(self.db, target["id"], edge, words, consensus)
         except CoderError as error:
             self.notify(str(error), severity="error", timeout=8)
             return
@@ -231,7 +237,7 @@ class ReconcileScreen(Screen):
 
     def action_undo(self) -> None:
         try:
-            event = reconcile.undo_decision(self.app.db, self.queue)
+            event = reconcile.undo_decision(self.db, self.queue)
         except CoderError as error:
             self.notify(str(error), severity="error", timeout=8)
             return
@@ -254,7 +260,7 @@ class ReconcileScreen(Screen):
     def consensus_agreement(self, queue: Queue) -> None:
         from coder.study import connect_study
 
-        db = connect_study(self.app.study)
+        db = connect_study(self.study)
         try:
             reports = reconcile.consensus_agreement(db, queue)
         except CoderError as error:

@@ -1,7 +1,7 @@
 """The passages behind a number (a crosstab cell, an organisation's actor codings); Enter opens one.
 
-The list shows what `crosstab.cell_passages` returns. Choosing a passage posts `PassageList.Chosen`;
-the view then calls `jump_to_passage`, which goes back to the coding screen at that passage.
+The list shows what `crosstab.cell_passages` returns. Choosing a passage posts `PassageList.Chosen`,
+which bubbles up to the app: it closes the views and puts the coding screen's cursor on that passage.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual.app import App
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -51,15 +50,3 @@ class PassageList(OptionList):
         event.stop()
         row = self.rows[int(event.option.id)]
         self.post_message(self.Chosen(row["document"], int(row["passage"])))
-
-
-def jump_to_passage(app: App, document: str, passage: int) -> None:
-    """Close the views over the coding screen and move its cursor to the passage."""
-    from coder.coding import find_document
-    from coder.tui.screens.coding import CodingScreen
-
-    document_id = find_document(app.db, document)
-    while not isinstance(app.screen, CodingScreen) and len(app.screen_stack) > 1:
-        app.pop_screen()
-    if isinstance(app.screen, CodingScreen):
-        app.screen.go_to(document_id, passage)
