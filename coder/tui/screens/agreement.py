@@ -84,14 +84,9 @@ class AgreementScreen(Screen):
         for column in COLUMNS:
             table.add_column(column, key=column)
         self.query_one("#agree-disagreements", DataTable).add_columns("document", "passage", "code", "values")
-        from coder.coding import consensus_coder
+        from coder.agreement import consensus_pairs
 
-        db = self.app.db
-        consensus = consensus_coder(db)
-        others = [r[0] for r in db.execute(
-            "SELECT name FROM coders WHERE name != ? AND id IN (SELECT DISTINCT coder_id FROM codings) ORDER BY name", [consensus])]
-        if db.execute("SELECT 1 FROM codings c JOIN coders r ON r.id = c.coder_id WHERE r.name = ? LIMIT 1", [consensus]).fetchone():
-            self.choices += [[consensus, name] for name in others]
+        self.choices += consensus_pairs(self.app.db)
         table.focus()
         self.measure()
 

@@ -1,0 +1,33 @@
+"""A small hand-made study coded by two coders, for the study-level agreement tests."""
+
+from __future__ import annotations
+
+from coder import coding
+from coder.study import connect_study, refresh_study
+from tests.conftest import INTERVIEW
+
+# INTERVIEW's passages: 1 = [13, 74), 2 = [88, 276), 3 = [291, 308), 4 = [322, 426);
+# its sentences: [13,74) [88,109) [110,151) [152,196) [198,276) [291,308) [322,365) [366,426).
+
+
+def coded_study(make_study, extra_documents: dict[str, str] | None = None):  # noqa: ANN001, ANN201
+    documents = {"int01.md": INTERVIEW, "int02.md": INTERVIEW.replace("id: int01", "id: int02"),
+                 "int03.md": INTERVIEW.replace("id: int01", "id: int03"), **(extra_documents or {})}
+    study = make_study(documents=documents)
+    db = connect_study(study)
+    refresh_study(study, db)
+    ana, ben = coding.coder_id(db, "ana"), coding.coder_id(db, "ben")
+    doc1, doc2 = coding.find_document(db, "int01"), coding.find_document(db, "int02")
+    code = {name: coding.find_code(db, name) for name in ("Accessing", "Diffusing", "Phase 1", "Phase 2", "Phase 3")}
+    plan = [
+        (ana, doc1, "Accessing", 13, 74), (ana, doc1, "Accessing", 88, 100),  # passage 1 whole, 12 characters of passage 2
+        (ben, doc1, "Accessing", 20, 40), (ben, doc1, "Accessing", 322, 426),  # a third of passage 1, passage 4 whole
+        (ana, doc1, "Diffusing", 291, 308), (ben, doc1, "Diffusing", 291, 308),
+        (ana, doc1, "Phase 1", 13, 74), (ana, doc1, "Phase 2", 88, 276),
+        (ben, doc1, "Phase 1", 13, 74), (ben, doc1, "Phase 1", 88, 276),
+        (ana, doc1, "Phase 3", 322, 340), (ana, doc1, "Phase 2", 340, 426),  # passage 4: mostly Phase 2
+        (ana, doc2, "Accessing", 13, 74),  # int02: only ana has worked on it; int03: nobody
+    ]
+    for who, doc, name, start, end in plan:
+        coding.apply_code(db, doc, code[name], who, start, end)
+    return study, db
