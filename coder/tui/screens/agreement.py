@@ -8,7 +8,7 @@ agreement and the consensus coder's agreement with each coder.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -20,6 +20,10 @@ from textual.widgets import DataTable, Label, Static
 
 from coder.errors import CoderError
 from coder.tui.widgets.key_bar import KeyBar
+
+if TYPE_CHECKING:
+    from coder.db import Database
+    from coder.study import Study
 
 COLUMNS = ("code", "α", "band", "κ", "agree %", "units", "flags")
 SHORT = {"applied": "✓", "not applied": "✗", None: "—"}  # a disagreement's values, in a narrow column
@@ -60,8 +64,10 @@ class AgreementScreen(Screen):
         Binding("escape", "back", "back"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, study: Study, db: Database) -> None:
         super().__init__()
+        self.study = study
+        self.db = db
         self.report: Any = None
         self.rows: list[dict[str, Any]] = []
         self.sort_column: str | None = None
@@ -86,7 +92,7 @@ class AgreementScreen(Screen):
         self.query_one("#agree-disagreements", DataTable).add_columns("document", "passage", "code", "values")
         from coder.agreement import consensus_pairs
 
-        self.choices += consensus_pairs(self.app.db)
+        self.choices += consensus_pairs(self.db)
         table.focus()
         self.measure()
 
@@ -102,7 +108,7 @@ class AgreementScreen(Screen):
         from coder.agreement import measure_agreement  # numpy and the metrics, only when the screen opens
         from coder.study import connect_study
 
-        db = connect_study(self.app.study)
+        db = connect_study(self.study)
         try:
             report = measure_agreement(db, coders=coders)
         except CoderError as error:
@@ -220,7 +226,7 @@ class AgreementScreen(Screen):
         item = self.found[index]
         p = self.report.parameters
         try:
-            open_queue(self.app.db, coders=list(p["coders"]), documents=list(p["documents"]), at=f"{item['document']}:{item['unit']}")
+            open_queue(self.db, coders=list(p["coders"]), documents=list(p["documents"]), at=f"{item['document']}:{item['unit']}")
         except CoderError as error:
             self.notify(str(error), severity="error", timeout=8)
             return
