@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from coder.text import fold
 from coder.coding import CodeRef, apply_in
 from coder.db import Database
 from coder.errors import CoderError
 from coder.events import writing
 from coder.search import search
+from coder.text import fold
 
 UNITS = ("passage", "match")
 EXCERPT = 100  # characters of the passage shown in a preview

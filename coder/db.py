@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from coder.errors import CoderError
@@ -40,7 +40,7 @@ WRITE_PATIENCE_S = 120.0  # how long a writer waits for another coder's transact
 
 def now() -> str:
     """The current time as ISO 8601 UTC with milliseconds: sortable, and what the events log stores."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def new_uuid() -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from coder.db import Database
@@ -31,7 +31,7 @@ def _moment(text: str, option: str, *, end_of_day: bool) -> str:
         raise CoderError(f"{option} '{text}' is not a date", fix=f"write {option} 2026-05-01 or {option} 2026-05-01T14:30") from None
     if moment.tzinfo is None:
         moment = moment.astimezone()  # a time without zone is the researcher's local time
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def events_log(

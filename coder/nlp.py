@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from coder.text import fold
 from coder.errors import CoderError
+from coder.text import fold
 
 if TYPE_CHECKING:
     from spacy.language import Language

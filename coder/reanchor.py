@@ -165,7 +165,7 @@ def find_quote(text: str, selector: Selector, *, near: int) -> int | None:
     found = list(_occurrences(text, quote))
     if not found:
         return None
-    scored = sorted(((-_context_score(text, at, selector), abs(at - near), at) for at in found))
+    scored = sorted((-_context_score(text, at, selector), abs(at - near), at) for at in found)
     best_score, best_distance, best = scored[0]
     if len(scored) > 1 and scored[1][:2] == (best_score, best_distance):
         return None  # two equally good places: a coder must choose

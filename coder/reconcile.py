@@ -16,8 +16,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from coder.coding import CodeRef, apply_in, coder_id, consensus_coder, find_document
-from coder.coding import carve_coding, overlapping_codings  # the coding module's own carving: one rule for uncoding
+from coder.coding import (  # the coding module's own carving: one rule for uncoding
+    CodeRef,
+    apply_in,
+    carve_coding,
+    coder_id,
+    consensus_coder,
+    find_document,
+    overlapping_codings,
+)
 from coder.db import Database, new_uuid, now, set_setting, setting, transaction
 from coder.errors import CoderError
 from coder.events import Changes, Event, log_event, undo

@@ -23,9 +23,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from coder.text import fold
 from coder.db import Database
 from coder.errors import CoderError
+from coder.text import fold
 
 OPEN, CLOSE = "\ue000", "\ue001"  # private-use characters that mark matches in highlight()
 SNIPPET_BEFORE, SNIPPET_AFTER = 50, 90  # characters of context around the first match

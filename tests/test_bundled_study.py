@@ -7,9 +7,9 @@ import re
 import pytest
 
 from coder.codebook import load_codebook
-from coder.text import fold
 from coder.corpus import document_files, read_document
 from coder.status import study_status
+from coder.text import fold
 from tests.conftest import REPO
 
 DOCUMENTS = {path.name: read_document(path) for path in document_files(REPO / "transcripts")}

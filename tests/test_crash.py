@@ -60,7 +60,7 @@ class Replay:
         self.alive: dict[int, tuple] = {}
         self.deleted: set[int] = set()
 
-    def catch_up(self, db) -> None:  # noqa: ANN001 - a coder.db Database
+    def catch_up(self, db) -> None:
         for event_id, changes in db.execute("SELECT id, changes FROM events WHERE id > ? ORDER BY id", [self.last_event]):
             self.last_event = event_id
             for op in json.loads(changes):

@@ -31,7 +31,7 @@ def test_events_undo_and_redo_walk_the_history(db):
     accessing, broker = coding.find_code(db, "Accessing"), coding.find_code(db, "broker")
     coding.apply_code(db, 1, accessing, ana, 0, 10)
     coding.apply_code(db, 1, broker, ana, 20, 30)
-    count = lambda: db.execute("SELECT count(*) FROM codings").fetchone()[0]  # noqa: E731
+    count = lambda: db.execute("SELECT count(*) FROM codings").fetchone()[0]
     assert events.undo(db, ana).summary == "code role/broker at 20-30" and count() == 1
     assert events.undo(db, ana).summary == "code function/Accessing at 0-10" and count() == 0
     assert events.undo(db, ana) is None

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from coder.cli import main
 from coder.errors import CoderError
 from coder.exports.codebook import codebook_entries, export_codebook
-from coder.exports.excerpts import COLUMNS, ExcerptQuery, export_excerpts, find_excerpts, sheet_names
+from coder.exports.excerpt_formats import sheet_names
+from coder.exports.excerpts import COLUMNS, ExcerptQuery, export_excerpts, find_excerpts
 from coder.exports.files import export_name, free_path, md_escape, neutralise
 from coder.exports.memos import export_memos, find_memos
 from coder.study import connect_study

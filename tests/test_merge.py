@@ -160,7 +160,7 @@ def test_merge_export_coder_round_trip(two_copies, study, tmp_path):
     result = runner.invoke(main, ["--study", str(ours.root), "merge", str(handed)])
     assert result.exit_code == 0, result.output
     assert "merged" in result.output and "3 codings, 1 memos" in result.output
-    ben = lambda s: [r for r in snapshot(s)["codings"] if r[1] == "ben"]  # noqa: E731
+    ben = lambda s: [r for r in snapshot(s)["codings"] if r[1] == "ben"]
     assert ben(ours) == ben(theirs)
     result = runner.invoke(main, ["--study", str(ours.root), "merge", str(handed)])
     assert "0 codings, 0 memos, 0 events added" in result.output

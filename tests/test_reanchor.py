@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from coder import coding, memos
 from coder.cli import main
 from coder.corpus import import_documents
-from coder.doctor import accept_placements, examine, events_disagreeing
+from coder.doctor import accept_placements, events_disagreeing, examine
 from coder.reanchor import Alignment, Selector, context, place
 from coder.study import connect_study, refresh_study
 from tests.conftest import write

@@ -12,13 +12,27 @@ the same numbers (`files`). Definitions, references and choices are in docs/agre
 from coder.agreement.data import consensus_pairs
 from coder.agreement.files import save
 from coder.agreement.metrics import (
-    LEVELS, bootstrap_alpha, brennan_prediger, cohen_kappa, fleiss_kappa, krippendorff_alpha, percent_agreement, scott_pi,
+    LEVELS,
+    bootstrap_alpha,
+    brennan_prediger,
+    cohen_kappa,
+    fleiss_kappa,
+    krippendorff_alpha,
+    percent_agreement,
+    scott_pi,
 )
 from coder.agreement.ratings import Ratings, ratings, stack
 from coder.agreement.result import RELIABLE, TENTATIVE, Result, band
 from coder.agreement.study import Report, Row, disagreements, measure_agreement
 from coder.agreement.unitized import (
-    Section, Unitized, binary_u_alpha, cu_alpha, nvivo_comparison, pool_continua, u_alpha, unitized,
+    Section,
+    Unitized,
+    binary_u_alpha,
+    cu_alpha,
+    nvivo_comparison,
+    pool_continua,
+    u_alpha,
+    unitized,
 )
 
 __all__ = [

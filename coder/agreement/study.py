@@ -14,12 +14,29 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from coder.agreement.data import (
-    CodeInfo, all_documents, choose_codes, choose_coders, code_info, coverage, document_rows, documents_named,
-    fetch_codings, load_units, prepare_codings, worked_on,
+    CodeInfo,
+    all_documents,
+    choose_coders,
+    choose_codes,
+    code_info,
+    coverage,
+    document_rows,
+    documents_named,
+    fetch_codings,
+    load_units,
+    prepare_codings,
+    worked_on,
 )
 from coder.agreement.metrics import (
-    DEFAULT_CONFIDENCE, DEFAULT_SEED, bootstrap_alpha, brennan_prediger, cohen_kappa, fleiss_kappa, krippendorff_alpha,
-    percent_agreement, scott_pi,
+    DEFAULT_CONFIDENCE,
+    DEFAULT_SEED,
+    bootstrap_alpha,
+    brennan_prediger,
+    cohen_kappa,
+    fleiss_kappa,
+    krippendorff_alpha,
+    percent_agreement,
+    scott_pi,
 )
 from coder.agreement.ratings import Ratings, stack
 from coder.agreement.result import MIN_CATEGORY_VALUES, MIN_SECTIONS, MIN_UNITS, RELIABLE, TENTATIVE, Result, rounded, undefined
@@ -249,7 +266,7 @@ def _unit_report(
         metrics = _unit_metrics(r, 2, bootstrap, seed)
         rows.append(Row("code", code.path, metrics, notes=_unit_notes(values[c], metrics)))
         variables[code.path] = Variable(code.path, "code", binary, values[c])
-    for group_id, members in _groups(code_list).items():
+    for members in _groups(code_list).values():
         first = code_list[members[0]]
         if len(members) < 2:
             continue

@@ -8,11 +8,11 @@ import click
 from click_default_group import DefaultGroup
 
 from coder.cli.base import Session, format_option, import_progress, main, pass_session, render
+from coder.codebook import codebook_tree
 from coder.corpus import document_files, import_documents
 from coder.reanchor import report_lines
-from coder.study import backup_if_coded, copy_into_study, init_study
-from coder.codebook import codebook_tree
 from coder.status import study_status
+from coder.study import backup_if_coded, copy_into_study, init_study
 
 
 @main.command()

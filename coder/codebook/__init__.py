@@ -15,8 +15,17 @@ from coder.codebook.editing import CodeLike, MergeReport, create_code, define_co
 from coder.codebook.loading import load_codebook
 from coder.codebook.mirror import CODEBOOK_ACTIONS, mirror_to_yaml, redo_with_codebook, undo_with_codebook
 from coder.codebook.model import (
-    BASIC_COLOURS, CODE_FIELDS, CODEBOOK_FILE, HEX_COLOUR, RESERVED_KEYS, TEXT_FIELDS,
-    Code, Codebook, CodebookError, Group, Organisation,
+    BASIC_COLOURS,
+    CODE_FIELDS,
+    CODEBOOK_FILE,
+    HEX_COLOUR,
+    RESERVED_KEYS,
+    TEXT_FIELDS,
+    Code,
+    Codebook,
+    CodebookError,
+    Group,
+    Organisation,
 )
 from coder.codebook.sync import SyncReport, codebook_is_current, codebook_tree, sync_codebook
 

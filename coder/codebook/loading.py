@@ -13,8 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from coder.codebook.model import (
-    BASIC_COLOURS, CODE_FIELDS, CODEBOOK_FILE, FIELD_SPELLINGS, GROUP_FIELDS, HEX_COLOUR, ORGANISATION_FIELDS, RESERVED_KEYS,
-    TOP_FIELDS, Code, Codebook, CodebookError, Group, Organisation,
+    BASIC_COLOURS,
+    CODE_FIELDS,
+    CODEBOOK_FILE,
+    FIELD_SPELLINGS,
+    GROUP_FIELDS,
+    HEX_COLOUR,
+    ORGANISATION_FIELDS,
+    RESERVED_KEYS,
+    TOP_FIELDS,
+    Code,
+    Codebook,
+    CodebookError,
+    Group,
+    Organisation,
 )
 from coder.text import fold
 
@@ -226,7 +238,7 @@ def _load_organisations(path: Path, problems: _Problems) -> list[Organisation]:
             continue
         organisations.append(org)
     names = {o.name for o in organisations}
-    for index, item in enumerate(items):
+    for item in items:
         if isinstance(item, dict):
             for member in _text_list(item, "member_of", where, problems):
                 if member not in names:

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from coder import events
 from coder.codebook.document import (
-    CodebookDocument, delete_entry, forget_document, insert_entry, load_document, new_entry, plain, set_field,
+    CodebookDocument,
+    delete_entry,
+    forget_document,
+    insert_entry,
+    load_document,
+    new_entry,
+    plain,
+    set_field,
 )
 from coder.codebook.model import TEXT_FIELDS
 from coder.db import Database, set_setting, setting, transaction

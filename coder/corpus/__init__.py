@@ -9,12 +9,25 @@ python-docx and spaCy are imported only by the functions that need them.
 
 from coder.corpus.captions import read_captions
 from coder.corpus.importing import (
-    ImportReport, Progress, import_documents, organisation_spellings, refresh_mentions, store_passages,
+    ImportReport,
+    Progress,
+    import_documents,
+    organisation_spellings,
+    refresh_mentions,
+    store_passages,
 )
 from coder.corpus.passages import Passage, cut_passages, is_speaker_label
 from coder.corpus.readers import (
-    DEFAULT_LANGUAGE, MAX_PASSAGE, RESERVED_FOLDERS, SUPPORTED, ParsedDocument, decode, document_files, parse_front_matter,
-    read_document, split_front_matter,
+    DEFAULT_LANGUAGE,
+    MAX_PASSAGE,
+    RESERVED_FOLDERS,
+    SUPPORTED,
+    ParsedDocument,
+    decode,
+    document_files,
+    parse_front_matter,
+    read_document,
+    split_front_matter,
 )
 
 __all__ = [

@@ -237,7 +237,7 @@ def refresh_mentions(db: Database, codebook: Codebook, progress: Progress | None
         for number, (document_id, text, language) in enumerate(documents, 1):
             spans = db.execute("SELECT start, end FROM segments WHERE document_id = ? ORDER BY ordinal", [document_id]).fetchall()
             rows = []
-            for (start, end), note in zip(spans, nlp.annotate((text[s:e] for s, e in spans), language or DEFAULT_LANGUAGE, spellings)):
+            for (start, _), note in zip(spans, nlp.annotate((text[s:e] for s, e in spans), language or DEFAULT_LANGUAGE, spellings)):
                 rows.extend((document_id, org_ids[org], start + s, start + e, text[start + s : start + e])
                             for s, e, org in note.mentions if org in org_ids)
             db.conn.executemany("INSERT INTO mentions (document_id, organisation_id, start, end, text) VALUES (?, ?, ?, ?, ?)", rows)

@@ -162,7 +162,7 @@ def _read_docx(raw: bytes, where: str) -> tuple[dict[str, Any], str, int, list[P
         title = document.core_properties.title
     except (zipfile.BadZipFile, KeyError, ValueError) as error:
         raise CoderError("is not a valid Word .docx file", where=where, fix="re-save it from Word as .docx") from error
-    except Exception as error:  # noqa: BLE001 - a damaged part surfaces as whatever the XML parser raises
+    except Exception as error:
         raise CoderError(f"is a damaged Word .docx file ({type(error).__name__}: {' '.join(str(error).split())[:80]})",
                          where=where, fix="re-save it from Word as .docx") from error
     attributes: dict[str, Any] = {}

@@ -8,12 +8,29 @@ tables. Writing a table to a file is `coder.exports.tables`.
 """
 
 from coder.crosstab.dimensions import (
-    NO_VALUE, Coders, Dimension, cell_codes, cell_coders, choose_coders, choose_documents, dimension, dimension_choices,
+    NO_VALUE,
+    Coders,
+    Dimension,
+    cell_coders,
+    cell_codes,
+    choose_coders,
+    choose_documents,
+    dimension,
+    dimension_choices,
 )
 from coder.crosstab.passages import forget_arrays, study_arrays
 from coder.crosstab.tables import (
-    MEASURES, PERCENTS, ActorCounts, ChiSquare, CrossTab, actor_counts, cell_passages, chi_square, cooccurrence,
-    crosstab, presence_matrix,
+    MEASURES,
+    PERCENTS,
+    ActorCounts,
+    ChiSquare,
+    CrossTab,
+    actor_counts,
+    cell_passages,
+    chi_square,
+    cooccurrence,
+    crosstab,
+    presence_matrix,
 )
 
 __all__ = [

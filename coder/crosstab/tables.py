@@ -18,11 +18,27 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from coder.crosstab.counting import (
-    Side, coverage, distinct_labels, join_on_unit, labelled_hits, sorted_unique, tally, unit_pairs,
+    Side,
+    coverage,
+    distinct_labels,
+    join_on_unit,
+    labelled_hits,
+    sorted_unique,
+    tally,
+    unit_pairs,
 )
 from coder.crosstab.dimensions import (
-    Coders, Dimension, attribute_text, choose_coders, choose_documents, code_dimension, codebook_lookup, dimension,
-    document_rows, find_group, unknown_group,
+    Coders,
+    Dimension,
+    attribute_text,
+    choose_coders,
+    choose_documents,
+    code_dimension,
+    codebook_lookup,
+    dimension,
+    document_rows,
+    find_group,
+    unknown_group,
 )
 from coder.crosstab.passages import Hits, StudyArrays, coded_hits
 from coder.db import Database

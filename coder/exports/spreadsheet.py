@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 import zipfile
-from functools import lru_cache
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
@@ -132,7 +132,7 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet], *, title: str | None = None)
         if sheet.count + 1 > MAX_ROWS:
             raise CoderError(f"sheet '{sheet.title}' would have {sheet.count:,} rows, more than Excel allows",
                              fix="export fewer excerpts (choose codes or coders), or use --format csv")
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/'
                             'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' for n in range(1, len(sheets) + 1))

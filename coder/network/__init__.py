@@ -11,8 +11,15 @@ from coder.network.files import SURVEY_FOLDER, read_organisations_csv, read_paje
 from coder.network.graph import export_network, pajek_text, survey_graph
 from coder.network.measures import ActorActivity, actor_activity, centrality, ego_ties, spearman
 from coder.network.store import (
-    SurveyReport, import_survey, organisation_details, organisation_named, refresh_survey, survey_digest, survey_nodes,
-    survey_ties, tie_count,
+    SurveyReport,
+    import_survey,
+    organisation_details,
+    organisation_named,
+    refresh_survey,
+    survey_digest,
+    survey_nodes,
+    survey_ties,
+    tie_count,
 )
 from coder.network.survey import MAX_RATING, RELATIONS, WEIGHTS, Node, Survey, Tie, tie_weight, weight_name
 

@@ -22,7 +22,6 @@ from coder.network.files import read_survey, survey_files
 from coder.network.survey import Node, Survey
 from coder.text import fold
 
-
 # Importing ------------------------------------------------------------------------------------
 
 

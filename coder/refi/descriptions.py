@@ -53,7 +53,7 @@ def parse_description(text: str | None) -> dict[str, Any]:
     current: str | None = None
     collected: dict[str, list[str]] = {}
     for block in blocks:
-        label = next((l for l in LABELS if block.startswith(f"{l}:")), None)
+        label = next((name for name in LABELS if block.startswith(f"{name}:")), None)
         if label:
             current = label
             collected[label] = [block[len(label) + 1 :].strip()]

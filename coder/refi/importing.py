@@ -36,7 +36,7 @@ from coder.exports.files import Progress
 from coder.refi.descriptions import parse_description, parse_group_description
 from coder.refi.markup import clean_guid, stable_guid
 from coder.refi.model import RefiCode, RefiImportReport, RefiNote, RefiProject, RefiSource
-from coder.refi.reading import Limits, read_refi
+from coder.refi.reading import DEFAULT_LIMITS, Limits, read_refi
 from coder.study import Study, backup_if_coded
 
 DEFAULT_GROUP = "imported"
@@ -71,7 +71,7 @@ def import_refi(
     path: Path | str,
     *,
     group: str = DEFAULT_GROUP,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
 ) -> RefiImportReport:
     """Import a `.qdpx` project or `.qdc` codebook into the study; all or nothing.

@@ -44,10 +44,13 @@ class Limits:
     qdc_bytes: int = 64 * 1024**2
 
 
+DEFAULT_LIMITS = Limits()
+
+
 # The archive --------------------------------------------------------------------------------------
 
 
-def read_refi(path: Path, *, limits: Limits = Limits()) -> RefiProject:
+def read_refi(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> RefiProject:
     """Read a `.qdpx` project or a `.qdc` codebook into a `RefiProject`; refuses hostile files."""
     path = Path(path)
     if not path.is_file():

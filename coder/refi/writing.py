@@ -181,7 +181,7 @@ def build_project(db: Database, name: str) -> tuple[Any, dict[str, str]]:
     """The `project.qde` tree and the plain texts of the sources (by GUID), validated."""
     from lxml import etree
 
-    P = f"{{{PROJECT_NS}}}"
+    p = f"{{{PROJECT_NS}}}"
     coders = {r[0]: r[1:] for r in db.execute("SELECT id, uuid, name FROM coders ORDER BY name")}
     code_uuid = dict(db.execute("SELECT id, uuid FROM codes").fetchall())
     cursor = db.execute("SELECT id, uuid, name, text, attributes, imported FROM documents ORDER BY name")
@@ -191,10 +191,10 @@ def build_project(db: Database, name: str) -> tuple[Any, dict[str, str]]:
     attributes = {"name": xml_text(name) or "coder study", "origin": origin(), "creationDateTime": now()}
     if creator:
         attributes["creatingUserGUID"] = creator
-    root = etree.Element(f"{P}Project", nsmap={None: PROJECT_NS}, **attributes)
+    root = etree.Element(f"{p}Project", nsmap={None: PROJECT_NS}, **attributes)
 
     # Memos: where each one hangs decides where its NoteRef goes.
-    notes_parent = etree.Element(f"{P}Notes")
+    notes_parent = etree.Element(f"{p}Notes")
     code_notes: dict[int, list[str]] = defaultdict(list)
     document_notes: dict[int, list[str]] = defaultdict(list)
     span_notes: dict[tuple[int, int, int], list[str]] = defaultdict(list)
@@ -213,11 +213,11 @@ def build_project(db: Database, name: str) -> tuple[Any, dict[str, str]]:
             project_notes.append(uuid)
 
     if coders:
-        users = etree.SubElement(root, f"{P}Users")
+        users = etree.SubElement(root, f"{p}Users")
         for uuid, coder_name in coders.values():
-            etree.SubElement(users, f"{P}User", guid=uuid, name=xml_text(coder_name))
+            etree.SubElement(users, f"{p}User", guid=uuid, name=xml_text(coder_name))
     if db.execute("SELECT 1 FROM codes LIMIT 1").fetchone():
-        etree.SubElement(root, f"{P}CodeBook").append(codes_element(db, PROJECT_NS, code_notes))
+        etree.SubElement(root, f"{p}CodeBook").append(codes_element(db, PROJECT_NS, code_notes))
 
     _variables_and_cases(root, documents)
 
@@ -226,11 +226,11 @@ def build_project(db: Database, name: str) -> tuple[Any, dict[str, str]]:
         codings[row[0]].append(row[1:])
     sources: dict[str, str] = {}
     if documents:
-        sources_element = etree.SubElement(root, f"{P}Sources")
+        sources_element = etree.SubElement(root, f"{p}Sources")
     for document in documents:
         guid = document["uuid"]
         sources[guid] = document["text"]
-        source = etree.SubElement(sources_element, f"{P}TextSource", guid=guid, name=xml_text(document["name"]),
+        source = etree.SubElement(sources_element, f"{p}TextSource", guid=guid, name=xml_text(document["name"]),
                                   plainTextPath=f"internal://{guid}.txt")
         if document["imported"]:
             source.set("creationDateTime", document["imported"])
@@ -243,7 +243,7 @@ def build_project(db: Database, name: str) -> tuple[Any, dict[str, str]]:
         for (start, end) in sorted(spans):
             rows = spans[(start, end)]
             quote = " ".join(document["text"][start:end].split())
-            selection = etree.SubElement(source, f"{P}PlainTextSelection", guid=stable_guid("selection", guid, str(start), str(end)),
+            selection = etree.SubElement(source, f"{p}PlainTextSelection", guid=stable_guid("selection", guid, str(start), str(end)),
                                          name=xml_text(quote if len(quote) <= 60 else quote[:59].rstrip() + "…"),
                                          startPosition=str(start), endPosition=str(end))
             if rows:
@@ -252,22 +252,22 @@ def build_project(db: Database, name: str) -> tuple[Any, dict[str, str]]:
                     selection.set("creatingUser", first_coder[0])
                 selection.set("creationDateTime", min(r[4] for r in rows))
             for uuid, code, coder, memo, created in rows:
-                coding = etree.SubElement(selection, f"{P}Coding", guid=uuid, creationDateTime=created)
+                coding = etree.SubElement(selection, f"{p}Coding", guid=uuid, creationDateTime=created)
                 if coder in coders:
                     coding.set("creatingUser", coders[coder][0])
-                etree.SubElement(coding, f"{P}CodeRef", targetGUID=code_uuid[code])
+                etree.SubElement(coding, f"{p}CodeRef", targetGUID=code_uuid[code])
                 if memo:
                     memo_guid = stable_guid("coding-memo", uuid)
                     _note(notes_parent, memo_guid, memo, coders.get(coder, (None,))[0], created, None)
-                    etree.SubElement(coding, f"{P}NoteRef", targetGUID=memo_guid)
+                    etree.SubElement(coding, f"{p}NoteRef", targetGUID=memo_guid)
             for note in span_notes.get((document["id"], start, end), []):
-                etree.SubElement(selection, f"{P}NoteRef", targetGUID=note)
+                etree.SubElement(selection, f"{p}NoteRef", targetGUID=note)
         for note in document_notes.get(document["id"], []):
-            etree.SubElement(source, f"{P}NoteRef", targetGUID=note)
+            etree.SubElement(source, f"{p}NoteRef", targetGUID=note)
     if len(notes_parent):
         root.append(notes_parent)
     for note in project_notes:
-        etree.SubElement(root, f"{P}NoteRef", targetGUID=note)
+        etree.SubElement(root, f"{p}NoteRef", targetGUID=note)
     tree = root.getroottree()
     _check(tree, "Project.xsd", "project")
     return tree, sources
@@ -277,7 +277,7 @@ def _variables_and_cases(root: Any, documents: list[dict[str, Any]]) -> None:
     """Document attributes as Variables, and one Case per document holding its values."""
     from lxml import etree
 
-    P = f"{{{PROJECT_NS}}}"
+    p = f"{{{PROJECT_NS}}}"
     attributes = [(d, json.loads(d["attributes"] or "{}")) for d in documents]
     keys: dict[str, list[Any]] = {}
     for _, values in attributes:
@@ -286,28 +286,28 @@ def _variables_and_cases(root: Any, documents: list[dict[str, Any]]) -> None:
                 keys.setdefault(key, []).append(value)
     if not keys:
         return
-    variables = etree.SubElement(root, f"{P}Variables")
+    variables = etree.SubElement(root, f"{p}Variables")
     kinds: dict[str, tuple[str, str, bool]] = {}
     for key, values in keys.items():
         as_json = any(isinstance(v, (list, dict)) for v in values)
         kind = "Text" if as_json else _variable_type(values)
         guid = stable_guid("variable", key)
         kinds[key] = (guid, kind, as_json)
-        variable = etree.SubElement(variables, f"{P}Variable", guid=guid, name=xml_text(key), typeOfVariable=kind)
+        variable = etree.SubElement(variables, f"{p}Variable", guid=guid, name=xml_text(key), typeOfVariable=kind)
         if as_json:
-            etree.SubElement(variable, f"{P}Description").text = JSON_VARIABLE
-    cases = etree.SubElement(root, f"{P}Cases")
+            etree.SubElement(variable, f"{p}Description").text = JSON_VARIABLE
+    cases = etree.SubElement(root, f"{p}Cases")
     for document, values in attributes:
         present = [(k, v) for k, v in values.items() if v is not None]
         if not present:
             continue
-        case = etree.SubElement(cases, f"{P}Case", guid=stable_guid("case", document["uuid"]), name=xml_text(document["name"]))
+        case = etree.SubElement(cases, f"{p}Case", guid=stable_guid("case", document["uuid"]), name=xml_text(document["name"]))
         for key, value in present:
             guid, kind, as_json = kinds[key]
-            holder = etree.SubElement(case, f"{P}VariableValue")
-            etree.SubElement(holder, f"{P}VariableRef", targetGUID=guid)
-            etree.SubElement(holder, f"{P}{kind}Value").text = xml_text(_value_text(value, kind, as_json))
-        etree.SubElement(case, f"{P}SourceRef", targetGUID=document["uuid"])
+            holder = etree.SubElement(case, f"{p}VariableValue")
+            etree.SubElement(holder, f"{p}VariableRef", targetGUID=guid)
+            etree.SubElement(holder, f"{p}{kind}Value").text = xml_text(_value_text(value, kind, as_json))
+        etree.SubElement(case, f"{p}SourceRef", targetGUID=document["uuid"])
     if not len(cases):
         root.remove(cases)
 

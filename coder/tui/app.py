@@ -15,11 +15,10 @@ from textual.worker import Worker, WorkerState
 from coder.coding import current_coder, find_document
 from coder.errors import CoderError
 from coder.study import Study, connect_study, locate_study, refresh_study
-from coder.suggest import SuggestionProcess, Suggester
+from coder.suggest import Suggester, SuggestionProcess
 from coder.tui.messages import ImportProgress, StudyRefreshed
 from coder.tui.screens.coding import CodingScreen
 from coder.tui.widgets.passage_list import PassageList
-
 
 # The other views of a study, opened over the coding screen (Esc returns): name → (key, label).
 VIEWS: dict[str, tuple[str, str]] = {

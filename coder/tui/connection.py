@@ -7,10 +7,10 @@ A cancelled thread worker runs on to its end, so a lock lets one worker at a tim
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from coder.study import Study, connect_study
 

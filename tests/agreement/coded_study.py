@@ -10,7 +10,7 @@ from tests.conftest import INTERVIEW
 # its sentences: [13,74) [88,109) [110,151) [152,196) [198,276) [291,308) [322,365) [366,426).
 
 
-def coded_study(make_study, extra_documents: dict[str, str] | None = None):  # noqa: ANN001, ANN201
+def coded_study(make_study, extra_documents: dict[str, str] | None = None):
     documents = {"int01.md": INTERVIEW, "int02.md": INTERVIEW.replace("id: int01", "id: int02"),
                  "int03.md": INTERVIEW.replace("id: int01", "id: int03"), **(extra_documents or {})}
     study = make_study(documents=documents)

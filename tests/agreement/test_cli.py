@@ -11,7 +11,7 @@ from coder.cli import main
 from tests.agreement.coded_study import coded_study
 
 
-def run(study, *args: str):  # noqa: ANN001, ANN201
+def run(study, *args: str):
     return CliRunner().invoke(main, ["--study", str(study.root), "agree", *args])
 
 

@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 
 from coder import agreement
 from tests.agreement.worked_examples import (
-    COHEN_1960, FIG_12_11, FLEISS_WIKIPEDIA, K2011_CANONICAL, REFERENCE_FILE, TRANSCRIBED, compute, shared_case_data,
+    COHEN_1960,
+    FIG_12_11,
+    FLEISS_WIKIPEDIA,
+    K2011_CANONICAL,
+    REFERENCE_FILE,
+    TRANSCRIBED,
+    compute,
+    shared_case_data,
 )
 
 # ---------------------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ def build_study(path: Path, docs: list[Document], n_coders: int, codings_per_cod
     db.close()
 
 
-def best_of(runs: int, work) -> tuple[float, float, object]:  # noqa: ANN001 - a callable
+def best_of(runs: int, work) -> tuple[float, float, object]:
     times, result = [], None
     for _ in range(runs):
         start = time.perf_counter()

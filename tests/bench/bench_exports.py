@@ -20,13 +20,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import workload  # noqa: E402
+from common import workload
 
-from coder import nlp  # noqa: E402
-from coder.corpus import document_files, read_document, store_passages  # noqa: E402
-from coder.db import new_uuid, now, transaction  # noqa: E402
-from coder.exports.excerpts import ExcerptQuery, ExcerptSet, find_excerpts, write_excerpts  # noqa: E402
-from coder.study import connect_study, init_study, refresh_study  # noqa: E402
+from coder import nlp
+from coder.corpus import document_files, read_document, store_passages
+from coder.db import new_uuid, now, transaction
+from coder.exports.excerpts import ExcerptQuery, ExcerptSet, find_excerpts, write_excerpts
+from coder.study import connect_study, init_study, refresh_study
 
 CODEBOOK = "title: Export benchmark (w2)\ngroups:\n  - name: topic\n    codes:\n" + "".join(
     f"      - name: code{n:02d}\n" for n in range(1, 41))

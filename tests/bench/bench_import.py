@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import workload  # noqa: E402
+from common import workload
 
-from coder.corpus import document_files, import_documents  # noqa: E402
-from coder.study import connect_study, init_study  # noqa: E402
+from coder.corpus import document_files, import_documents
+from coder.study import connect_study, init_study
 
 
 def main(name: str = "w2") -> None:

@@ -29,7 +29,7 @@ from tests.conftest import SMALL_CODEBOOK, SMALL_ORGANISATIONS, write  # noqa: E
 from tests.test_crash import WORKER, Log, Replay, check, long_interview, wait_for_progress  # noqa: E402
 
 
-def small_study(folder: Path):  # noqa: ANN201 - a Study
+def small_study(folder: Path):
     nlp.annotate = lambda texts, *args, **kwargs: (nlp.Annotation() for _ in texts)  # sentences play no part here
     study = init_study(folder)
     write(study.codebook_dir / "codebook.yaml", SMALL_CODEBOOK)

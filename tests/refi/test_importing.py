@@ -8,7 +8,7 @@ from coder.cli import main
 from coder.refi import import_refi
 from coder.study import connect_study, refresh_study
 from tests import export_study
-from tests.refi.builders import G, ONE_CODE, fresh, hostile_zip, make_qdpx, project_xml
+from tests.refi.builders import ONE_CODE, G, fresh, hostile_zip, make_qdpx, project_xml
 
 
 def codings(db) -> list[tuple]:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from coder.study import Study, connect_study
 from coder.suggest import suggestions_in_study
 from coder.tui.app import CoderApp
-from coder.tui.screens.coding import CodingScreen
-from coder.tui.widgets.transcript import TranscriptView
 from coder.tui.dialogs.autocode import AutocodeDialog
 from coder.tui.dialogs.memo import MemoDialog
 from coder.tui.dialogs.new_code import NewCodeDialog
 from coder.tui.dialogs.prompt import PromptDialog
 from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.dialogs.search import SearchDialog
+from coder.tui.screens.coding import CodingScreen
+from coder.tui.widgets.transcript import TranscriptView
 from tests.tui.conftest import app_for
 from tests.tui.waiting import press_to_close, press_to_open, running, settle
 

@@ -13,7 +13,7 @@ from tests.tui.view_helpers import code, use_only
 from tests.tui.waiting import press_to_close, press_to_open, running, settle
 
 
-def passage_text(study, document: str, passage: int) -> str:  # noqa: ANN001 - a Study
+def passage_text(study, document: str, passage: int) -> str:
     db = connect_study(study)
     try:
         return db.execute("SELECT substr(d.text, s.start + 1, s.end - s.start) FROM segments s JOIN documents d"
@@ -22,7 +22,7 @@ def passage_text(study, document: str, passage: int) -> str:  # noqa: ANN001 - a
         db.close()
 
 
-def result_line(app) -> str:  # noqa: ANN001 - a CoderApp
+def result_line(app) -> str:
     return str(app.screen.query_one("#export-result").render())
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from coder import coding
 from coder.study import connect_study, refresh_study
-from coder.tui.app import CoderApp
 from coder.suggest import suggestions_in_study
+from coder.tui.app import CoderApp
 from tests.conftest import INTERVIEW, write
 from tests.tui.waiting import running, until
 

@@ -185,7 +185,7 @@ class ExportDialog(ModalScreen[Path | None]):
         """Write the export on a connection of its own; the path or a one-line error comes back."""
         study = self.study
         db = connect_study(study)
-        progress = lambda done, total: self.post_message(self.Progress(done, total))  # noqa: E731 - a callback
+        progress = lambda done, total: self.post_message(self.Progress(done, total))
         try:
             if what in EXCERPTS:
                 coders = self.coders if what == "cell" else ([self.coder] if mine else [])

@@ -21,16 +21,15 @@ from textual.timer import Timer
 from textual.widgets import OptionList, ProgressBar, Tree
 
 from coder import coding, documents, memos
-from coder.codebook import CODEBOOK_ACTIONS, codebook_tree, redo_with_codebook, undo_with_codebook
+from coder.codebook import codebook_tree
 from coder.documents import CodingSpan, Document
 from coder.errors import CoderError
 from coder.study import Study
 from coder.suggest import Suggester
-from coder.tui.dialogs.memo import MemoDialog
 from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.marks import CodeStyle, PassageCodings, code_styles
-from coder.tui.screens.coding_tools import CodingTools
 from coder.tui.messages import ImportProgress, StudyRefreshed
+from coder.tui.screens.coding_tools import CodingTools
 from coder.tui.widgets.codebook_pane import CodebookPane
 from coder.tui.widgets.document_list import DocumentList
 from coder.tui.widgets.key_bar import KeyBar
@@ -443,84 +442,6 @@ class CodingScreen(CodingTools, Screen):
             return
         self.wrote(f"{self.code_styles[target.code_id].name} now {start}-{end}",
                    (min(start, target.start), max(end, target.end)))
-
-    # Memos, undo, coders -----------------------------------------------------------------
-
-    def action_memo(self) -> None:
-        start, end = self.selection()
-        document_id = self.at.document.info.id
-        targets = [("passage", "this passage" if self.at.sentence is None and self.at.cursor == self.at.anchor else "this selection",
-                    memos.memo(self.db, self.coder_id, document_id=document_id, start=start, end=end) or "")]
-        targets += [(f"coding:{c.id}", f"coding: {self.code_styles[c.code_id].name}", c.memo or "") for c in self.mine_in_selection()]
-        if self.active_coding():
-            targets.insert(0, targets.pop(next(i for i, t in enumerate(targets) if t[0] == f"coding:{self.at.active}")))
-        self.app.push_screen(MemoDialog(targets), lambda answer: self.save_memo(answer, start, end))
-
-    def save_memo(self, answer: tuple[str, str] | None, start: int, end: int) -> None:
-        if answer is None:
-            return
-        target, text = answer
-        if target.startswith("coding:"):
-            coding.set_coding_memo(self.db, int(target.split(":")[1]), text, self.coder_id)
-        else:
-            memos.set_memo(self.db, self.coder_id, text, document_id=self.at.document.info.id, start=start, end=end)
-        self.wrote("memo saved" if text.strip() else "memo removed", (start, end))
-
-    def action_undo(self) -> None:
-        self.revert(undo_with_codebook, "undid")
-
-    def action_redo(self) -> None:
-        self.revert(redo_with_codebook, "redid")
-
-    def revert(self, how, verb: str) -> None:  # noqa: ANN001 - undo_with_codebook or redo_with_codebook
-        try:
-            event = how(self.study, self.db, self.coder_id)
-        except CoderError as error:
-            self.fail(error)
-            return
-        if event is None:
-            self.notify(f"Nothing to {verb[:-1]}.", severity="warning")
-            return
-        if event.action in CODEBOOK_ACTIONS:
-            self.load_codebook()
-        place = next((op[2] for op in event.ops if op[1] == "codings" and op[0] in ("insert", "delete")), None)
-        if place and place["document_id"] != self.at.document.info.id:
-            self.open_document(place["document_id"], 1)
-        self.wrote(f"{verb}: {event.summary}")
-        self.load_documents()
-        self.query_one(DocumentList).show_current(self.at.document.info.id)
-
-    def action_switch_coder(self) -> None:
-        items = [(name, name, None) for name in documents.coders(self.db)]
-        self.app.push_screen(QuickPick(f"Switch coder (now {self.coder_name})", items, allow_new="new coder"), self.switch_coder)
-
-    def switch_coder(self, chosen: str | None) -> None:
-        if not chosen:
-            return
-        name = chosen.removeprefix("new:")
-        try:
-            self.coder_id = coding.switch_coder(self.db, name)
-        except CoderError as error:
-            self.fail(error)
-            return
-        self.coder_name = name
-        self.post_message(self.CoderSwitched(name))
-        self.load_documents()
-        self.load_codebook()
-        if self.at.document:
-            self.open_document(self.at.document.info.id, self.passage().ordinal)
-        self.notify(f"Now coding as {name}.")
-
-    def action_toggle_others(self) -> None:
-        self.show_others = not self.show_others
-        self.note = "showing every coder's codings" if self.show_others else "showing only your codings (blind)"
-        self.reload_codings()
-        self.repaint()
-
-    def action_help(self) -> None:
-        from coder.tui.screens.help import HelpScreen
-
-        self.app.push_screen(HelpScreen(self.BINDINGS, self.code_styles, self.code_keys))
 
     # Background work ---------------------------------------------------------------------
 

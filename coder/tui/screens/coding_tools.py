@@ -1,4 +1,5 @@
-"""The coding screen's tools that open a dialog: search, auto-coding, open coding, export.
+"""The coding screen's tools beyond the coding keys: search, auto-coding, open coding, export,
+memos, undo and redo, and who is coding.
 
 A mixin of `CodingScreen` (kept apart so the screen file stays readable); every action
 writes through the domain, then hands back to the screen's `wrote` to re-read and repaint.
@@ -6,11 +7,25 @@ writes through the domain, then hands back to the screen's `wrote` to re-read an
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from coder import coding, documents, memos
 from coder.autocode import apply_autocode
-from coder.codebook import create_code, define_code, merge_codes, move_code, rename_code
+from coder.codebook import (
+    CODEBOOK_ACTIONS,
+    create_code,
+    define_code,
+    merge_codes,
+    move_code,
+    redo_with_codebook,
+    rename_code,
+    undo_with_codebook,
+)
 from coder.errors import CoderError
+from coder.events import Event
 from coder.search import next_hit
 from coder.tui.dialogs.autocode import AutocodeDialog
+from coder.tui.dialogs.memo import MemoDialog
 from coder.tui.dialogs.new_code import NewCodeDialog
 from coder.tui.dialogs.prompt import PromptDialog
 from coder.tui.dialogs.quick_pick import QuickPick
@@ -20,7 +35,8 @@ from coder.tui.widgets.document_list import DocumentList
 
 
 class CodingTools:
-    """Search (/ n N), auto-coding (A), new and edited codes (+ e) and export (X) for the coding screen."""
+    """Search (/ n N), auto-coding (A), new and edited codes (+ e), export (X), memos (m), undo and redo (u ctrl+r),
+    switching coder (c), other coders' codings (v) and help (?) for the coding screen."""
 
     def action_search(self) -> None:
         document_id = self.at.document.info.id if self.at.document else None
@@ -112,7 +128,8 @@ class CodingTools:
             self.app.push_screen(QuickPick(f"Merge {code.path} into…", same_group),
                                  lambda target: target and self.codebook_edit(merge_codes, code, int(target)))
 
-    def codebook_edit(self, edit, *arguments) -> None:  # noqa: ANN001 - one of coder.codebook.editing's edits
+    def codebook_edit(self, edit: Callable[..., object], *arguments: object) -> None:
+        """Run one of `coder.codebook`'s edits (rename, define, move, merge), then show its result."""
         try:
             edit(self.db, self.study, *arguments, coder_id=self.coder_id)
         except CoderError as error:
@@ -133,3 +150,82 @@ class CodingTools:
         codes = [self.refs[node.data]] if node is not None and node.data is not None else \
             [self.refs[c.code_id] for c in self.mine_in_selection()]
         self.app.push_screen(ExportDialog(self.study, self.db, self.coder_name, codes=list(dict.fromkeys(code.path for code in codes))))
+
+    # Memos, undo, coders -----------------------------------------------------------------
+
+    def action_memo(self) -> None:
+        start, end = self.selection()
+        document_id = self.at.document.info.id
+        targets = [("passage", "this passage" if self.at.sentence is None and self.at.cursor == self.at.anchor else "this selection",
+                    memos.memo(self.db, self.coder_id, document_id=document_id, start=start, end=end) or "")]
+        targets += [(f"coding:{c.id}", f"coding: {self.code_styles[c.code_id].name}", c.memo or "") for c in self.mine_in_selection()]
+        if self.active_coding():
+            targets.insert(0, targets.pop(next(i for i, t in enumerate(targets) if t[0] == f"coding:{self.at.active}")))
+        self.app.push_screen(MemoDialog(targets), lambda answer: self.save_memo(answer, start, end))
+
+    def save_memo(self, answer: tuple[str, str] | None, start: int, end: int) -> None:
+        if answer is None:
+            return
+        target, text = answer
+        if target.startswith("coding:"):
+            coding.set_coding_memo(self.db, int(target.split(":")[1]), text, self.coder_id)
+        else:
+            memos.set_memo(self.db, self.coder_id, text, document_id=self.at.document.info.id, start=start, end=end)
+        self.wrote("memo saved" if text.strip() else "memo removed", (start, end))
+
+    def action_undo(self) -> None:
+        self.revert(undo_with_codebook, "undid")
+
+    def action_redo(self) -> None:
+        self.revert(redo_with_codebook, "redid")
+
+    def revert(self, how: Callable[..., Event | None], verb: str) -> None:
+        """Undo or redo (`how`: undo_with_codebook or redo_with_codebook), then show what changed."""
+        try:
+            event = how(self.study, self.db, self.coder_id)
+        except CoderError as error:
+            self.fail(error)
+            return
+        if event is None:
+            self.notify(f"Nothing to {verb[:-1]}.", severity="warning")
+            return
+        if event.action in CODEBOOK_ACTIONS:
+            self.load_codebook()
+        place = next((op[2] for op in event.ops if op[1] == "codings" and op[0] in ("insert", "delete")), None)
+        if place and place["document_id"] != self.at.document.info.id:
+            self.open_document(place["document_id"], 1)
+        self.wrote(f"{verb}: {event.summary}")
+        self.load_documents()
+        self.query_one(DocumentList).show_current(self.at.document.info.id)
+
+    def action_switch_coder(self) -> None:
+        items = [(name, name, None) for name in documents.coders(self.db)]
+        self.app.push_screen(QuickPick(f"Switch coder (now {self.coder_name})", items, allow_new="new coder"), self.switch_coder)
+
+    def switch_coder(self, chosen: str | None) -> None:
+        if not chosen:
+            return
+        name = chosen.removeprefix("new:")
+        try:
+            self.coder_id = coding.switch_coder(self.db, name)
+        except CoderError as error:
+            self.fail(error)
+            return
+        self.coder_name = name
+        self.post_message(self.CoderSwitched(name))
+        self.load_documents()
+        self.load_codebook()
+        if self.at.document:
+            self.open_document(self.at.document.info.id, self.passage().ordinal)
+        self.notify(f"Now coding as {name}.")
+
+    def action_toggle_others(self) -> None:
+        self.show_others = not self.show_others
+        self.note = "showing every coder's codings" if self.show_others else "showing only your codings (blind)"
+        self.reload_codings()
+        self.repaint()
+
+    def action_help(self) -> None:
+        from coder.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen(self.BINDINGS, self.code_styles, self.code_keys))

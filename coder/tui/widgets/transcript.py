@@ -20,7 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from coder.documents import Document
-from coder.tui.marks import PassageCodings, Painted
+from coder.tui.marks import Painted, PassageCodings
 
 LEFT_GUTTER = 6  # passage number, memo mark and selection bar
 RIGHT_GUTTER = 17  # code labels
