@@ -213,7 +213,8 @@ def accept_placements(db: Database, uuids: list[str] | None, coder_name: str) ->
     if not codings and not memos:
         return 0
     stamp = now()
-    with writing(db, "accept_review", coder_id=coder_id(db, coder_name), summary=f"accepted {len(codings) + len(memos)} re-anchored codings/memos") as changes:
+    summary = f"accepted {len(codings) + len(memos)} re-anchored codings/memos"
+    with writing(db, "accept_review", coder_id=coder_id(db, coder_name), summary=summary) as changes:
         for coding_id, _, start, end, text in codings:
             prefix, suffix = context(text, start, end)
             changes.update("codings", coding_id, {"status": "ok", "quote": text[start:end], "prefix": prefix,

@@ -99,7 +99,8 @@ def test_search_with_nothing_to_look_for_says_so(db):
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=st.text(max_size=40) | st.lists(st.sampled_from(['"', "*", "-", "OR", "NOT", "AND", "(", ")", ":", "^", "NEAR",
-                                                               "+", "training", "tr", "{", "}", " ", "'", "\\"]), max_size=10).map(" ".join))
+                                                               "+", "training", "tr", "{", "}", " ", "'", "\\"]),
+                                             max_size=10).map(" ".join))
 def test_search_arbitrary_text_never_crashes(db, query):
     try:
         hits = search(db, query)

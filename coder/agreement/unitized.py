@@ -133,7 +133,8 @@ def unitized_family(c: Continuum | str, m: int) -> Unitized:
     same = (c.atom_value == c.atom_value[:, :1]).all(axis=1)
     counts: dict[str, Any] = {"units": c.length, "values": rounded(total), "coders": m,
                               "agreements": rounded(float(c.atom_length[same].sum())),
-                              "prevalence": {label: rounded(float(rows[i + 1] / total)) for i, label in enumerate(c.labels)} if total else {},
+                              "prevalence": ({label: rounded(float(rows[i + 1] / total)) for i, label in enumerate(c.labels)}
+                                             if total else {}),
                               "unstable": len(c.sec_value) < MIN_SECTIONS}
     detail = {"length": c.length, "sections": int(len(c.sec_value))}
 

@@ -242,7 +242,8 @@ def _load_organisations(path: Path, problems: _Problems) -> list[Organisation]:
         if isinstance(item, dict):
             for member in _text_list(item, "member_of", where, problems):
                 if member not in names:
-                    problems.add(f"{where}:{_line(item, 'member_of')}", f"'{item.get('name')}' is a member of unknown organisation '{member}'",
+                    problems.add(f"{where}:{_line(item, 'member_of')}",
+                                 f"'{item.get('name')}' is a member of unknown organisation '{member}'",
                                  "add that association to the file or correct the name")
     return organisations
 
@@ -277,9 +278,11 @@ def _load_groups(data: dict, path: Path, organisations: list[Organisation], has_
         _load_codes(item, group, where, keys, problems)
         if group.generate is not None:
             if group.generate != "organisations":
-                problems.add(f"{where}:{_line(item, 'generate')}", f"cannot generate codes from '{group.generate}'", "write generate: organisations")
+                problems.add(f"{where}:{_line(item, 'generate')}", f"cannot generate codes from '{group.generate}'",
+                             "write generate: organisations")
             elif not has_org_file:
-                problems.add(f"{where}:{_line(item, 'generate')}", f"group '{name}' is generated from organisations but no organisations file is named",
+                problems.add(f"{where}:{_line(item, 'generate')}",
+                             f"group '{name}' is generated from organisations but no organisations file is named",
                              "add organisations: organisations.yaml at the top of codebook.yaml")
             else:
                 for org in organisations:
@@ -298,7 +301,8 @@ def _load_codes(item: dict, group: Group, where: str, keys: dict[str, str], prob
     if codes is None:
         return
     if not isinstance(codes, list):
-        problems.add(f"{where}:{_line(item, 'codes')}", f"'codes' of group '{group.name}' must be a list", "write codes: followed by '- name: ...' entries")
+        problems.add(f"{where}:{_line(item, 'codes')}", f"'codes' of group '{group.name}' must be a list",
+                     "write codes: followed by '- name: ...' entries")
         return
     lines: dict[str, int] = {}
     for index, entry in enumerate(codes):
@@ -317,7 +321,8 @@ def _load_codes(item: dict, group: Group, where: str, keys: dict[str, str], prob
         if key is not None:
             key = str(key)
             if len(key) != 1 and key != "space":
-                problems.add(f"{where}:{_line(entry, 'key')}", f"shortcut key '{key}' of '{name}' is not one character", "use a single character, e.g. key: \"1\"")
+                problems.add(f"{where}:{_line(entry, 'key')}", f"shortcut key '{key}' of '{name}' is not one character",
+                             "use a single character, e.g. key: \"1\"")
                 key = None
             elif key in RESERVED_KEYS:
                 problems.add(f"{where}:{_line(entry, 'key')}", f"shortcut key '{key}' of '{name}' is reserved for a coder command",

@@ -265,7 +265,8 @@ def _passage_spans(db: Database, passages: Sequence[tuple[str | int, int]]) -> d
     return spans
 
 
-def _phase_spans(db: Database, query: ExcerptQuery, coder_ids: list[int], documents: dict[int, DocumentIndex]) -> dict[int, list[tuple[int, int]]]:
+def _phase_spans(db: Database, query: ExcerptQuery, coder_ids: list[int],
+                 documents: dict[int, DocumentIndex]) -> dict[int, list[tuple[int, int]]]:
     phase_ids = [find_code(db, p if "/" in p else f"{query.phase_group}/{p}").id for p in query.phases]
     spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
     marks = ",".join("?" * len(phase_ids))

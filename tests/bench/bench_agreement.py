@@ -123,12 +123,12 @@ def span_level(tmp: Path) -> None:
         db = open_db(tmp / f"span{n_coders}.db")
         length = len(docs[0][0])
         codings = db.execute("SELECT count(*) FROM codings").fetchone()[0]
-        best, median, report = best_of(3, lambda: agreement.measure_agreement(db, unit="character"))
+        best, median, report = best_of(3, lambda db=db: agreement.measure_agreement(db, unit="character"))
         phase = report.row("phase")
         print(f"span level, {n_coders} coders: {length:,} characters, {codings:,} codings, {len(report.rows)} rows"
               f" (uα family per code, group and pooled): best {best:.2f} s, median {median:.2f} s (target ≤ 1 s);"
               f" phase uα = {phase.alpha.value:.3f}, cuα = {phase.metrics['cu_alpha'].value:.3f}")
-        best, median, _ = best_of(3, lambda: agreement.measure_agreement(db, unit="character", by_document=True))
+        best, median, _ = best_of(3, lambda db=db: agreement.measure_agreement(db, unit="character", by_document=True))
         print(f"span level, {n_coders} coders, with NVivo per code × document rows: best {best:.2f} s, median {median:.2f} s")
         db.close()
         # the pure function on one domain: 2,000 non-overlapping sections per coder with 10 values
@@ -136,7 +136,7 @@ def span_level(tmp: Path) -> None:
         for j in range(n_coders):
             cuts = np.sort(rng.choice(length, 4000, replace=False))
             sections += [(f"c{j}", int(s), int(e), f"v{rng.integers(10)}") for s, e in cuts.reshape(-1, 2)]
-        best, median, family = best_of(3, lambda: agreement.unitized(length, sections))
+        best, median, family = best_of(3, lambda length=length, sections=sections: agreement.unitized(length, sections))
         print(f"unitized(): {n_coders} coders × 2,000 sections on {length:,} characters: best {best * 1000:.0f} ms"
               f" (uα = {family.u_alpha.value:.3f}, |uα = {family.binary_u_alpha.value:.3f}, cuα = {family.cu_alpha.value:.3f})")
 

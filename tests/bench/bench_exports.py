@@ -84,7 +84,7 @@ def main(count: int = 100_000) -> None:
         print(f"choose {len(found.items):,} excerpts (citations, co-applied codes): {choose:.2f} s")
         for fmt in ("md", "xlsx", "csv", "jsonl"):
             path = out / f"excerpts.{fmt}"
-            seconds, _ = timed(fmt, lambda: write_excerpts(found, path, fmt))
+            seconds, _ = timed(fmt, lambda path=path, fmt=fmt: write_excerpts(found, path, fmt))
             print(f"{fmt:>5}: {len(found.items):,} excerpts: write {seconds:6.2f} s, choose + write {choose + seconds:6.2f} s"
                   f" ({len(found.items) / (choose + seconds):,.0f} excerpts/s), {path.stat().st_size / 1e6:.1f} MB")
         names = [r[0] for r in db.execute("SELECT name FROM documents ORDER BY name LIMIT 110")]

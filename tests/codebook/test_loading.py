@@ -129,7 +129,8 @@ organisations:
 
 
 def test_codebook_a_hand_code_cannot_shadow_a_generated_actor(tmp_path):
-    codebook = "organisations: organisations.yaml\ngroups:\n  - name: actor\n    generate: organisations\n    codes:\n      - name: SENASA\n"
+    codebook = ("organisations: organisations.yaml\ngroups:\n  - name: actor\n    generate: organisations\n"
+                "    codes:\n      - name: SENASA\n")
     assert "duplicates a generated organisation code" in problems(tmp_path, codebook)[0]
 
 

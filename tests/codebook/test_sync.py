@@ -20,8 +20,10 @@ def test_codebook_sync_keeps_coded_codes_and_tracks_changes(make_study):
     coding.apply_code(db, 1, diffusing, ana, 0, 10)
     uuid = db.execute("SELECT uuid FROM codes WHERE id = ?", [diffusing.id]).fetchone()[0]
     # Remove Diffusing (coded) and Enabling (not coded) from the YAML, change a colour.
-    edited = SMALL_CODEBOOK.replace('      - name: Diffusing\n        key: "2"\n        colour: "#e9c46a"\n        keywords: [training, newsletter]\n', "")
-    edited = edited.replace('      - name: Enabling\n        key: "4"\n        colour: "#e76f51"\n        keywords: [pilot plant, hot water]\n', "")
+    edited = SMALL_CODEBOOK.replace('      - name: Diffusing\n        key: "2"\n        colour: "#e9c46a"\n'
+                                    '        keywords: [training, newsletter]\n', "")
+    edited = edited.replace('      - name: Enabling\n        key: "4"\n        colour: "#e76f51"\n'
+                            '        keywords: [pilot plant, hot water]\n', "")
     edited = edited.replace("#2a9d8f", "#000000")
     write(study.codebook_dir / "codebook.yaml", edited)
     report = refresh_study(study, db).codebook

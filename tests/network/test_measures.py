@@ -42,7 +42,8 @@ def test_network_ego_ties_list_both_directions(make_study):
 
 
 def test_network_actor_activity_sets_centrality_against_the_coding(make_study):
-    organisations = "name,type,based_in\nSENASA,government service,Piura\nPROMPERU,government service,Lima\nAPEM,local industry association,Piura\nAgro 1,producer firm,Piura\n"
+    organisations = ("name,type,based_in\nSENASA,government service,Piura\nPROMPERU,government service,Lima\n"
+                     "APEM,local industry association,Piura\nAgro 1,producer firm,Piura\n")
     ties = ("source,target,technological,commercial\nSENASA,APEM,5,0\nSENASA,Agro 1,4,0\nPROMPERU,APEM,3,2\n"
             "APEM,Agro 1,2,0\nPROMPERU,Agro 1,0,3\n")
     study, db, _ = survey_study(make_study, organisations, ties)

@@ -25,7 +25,8 @@ def test_network_import_stores_nodes_attributes_and_ties(make_study):
 
 
 def test_network_survey_names_match_codebook_organisations_through_aliases(make_study):
-    organisations = "name,type,based_in,surveyed\nSenasa,government service,Piura,1\nPromPeru,government service,Lima,1\nConsultora Uno,private consultant,Lima,0\n"
+    organisations = ("name,type,based_in,surveyed\nSenasa,government service,Piura,1\nPromPeru,government service,Lima,1\n"
+                     "Consultora Uno,private consultant,Lima,0\n")
     ties = "source,target,technological,commercial\nSENANSA,Consultora Uno,4,0\npromperú,senasa,2,5\n"
     _, db, report = survey_study(make_study, organisations, ties)
     assert report.survey.matched == {"Senasa": "SENASA", "SENANSA": "SENASA", "PromPeru": "PROMPERU"}

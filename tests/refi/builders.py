@@ -69,7 +69,8 @@ def hostile_zip(path: Path, name: str, data: bytes = b"x", *, symlink: bool = Fa
 
 
 def laughs() -> str:
-    entities = '<!ENTITY lol "lol">' + "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10 if n > 1 else "&lol;" * 10}">' for n in range(1, 10))
+    entities = '<!ENTITY lol "lol">' + "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10 if n > 1 else "&lol;" * 10}">'
+                                               for n in range(1, 10))
     return f'<?xml version="1.0"?><!DOCTYPE Project [{entities}]><Project xmlns="urn:QDA-XML:project:1.0" name="&lol9;"/>'
 
 

@@ -75,13 +75,15 @@ def test_qdpx_memos_descriptions_variables_and_unknown_elements(tmp_path, make_s
     source = (f'<TextSource guid="{G[3]}" name="talk" plainTextPath="internal://{G[3]}.txt"><Description>about trade</Description>'
               f'<PlainTextSelection guid="{G[4]}" startPosition="6" endPosition="23"><Description>key quote</Description>'
               f'<Coding guid="{G[7]}" creatingUser="{G[2]}"><CodeRef targetGUID="{G[1]}"/><NoteRef targetGUID="{G[8]}"/></Coding>'
-              f'</PlainTextSelection><VariableValue><VariableRef targetGUID="{G[9]}"/><IntegerValue>42</IntegerValue></VariableValue></TextSource>'
+              f'</PlainTextSelection><VariableValue><VariableRef targetGUID="{G[9]}"/><IntegerValue>42</IntegerValue></VariableValue>'
+              '</TextSource>'
               f'<PictureSource guid="{G[11]}" name="photo" path="internal://{G[11]}.png"/>')
     extra = (f'<Notes><Note guid="{G[8]}" name="Why" creatingUser="{G[2]}"><PlainTextContent>because it is fresh</PlainTextContent></Note>'
              f'<Note guid="{G[12]}" name="Research plan"><PlainTextContent>log</PlainTextContent></Note></Notes>'
              f'<Links><Link guid="{G[13]}" originGUID="{G[8]}" targetGUID="{G[4]}"/></Links>')
+    variables = f'<Variables><Variable guid="{G[9]}" name="age" typeOfVariable="Integer"/></Variables>'
     xml = project_xml(source, ONE_CODE, f'<Users><User guid="{G[2]}" name="ana"/></Users>',
-                      extra).replace("<Sources>", f'<Variables><Variable guid="{G[9]}" name="age" typeOfVariable="Integer"/></Variables><Sources>')
+                      extra).replace("<Sources>", f"{variables}<Sources>")
     study, db = fresh(make_study)
     report = import_refi(db, study, make_qdpx(tmp_path / "m.qdpx", xml, {f"sources/{G[3]}.txt": text.encode()}))
     assert db.execute("SELECT quote, memo FROM codings").fetchall() == [("we export mangos.", "Why\n\nbecause it is fresh")]

@@ -33,7 +33,8 @@ def test_qdpx_project_zipped_inside_its_folder(tmp_path):
 def test_qdpx_codebook_namespace_0_4_and_empty_sets(tmp_path, make_study):
     old = tmp_path / "old.qdc"
     old.write_text(f'<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:0:4"><Codes><Code guid="{G[5]}" name="folder"'
-                   f' isCodable="false"><Code guid="{G[6]}" name="child" isCodable="true"/></Code></Codes><Sets/></CodeBook>', encoding="utf-8")
+                   f' isCodable="false"><Code guid="{G[6]}" name="child" isCodable="true"/></Code></Codes><Sets/></CodeBook>',
+                   encoding="utf-8")
     study, db = fresh(make_study)
     report = import_refi(db, study, old)
     assert report.groups_added == ["folder"] and report.codes_added == ["folder/child"]
@@ -47,12 +48,15 @@ def test_qdpx_codebook_namespace_0_4_and_empty_sets(tmp_path, make_study):
 HOSTILE = {
     "zip-slip": (lambda p: hostile_zip(p, "../../evil.txt"), "entry '../../evil.txt' climbs out of the archive with '..'; refused"),
     "absolute path": (lambda p: hostile_zip(p, "/etc/cron.d/evil"), "entry '/etc/cron.d/evil' is an absolute path; refused"),
-    "symlink": (lambda p: hostile_zip(p, "sources/link.txt", b"/etc/passwd", symlink=True), "entry 'sources/link.txt' is a symbolic link; refused"),
+    "symlink": (lambda p: hostile_zip(p, "sources/link.txt", b"/etc/passwd", symlink=True),
+                "entry 'sources/link.txt' is a symbolic link; refused"),
     "zip bomb": (bomb, "unpacks to over 1 MB; refused as a possible zip bomb"),
-    "too many entries": (lambda p: make_qdpx(p, project_xml(), {f"sources/{n}.txt": b"" for n in range(30)}), "has 31 entries, over the limit of 20"),
+    "too many entries": (lambda p: make_qdpx(p, project_xml(), {f"sources/{n}.txt": b"" for n in range(30)}),
+                         "has 31 entries, over the limit of 20"),
     "billion laughs": (lambda p: make_qdpx(p, laughs()), "declares a DTD (<!DOCTYPE>)"),
     "external entity": (lambda p: make_qdpx(p, '<?xml version="1.0"?><!DOCTYPE p [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-                                               '<Project xmlns="urn:QDA-XML:project:1.0" name="&x;"/>'), "refused to rule out entity expansion"),
+                                               '<Project xmlns="urn:QDA-XML:project:1.0" name="&x;"/>'),
+                        "refused to rule out entity expansion"),
     "not a zip": (lambda p: p.write_bytes(b"PK\x03\x04 broken") and p, "is not a zip file"),
 }
 

@@ -60,7 +60,8 @@ def test_qdpx_samples_sample_imports_with_its_codes_and_codings(name, samples):
     assert (report.codes_read, len(report.codes_added) + len(groups), report.codings_added) == (codes, placed, coded_count)
     assert db.execute("SELECT count(*) FROM codes").fetchone()[0] == len(report.codes_added)
     assert db.execute("SELECT count(*) FROM codings").fetchone()[0] == coded_count
-    assert (db.execute("SELECT count(*) FROM documents").fetchone()[0], db.execute("SELECT count(*) FROM coders").fetchone()[0]) == (documents, coders)
+    assert (db.execute("SELECT count(*) FROM documents").fetchone()[0],
+            db.execute("SELECT count(*) FROM coders").fetchone()[0]) == (documents, coders)
     invalid_notes = [w for w in report.warnings if w.startswith("not valid")]
     assert (invalid in invalid_notes[0]) if invalid else invalid_notes == []
     refresh_study(study, db)  # a later open keeps every imported code
@@ -97,5 +98,7 @@ def test_qdpx_samples_nvivo_mac_sample_says_its_texts_are_empty_and_renames_dupl
     db = connect_study(study)
     assert sum("has no text (its plain text is empty); skipped" in w for w in report.warnings) == 2
     assert "imported/programming → imported/programming (cs_as_programming) (the name was taken)" in report.renamed
-    assert db.execute("SELECT p.name FROM codes c JOIN codes p ON p.id = c.parent_id WHERE c.name = 'programming (cs_as_programming)'").fetchone() == ("cs_as_programming",)
+    parent = db.execute("SELECT p.name FROM codes c JOIN codes p ON p.id = c.parent_id"
+                        " WHERE c.name = 'programming (cs_as_programming)'").fetchone()
+    assert parent == ("cs_as_programming",)
     db.close()
