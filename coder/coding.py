@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from coder.db import Database, new_uuid, now, set_setting, setting, transaction
+from coder.db import Database, inserted_id, new_uuid, now, set_setting, setting, transaction
 from coder.errors import CoderError
 from coder.events import Changes, log_event, writing
 
@@ -66,7 +66,7 @@ def coder_id(db: Database, name: str, *, create: bool = True) -> int:
         known = ", ".join(r[0] for r in db.execute("SELECT name FROM coders ORDER BY name")) or "none yet"
         raise CoderError(f"no coder named '{name}'", fix=f"use one of: {known}")
     with transaction(db):
-        new_id = db.execute("INSERT INTO coders (uuid, name, created) VALUES (?, ?, ?)", [new_uuid(), name, now()]).lastrowid
+        new_id = inserted_id(db.execute("INSERT INTO coders (uuid, name, created) VALUES (?, ?, ?)", [new_uuid(), name, now()]))
         log_event(db, "add_coder", coder_id=new_id, summary=f"added coder {name}")
     return new_id
 
@@ -105,7 +105,8 @@ def passage_span(db: Database, document_id: int, first: int, last: int | None = 
     ).fetchone()
     if not rows[2] or rows[2] != last - first + 1:
         count = db.execute("SELECT count(*) FROM segments WHERE document_id = ?", [document_id]).fetchone()[0]
-        raise CoderError(f"passage {first if first == last else f'{first}-{last}'} does not exist", fix=f"use a passage between 1 and {count}")
+        raise CoderError(f"passage {first if first == last else f'{first}-{last}'} does not exist",
+                         fix=f"use a passage between 1 and {count}")
     return rows[0], rows[1]
 
 
@@ -275,6 +276,7 @@ def cycle_exclusive(db: Database, document_id: int, group: str, coder: int, star
     index = next((i for i, c in enumerate(codes) if current and c.id == current.id), -1)
     following = codes[index + 1] if index + 1 < len(codes) else None
     if following is None:
+        assert current is not None  # only a span that has the group's last code has no next one
         remove_code(db, document_id, current, coder, start, end)
     else:
         with writing(db, "code", coder_id=coder, summary=f"phase {following.path} at {start}-{end}") as changes:

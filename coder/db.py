@@ -15,11 +15,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from coder.errors import CoderError
 
 
-def _import_sqlite_utils():  # noqa: ANN202 - returns the module
+def _import_sqlite_utils() -> ModuleType:
     """Import sqlite-utils without letting it import pandas and numpy (≈0.45 s at start-up)."""
     hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
     for name in hidden:
@@ -32,7 +34,10 @@ def _import_sqlite_utils():  # noqa: ANN202 - returns the module
     return sqlite_utils
 
 
-Database = _import_sqlite_utils().Database
+if TYPE_CHECKING:  # the checker reads the class itself; at run time it comes through the import above
+    from sqlite_utils import Database as Database  # re-exported: every module takes its Database from here
+else:
+    Database = _import_sqlite_utils().Database
 
 BUSY_TIMEOUT_MS = 10_000
 WRITE_PATIENCE_S = 120.0  # how long a writer waits for another coder's transaction before giving up
@@ -46,6 +51,13 @@ def now() -> str:
 def new_uuid() -> str:
     """A stable id for rows that travel between copies of a study (merges, REFI-QDA)."""
     return str(uuid.uuid4())
+
+
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """The id of the row the INSERT just run on `cursor` made (sqlite3 types `lastrowid` as optional)."""
+    row_id = cursor.lastrowid
+    assert row_id is not None, "lastrowid is set by every execute"
+    return row_id
 
 
 # Each migration moves the schema forward by one version. Never edit a released step: add one.
@@ -281,7 +293,7 @@ def schema_version(db: Database) -> int:
 def open_db(
     path: Path | str,
     *,
-    before_migration: Callable[[Database, int], None] | None = None,
+    before_migration: Callable[[Database, int], object] | None = None,  # what it returns is ignored
     upto: int = SCHEMA_VERSION,
 ) -> Database:
     """Open (creating if needed) a study database and bring its schema up to date.

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from coder.db import Database, new_uuid, now, transaction
+from coder.db import Database, inserted_id, new_uuid, now, transaction
 from coder.errors import CoderError
 
 Op = list[Any]  # ["insert", table, row] | ["delete", table, row] | ["update", table, id, before, after]
@@ -31,7 +31,7 @@ class Changes:
         columns = ", ".join(f"[{c}]" for c in row)
         marks = ", ".join("?" for _ in row)
         cursor = self.db.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
-        stored = _fetch(self.db, table, row.get("id", cursor.lastrowid))  # with the columns' defaults, as undo will see it
+        stored = _fetch(self.db, table, row.get("id", inserted_id(cursor)))  # with the columns' defaults, as undo will see it
         self.ops.append(["insert", table, stored])
         return stored["id"]
 
@@ -94,7 +94,7 @@ def log_event(
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [new_uuid(), now(), coder_id, action, summary, int(undoable), reverts, json.dumps(ops or [])],
     )
-    return cursor.lastrowid
+    return inserted_id(cursor)
 
 
 @dataclass(frozen=True)
@@ -131,9 +131,10 @@ def _original(db: Database, event_id: int) -> Event:
 
 def next_undo(db: Database, coder_id: int) -> tuple[Event, Event] | None:
     """The coder's most recent change still in effect: (original event, event whose ops to invert)."""
-    decided: set[int] = set()
+    decided: set[int | None] = set()
     for event in _events_backwards(db, coder_id):
         if event.action == "redo" and event.reverts not in decided:
+            assert event.reverts is not None  # an undo or a redo names the event it reverts (merge drops those that cannot)
             return _original(db, event.reverts), event
         if event.action in ("undo", "redo"):
             decided.add(event.reverts)
@@ -144,9 +145,10 @@ def next_undo(db: Database, coder_id: int) -> tuple[Event, Event] | None:
 
 def next_redo(db: Database, coder_id: int) -> tuple[Event, Event] | None:
     """The coder's most recent undo that can be redone (none once a new change was made)."""
-    decided: set[int] = set()
+    decided: set[int | None] = set()
     for event in _events_backwards(db, coder_id):
         if event.action == "undo" and event.reverts not in decided:
+            assert event.reverts is not None  # an undo or a redo names the event it reverts (merge drops those that cannot)
             return _original(db, event.reverts), event
         if event.action in ("undo", "redo"):
             decided.add(event.reverts)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coder.db import SCHEMA_VERSION, Database, now, open_db, set_setting, transaction
+from coder.db import SCHEMA_VERSION, Database, inserted_id, now, open_db, set_setting, transaction
 from coder.errors import CoderError
 from coder.events import log_event
 
@@ -189,8 +189,8 @@ def _merge(db: Database, theirs: sqlite3.Connection, path: Path, backup: Callabl
         report.backup = backup()
     with transaction(db):
         for coder in new_coders:
-            maps.coders[coder["id"]] = db.execute("INSERT INTO coders (uuid, name, created) VALUES (?, ?, ?)",
-                                                  [coder["uuid"], coder["name"], coder["created"]]).lastrowid
+            maps.coders[coder["id"]] = inserted_id(db.execute("INSERT INTO coders (uuid, name, created) VALUES (?, ?, ?)",
+                                                              [coder["uuid"], coder["name"], coder["created"]]))
             report.coders_added.append(coder["name"])
         for row in new_codings:
             _insert(db, "codings", _mapped(row, maps))
@@ -209,7 +209,8 @@ class _Plan:
     def __init__(self, db: Database, maps: _Maps, report: MergeReport) -> None:
         self.maps, self.report = maps, report
         self.coder_names = {r[0]: r[1] for r in db.execute("SELECT id, name FROM coders")}
-        self.codings = {r["uuid"]: r for r in _rows(db, "SELECT id, uuid, document_id, code_id, coder_id, start, end, memo, status FROM codings")}
+        self.codings = {r["uuid"]: r for r in _rows(
+            db, "SELECT id, uuid, document_id, code_id, coder_id, start, end, memo, status FROM codings")}
         self.coding_keys = {(r["document_id"], r["code_id"], r["coder_id"], r["start"], r["end"]): r for r in self.codings.values()}
         group_of = {r[0]: (r[1], bool(r[2])) for r in db.execute(
             "SELECT c.id, c.group_id, g.exclusive FROM codes c JOIN code_groups g ON g.id = c.group_id")}
@@ -281,7 +282,7 @@ def _mapped(row: dict[str, Any], maps: _Maps) -> dict[str, Any]:
 
 def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
     columns = ", ".join(f"[{c}]" for c in row)
-    return db.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({', '.join('?' for _ in row)})", list(row.values())).lastrowid
+    return inserted_id(db.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({', '.join('?' for _ in row)})", list(row.values())))
 
 
 def _merge_events(db: Database, theirs: sqlite3.Connection, events: list[dict[str, Any]], maps: _Maps) -> None:

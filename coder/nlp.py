@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from coder.errors import CoderError
 from coder.text import fold
 
 if TYPE_CHECKING:
+    import numpy as np
     from spacy.language import Language
+    from spacy.pipeline import EntityRuler
 
 Span = tuple[int, int]
 
@@ -49,10 +51,11 @@ def pipeline(language: str, spellings: tuple[Spelling, ...] = ()) -> Language:
         nlp = spacy.blank(language)
     except (ImportError, KeyError, ValueError) as error:
         raise CoderError(f"language '{language}' is not one spaCy knows", fix="set language: en or es (an ISO 639-1 code)") from error
-    nlp.vocab.lex_attr_getters[NORM] = fold  # lexeme norms are computed once per word form
+    # lexeme norms are computed once per word form; vocab.pyi leaves out this public attribute of vocab.pxd
+    nlp.vocab.lex_attr_getters[NORM] = fold  # type: ignore[attr-defined]
     nlp.add_pipe("sentencizer")
     if spellings:
-        ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "NORM", "overwrite_ents": True})
+        ruler = cast("EntityRuler", nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "NORM", "overwrite_ents": True}))
         ruler.add_patterns([{"label": "ORG", "pattern": s.text, "id": s.organisation} for s in spellings])
     return nlp
 
@@ -75,8 +78,11 @@ def annotate(texts: Iterable[str], language: str, spellings: Sequence[Spelling] 
         yield annotation
 
 
-def _sentences(tokens) -> list[Span]:  # noqa: ANN001 - a numpy array: sentence start flag, offset, length, is-space
-    """Sentence spans without the whitespace at their edges, computed per array rather than per token."""
+def _sentences(tokens: np.ndarray) -> list[Span]:
+    """Sentence spans without the whitespace at their edges, computed per array rather than per token.
+
+    `tokens` holds a row per token: sentence start flag, offset, length, is-space.
+    """
     import numpy as np  # already loaded by spaCy
 
     if len(tokens) == 0:

@@ -137,8 +137,8 @@ def build_queue(db: Database, *, coders: list[str] | None = None, documents: lis
         " JOIN segments s ON s.document_id = c.document_id AND c.start < s.end AND c.end > s.start"
         " WHERE c.document_id IN (SELECT value FROM json_each(:docs)) AND c.coder_id IN (SELECT value FROM json_each(:coders))"
         " AND c.code_id IN (SELECT value FROM json_each(:codes))", params):
-        spans = applied.setdefault((doc, ordinal), {}).setdefault(names[coder], {})
-        spans.setdefault(code, []).append((max(start, s_start), min(end, s_end)))
+        by_code = applied.setdefault((doc, ordinal), {}).setdefault(names[coder], {})
+        by_code.setdefault(code, []).append((max(start, s_start), min(end, s_end)))
     for doc, doc_name in docs:
         present = [name for c, name in chosen if (doc, c) in worked]
         if len(present) < 2:

@@ -67,5 +67,6 @@ def study_status(db: Database) -> StudyStatus:
         "  AND c.document_id = s.document_id AND c.start < s.end AND c.end > s.start))"
         " FROM coders r ORDER BY r.name"
     )]
-    return StudyStatus(*counts[:4], groups=groups, mentions=counts[4], organisations=counts[5],
+    documents, words, passages, sentences, mentions, organisations = counts
+    return StudyStatus(documents, words, passages, sentences, groups=groups, mentions=mentions, organisations=organisations,
                        coders=[c for c in coders if c.codings])

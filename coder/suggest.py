@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from coder.coding import CodeRef, apply_in, passage_span
 from coder.db import Database
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
 
     from spacy.matcher import PhraseMatcher
+    from spacy.tokenizer import Tokenizer
 
 CACHE_SIZE = 16  # documents whose suggestions are kept (before filtering by coder)
 
@@ -128,13 +129,13 @@ def _match_document(db: Database, document_id: int, language: str, table: list[_
     phrase_matcher, labels = matcher(language, table, version)
     from coder.nlp import pipeline
 
-    nlp = pipeline(language)
+    tokenizer = cast("Tokenizer", pipeline(language).tokenizer)  # Language types it as any callable
     segments = db.execute(
         "SELECT s.ordinal, s.start, substr(d.text, s.start + 1, s.end - s.start) FROM segments s"
         " JOIN documents d ON d.id = s.document_id WHERE s.document_id = ? ORDER BY s.ordinal", [document_id]
     ).fetchall()
     result: dict[int, list[Suggestion]] = {}
-    for (ordinal, offset, _), doc in zip(segments, nlp.tokenizer.pipe(s[2] for s in segments)):
+    for (ordinal, offset, _), doc in zip(segments, tokenizer.pipe(s[2] for s in segments)):
         found: list[tuple[int, _Keyword, int, int]] = []
         for label, first, last in phrase_matcher(doc):
             keyword = labels[label]

@@ -14,7 +14,7 @@ from typing import Any
 
 from coder import __version__
 from coder.agreement.result import plain
-from coder.agreement.study import Report, Variable
+from coder.agreement.study import Report, Variable, variable_blocks
 from coder.text import slug
 
 
@@ -66,7 +66,7 @@ def _write_variable(report: Report, variable: Variable, path: Path, columns: lis
     """One variable's table as CSV: a row per unit (per code and unit for a stack), a column per coder."""
     import numpy as np  # ≈0.1 s
 
-    blocks = [(code, report.variables[code].values) for code in variable.codes] if variable.codes else [(None, variable.values)]
+    blocks = variable_blocks(report, variable)
     units = report.units
     ids = [units["document"], units["unit"].astype(str), units["start"].astype(str), units["end"].astype(str)]
     with path.open("w", encoding="utf-8", newline="") as out:

@@ -59,7 +59,7 @@ class Variable:
     name: str
     kind: str  # "code" | "group" | "pooled"
     labels: tuple[str, ...]
-    values: np.ndarray  # rows × coders, value index or -1 (missing); for stacks, the codes one after another
+    values: np.ndarray | None  # rows × coders, value index or -1 (missing); None for stacks, which are their codes' tables
     codes: tuple[str, ...] = ()  # for stacks: the code of each block of rows, in order
 
 
@@ -358,6 +358,7 @@ def _character_report(
         """A row from codings in `parts`: each part on its own copy of the continuum (stacked), or, with
         `nominal` (code → value), all on one continuum as one nominal variable."""
         idx = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        shift: np.ndarray | int
         if nominal is None:
             shift = np.repeat(np.arange(len(parts)), [len(p) for p in parts]) * length
             values, span = np.ones(len(idx), np.int64), length * len(parts)
@@ -410,6 +411,19 @@ def _character_report(
         "coders": list(coder_names)})
 
 
+def variable_blocks(report: Report, variable: Variable) -> list[tuple[str | None, np.ndarray]]:
+    """A variable's units × coders tables: its own, or a stack's, each with its code."""
+    if not variable.codes:
+        assert variable.values is not None  # only stacks have no table of their own
+        return [(None, variable.values)]
+    blocks: list[tuple[str | None, np.ndarray]] = []
+    for code in variable.codes:
+        values = report.variables[code].values
+        assert values is not None  # a stack is made of codes, each with its table
+        blocks.append((code, values))
+    return blocks
+
+
 def disagreements(report: Report, name: str, document: str | None = None) -> list[dict[str, Any]]:
     """The units (or character stretches) where the coders disagree on a code or group, in text order.
 
@@ -426,9 +440,8 @@ def disagreements(report: Report, name: str, document: str | None = None) -> lis
     if key is None:
         raise CoderError(f"no code or group '{name}' in this agreement run", fix="use a name from the table")
     variable = report.variables[key]
-    blocks = [(code, report.variables[code].values) for code in variable.codes] if variable.codes else [(None, variable.values)]
     found = []
-    for code, values in blocks:
+    for code, values in variable_blocks(report, variable):
         present = values >= 0
         high = np.where(present, values, -1).max(axis=1)
         low = np.where(present, values, np.iinfo(values.dtype).max).min(axis=1)
@@ -459,6 +472,7 @@ def _span_disagreements(report: Report, name: str, document: str | None) -> list
         mine = (codings["doc"] == d) & (codings["code"] == c)
         cont = continuum(int(sections["lengths"][d]), codings["coder"][mine], codings["start"][mine], codings["end"][mine],
                          np.ones(int(mine.sum()), np.int64), sections["coders"], (codes[c],))
+        assert not isinstance(cont, str)  # a coder's codings of a code are merged when read (data), so none overlap
         bounds = np.concatenate([[0], np.cumsum(cont.atom_length)])
         differ = (cont.atom_value != cont.atom_value[:, :1]).any(axis=1)
         for t in np.flatnonzero(differ):

@@ -1,6 +1,6 @@
 """The command line: thin commands over the same domain functions the TUI calls."""
 
-from coder.cli import (  # noqa: F401 - registers the commands  # noqa: F401 - registers the commands
+from coder.cli import (  # noqa: F401 - registers the commands
     agreement,
     autocode,
     coding,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from coder.coding import current_coder as default_coder  # noqa: F401 - shared by the commands
+from coder.coding import current_coder
 from coder.errors import CoderError
 from coder.reanchor import report_lines
 from coder.study import Study, connect_study, locate_study, refresh_study
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from coder.db import Database
 
 FORMATS = ("table", "csv", "json", "md")
+default_coder = current_coder  # who codes when --coder is not given; shared by the commands
 
 
 class CoderGroup(click.Group):

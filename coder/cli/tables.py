@@ -157,8 +157,8 @@ def xtab(session: Session, rows: str, columns: str, measure: str, once_per_docum
         coder xtab function phase --cell Coordinating "Phase 2 coordinating"
     """
     db = session.open()
-    options = dict(coders=_split(coders), documents=_split(documents), group=group, phase_group=phase_group,
-                   roll_up=roll_up)
+    options: dict[str, Any] = dict(coders=_split(coders), documents=_split(documents), group=group, phase_group=phase_group,
+                                   roll_up=roll_up)
     if cell:
         found = crosstab.cell_passages(db, rows, columns, cell[0] or None, cell[1] or None, measure=measure, **options)
         listed = [{**r, "text": r["text"] if fmt not in ("table", "md") else _short(r["text"])} for r in found]

@@ -307,7 +307,7 @@ def insert_entry(seq: Any, index: int, entry: Any, parent: Any = None, key: str 
     holder = parent.ca.items.get(key) if parent is not None and key is not None else None
     old_heading = holder[3] if holder is not None else None
     seq.insert(0, entry)
-    if old_heading:
+    if holder is not None and old_heading:
         holder[3] = None
         seq.ca.items.setdefault(1, [None, None, None, None])[1] = old_heading
     if heading:

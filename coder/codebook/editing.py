@@ -178,6 +178,7 @@ def create_code(
             })
         created = CodeRef(code_id, name, group, bool(exclusive))
         if apply_to is not None:
+            assert coder_id is not None  # checked on entry
             apply_in(changes, apply_to[0], created, coder_id, apply_to[1], apply_to[2])
         mirror_to_yaml(study, db, changes.ops)
     return created

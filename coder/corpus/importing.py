@@ -19,11 +19,11 @@ from coder import nlp
 from coder.codebook import Codebook
 from coder.corpus.passages import Passage
 from coder.corpus.readers import DEFAULT_LANGUAGE, ParsedDocument, read_document
-from coder.db import Database, new_uuid, now, transaction
+from coder.db import Database, inserted_id, new_uuid, now, transaction
 from coder.errors import CoderError
 from coder.events import Changes, log_event
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int], object]  # called with (done, total); what it returns is ignored
 
 
 @dataclass
@@ -125,7 +125,7 @@ def import_documents(
             existing_id = row[0] if row else None
             old_text = _keep_version(db, existing_id) if existing_id else None
             _store(db, document, existing_id, notes, root)
-            if old_text is not None:
+            if existing_id and old_text is not None:
                 report.placements.extend(_reanchor(db, existing_id, document, old_text))
             (report.updated if existing_id else report.added).append(document.name)
             report.words += document.words
@@ -200,8 +200,8 @@ def _store(db: Database, document: ParsedDocument, existing_id: int | None, note
     else:
         columns = ", ".join(f"[{k}]" for k in ("uuid", "name", *values))
         marks = ", ".join(f":{k}" for k in ("uuid", "name", *values))
-        document_id = db.execute(f"INSERT INTO documents ({columns}) VALUES ({marks})",
-                                 {"uuid": new_uuid(), "name": document.name, **values}).lastrowid
+        document_id = inserted_id(db.execute(f"INSERT INTO documents ({columns}) VALUES ({marks})",
+                                             {"uuid": new_uuid(), "name": document.name, **values}))
     store_passages(db, document_id, document.text, document.passages, notes)
 
 
@@ -209,7 +209,10 @@ def store_passages(db: Database, document_id: int, text: str, passages: list[Pas
     """Write a document's passages with their sentences, mentions and search index rows."""
     org_ids = dict(db.execute("SELECT name, id FROM organisations").fetchall())
     next_id = (db.execute("SELECT max(id) FROM segments").fetchone()[0] or 0) + 1
-    segments, sentences, mentions, search = [], [], [], []
+    segments: list[tuple[int, int, int, int, int, str | None, str]] = []
+    sentences: list[tuple[int, int, int, int, int]] = []
+    mentions: list[tuple[int, int, int, int, str]] = []
+    search: list[tuple[int, str, int]] = []
     for ordinal, (passage, note) in enumerate(zip(passages, notes), 1):
         segment_id = next_id + ordinal - 1
         segments.append((segment_id, document_id, ordinal, passage.start, passage.end, passage.speaker,
@@ -236,7 +239,7 @@ def refresh_mentions(db: Database, codebook: Codebook, progress: Progress | None
         db.execute("DELETE FROM mentions")
         for number, (document_id, text, language) in enumerate(documents, 1):
             spans = db.execute("SELECT start, end FROM segments WHERE document_id = ? ORDER BY ordinal", [document_id]).fetchall()
-            rows = []
+            rows: list[tuple[int, int, int, int, str]] = []
             for (start, _), note in zip(spans, nlp.annotate((text[s:e] for s, e in spans), language or DEFAULT_LANGUAGE, spellings)):
                 rows.extend((document_id, org_ids[org], start + s, start + e, text[start + s : start + e])
                             for s, e, org in note.mentions if org in org_ids)

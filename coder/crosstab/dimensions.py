@@ -63,6 +63,7 @@ def choose_coders(db: Database, names: Sequence[str] | None = None) -> Coders:
         row = db.execute("SELECT id FROM coders WHERE name = ? AND EXISTS (SELECT 1 FROM codings WHERE coder_id = coders.id)",
                          [name]).fetchone() if name else None
         if row:
+            assert name is not None  # a coder is looked up only by a name
             return Coders((row[0],), (name,), rule)
     return Coders(tuple(r[0] for r in everybody), tuple(r[1] for r in everybody), "all")
 
@@ -231,9 +232,9 @@ def dimension(db: Database, spec: str, *, group: str | None = None, phase_group:
     if key == "phase":
         found = find_group(book, phase_group) or unknown_group(book, phase_group)
         return named_codes([c for c in book.ids if book.group[c] == found], found)
-    found = find_group(book, key.removeprefix("group:").strip())
-    if found:
-        return named_codes([c for c in book.ids if book.group[c] == found], found)
+    named = find_group(book, key.removeprefix("group:").strip())
+    if named:
+        return named_codes([c for c in book.ids if book.group[c] == named], named)
     raise CoderError(f"unknown dimension '{spec}'",
                      fix="use code, group, phase, actor, type, document, attr:KEY, coder, or a code group: "
                          + ", ".join(book.groups))

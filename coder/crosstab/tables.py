@@ -430,7 +430,7 @@ def actor_counts(
         found = find_group(book, name) if name else None
         extra.append(dimension(db, f"group:{found}", roll_up=roll_up) if found else None)
     functions, phases = extra
-    code_ids = [*actor_codes, *(functions.codes if functions else []), *(phases.codes if phases else [])]
+    code_ids = [*actor_codes, *((functions.codes or []) if functions else []), *((phases.codes or []) if phases else [])]
     hits, _ = coded_hits(db, chosen.ids, doc_ids, code_ids)
     ncod = max(len(chosen.ids), 1)
     unit = hits.seg * ncod + hits.coder
@@ -447,8 +447,8 @@ def actor_counts(
         rb, lb = labelled_hits(dim, hits)
         n_b = max(len(dim.labels), 1)
         units, x, y = join_on_unit(*actor_side, *distinct_labels(unit[rb], lb, n_b))
-        cells = sorted_unique(((units // ncod) * n_a + x) * n_b + y)
-        table = np.bincount(cells % (n_a * n_b), minlength=n_a * n_b).reshape(n_a, n_b)
+        keys = sorted_unique(((units // ncod) * n_a + x) * n_b + y)
+        table = np.bincount(keys % (n_a * n_b), minlength=n_a * n_b).reshape(n_a, n_b)
         cells = {(actors.labels[i], dim.labels[j]): int(table[i, j])
                  for i in range(len(actors.labels)) for j in range(len(dim.labels))}
         totals = {dim.labels[j]: int(table[:, j].sum()) for j in range(len(dim.labels))}

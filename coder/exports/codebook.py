@@ -168,11 +168,11 @@ def _write_docx(groups: list[GroupEntry], path: Path, title: str | None, coder: 
             document.add_paragraph(style=facts).add_run(word.clean(_facts(code))).font.small_caps = True
             if code.description:
                 document.add_paragraph(word.clean(code.description))
-            for label, text in (("Include", code.include), ("Exclude", code.exclude)):
-                if text:
+            for label, rule in (("Include", code.include), ("Exclude", code.exclude)):
+                if rule:
                     paragraph = document.add_paragraph()
                     paragraph.add_run(f"{label}: ").bold = True
-                    paragraph.add_run(word.clean(text))
+                    paragraph.add_run(word.clean(rule))
             if code.examples:
                 document.add_paragraph().add_run("Examples:").bold = True
                 for example in code.examples:

@@ -20,7 +20,7 @@ from typing import Any
 from coder.errors import CoderError
 from coder.text import slug
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int], object]  # called with (done, total); what it returns is ignored
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what Excel, LibreOffice and Sheets may run as a formula
 EXCEL_CELL_LIMIT = 32_767

@@ -66,20 +66,23 @@ def find_memos(db: Database) -> list[Memo]:
     paths = {r[0]: f"{r[1]}/{r[2]}" for r in db.execute("SELECT c.id, g.name, c.name FROM codes c JOIN code_groups g ON g.id = c.group_id")}
     coders = dict(db.execute("SELECT id, name FROM coders").fetchall())
     memos: list[Memo] = []
+    document_ids: list[int | None] = []  # each memo's document, named below
     for uuid, coder, document_id, start, end, code, text, created, updated in db.execute(
         "SELECT uuid, coder_id, document_id, start, end, code_id, text, created, updated FROM memos"
     ):
         scope = "document" if document_id else "code" if code else "study"
-        memos.append(Memo("memo", scope, text, coders.get(coder), document_id, paths.get(code), start, end,
+        memos.append(Memo("memo", scope, text, coders.get(coder), None, paths.get(code), start, end,
                           created=created, updated=updated, uuid=uuid))
+        document_ids.append(document_id)
     for uuid, coder, document_id, start, end, code, text, created, updated in db.execute(
         "SELECT uuid, coder_id, document_id, start, end, code_id, memo, created, updated FROM codings WHERE memo IS NOT NULL AND memo != ''"
     ):
-        memos.append(Memo("coding memo", "document", text, coders.get(coder), document_id, paths.get(code), start, end,
+        memos.append(Memo("coding memo", "document", text, coders.get(coder), None, paths.get(code), start, end,
                           created=created, updated=updated, uuid=uuid))
-    documents = load_documents(db, (m.document for m in memos if m.document))
-    for memo in memos:
-        document = documents.get(memo.document) if memo.document else None
+        document_ids.append(document_id)
+    documents = load_documents(db, (d for d in document_ids if d))
+    for memo, document_id in zip(memos, document_ids):
+        document = documents.get(document_id) if document_id else None
         if document is None:
             continue
         memo.document = document.name

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from xml.sax.saxutils import escape, quoteattr
 
 from coder.errors import CoderError
@@ -140,7 +140,8 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet], *, title: str | None = None)
             f'{HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
             '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/workbook.xml"'
+            ' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
             '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
             '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
             f"{overrides}</Types>"))
@@ -178,7 +179,8 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet], *, title: str | None = None)
             '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'))
         for number, sheet in enumerate(sheets, 1):
             with archive.open(f"xl/worksheets/sheet{number}.xml", "w") as stream:
-                rows = sheet.rows if sheet.prepared else (prepare_row(r) for r in sheet.rows)
+                # prepared rows are the strings prepare_row made
+                rows = cast("Iterable[str]", sheet.rows) if sheet.prepared else (prepare_row(r) for r in sheet.rows)
                 _sheet_xml(sheet, rows, lambda text: stream.write(text.encode("utf-8")))
     return path
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coder.db import Database, set_setting, setting, transaction
+from coder.db import Database, inserted_id, set_setting, setting, transaction
 from coder.errors import CoderError
 from coder.events import log_event
 from coder.network.files import read_survey, survey_files
@@ -95,11 +95,11 @@ def import_survey(db: Database, survey: Survey, *, digest: str | None = None) ->
             attributes = json.dumps(node.attributes, ensure_ascii=False, sort_keys=True)
             org_id = ids.get(node.name)
             if org_id is None:
-                org_id = db.execute(
+                org_id = inserted_id(db.execute(
                     "INSERT INTO organisations (name, type, member_of, based_in, in_codebook, attributes)"
                     " VALUES (?, ?, ?, ?, 0, ?)",
                     [node.name, node.type, json.dumps(members, ensure_ascii=False), node.based_in, attributes],
-                ).lastrowid
+                ))
                 ids[node.name] = org_id
                 matcher.names[org_id] = node.name
                 report.added.append(node.name)

@@ -29,7 +29,7 @@ from coder import nlp
 from coder.codebook import HEX_COLOUR, RESERVED_KEYS, Code, Codebook, Group, add_codes, codebook_is_current, sync_codebook
 from coder.coding import CodeRef, apply_in
 from coder.corpus import DEFAULT_LANGUAGE, cut_passages, organisation_spellings, store_passages
-from coder.db import Database, new_uuid, now, set_setting, transaction
+from coder.db import Database, inserted_id, new_uuid, now, set_setting, transaction
 from coder.errors import CoderError
 from coder.events import Changes, log_event
 from coder.exports.files import Progress
@@ -254,7 +254,8 @@ class _Coders:
     def _named(self, name: str, guid: str | None) -> int:
         if name not in self.ids:
             uuid = guid if guid and guid not in self.uuids else new_uuid()
-            self.ids[name] = self.db.execute("INSERT INTO coders (uuid, name, created) VALUES (?, ?, ?)", [uuid, name, now()]).lastrowid
+            self.ids[name] = inserted_id(self.db.execute("INSERT INTO coders (uuid, name, created) VALUES (?, ?, ?)",
+                                                         [uuid, name, now()]))
             self.uuids.add(uuid)
             self.report.coders_added.append(name)
         return self.ids[name]
@@ -338,8 +339,8 @@ def _store_documents(db: Database, documents: list[_Document], file: str, report
             "body_line": 1, "imported": now(),
         }
         columns = ", ".join(f"[{k}]" for k in values)
-        document_id = db.execute(f"INSERT INTO documents ({columns}) VALUES ({', '.join('?' * len(values))})",
-                                 list(values.values())).lastrowid
+        document_id = inserted_id(db.execute(f"INSERT INTO documents ({columns}) VALUES ({', '.join('?' * len(values))})",
+                                             list(values.values())))
         store_passages(db, document_id, text, document.passages, document.notes)
         ids[document.source.guid] = document_id
         report.documents_added.append(document.name)
@@ -429,18 +430,18 @@ def _store_memos(db: Database, project: RefiProject, plan: _Plan, refs: dict[str
     places: dict[str, dict[str, Any]] = defaultdict(dict)
     coding_notes = {n for s in project.sources for c in s.codings + [x for y in s.selections for x in y.codings] for n in c.notes}
     for code in project.all_codes():
-        for note in code.notes:
+        for note_guid in code.notes:
             if code.guid in refs:
-                places[note].setdefault("code", refs[code.guid].id)
+                places[note_guid].setdefault("code", refs[code.guid].id)
     for source in project.sources:
         document_id = documents.get(source.guid)
         if document_id is None:
             continue
-        for note in source.notes:
-            places[note].setdefault("document", (document_id, None, None))
+        for note_guid in source.notes:
+            places[note_guid].setdefault("document", (document_id, None, None))
         for selection in source.selections:
-            for note in selection.notes:
-                places[note]["document"] = (document_id, selection.start, selection.end)
+            for note_guid in selection.notes:
+                places[note_guid]["document"] = (document_id, selection.start, selection.end)
     rows: list[tuple[RefiNote, dict[str, Any]]] = []
     for guid, note in project.notes.items():
         if guid in places:

@@ -268,7 +268,8 @@ def _code(element: Any, project: RefiProject) -> RefiCode | None:
     guid = clean_guid(element.get("guid"))
     name = (element.get("name") or "").strip()
     if not guid or not name:
-        project.warnings.append(f"a <Code> without {'a GUID' if not guid else 'a name'} ({name or element.get('guid')}); skipped with its children")
+        project.warnings.append(f"a <Code> without {'a GUID' if not guid else 'a name'} ({name or element.get('guid')});"
+                                " skipped with its children")
         return None
     code = RefiCode(guid=guid, name=name, codable=(element.get("isCodable") or "true").lower() not in ("false", "0"),
                     colour=element.get("color"), description=_text(kid(element, "Description")), notes=_notes_of(element))
@@ -310,7 +311,8 @@ def _values(element: Any, variables: dict[str, tuple[str, str, bool]], project: 
     values: dict[str, Any] = {}
     for holder in kids(element, "VariableValue"):
         reference = kid(holder, "VariableRef")
-        variable = variables.get(clean_guid(reference.get("targetGUID")) if reference is not None else None)
+        guid = clean_guid(reference.get("targetGUID")) if reference is not None else None
+        variable = variables.get(guid) if guid is not None else None
         if variable is None:
             project.warnings.append("a variable value refers to an unknown variable; skipped")
             continue
@@ -378,17 +380,17 @@ def _source(element: Any, project: RefiProject, entries: _Entries, variables: di
         project.warnings.append(f"source '{name}': positions are counted in {unit}, not code points as the standard says;"
                                 " converted")
     for selection in read:
-        start, end = places.convert(unit, selection.start), places.convert(unit, selection.end)
-        if start is None or end is None:  # positions that cannot be in the text: the file cannot be trusted
+        first, last = places.convert(unit, selection.start), places.convert(unit, selection.end)
+        if first is None or last is None:  # positions that cannot be in the text: the file cannot be trusted
             raise CoderError(f"source '{name}': selection {selection.start}–{selection.end} lies outside its text"
                              f" (0–{len(places.text)}); nothing was imported", where=project.file,
                              fix="export the project again from the QDA tool")
-        if end <= start:
+        if last <= first:
             project.warnings.append(f"source '{name}': selection {selection.start}–{selection.end} is empty;"
                                     f" skipped with its {len(selection.codings)} codings")
             project.skipped_codings += len(selection.codings)
             continue
-        selection.start, selection.end = start, end
+        selection.start, selection.end = first, last
         source.selections.append(selection)
     return source
 
@@ -421,7 +423,7 @@ def _cases(root: Any, project: RefiProject, variables: dict) -> None:
         if kid(case, "Description") is not None and _text(kid(case, "Description")):
             values.setdefault("case_description", _text(kid(case, "Description")))
         for target in targets:
-            source = by_guid.get(target)
+            source = by_guid.get(target) if target is not None else None
             if source is None:
                 continue
             source.attributes.update({k: v for k, v in values.items() if k not in source.attributes})

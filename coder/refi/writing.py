@@ -45,12 +45,13 @@ def group_guid(name: str) -> str:
     return stable_guid("code-group", name)
 
 
-def _codebook_rows(db: Database) -> tuple[list[dict[str, Any]], dict[int | None, list[dict[str, Any]]]]:
+def _codebook_rows(db: Database) -> tuple[list[dict[str, Any]], dict[int | tuple[str, int], list[dict[str, Any]]]]:
+    """The code groups, and the codes under each parent: a code's id, or ("group", id) for a group's top codes."""
     cursor = db.execute("SELECT id, name, description, exclusive FROM code_groups ORDER BY ordinal, id")
     groups = [dict(zip([d[0] for d in cursor.description], r)) for r in cursor.fetchall()]
     cursor = db.execute("SELECT * FROM codes ORDER BY ordinal, id")
     names = [d[0] for d in cursor.description]
-    children: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    children: dict[int | tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
     for row in cursor.fetchall():
         code = dict(zip(names, row))
         children[code["parent_id"] if code["parent_id"] else ("group", code["group_id"])].append(code)
@@ -222,11 +223,11 @@ def build_project(db: Database, name: str) -> tuple[Any, dict[str, str]]:
     _variables_and_cases(root, documents)
 
     codings: dict[int, list[tuple]] = defaultdict(list)
-    for row in db.execute("SELECT document_id, start, end, uuid, code_id, coder_id, memo, created FROM codings ORDER BY document_id, start, end, id"):
+    for row in db.execute("SELECT document_id, start, end, uuid, code_id, coder_id, memo, created FROM codings"
+                          " ORDER BY document_id, start, end, id"):
         codings[row[0]].append(row[1:])
     sources: dict[str, str] = {}
-    if documents:
-        sources_element = etree.SubElement(root, f"{p}Sources")
+    sources_element = etree.SubElement(root, f"{p}Sources") if documents else None
     for document in documents:
         guid = document["uuid"]
         sources[guid] = document["text"]

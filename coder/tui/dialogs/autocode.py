@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -11,6 +11,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, OptionList, Select
 from textual.widgets.option_list import Option
+from textual.widgets.select import NoSelection
 
 from coder.autocode import PassageMatch, preview_autocode
 from coder.errors import CoderError
@@ -54,7 +55,8 @@ class AutocodeDialog(ModalScreen[tuple[int, list[PassageMatch]] | None]):
             return
         scope = self.document_id if self.query_one("#scope", Checkbox).value else None
         try:
-            self.matches = preview_autocode(self.db, document_id=scope, **{mode: text})
+            pattern: dict[str, Any] = {mode: text}  # query=, regex= or speaker=
+            self.matches = preview_autocode(self.db, document_id=scope, **pattern)
         except CoderError as error:
             self.query_one("#count", Label).update(str(error))
             return
@@ -64,7 +66,7 @@ class AutocodeDialog(ModalScreen[tuple[int, list[PassageMatch]] | None]):
 
     def action_apply(self) -> None:
         code = self.query_one("#code", Select).value
-        if code is Select.NULL:
+        if isinstance(code, NoSelection):  # Select.NULL
             self.query_one("#count", Label).update("Choose the code to apply first.")
             return
         if not self.matches:

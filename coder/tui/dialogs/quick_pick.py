@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -29,7 +31,7 @@ class QuickPick(ModalScreen[str | None]):
         Binding("up", "move(-1)", "Previous", show=False),
     ]
 
-    def __init__(self, title: str, items: list[tuple[str, str, str | None]], *, allow_new: str | None = None) -> None:
+    def __init__(self, title: str, items: Sequence[tuple[str, str, str | None]], *, allow_new: str | None = None) -> None:
         """Args: allow_new: when set, typed text that matches nothing can be chosen as a new entry (its label)."""
         super().__init__()
         self.title_text = title

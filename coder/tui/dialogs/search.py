@@ -76,4 +76,5 @@ class SearchDialog(ModalScreen[tuple[list[Hit], int] | None]):
 
     @on(OptionList.OptionSelected)
     def go(self, event: OptionList.OptionSelected) -> None:
+        assert event.option.id is not None  # every option is made with its hit's index as id
         self.dismiss((self.hits, int(event.option.id)))

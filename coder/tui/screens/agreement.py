@@ -8,7 +8,7 @@ agreement and the consensus coder's agreement with each coder.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on, work
@@ -24,6 +24,7 @@ from coder.tui.widgets.key_bar import KeyBar
 if TYPE_CHECKING:
     from coder.db import Database
     from coder.study import Study
+    from coder.tui.app import CoderApp
 
 COLUMNS = ("code", "α", "band", "κ", "agree %", "units", "flags")
 SHORT = {"applied": "✓", "not applied": "✗", None: "—"}  # a disagreement's values, in a narrow column
@@ -205,6 +206,7 @@ class AgreementScreen(Screen):
         if self.report is None or not table.row_count:
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        assert key is not None  # every row is added with its code's key
         self.found = disagreements(self.report, key)
         listing = self.query_one("#agree-disagreements", DataTable)
         listing.clear()
@@ -230,4 +232,4 @@ class AgreementScreen(Screen):
         except CoderError as error:
             self.notify(str(error), severity="error", timeout=8)
             return
-        self.app.action_show("reconcile")
+        cast("CoderApp", self.app).action_show("reconcile")

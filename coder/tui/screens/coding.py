@@ -22,10 +22,11 @@ from textual.widgets import OptionList, ProgressBar, Tree
 
 from coder import coding, documents, memos
 from coder.codebook import codebook_tree
-from coder.documents import CodingSpan, Document
+from coder.documents import CodingSpan, Document, Passage
 from coder.errors import CoderError
+from coder.search import Hit
 from coder.study import Study
-from coder.suggest import Suggester
+from coder.suggest import Suggester, Suggestion
 from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.marks import CodeStyle, PassageCodings, code_styles
 from coder.tui.messages import ImportProgress, StudyRefreshed
@@ -56,7 +57,7 @@ class Position:
     anchor: int = 0
     sentence: int | None = None
     active: int | None = None  # the coding that nudges and memos act on
-    hits: list = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
 
 
 class CodingScreen(CodingTools, Screen):
@@ -118,7 +119,7 @@ class CodingScreen(CodingTools, Screen):
         self.exclusive_group: str | None = None
         self.index: PassageCodings | None = None
         self.progress_timer: Timer | None = None
-        self.suggested: dict[int, list] = {}
+        self.suggested: dict[int, list[Suggestion]] = {}  # per passage ordinal
         self.note = ""
 
     def compose(self) -> ComposeResult:
@@ -137,6 +138,18 @@ class CodingScreen(CodingTools, Screen):
         self.load_documents()
         self.open_last_position()
         self.query_one(TranscriptView).focus()
+
+    @property
+    def document(self) -> Document:
+        """The open document: the actions that need one run only while one is open (see check_action)."""
+        assert self.at.document is not None
+        return self.at.document
+
+    @property
+    def codings(self) -> PassageCodings:
+        """The open document's codings, read when it opened (reload_codings)."""
+        assert self.index is not None
+        return self.index
 
     # Loading -----------------------------------------------------------------------------
 
@@ -191,11 +204,11 @@ class CodingScreen(CodingTools, Screen):
     def reread(self, start: int, end: int) -> set[int]:
         """Read again the codings around a span a write touched; returns the codes involved."""
         coders = None if self.show_others else [self.coder_id]
-        document_id = self.at.document.info.id
-        before = {c.code_id for c in self.index.mine(start, end)}
+        document_id = self.document.info.id
+        before = {c.code_id for c in self.codings.mine(start, end)}
         while True:
             fresh = documents.document_codings(self.db, document_id, coders, within=(start, end))
-            wider = self.index.replace(start, end, fresh)
+            wider = self.codings.replace(start, end, fresh)
             if wider == (start, end):
                 return before | {c.code_id for c in fresh if c.coder_id == self.coder_id}
             start, end = wider
@@ -203,18 +216,19 @@ class CodingScreen(CodingTools, Screen):
     # What the transcript shows -----------------------------------------------------------
 
     def marks(self) -> Marks:
-        document = self.at.document
-        pending = {}
+        document = self.document
+        pending: dict[int, list[str]] = {}
         for ordinal, suggestions in self.suggested.items():
-            applied = {c.code_id for c in self.index.in_passage(ordinal - 1) if c.coder_id == self.coder_id}
+            applied = {c.code_id for c in self.codings.in_passage(ordinal - 1) if c.coder_id == self.coder_id}
             names = [s.code.split("/", 1)[-1] for s in suggestions if s.code_id not in applied]
             if names:
                 pending[ordinal - 1] = list(dict.fromkeys(names))
         memo_passages = {i for s, e in memos.passages_with_memos(self.db, document.info.id, self.coder_id)
                          for i in document.passages_touched(s, e)}
         active = self.active_coding()
+        low, high = sorted((self.at.cursor, self.at.anchor))
         return Marks(
-            cursor=self.at.cursor, selection=tuple(sorted((self.at.cursor, self.at.anchor))), sentence=self.sentence_span(),
+            cursor=self.at.cursor, selection=(low, high), sentence=self.sentence_span(),
             codings=self.index, mentions=self.mention_spans, suggestions=pending, memos=memo_passages,
             hits=[span for hit in self.at.hits if hit.document_id == document.info.id for span in hit.spans],
             active=(active.start, active.end) if active else None,
@@ -232,21 +246,22 @@ class CodingScreen(CodingTools, Screen):
 
     def sentences(self) -> list[tuple[int, int]]:
         """The cursor passage's sentences."""
-        return documents.sentences(self.db, self.at.document.info.id, self.passage().ordinal)
+        return documents.sentences(self.db, self.document.info.id, self.passage().ordinal)
 
-    def passage(self):  # noqa: ANN201 - documents.Passage
-        return self.at.document.passages[self.at.cursor]
+    def passage(self) -> Passage:
+        return self.document.passages[self.at.cursor]
 
     def selection(self) -> tuple[int, int]:
         """The span a code key applies to: the narrowed sentence, else the selected passages."""
-        if self.at.sentence is not None:
-            return self.sentence_span()
+        sentence = self.sentence_span()
+        if sentence is not None:
+            return sentence
         low, high = sorted((self.at.cursor, self.at.anchor))
-        passages = self.at.document.passages
+        passages = self.document.passages
         return passages[low].start, passages[high].end
 
     def mine_in_selection(self) -> list[CodingSpan]:
-        return self.index.mine(*self.selection())
+        return self.codings.mine(*self.selection())
 
     def active_coding(self) -> CodingSpan | None:
         return next((c for c in self.mine_in_selection() if c.id == self.at.active), None)
@@ -262,7 +277,7 @@ class CodingScreen(CodingTools, Screen):
             return
         passage = self.passage()
         start, end = self.selection()
-        phase = next((self.code_styles[c.code_id].name for c in self.index.mine(passage.start, passage.end)
+        phase = next((self.code_styles[c.code_id].name for c in self.codings.mine(passage.start, passage.end)
                       if self.code_styles[c.code_id].group == self.exclusive_group), None)
         self.query_one(StatusLine).show(
             study=self.study.root.name, coder=self.coder_name, document=document.info.name, passage=passage.ordinal,
@@ -277,7 +292,7 @@ class CodingScreen(CodingTools, Screen):
         transcript.update_marks(self.marks())
         transcript.scroll_to_passage(self.at.cursor)
         self.after_move()
-        documents.remember_position(self.db, self.coder_name, self.at.document.info.id, self.passage().ordinal)
+        documents.remember_position(self.db, self.coder_name, self.document.info.id, self.passage().ordinal)
 
     def wrote(self, note: str, span: tuple[int, int] | None = None) -> None:
         """After a write: re-read what it touched (all of the document without a span), repaint, update counts."""
@@ -297,7 +312,7 @@ class CodingScreen(CodingTools, Screen):
     def show_progress(self) -> None:
         self.progress_timer = None
         if self.at.document is not None:
-            self.query_one(DocumentList).update_progress(self.at.document.info.id, self.index.coded_passages())
+            self.query_one(DocumentList).update_progress(self.at.document.info.id, self.codings.coded_passages())
 
     def fail(self, error: CoderError) -> None:
         self.notify(str(error), severity="error", timeout=8)
@@ -310,13 +325,13 @@ class CodingScreen(CodingTools, Screen):
         return True
 
     def action_move(self, step: int) -> None:
-        last = len(self.at.document.passages) - 1
+        last = len(self.document.passages) - 1
         self.at.cursor = self.at.anchor = min(max(self.at.cursor + step, 0), last)
         self.at.sentence = None
         self.moved()
 
     def action_extend(self, step: int) -> None:
-        last = len(self.at.document.passages) - 1
+        last = len(self.document.passages) - 1
         self.at.cursor = min(max(self.at.cursor + step, 0), last)
         self.at.sentence = None
         self.moved()
@@ -343,21 +358,22 @@ class CodingScreen(CodingTools, Screen):
 
     @on(OptionList.OptionSelected, "#documents")
     def document_chosen(self, event: OptionList.OptionSelected) -> None:
+        assert event.option.id is not None  # every option is made with its document's id
         self.open_document(int(event.option.id))
         self.query_one(TranscriptView).focus()
 
     def action_next_uncoded(self) -> None:
-        found = documents.next_uncoded_passage(self.db, self.coder_id, self.at.document.info.id, self.passage().ordinal)
+        found = documents.next_uncoded_passage(self.db, self.coder_id, self.document.info.id, self.passage().ordinal)
         if found is None:
             self.notify("Every passage is coded.")
             return
         self.go_to(*found)
 
     def go_to(self, document_id: int, ordinal: int) -> None:
-        if document_id != self.at.document.info.id:
+        if document_id != self.document.info.id:
             self.open_document(document_id, ordinal)
             return
-        self.at.cursor = self.at.anchor = next(i for i, p in enumerate(self.at.document.passages) if p.ordinal == ordinal)
+        self.at.cursor = self.at.anchor = next(i for i, p in enumerate(self.document.passages) if p.ordinal == ordinal)
         self.at.sentence = None
         self.moved()
 
@@ -380,13 +396,13 @@ class CodingScreen(CodingTools, Screen):
         start, end = self.selection()
         code = self.refs[code_id]
         try:
-            applied = coding.toggle_code(self.db, self.at.document.info.id, code, self.coder_id, start, end)
+            applied = coding.toggle_code(self.db, self.document.info.id, code, self.coder_id, start, end)
         except CoderError as error:
             self.fail(error)
             return
         self.wrote(f"{'coded' if applied else 'uncoded'} {code.path}", (start, end))
         if applied:
-            self.at.active = next((c.id for c in self.index.mine(start, end)
+            self.at.active = next((c.id for c in self.codings.mine(start, end)
                                    if c.code_id == code_id and c.start <= start and c.end >= end), None)
             self.query_one(TranscriptView).update_marks(self.marks())
 
@@ -405,7 +421,7 @@ class CodingScreen(CodingTools, Screen):
             return
         start, end = self.selection()
         try:
-            code = coding.cycle_exclusive(self.db, self.at.document.info.id, self.exclusive_group, self.coder_id, start, end)
+            code = coding.cycle_exclusive(self.db, self.document.info.id, self.exclusive_group, self.coder_id, start, end)
         except CoderError as error:
             self.fail(error)
             return
@@ -413,7 +429,7 @@ class CodingScreen(CodingTools, Screen):
 
     def action_code_actors(self) -> None:
         start, end = self.selection()
-        found = coding.code_mentioned_actors(self.db, self.at.document.info.id, self.coder_id, start, end)
+        found = coding.code_mentioned_actors(self.db, self.document.info.id, self.coder_id, start, end)
         if not found:
             self.notify("No organisation is mentioned in the selection.", severity="warning")
             return
@@ -427,10 +443,12 @@ class CodingScreen(CodingTools, Screen):
         ids = [c.id for c in mine]
         self.at.active = ids[(ids.index(self.at.active) + 1) % len(ids)] if self.at.active in ids else ids[0]
         self.query_one(TranscriptView).update_marks(self.marks())
-        self.notify(f"Selected coding: {self.code_styles[self.active_coding().code_id].name}", timeout=2)
+        active = self.active_coding()
+        assert active is not None  # chosen just now from the selection's codings
+        self.notify(f"Selected coding: {self.code_styles[active.code_id].name}", timeout=2)
 
     def action_nudge(self, edge: str, words: int) -> None:
-        target = self.active_coding() or (self.mine_in_selection() or [None])[0]
+        target = self.active_coding() or next(iter(self.mine_in_selection()), None)
         if target is None:
             self.notify("The selection has none of your codings to nudge.", severity="warning")
             return
@@ -452,7 +470,7 @@ class CodingScreen(CodingTools, Screen):
         found = self.suggest(self.study.root, document_id)
         self.app.call_from_thread(self.show_suggestions, document_id, found)
 
-    def show_suggestions(self, document_id: int, found: dict[int, list]) -> None:
+    def show_suggestions(self, document_id: int, found: dict[int, list[Suggestion]]) -> None:
         if self.at.document is not None and self.at.document.info.id == document_id:
             self.suggested = found
             self.query_one(TranscriptView).update_marks(self.marks())
@@ -484,7 +502,8 @@ class CodingScreen(CodingTools, Screen):
         if report.imported.added:
             self.notify(f"Imported {len(report.imported.added)} new documents.")
         if report.needs_review:  # transcripts edited after coding: see docs/trust.md
-            self.notify(f"{report.needs_review} codings or memos need review after a transcript was edited — run: coder doctor", severity="warning", timeout=15)
+            self.notify(f"{report.needs_review} codings or memos need review after a transcript was edited — run: coder doctor",
+                        severity="warning", timeout=15)
 
     @on(Tree.NodeSelected, "#codebook")
     def code_chosen(self, event: Tree.NodeSelected) -> None:

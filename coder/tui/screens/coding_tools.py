@@ -8,9 +8,12 @@ writes through the domain, then hands back to the screen's `wrote` to re-read an
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.binding import Binding
 
 from coder import coding, documents, memos
-from coder.autocode import apply_autocode
+from coder.autocode import PassageMatch, apply_autocode
 from coder.codebook import (
     CODEBOOK_ACTIONS,
     create_code,
@@ -33,16 +36,58 @@ from coder.tui.dialogs.search import SearchDialog
 from coder.tui.widgets.codebook_pane import CodebookPane
 from coder.tui.widgets.document_list import DocumentList
 
+if TYPE_CHECKING:
+    from textual.screen import Screen as _Screen
 
-class CodingTools:
+    from coder.coding import CodeRef
+    from coder.db import Database
+    from coder.documents import CodingSpan, Document, Passage
+    from coder.search import Hit
+    from coder.study import Study
+    from coder.tui.marks import CodeStyle
+    from coder.tui.screens.coding import CodingScreen, Position
+else:
+    _Screen = object  # at run time the mixin's screen comes from CodingScreen's other base
+
+
+class CodingTools(_Screen):
     """Search (/ n N), auto-coding (A), new and edited codes (+ e), export (X), memos (m), undo and redo (u ctrl+r),
     switching coder (c), other coders' codings (v) and help (?) for the coding screen."""
+
+    if TYPE_CHECKING:  # what the tools use of CodingScreen, written down for the type checker
+        CoderSwitched: ClassVar[type[CodingScreen.CoderSwitched]]
+        study: Study
+        db: Database
+        coder_id: int
+        coder_name: str
+        at: Position
+        show_others: bool
+        code_styles: dict[int, CodeStyle]
+        code_keys: dict[str, int]
+        refs: dict[int, CodeRef]
+        note: str
+
+        @property
+        def document(self) -> Document: ...
+        def passage(self) -> Passage: ...
+        def selection(self) -> tuple[int, int]: ...
+        def mine_in_selection(self) -> list[CodingSpan]: ...
+        def active_coding(self) -> CodingSpan | None: ...
+        def load_codebook(self) -> None: ...
+        def load_documents(self) -> None: ...
+        def open_document(self, document_id: int, ordinal: int = 1) -> None: ...
+        def reload_codings(self) -> None: ...
+        def go_to(self, document_id: int, ordinal: int) -> None: ...
+        def after_move(self) -> None: ...
+        def repaint(self) -> None: ...
+        def wrote(self, note: str, span: tuple[int, int] | None = None) -> None: ...
+        def fail(self, error: CoderError) -> None: ...
 
     def action_search(self) -> None:
         document_id = self.at.document.info.id if self.at.document else None
         self.app.push_screen(SearchDialog(self.db, document_id), self.searched)
 
-    def searched(self, found: tuple[list, int] | None) -> None:
+    def searched(self, found: tuple[list[Hit], int] | None) -> None:
         if not found:
             return
         self.at.hits, index = found
@@ -54,8 +99,8 @@ class CodingTools:
         if not self.at.hits:
             self.notify("No search yet: press / to search.", severity="warning")
             return
-        hit = next_hit(self.at.hits, self.at.document.info.id, self.passage().ordinal, direction,
-                       document=self.at.document.info.name)
+        hit = next_hit(self.at.hits, self.document.info.id, self.passage().ordinal, direction,
+                       document=self.document.info.name)
         if hit is not None:
             self.go_to(hit.document_id, hit.ordinal)
             self.note = f"hit {self.at.hits.index(hit) + 1} of {len(self.at.hits)}"
@@ -63,16 +108,16 @@ class CodingTools:
 
     def action_autocode(self) -> None:
         codes = [(code_id, f"{style.group} / {style.name}") for code_id, style in self.code_styles.items()]
-        self.app.push_screen(AutocodeDialog(self.db, codes, self.at.document.info.id), self.autocode)
+        self.app.push_screen(AutocodeDialog(self.db, codes, self.document.info.id), self.autocode)
 
-    def autocode(self, chosen: tuple[int, list] | None) -> None:
+    def autocode(self, chosen: tuple[int, list[PassageMatch]] | None) -> None:
         if not chosen:
             return
         code_id, matches = chosen
         count = apply_autocode(self.db, self.refs[code_id], matches, self.coder_id)
         self.wrote(f"auto-coded {count} passages with {self.refs[code_id].path} (u undoes them all)")
         self.load_documents()
-        self.query_one(DocumentList).show_current(self.at.document.info.id)
+        self.query_one(DocumentList).show_current(self.document.info.id)
 
     def action_new_code(self) -> None:
         groups: dict[str, list[str]] = {}
@@ -92,7 +137,7 @@ class CodingTools:
         start, end = self.selection()
         try:
             code = create_code(self.db, self.study, **answer, coder_id=self.coder_id,
-                               apply_to=(self.at.document.info.id, start, end))
+                               apply_to=(self.document.info.id, start, end))
         except CoderError as error:
             self.fail(error)
             return
@@ -115,28 +160,40 @@ class CodingTools:
         same_group = [(str(i), f"{s.group} / {s.name}", s.colour) for i, s in self.code_styles.items()
                       if s.group == code.group and i != code_id]
         if action == "rename":
-            self.app.push_screen(PromptDialog(f"Rename {code.path} to", code.name),
-                                 lambda name: name and self.codebook_edit(rename_code, code, name.strip()))
-        elif action == "define":
-            current = self.query_one(CodebookPane).rows[code_id].get("description") or ""
-            self.app.push_screen(PromptDialog(f"Definition of {code.path}", current),
-                                 lambda text: text is not None and self.codebook_edit(define_code, code, text))
-        elif action == "move":
-            self.app.push_screen(QuickPick(f"Move {code.path} under…", [("top", "(top level)", None), *same_group]),
-                                 lambda target: target and self.codebook_edit(move_code, code, None if target == "top" else int(target)))
-        elif action == "merge":
-            self.app.push_screen(QuickPick(f"Merge {code.path} into…", same_group),
-                                 lambda target: target and self.codebook_edit(merge_codes, code, int(target)))
+            def rename(name: str | None) -> None:
+                if name:
+                    self.codebook_edit(rename_code, code, name.strip())
 
-    def codebook_edit(self, edit: Callable[..., object], *arguments: object) -> None:
-        """Run one of `coder.codebook`'s edits (rename, define, move, merge), then show its result."""
+            self.app.push_screen(PromptDialog(f"Rename {code.path} to", code.name), rename)
+        elif action == "define":
+            def define(text: str | None) -> None:
+                if text is not None:
+                    self.codebook_edit(define_code, code, text)
+
+            current = self.query_one(CodebookPane).rows[code_id].get("description") or ""
+            self.app.push_screen(PromptDialog(f"Definition of {code.path}", current), define)
+        elif action == "move":
+            def move(target: str | None) -> None:
+                if target:
+                    self.codebook_edit(move_code, code, None if target == "top" else int(target))
+
+            self.app.push_screen(QuickPick(f"Move {code.path} under…", [("top", "(top level)", None), *same_group]), move)
+        elif action == "merge":
+            def merge(target: str | None) -> None:
+                if target:
+                    self.codebook_edit(merge_codes, code, int(target))
+
+            self.app.push_screen(QuickPick(f"Merge {code.path} into…", same_group), merge)
+
+    def codebook_edit(self, edit: Callable[..., object], code: CodeRef, *arguments: object) -> None:
+        """Run one of `coder.codebook`'s edits (rename, define, move, merge) on `code`, then show its result."""
         try:
-            edit(self.db, self.study, *arguments, coder_id=self.coder_id)
+            edit(self.db, self.study, code, *arguments, coder_id=self.coder_id)
         except CoderError as error:
             self.fail(error)
             return
         self.load_codebook()
-        self.wrote(f"{edit.__name__.replace('_', ' ')}: {arguments[0].path}")
+        self.wrote(f"{edit.__name__.replace('_', ' ')}: {code.path}")
 
     def action_export(self) -> None:
         """The export dialog, preset to the code (or group) highlighted in the codebook, else the selection's codes."""
@@ -145,7 +202,9 @@ class CodingTools:
         pane = self.query_one(CodebookPane)
         node = pane.cursor_node if pane.has_focus else None
         if node is not None and node.data is None and node.children:
-            self.app.push_screen(ExportDialog(self.study, self.db, self.coder_name, group=self.refs[node.children[0].data].group))
+            first = node.children[0].data
+            assert first is not None  # a group's children are its codes
+            self.app.push_screen(ExportDialog(self.study, self.db, self.coder_name, group=self.refs[first].group))
             return
         codes = [self.refs[node.data]] if node is not None and node.data is not None else \
             [self.refs[c.code_id] for c in self.mine_in_selection()]
@@ -155,7 +214,7 @@ class CodingTools:
 
     def action_memo(self) -> None:
         start, end = self.selection()
-        document_id = self.at.document.info.id
+        document_id = self.document.info.id
         targets = [("passage", "this passage" if self.at.sentence is None and self.at.cursor == self.at.anchor else "this selection",
                     memos.memo(self.db, self.coder_id, document_id=document_id, start=start, end=end) or "")]
         targets += [(f"coding:{c.id}", f"coding: {self.code_styles[c.code_id].name}", c.memo or "") for c in self.mine_in_selection()]
@@ -170,7 +229,7 @@ class CodingTools:
         if target.startswith("coding:"):
             coding.set_coding_memo(self.db, int(target.split(":")[1]), text, self.coder_id)
         else:
-            memos.set_memo(self.db, self.coder_id, text, document_id=self.at.document.info.id, start=start, end=end)
+            memos.set_memo(self.db, self.coder_id, text, document_id=self.document.info.id, start=start, end=end)
         self.wrote("memo saved" if text.strip() else "memo removed", (start, end))
 
     def action_undo(self) -> None:
@@ -192,11 +251,11 @@ class CodingTools:
         if event.action in CODEBOOK_ACTIONS:
             self.load_codebook()
         place = next((op[2] for op in event.ops if op[1] == "codings" and op[0] in ("insert", "delete")), None)
-        if place and place["document_id"] != self.at.document.info.id:
+        if place and place["document_id"] != self.document.info.id:
             self.open_document(place["document_id"], 1)
         self.wrote(f"{verb}: {event.summary}")
         self.load_documents()
-        self.query_one(DocumentList).show_current(self.at.document.info.id)
+        self.query_one(DocumentList).show_current(self.document.info.id)
 
     def action_switch_coder(self) -> None:
         items = [(name, name, None) for name in documents.coders(self.db)]
@@ -228,4 +287,5 @@ class CodingTools:
     def action_help(self) -> None:
         from coder.tui.screens.help import HelpScreen
 
-        self.app.push_screen(HelpScreen(self.BINDINGS, self.code_styles, self.code_keys))
+        bindings = [b for b in self.BINDINGS if isinstance(b, Binding)]  # all of CodingScreen's are
+        self.app.push_screen(HelpScreen(bindings, self.code_styles, self.code_keys))

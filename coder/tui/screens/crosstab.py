@@ -231,7 +231,9 @@ class CrossTabScreen(Screen):
 
     def draw_chart(self, row: int) -> None:
         """Bars of the row under the cursor (its cells, without the total)."""
-        chart = self.query_one("#xtab-chart")
+        from textual_plotext import PlotextPlot  # loaded already: the view composed it
+
+        chart = self.query_one("#xtab-chart", PlotextPlot)
         plot = chart.plt
         plot.clear_data()
         result = self.result

@@ -51,7 +51,7 @@ def number(value: Any, digits: int = 0) -> str:
 def sort_records(records: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
     """Largest first (names: alphabetical); organisations without a value go last; ties keep their order."""
     def key(record: dict[str, Any]) -> tuple[bool, Any]:
-        value = record.get(field)
+        value: Any = record.get(field)
         if missing(value):
             return True, 0
         return False, str(value).lower() if field == "organisation" else -float(value)
@@ -198,7 +198,7 @@ class NetworkScreen(Screen):
             self.show_ego()
 
     def cell(self, record: dict[str, Any], field: str) -> str:
-        value = record.get(field)
+        value: Any = record.get(field)
         if field in ("organisation", "type"):
             return "" if missing(value) else str(value)
         if field == "local":

@@ -95,11 +95,24 @@ class ReconcileScreen(Screen):
             return True
         return self.queue is not None and self.queue.current is not None
 
+    @property
+    def opened_queue(self) -> Queue:
+        """The queue: the screen shows it and acts on it only once it opened (on_mount, check_action)."""
+        assert self.queue is not None
+        return self.queue
+
+    @property
+    def current_unit(self) -> Unit:
+        """The unit on show: the actions run only while there is one (see check_action)."""
+        unit = self.opened_queue.current
+        assert unit is not None
+        return unit
+
     # What the screen shows ---------------------------------------------------------------
 
     def show(self) -> None:
-        queue = self.queue
-        unit = queue.current if queue else None
+        queue = self.opened_queue
+        unit = queue.current
         title = self.query_one("#rec-title", Static)
         if unit is None:
             title.update(Text(f" Reconcile · {' vs '.join(queue.coders)}: no disagreements in {len(queue.documents)} document(s)",
@@ -135,7 +148,7 @@ class ReconcileScreen(Screen):
         """A coder's codes at the unit by group; the disputed ones marked ≠ (in the consensus: the active one ▶)."""
         text = Text(heading, style="bold")
         group = None
-        nudged = {c["code_id"] for c in reconcile.consensus_codings(self.db, self.queue, unit)
+        nudged = {c["code_id"] for c in reconcile.consensus_codings(self.db, self.opened_queue, unit)
                   if c["id"] == self.active} if consensus and self.active else set()
         for code_id in sorted(codes, key=lambda c: self.looks[c].ordinal if c in self.looks else 0):
             style = self.looks.get(code_id)
@@ -154,63 +167,63 @@ class ReconcileScreen(Screen):
     # Deciding ----------------------------------------------------------------------------
 
     def settle(self, kind: str, *, coder: str | None = None, codes: list[int] | None = None, advance: bool = True) -> None:
-        unit = self.queue.current
+        unit = self.current_unit
         try:
-            decision = reconcile.decide(self.db, self.queue, unit, kind, coder=coder, codes=codes)
+            decision = reconcile.decide(self.db, self.opened_queue, unit, kind, coder=coder, codes=codes)
         except CoderError as error:
             self.notify(str(error), severity="error", timeout=8)
             return
         self.active = None
         self.note = f"{unit.document} passage {unit.ordinal}: {decision.kind} ({len(decision.codes)} codes)"
-        if advance and self.queue.position < len(self.queue.units) - 1:
-            reconcile.move(self.db, self.queue, 1)
+        if advance and self.opened_queue.position < len(self.opened_queue.units) - 1:
+            reconcile.move(self.db, self.opened_queue, 1)
         elif advance:
             self.note += " · that was the last unit"
         self.show()
 
     def action_keep(self, index: int) -> None:
-        if index >= len(self.queue.coders):
+        if index >= len(self.opened_queue.coders):
             return
-        self.settle("keep", coder=self.queue.coders[index])
+        self.settle("keep", coder=self.opened_queue.coders[index])
 
     def action_decide(self, kind: str) -> None:
         self.settle(kind)
 
     def action_recode(self) -> None:
         """Toggle one code (of the compared groups) in the consensus at this passage."""
-        unit = self.queue.current
-        current = set(reconcile.consensus_codes(self.db, self.queue, unit))
+        unit = self.current_unit
+        current = set(reconcile.consensus_codes(self.db, self.opened_queue, unit))
         items = [(str(code_id), f"{'✓ ' if code_id in current else ''}{style.group} / {style.name}", style.colour)
-                 for code_id, style in self.looks.items() if style.group in self.queue.groups]
+                 for code_id, style in self.looks.items() if style.group in self.opened_queue.groups]
         self.app.push_screen(QuickPick("Recode: toggle a code in the consensus", items), self.recoded)
 
     def recoded(self, chosen: str | None) -> None:
         if not chosen:
             return
-        unit = self.queue.current
-        codes = set(reconcile.consensus_codes(self.db, self.queue, unit)) ^ {int(chosen)}
+        unit = self.current_unit
+        codes = set(reconcile.consensus_codes(self.db, self.opened_queue, unit)) ^ {int(chosen)}
         self.settle("recode", codes=sorted(codes), advance=False)
 
     def action_memo(self) -> None:
-        unit = self.queue.current
-        current = reconcile.rationale(self.db, self.queue, unit) or ""
+        unit = self.current_unit
+        current = reconcile.rationale(self.db, self.opened_queue, unit) or ""
         self.app.push_screen(MemoDialog([("passage", f"rationale for {unit.document} passage {unit.ordinal}", current)]),
                              self.memo_written)
 
     def memo_written(self, answer: tuple[str, str] | None) -> None:
         if answer is None:
             return
-        reconcile.write_rationale(self.db, self.queue, self.queue.current, answer[1])
+        reconcile.write_rationale(self.db, self.opened_queue, self.current_unit, answer[1])
         self.note = "rationale saved" if answer[1].strip() else "rationale removed"
         self.show()
 
     def action_move(self, step: int) -> None:
         self.active = None
-        reconcile.move(self.db, self.queue, step)
+        reconcile.move(self.db, self.opened_queue, step)
         self.show()
 
     def action_next_coding(self) -> None:
-        found = reconcile.consensus_codings(self.db, self.queue, self.queue.current)
+        found = reconcile.consensus_codings(self.db, self.opened_queue, self.current_unit)
         if not found:
             self.notify("The consensus has no codings here yet: decide first.", severity="warning")
             return
@@ -220,13 +233,13 @@ class ReconcileScreen(Screen):
 
     def action_nudge(self, edge: str, words: int) -> None:
         """Move a boundary of the consensus coding picked with `;` (else the first) by one word."""
-        found = reconcile.consensus_codings(self.db, self.queue, self.queue.current)
+        found = reconcile.consensus_codings(self.db, self.opened_queue, self.current_unit)
         if not found:
             self.notify("The consensus has no codings here to nudge: decide first.", severity="warning")
             return
         target = next((c for c in found if c["id"] == self.active), found[0])
         self.active = target["id"]
-        consensus = coding.coder_id(self.db, self.queue.consensus)
+        consensus = coding.coder_id(self.db, self.opened_queue.consensus)
         try:
             start, end = coding.nudge_coding(self.db, target["id"], edge, words, consensus)
         except CoderError as error:
@@ -237,7 +250,7 @@ class ReconcileScreen(Screen):
 
     def action_undo(self) -> None:
         try:
-            event = reconcile.undo_decision(self.db, self.queue)
+            event = reconcile.undo_decision(self.db, self.opened_queue)
         except CoderError as error:
             self.notify(str(error), severity="error", timeout=8)
             return

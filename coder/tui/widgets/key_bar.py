@@ -9,6 +9,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -21,13 +22,13 @@ class KeyBar(Static):
 
     def show_keys(self, screen: Screen) -> None:
         shown = [(b, enabled) for _, b, enabled, _ in screen.active_bindings.values() if b.show]
-        first_of_action = {}
+        first_of_action: dict[str, tuple[Binding, bool]] = {}
         for binding, enabled in shown:
             first_of_action.setdefault(binding.action, (binding, enabled))
         self.items = []
         runs = groupby(first_of_action.values(), key=lambda item: item[0].group or id(item[0]))
-        for _, members in runs:
-            members = list(members)
+        for _, run in runs:
+            members = list(run)
             group = members[0][0].group
             keys = " ".join(self.app.get_key_display(b) for b, _ in members)
             label = group.description if group and len(members) > 1 else members[0][0].description

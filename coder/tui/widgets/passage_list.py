@@ -48,5 +48,6 @@ class PassageList(OptionList):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
+        assert event.option.id is not None  # every option is made with its row's index as id
         row = self.rows[int(event.option.id)]
         self.post_message(self.Chosen(row["document"], int(row["passage"])))

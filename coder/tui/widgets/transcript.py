@@ -14,6 +14,7 @@ from functools import lru_cache
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
+from textual.events import Click
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -136,7 +137,7 @@ class TranscriptView(ScrollView, can_focus=True):
 
     def update_marks(self, marks: Marks) -> None:
         self.marks = marks
-        self._signatures: dict[int, tuple] = {}
+        self._signatures = {}
         self._bucket_marks()
         self.refresh()
 
@@ -153,7 +154,7 @@ class TranscriptView(ScrollView, can_focus=True):
 
     def _layout(self) -> None:
         self.lines, self.first_line = [], []
-        self._strips: dict[tuple, Strip] = {}
+        self._strips = {}
         document = self.document
         width = self._laid_out_width = self.text_width
         if document is None or not self.size.width:  # not on screen yet: laid out on the first resize
@@ -209,6 +210,7 @@ class TranscriptView(ScrollView, can_focus=True):
         self._buckets = self._sorted_into_passages(spans)
 
     def _sorted_into_passages(self, spans: list[tuple[int, int, str, Style]]) -> dict[int, list[tuple[int, int, str, Style]]]:
+        assert self.document is not None  # marks are sorted only while a document is shown
         buckets: dict[int, list[tuple[int, int, str, Style]]] = {}
         for span in spans:
             for index in self.document.passages_touched(span[0], span[1]):
@@ -255,6 +257,7 @@ class TranscriptView(ScrollView, can_focus=True):
         return Strip(segments).crop_extend(0, width, base)
 
     def _gutter(self, line: Line, base: Style) -> list[Segment]:
+        assert self.document is not None  # lines are drawn only while a document is shown
         passage = self.document.passages[line.passage]
         low, high = self.marks.selection
         bar = "▌" if low <= line.passage <= high else " "
@@ -266,6 +269,7 @@ class TranscriptView(ScrollView, can_focus=True):
         return [Segment("     ", base), Segment(bar, base + self.get_component_rich_style("transcript--bar"))]
 
     def _text(self, line: Line, base: Style) -> list[Segment]:
+        assert self.document is not None  # lines are drawn only while a document is shown
         passage = self.document.passages[line.passage]
         text = self.document.text
         segments: list[Segment] = []
@@ -303,7 +307,7 @@ class TranscriptView(ScrollView, can_focus=True):
 
     # Mouse -------------------------------------------------------------------------------
 
-    def on_click(self, event) -> None:  # noqa: ANN001 - textual.events.Click
+    def on_click(self, event: Click) -> None:
         number = event.y + round(self.scroll_y)
         if 0 <= number < len(self.lines) and self.lines[number].passage >= 0:
             self.post_message(self.PassageClicked(self.lines[number].passage))
