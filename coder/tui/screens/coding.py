@@ -10,7 +10,7 @@ import gc
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -462,26 +462,6 @@ class CodingScreen(CodingTools, Screen):
                    (min(start, target.start), max(end, target.end)))
 
     # Background work ---------------------------------------------------------------------
-
-    @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
-    def find_suggestions(self, document_id: int) -> None:
-        """Keyword suggestions need spaCy (≈1.3 s to import and heavy on the CPU): the app's suggestion
-        helper finds them (in a process of its own), this thread only waits for them."""
-        found = self.suggest(self.study.root, document_id)
-        self.app.call_from_thread(self.show_suggestions, document_id, found)
-
-    def show_suggestions(self, document_id: int, found: dict[int, list[Suggestion]]) -> None:
-        if self.at.document is not None and self.at.document.info.id == document_id:
-            self.suggested = found
-            self.query_one(TranscriptView).update_marks(self.marks())
-
-    def action_accept_suggestion(self) -> None:
-        mine = {c.code_id for c in self.mine_in_selection()}
-        pending = [s for s in self.suggested.get(self.passage().ordinal, []) if s.code_id not in mine]
-        if not pending:
-            self.notify("No suggestion for this passage.", severity="warning")
-            return
-        self.toggle(pending[0].code_id)
 
     def on_import_progress(self, message: ImportProgress) -> None:
         bar = self.query_one("#import-progress", ProgressBar)
