@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from coder.coding import CodeRef, apply_in
-from coder.db import Database
+from coder.coding import CodeRef, apply_in, check_version
+from coder.db import Database, reading
 from coder.errors import CoderError
 from coder.events import writing
 from coder.search import search
@@ -34,6 +34,7 @@ class PassageMatch:
     why: str  # what matched, in words
     spans: list[tuple[int, int]] = field(default_factory=list)  # the matched text (unit="match")
     speaker: str | None = None
+    version: int | None = None  # of the document's text the offsets were read from
 
 
 def preview_autocode(
@@ -54,6 +55,20 @@ def preview_autocode(
     if not any(v and v.strip() for v in (query, regex, speaker)):
         raise CoderError("nothing to auto-code by", fix="give words (--query), a regular expression (--regex) or a speaker (--speaker)")
     wanted = _speakers(db, speaker, document_id) if speaker else None
+    with reading(db):  # the passages and the versions of their texts from one snapshot
+        matches = _matches(db, query, regex, document_id, ignore_case)
+        versions = dict(db.execute("SELECT id, version FROM documents").fetchall())
+    for match in matches:
+        match.version = versions.get(match.document_id)
+    if wanted is not None:
+        matches = [m for m in matches if m.speaker is not None and fold(m.speaker.strip()) in wanted]
+        for match in matches:
+            match.why = f"speaker {match.speaker}" if not (query or regex) else f"{match.why}; speaker {match.speaker}"
+            match.spans = match.spans or [(match.start, match.end)]
+    return matches
+
+
+def _matches(db: Database, query: str | None, regex: str | None, document_id: int | None, ignore_case: bool) -> list[PassageMatch]:
     if query is not None:
         matches = [
             PassageMatch(h.document_id, h.document, h.ordinal, h.start, h.end, h.snippet,
@@ -65,11 +80,6 @@ def preview_autocode(
         matches = _regex_matches(db, _compile(regex, ignore_case), document_id)
     else:
         matches = _passages(db, document_id)
-    if wanted is not None:
-        matches = [m for m in matches if m.speaker is not None and fold(m.speaker.strip()) in wanted]
-        for match in matches:
-            match.why = f"speaker {match.speaker}" if not (query or regex) else f"{match.why}; speaker {match.speaker}"
-            match.spans = match.spans or [(match.start, match.end)]
     return matches
 
 
@@ -133,6 +143,8 @@ def apply_autocode(db: Database, code: CodeRef, matches: list[PassageMatch], cod
     passages = len({(m.document_id, m.ordinal) for m in matches})
     summary = f"autocode {code.path} on {passages} passage{'s' * (passages != 1)}" + (" (matched text)" if unit == "match" else "")
     with writing(db, "autocode", coder_id=coder_id, summary=summary) as changes:
+        for document_id, version in {(m.document_id, m.version) for m in matches}:
+            check_version(db, document_id, version)  # a preview of an older text codes nothing
         for document_id, start, end in dict.fromkeys(spans):
             before = len(changes.ops)
             apply_in(changes, document_id, code, coder_id, start, end)

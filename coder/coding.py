@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from coder.db import Database, inserted_id, new_uuid, now, set_setting, setting, transaction
+from coder.db import Database, inserted_id, locked, new_uuid, now, set_setting, setting, transaction
 from coder.errors import CoderError
 from coder.events import Changes, log_event, writing
 
@@ -24,6 +24,22 @@ CONTEXT = 32  # characters of prefix and suffix kept with each quote
 
 CONSENSUS_SETTING = "consensus_coder"
 DEFAULT_CONSENSUS = "consensus"
+
+class DocumentChangedError(CoderError):
+    """The text a write's offsets were read from was replaced meanwhile (a re-import): nothing was written."""
+
+
+def check_version(db: Database, document_id: int, version: int | None) -> None:
+    """Inside a write, under its lock: refuse offsets read from another version of the document's text."""
+    if version is None:
+        return
+    row = db.execute("SELECT name, version FROM documents WHERE id = ?", [document_id]).fetchone()
+    if row is None:
+        raise DocumentChangedError(f"document {document_id} no longer exists: nothing was written", fix="open another document")
+    if row[1] != version:
+        raise DocumentChangedError(f"'{row[0]}' changed since it was read (version {version}, now {row[1]}): nothing was written",
+                              fix="read it again and repeat the change")
+
 
 @dataclass(frozen=True)
 class CodeRef:
@@ -42,11 +58,12 @@ def current_coder(db: Database) -> str:
     return os.environ.get("CODER_NAME") or setting(db, "current_coder") or getpass.getuser()
 
 
+@locked
 def switch_coder(db: Database, name: str) -> int:
-    """Make `name` the study's current coder (adding the coder on first use); returns its id."""
-    new_id = coder_id(db, name)
+    """Make `name`, a coder of the study, its current coder; returns its id."""
+    found = coder_id(db, name)
     set_setting(db, "current_coder", name.strip())
-    return new_id
+    return found
 
 
 def consensus_coder(db: Database) -> str:
@@ -54,21 +71,63 @@ def consensus_coder(db: Database) -> str:
     return setting(db, CONSENSUS_SETTING) or DEFAULT_CONSENSUS
 
 
-def coder_id(db: Database, name: str, *, create: bool = True) -> int:
-    """The id of a coder, adding the coder on first use."""
-    name = name.strip()
-    if not name:
-        raise CoderError("the coder name is empty", fix="pass --coder NAME")
+def coder_names(db: Database) -> list[str]:
+    return [r[0] for r in db.execute("SELECT name FROM coders ORDER BY name")]
+
+
+def coder_id(db: Database, name: str) -> int:
+    """The id of a coder of the study; an unknown name is refused with the names it may be a typo of."""
+    name = _coder_name(name)
     row = db.execute("SELECT id FROM coders WHERE name = ?", [name]).fetchone()
     if row:
-        return row[0]
-    if not create:
-        known = ", ".join(r[0] for r in db.execute("SELECT name FROM coders ORDER BY name")) or "none yet"
-        raise CoderError(f"no coder named '{name}'", fix=f"use one of: {known}")
-    with transaction(db):
-        new_id = inserted_id(db.execute("INSERT INTO coders (uuid, name, created) VALUES (?, ?, ?)", [new_uuid(), name, now()]))
-        log_event(db, "add_coder", coder_id=new_id, summary=f"added coder {name}")
+        return int(row[0])
+    known = coder_names(db)
+    raise CoderError(f"no coder named '{name}'{_did_you_mean(name, known)}", fix=f"use one of: {', '.join(known) or 'none yet'}")
+
+
+@locked  # looked up and inserted under the write lock: a second session adding the same coder finds the first one's row
+def add_coder(db: Database, name: str) -> int:
+    """Add a coder (nothing happens if two sessions add the same one at once); returns its id."""
+    name = _coder_name(name)
+    row = db.execute("SELECT id FROM coders WHERE name = ?", [name]).fetchone()
+    if row:
+        return int(row[0])
+    new_id = inserted_id(db.execute("INSERT INTO coders (uuid, name, created) VALUES (?, ?, ?)", [new_uuid(), name, now()]))
+    log_event(db, "add_coder", coder_id=new_id, summary=f"added coder {name}")
     return new_id
+
+
+def acting_coder(db: Database, name: str, *, new: bool = False) -> int:
+    """The coder a write is made as: one of the study's coders, or a new one only when asked for (`new`) —
+    or when the study has no coder yet — so that a typo never creates a coder."""
+    name = _coder_name(name)
+    if is_coder(db, name):
+        return coder_id(db, name)
+    with transaction(db):  # under the write lock: another session may have added the coder (or the first one) meanwhile
+        known = coder_names(db)
+        if name in known:
+            return coder_id(db, name)
+        if new or not known:
+            return add_coder(db, name)
+    raise CoderError(f"no coder named '{name}'{_did_you_mean(name, known)}",
+                     fix=f"code as one of {', '.join(known)} with --coder NAME, or add '{name}' as a new coder with --new-coder")
+
+
+def is_coder(db: Database, name: str) -> bool:
+    return db.execute("SELECT 1 FROM coders WHERE name = ?", [name.strip()]).fetchone() is not None
+
+
+def _coder_name(name: str) -> str:
+    if not name.strip():
+        raise CoderError("the coder name is empty", fix="pass --coder NAME")
+    return name.strip()
+
+
+def _did_you_mean(name: str, known: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6) or [k for k in known if k.lower() == name.lower()]
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def find_code(db: Database, name: str) -> CodeRef:
@@ -175,10 +234,31 @@ def _group_codes(db: Database, code: CodeRef) -> list[int]:
 
 def apply_code(
     db: Database, document_id: int, code: CodeRef, coder: int, start: int, end: int, *, memo: str | None = None,
+    version: int | None = None,
 ) -> int:
-    """Code a span; returns the coding's id. Overlapping codings of the same code are merged into one."""
+    """Code a span; returns the coding's id. Overlapping codings of the same code are merged into one.
+
+    Args:
+        version: the version of the document's text the offsets were read from (refused if it changed since).
+    """
     with writing(db, "code", coder_id=coder, summary=f"code {code.path} at {start}-{end}") as changes:
+        check_version(db, document_id, version)
         return apply_in(changes, document_id, code, coder, start, end, memo=memo)
+
+
+@locked
+def code_passages(db: Database, document_id: int, first: int, last: int, code: CodeRef, coder: int, *,
+                  memo: str | None = None) -> tuple[int, int, int]:
+    """Code passages first..last whole, their span read under the write lock (so a re-import cannot slip in
+    between reading it and writing); returns (coding id, start, end)."""
+    start, end = passage_span(db, document_id, first, last)
+    return apply_code(db, document_id, code, coder, start, end, memo=memo), start, end
+
+
+@locked
+def uncode_passages(db: Database, document_id: int, first: int, last: int, code: CodeRef, coder: int) -> int:
+    """Remove a code from passages first..last, their span read under the write lock; returns how many codings changed."""
+    return remove_code(db, document_id, code, coder, *passage_span(db, document_id, first, last))
 
 
 def apply_in(changes: Changes, document_id: int, code: CodeRef, coder: int, start: int, end: int, *, memo: str | None = None) -> int:
@@ -202,9 +282,11 @@ def apply_in(changes: Changes, document_id: int, code: CodeRef, coder: int, star
     return _new_coding(changes, document_id, code.id, coder, start, end, "\n\n".join(dict.fromkeys(memos)) or None)
 
 
-def remove_code(db: Database, document_id: int, code: CodeRef, coder: int, start: int, end: int) -> int:
+def remove_code(db: Database, document_id: int, code: CodeRef, coder: int, start: int, end: int, *,
+                version: int | None = None) -> int:
     """Uncode a span: the coder's codings of this code lose whatever lies inside it; returns how many changed."""
     with writing(db, "uncode", coder_id=coder, summary=f"uncode {code.path} at {start}-{end}") as changes:
+        check_version(db, document_id, version)
         found = overlapping_codings(db, document_id, coder, start, end, [code.id])
         for coding in found:
             carve_coding(changes, coding, start, end)
@@ -221,8 +303,11 @@ def is_coded(db: Database, document_id: int, code: CodeRef, coder: int, start: i
     return covered >= end
 
 
-def toggle_code(db: Database, document_id: int, code: CodeRef, coder: int, start: int, end: int) -> bool:
+@locked
+def toggle_code(db: Database, document_id: int, code: CodeRef, coder: int, start: int, end: int, *,
+                version: int | None = None) -> bool:
     """Apply the code to the span, or remove it if the span is already coded with it; True if applied."""
+    check_version(db, document_id, version)
     if is_coded(db, document_id, code, coder, start, end):
         remove_code(db, document_id, code, coder, start, end)
         return False
@@ -265,8 +350,11 @@ def exclusive_code_at(db: Database, document_id: int, group: str, coder: int, st
     return CodeRef(row[0], row[1], row[2], bool(row[3])) if row else None
 
 
-def cycle_exclusive(db: Database, document_id: int, group: str, coder: int, start: int, end: int) -> CodeRef | None:
+@locked
+def cycle_exclusive(db: Database, document_id: int, group: str, coder: int, start: int, end: int, *,
+                    version: int | None = None) -> CodeRef | None:
     """Give the span the next code of an exclusive group (e.g. Phase 1 → Phase 2 → … → none); returns it."""
+    check_version(db, document_id, version)
     codes = [CodeRef(r[0], r[1], group, True) for r in db.execute(
         "SELECT c.id, c.name FROM codes c JOIN code_groups g ON g.id = c.group_id WHERE g.name = ? AND c.active"
         " ORDER BY c.ordinal", [group])]
@@ -284,8 +372,11 @@ def cycle_exclusive(db: Database, document_id: int, group: str, coder: int, star
     return following
 
 
-def code_mentioned_actors(db: Database, document_id: int, coder: int, start: int, end: int) -> list[CodeRef]:
+@locked
+def code_mentioned_actors(db: Database, document_id: int, coder: int, start: int, end: int, *,
+                          version: int | None = None) -> list[CodeRef]:
     """Code the span with the actor code of every organisation mentioned inside it (one event)."""
+    check_version(db, document_id, version)
     found = [CodeRef(r[0], r[1], r[2], bool(r[3])) for r in db.execute(
         "SELECT DISTINCT k.id, k.name, g.name, g.exclusive FROM mentions m JOIN codes k ON k.organisation_id = m.organisation_id"
         " JOIN code_groups g ON g.id = k.group_id WHERE m.document_id = ? AND m.start >= ? AND m.end <= ? AND k.active"
@@ -316,12 +407,15 @@ def _word_edge(text: str, pattern: re.Pattern[str], position: int, words: int, *
     return edges[words] if len(edges) >= -words else (edges[0] if edges and window == 0 else found)
 
 
-def nudge_coding(db: Database, coding_id: int, edge: str, words: int, coder: int) -> tuple[int, int]:
+@locked
+def nudge_coding(db: Database, coding_id: int, edge: str, words: int, coder: int, *,
+                 version: int | None = None) -> tuple[int, int]:
     """Move the start or end of a coding by whole words (negative: left); returns the new span."""
     row = db.execute("SELECT document_id, start, end FROM codings WHERE id = ?", [coding_id]).fetchone()
     if row is None:
         raise CoderError("that coding no longer exists", fix="refresh and select it again")
     document_id, start, end = row
+    check_version(db, document_id, version)
     text = db.execute("SELECT text FROM documents WHERE id = ?", [document_id]).fetchone()[0]
     if edge == "start":
         start = _word_edge(text, WORD_START, start, words, end=False)

@@ -27,7 +27,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coder.coding import CodeRef, apply_in, coder_id, find_code, find_document, parse_passages, passage_span
+from coder.coding import CodeRef, add_coder, apply_in, find_code, find_document, parse_passages, passage_span
 from coder.db import Database, set_setting, setting, transaction
 from coder.errors import CoderError
 from coder.events import Changes, log_event
@@ -185,7 +185,7 @@ def import_codings(db: Database, path: Path | str, *, name: str | None = None) -
     report.rows = len(planned)
     report.coders = list(dict.fromkeys(p.coder for p in planned))
     with transaction(db):
-        ids = {coder: coder_id(db, coder) for coder in report.coders}
+        ids = {coder: add_coder(db, coder) for coder in report.coders}  # the file names its coders
         changes = Changes(db)  # records nothing that is kept: a bulk load is one logged, non-undoable event
         for item in planned:
             before = len(changes.ops)

@@ -7,6 +7,7 @@ researchers in docs/schema.md; `PRAGMA user_version` is the schema version.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import sys
 import time
@@ -16,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from coder.errors import CoderError
 
@@ -39,6 +40,8 @@ if TYPE_CHECKING:  # the checker reads the class itself; at run time it comes th
 else:
     Database = _import_sqlite_utils().Database
 
+P = ParamSpec("P")
+R = TypeVar("R")
 BUSY_TIMEOUT_MS = 10_000
 WRITE_PATIENCE_S = 120.0  # how long a writer waits for another coder's transaction before giving up
 
@@ -363,6 +366,31 @@ def transaction(db: Database) -> Iterator[Database]:
         except BaseException:
             db.rollback()
             raise
+
+
+def locked(function: Callable[Concatenate[Database, P], R]) -> Callable[Concatenate[Database, P], R]:
+    """Run a write whole under the write lock: what it looks up before writing (a name free, a coder
+    unknown, a span of the text) cannot change before it writes, whoever else writes to the study."""
+
+    def under_lock(db: Database, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with transaction(db):
+            return function(db, *args, **kwargs)
+
+    functools.update_wrapper(under_lock, function)  # its name and docstring
+    return under_lock
+
+
+@contextmanager
+def reading(db: Database) -> Iterator[Database]:
+    """Several reads from one snapshot of the study (WAL): a write committed meanwhile is seen by none or all of them."""
+    if db.conn.in_transaction:
+        yield db
+        return
+    db.conn.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        db.conn.execute("COMMIT")
 
 
 def setting(db: Database, key: str, default: str | None = None) -> str | None:

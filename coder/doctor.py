@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from coder.coding import coder_id
+from coder.coding import acting_coder
 from coder.db import Database, now
 from coder.errors import CoderError
 from coder.events import writing
@@ -214,7 +214,7 @@ def accept_placements(db: Database, uuids: list[str] | None, coder_name: str) ->
         return 0
     stamp = now()
     summary = f"accepted {len(codings) + len(memos)} re-anchored codings/memos"
-    with writing(db, "accept_review", coder_id=coder_id(db, coder_name), summary=summary) as changes:
+    with writing(db, "accept_review", coder_id=acting_coder(db, coder_name), summary=summary) as changes:
         for coding_id, _, start, end, text in codings:
             prefix, suffix = context(text, start, end)
             changes.update("codings", coding_id, {"status": "ok", "quote": text[start:end], "prefix": prefix,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from coder.db import Database, set_setting, setting
+from coder.db import Database, reading, set_setting, setting
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class Document:
     info: DocumentInfo
     text: str
     passages: list[Passage]
+    version: int = 1  # of the text: offsets read from it are good for this version only
 
     @cached_property
     def starts(self) -> list[int]:
@@ -81,17 +82,18 @@ def list_documents(db: Database) -> list[DocumentInfo]:
 
 
 def load_document(db: Database, document_id: int) -> Document:
-    """A document's text with its passages."""
-    info = next(d for d in list_documents(db) if d.id == document_id)
-    text = db.execute("SELECT text FROM documents WHERE id = ?", [document_id]).fetchone()[0]
-    passages = [
-        Passage(r[0], r[1], r[2], r[3], json.loads(r[4]) if r[4] != "{}" else {})
-        for r in db.execute(
-            "SELECT ordinal, start, end, speaker, attributes FROM segments WHERE document_id = ? ORDER BY ordinal",
-            [document_id],
-        )
-    ]
-    return Document(info, text, passages)
+    """A document's text with its passages and its version, read from one snapshot."""
+    with reading(db):
+        info = next(d for d in list_documents(db) if d.id == document_id)
+        text, version = db.execute("SELECT text, version FROM documents WHERE id = ?", [document_id]).fetchone()
+        passages = [
+            Passage(r[0], r[1], r[2], r[3], json.loads(r[4]) if r[4] != "{}" else {})
+            for r in db.execute(
+                "SELECT ordinal, start, end, speaker, attributes FROM segments WHERE document_id = ? ORDER BY ordinal",
+                [document_id],
+            )
+        ]
+    return Document(info, text, passages, version)
 
 
 def sentences(db: Database, document_id: int, ordinal: int) -> list[tuple[int, int]]:

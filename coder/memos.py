@@ -6,6 +6,7 @@ A memo is found again by what it is attached to, so writing one replaces the cod
 
 from __future__ import annotations
 
+from coder.coding import check_version
 from coder.db import Database, new_uuid, now
 from coder.events import writing
 
@@ -21,15 +22,21 @@ def memo(db: Database, coder_id: int, *, document_id: int | None = None, start: 
 
 
 def set_memo(db: Database, coder_id: int, text: str | None, *, document_id: int | None = None,
-             start: int | None = None, end: int | None = None, code_id: int | None = None) -> None:
-    """Write, replace or (with blank text) delete the coder's memo on a span, document or code."""
+             start: int | None = None, end: int | None = None, code_id: int | None = None, version: int | None = None) -> None:
+    """Write, replace or (with blank text) delete the coder's memo on a span, document or code.
+
+    Args:
+        version: the version of the document's text the span was read from (refused if it changed since).
+    """
     text = (text or "").strip() or None
-    row = db.execute(
-        "SELECT id, text FROM memos WHERE coder_id = ? AND document_id IS ? AND start IS ? AND end IS ? AND code_id IS ?",
-        [coder_id, document_id, start, end, code_id],
-    ).fetchone()
     where = f"document {document_id}" if document_id else f"code {code_id}"
     with writing(db, "memo", coder_id=coder_id, summary=f"memo on {where}") as changes:
+        if document_id is not None:
+            check_version(db, document_id, version)
+        row = db.execute(
+            "SELECT id, text FROM memos WHERE coder_id = ? AND document_id IS ? AND start IS ? AND end IS ? AND code_id IS ?",
+            [coder_id, document_id, start, end, code_id],
+        ).fetchone()
         if row and text is None:
             changes.delete("memos", row[0])
         elif row:

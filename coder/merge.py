@@ -357,7 +357,7 @@ def export_coder(db: Database, name: str, path: Path | str) -> ExportReport:
     target = Path(path).expanduser()
     if target.exists():
         raise CoderError(f"'{target}' already exists", fix="choose another file name, or delete the old file first")
-    coder = coder_id(db, name, create=False)
+    coder = coder_id(db, name)
     codings = _rows(db, "SELECT * FROM codings WHERE coder_id = ? ORDER BY id", [coder])
     memos = _rows(db, "SELECT * FROM memos WHERE coder_id = ? ORDER BY id", [coder])
     events = _rows(db, "SELECT * FROM events WHERE coder_id = ? ORDER BY id", [coder])

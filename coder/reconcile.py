@@ -18,8 +18,10 @@ from typing import Any
 
 from coder.coding import (  # the coding module's own carving: one rule for uncoding
     CodeRef,
+    add_coder,
     apply_in,
     carve_coding,
+    check_version,
     coder_id,
     consensus_coder,
     find_document,
@@ -47,6 +49,7 @@ class Unit:
     end: int
     codes: dict[str, frozenset[int]]  # coder → code ids of the compared groups applied to the unit
     spans: dict[tuple[str, int], tuple[Span, ...]] = field(default_factory=dict, compare=False)  # (coder, code) → clipped spans
+    version: int | None = field(default=None, compare=False)  # of the document's text the unit was read from
 
     @property
     def key(self) -> str:
@@ -101,7 +104,7 @@ def _choose(db: Database, coders: list[str] | None, documents: list[str] | None,
     if unknown:
         raise CoderError(f"no code group named {', '.join(unknown)}", fix=f"use some of: {', '.join(all_groups)}")
     if coders:
-        chosen = [(coder_id(db, name, create=False), name) for name in dict.fromkeys(coders)]
+        chosen = [(coder_id(db, name), name) for name in dict.fromkeys(coders)]
     else:
         chosen = [(r[0], r[1]) for r in db.execute(
             "SELECT id, name FROM coders WHERE name != ? AND id IN (SELECT DISTINCT coder_id FROM codings) ORDER BY name", [consensus])]
@@ -128,6 +131,7 @@ def build_queue(db: Database, *, coders: list[str] | None = None, documents: lis
     code_ids = _code_ids_of_groups(db, groups)
     names = dict(chosen)
     worked = {(r[0], r[1]) for r in db.execute("SELECT document_id, coder_id FROM codings GROUP BY document_id, coder_id")}
+    versions = dict(db.execute("SELECT id, version FROM documents").fetchall())
     units: list[Unit] = []
     agreed: list[Unit] = []
     params = {"docs": json.dumps([d for d, _ in docs]), "coders": json.dumps(list(names)), "codes": json.dumps(code_ids)}
@@ -150,9 +154,9 @@ def build_queue(db: Database, *, coders: list[str] | None = None, documents: lis
             spans = {(name, code): tuple(sorted(s)) for name, by_code in found.items() for code, s in by_code.items()
                      if name in codes}
             if len(set(codes.values())) > 1:
-                units.append(Unit(doc, doc_name, ordinal, start, end, codes, spans))
+                units.append(Unit(doc, doc_name, ordinal, start, end, codes, spans, versions[doc]))
             elif found:
-                agreed.append(Unit(doc, doc_name, ordinal, start, end, codes, spans))
+                agreed.append(Unit(doc, doc_name, ordinal, start, end, codes, spans, versions[doc]))
     return Queue([n for _, n in chosen], [n for _, n in docs], groups, consensus, units, agreed=agreed)
 
 
@@ -285,12 +289,13 @@ def decide(db: Database, queue: Queue, unit: Unit, kind: str, *, coder: str | No
         group, names = next(iter(clash.items()))
         raise CoderError(f"{group} is exclusive, and this would give both {' and '.join(names)}",
                          fix="keep one coder's codes, or recode")
-    consensus = coder_id(db, queue.consensus)
+    consensus = add_coder(db, queue.consensus)
     compared = _code_ids_of_groups(db, queue.groups)
     label = f"keep {coder}" if kind == "keep" else kind
     paths = sorted(f"{r.group}/{r.name}" for r in refs.values())
     summary = f"reconcile {unit.document} passage {unit.ordinal}: {label} → {', '.join(paths) or 'nothing'}"
     with transaction(db):
+        check_version(db, unit.document_id, unit.version)
         changes = Changes(db)
         for coding in overlapping_codings(db, unit.document_id, consensus, unit.start, unit.end, compared):
             carve_coding(changes, coding, unit.start, unit.end)
@@ -315,12 +320,13 @@ def copy_agreed(db: Database, queue: Queue) -> int:
     units = [u for u in queue.agreed + queue.units if u.shared and u.key not in done]
     if not units:
         return 0
-    consensus = coder_id(db, queue.consensus)
+    consensus = add_coder(db, queue.consensus)
     refs = _refs(db, {c for unit in units for c in unit.shared})
     written = 0
     with transaction(db):
         changes = Changes(db)
         for unit in units:
+            check_version(db, unit.document_id, unit.version)
             for code_id, spans in target_codings(unit, "intersection").items():
                 for start, end in spans:
                     before = len(changes.ops)
@@ -358,7 +364,8 @@ def write_rationale(db: Database, queue: Queue, unit: Unit, text: str | None) ->
     """Write (or, with blank text, remove) the consensus coder's rationale memo on the unit's passage (one event)."""
     from coder.memos import set_memo
 
-    set_memo(db, coder_id(db, queue.consensus), text, document_id=unit.document_id, start=unit.start, end=unit.end)
+    set_memo(db, add_coder(db, queue.consensus), text, document_id=unit.document_id, start=unit.start, end=unit.end,
+             version=unit.version)
 
 
 def consensus_codes(db: Database, queue: Queue, unit: Unit) -> list[int]:

@@ -2,6 +2,7 @@
 
     python tests/crash_worker.py zygote STUDY LOG    # forks one coder per "run SEED" line read from stdin
     python tests/crash_worker.py write STUDY CODER N SEED   # codes N distinct word spans as CODER
+    python tests/crash_worker.py newcomers STUDY SEED       # adds the coders newcomer-0… and codes a word as each
 
 Starting Python and importing coder costs ~0.3 s, which would make 200 kills take a minute, so
 the zygote imports once and forks a fresh coder for each round; the test SIGKILLs that child.
@@ -27,6 +28,7 @@ from coder.db import connect, set_setting
 CODES = ("function/Accessing", "function/Diffusing", "function/Coordinating", "function/Enabling",
          "function/Market intelligence")
 CRASH_CODER = "crash"
+NEWCOMERS = 25  # new coders that four processes add at the same moment
 
 
 def read_plan(study: str) -> tuple[int, list[tuple[int, int]], list[coding.CodeRef], list[int]]:
@@ -48,7 +50,7 @@ def crash_child(study: str, log: str, seed: int, plan: tuple) -> None:
     out = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     document_id, words, codes, passages = plan
     db = connect(os.path.join(study, "study.db"))
-    coder = coding.coder_id(db, CRASH_CODER)
+    coder = coding.add_coder(db, CRASH_CODER)
     for _ in range(100_000):
         if rng.random() < 0.15:
             where = f"{document_id}:{rng.choice(passages)}"
@@ -87,7 +89,7 @@ def writer(study: str, coder_name: str, count: int, seed: int) -> None:
     db = connect(os.path.join(study, "study.db"))
     pairs = [(w, c) for w in words for c in codes]
     random.Random(seed).shuffle(pairs)
-    coder = coding.coder_id(db, coder_name)
+    coder = coding.add_coder(db, coder_name)
     print("ready", flush=True)
     sys.stdin.readline()
     began = time.perf_counter()
@@ -96,8 +98,23 @@ def writer(study: str, coder_name: str, count: int, seed: int) -> None:
     print(f"done {time.perf_counter() - began:.3f}", flush=True)
 
 
+def newcomers(study: str, seed: int) -> None:
+    """After a `go` line, add the coders newcomer-0… (as `--new-coder` does) and code one word as each."""
+    document_id, words, codes, _ = read_plan(study)
+    db = connect(os.path.join(study, "study.db"))
+    print("ready", flush=True)
+    sys.stdin.readline()
+    for number in range(NEWCOMERS):
+        coder = coding.acting_coder(db, f"newcomer-{number}", new=True)
+        start, end = words[seed]
+        coding.apply_code(db, document_id, codes[0], coder, start, end)
+    print("done", flush=True)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "zygote":
         zygote(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "newcomers":
+        newcomers(sys.argv[2], int(sys.argv[3]))
     else:
         writer(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))

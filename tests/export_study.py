@@ -72,13 +72,13 @@ def code_all(db: Database) -> None:
     for coder, document, passage, code, memo in CODINGS:
         document_id = coding.find_document(db, document)
         start, end = coding.passage_span(db, document_id, passage)
-        coding.apply_code(db, document_id, coding.find_code(db, code), coding.coder_id(db, coder), start, end, memo=memo)
-    ana, int01 = coding.coder_id(db, "ana"), coding.find_document(db, "int01")
+        coding.apply_code(db, document_id, coding.find_code(db, code), coding.add_coder(db, coder), start, end, memo=memo)
+    ana, int01 = coding.add_coder(db, "ana"), coding.find_document(db, "int01")
     start, end = coding.passage_span(db, int01, 4)
     set_memo(db, ana, "training days: ask who paid", document_id=int01, start=start, end=start + 18)
     set_memo(db, ana, "a document about first contacts", document_id=int01)
     set_memo(db, ana, "Diffusing overlaps Accessing here", code_id=coding.find_code(db, "Diffusing").id)
-    set_memo(db, coding.coder_id(db, "ben"), "overall: phases are hard to tell apart")
+    set_memo(db, coding.add_coder(db, "ben"), "overall: phases are hard to tell apart")
 
 
 def quotes(db: Database) -> list[str]:

@@ -51,11 +51,11 @@ def test_autocode_invalid_input_is_one_clear_error(db):
     with pytest.raises(CoderError, match="nothing to auto-code by"):
         preview_autocode(db)
     with pytest.raises(CoderError, match="use passage or match"):
-        apply_autocode(db, coding.find_code(db, "Diffusing"), [], coding.coder_id(db, "ana"), unit="sentence")
+        apply_autocode(db, coding.find_code(db, "Diffusing"), [], coding.add_coder(db, "ana"), unit="sentence")
 
 
 def test_autocode_apply_is_one_event_and_one_undo(db):
-    ana = coding.coder_id(db, "ana")
+    ana = coding.add_coder(db, "ana")
     diffusing = coding.find_code(db, "Diffusing")
     coding.apply_code(db, 1, diffusing, ana, *coding.passage_span(db, 1, 3))  # already coded: left alone
     matches = preview_autocode(db, speaker="RESPONDENT") + preview_autocode(db, query="training")
@@ -71,7 +71,7 @@ def test_autocode_apply_is_one_event_and_one_undo(db):
 
 
 def test_autocode_match_unit_codes_only_the_matched_text(db):
-    ana = coding.coder_id(db, "ana")
+    ana = coding.add_coder(db, "ana")
     matches = preview_autocode(db, query='"hot water" OR newsletter')
     assert apply_autocode(db, coding.find_code(db, "Enabling"), matches, ana, unit="match") == 2
     quotes = [r[0] for r in db.execute("SELECT quote FROM codings ORDER BY start")]

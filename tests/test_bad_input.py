@@ -45,7 +45,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (study.transcripts_dir / "int01.md").write_text(INTERVIEW, encoding="utf-8")
     db = connect_study(study)
     refresh_study(study, db)
-    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.coder_id(db, "ana"), 0, 20)
+    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.add_coder(db, "ana"), 0, 20)
     db.close()
     result = CliRunner().invoke(main, ["--study", str(root), "export", "qdpx", str(root.parent / "good.qdpx")])
     assert result.exit_code == 0, result.output
@@ -195,7 +195,11 @@ CASES: list[tuple[str, Put, list[str], list[str]]] = [
     ("code-passage-zero", {}, ["code", "int01", "0", "Accessing"], ["'0'", "not a passage number"]),
     ("code-passage-negative", {}, ["code", "int01", "--", "-1", "Accessing"], ["'-1'", "not a passage number"]),
     ("code-passage-negative-unquoted", {}, ["code", "int01", "-1", "Accessing"], ["coder code", "No such option"]),
-    ("code-passage-out-of-range", {}, ["code", "int01", "99", "Accessing"], ["passage 99", "does not exist"]),
+    ("code-passage-out-of-range", {}, ["code", "int01", "99", "Accessing", "--coder", "ana"], ["passage 99", "does not exist"]),
+    ("code-unknown-coder", {}, ["code", "int01", "1", "Accessing", "--coder", "anna"],
+     ["no coder named 'anna'", "did you mean 'ana'", "--new-coder"]),
+    ("autocode-unknown-coder", {}, ["autocode", "Accessing", "--query", "APEM", "--yes", "--coder", "anna"],
+     ["no coder named 'anna'", "--new-coder"]),
     ("code-unknown-code", {}, ["code", "int01", "1", "Nope"], ["'Nope'", "no code named"]),
     ("code-unknown-document", {}, ["code", "int99", "1", "Accessing"], ["'int99'", "no document named"]),
     ("log-bad-date", {}, ["log", "--since", "last week"], ["--since 'last week'", "not a date"]),

@@ -10,7 +10,7 @@ from coder.errors import CoderError
 
 @pytest.fixture
 def ana(db) -> int:
-    return coding.coder_id(db, "ana")
+    return coding.add_coder(db, "ana")
 
 
 def spans(db, code: str, coder: int) -> list[tuple[int, int]]:
@@ -57,7 +57,7 @@ def test_coding_exclusive_group_replaces_never_stacks(db, ana):
     coding.apply_code(db, 1, p2, ana, start, end)  # phase 2 on passage 2 only
     assert spans(db, "Phase 1", ana) == [(a, start), (end, b)]
     assert spans(db, "Phase 2", ana) == [(start, end)]
-    other = coding.coder_id(db, "ben")
+    other = coding.add_coder(db, "ben")
     coding.apply_code(db, 1, p1, other, start, end)  # another coder's phase does not touch ana's
     assert spans(db, "Phase 2", ana) == [(start, end)]
 

@@ -9,12 +9,14 @@ import threading
 import time
 
 import pytest
+from click.testing import CliRunner
 
-from coder import coding, documents
+from coder import coding, documents, memos
 from coder.db import connect, transaction
 from coder.errors import CoderError
-from coder.study import backup_study, connect_study
-from tests.conftest import REPO
+from coder.study import backup_study, connect_study, refresh_study
+from tests.conftest import INTERVIEW, REPO
+from tests.crash_worker import NEWCOMERS
 from tests.test_crash import WORKER, long_study  # noqa: F401 - the fixture: one 2,000-word interview
 
 PER_CODER = 5_000
@@ -51,7 +53,7 @@ def test_concurrency_two_writers_make_exactly_ten_thousand_codings_without_an_er
 
 def test_concurrency_the_other_coders_new_codings_appear_on_refresh(long_study):  # noqa: F811
     mine, theirs = connect_study(long_study), connect_study(long_study)
-    ana, ben = coding.coder_id(mine, "ana"), coding.coder_id(theirs, "ben")
+    ana, ben = coding.add_coder(mine, "ana"), coding.add_coder(theirs, "ben")
     seen_before = documents.document_codings(mine, 1, None)  # what ana's workbench shows with v (every coder)
     coding.apply_code(theirs, 1, coding.find_code(theirs, "Enabling"), ben, 0, 11)
     fresh = documents.document_codings(mine, 1, None)
@@ -63,7 +65,7 @@ def test_concurrency_the_other_coders_new_codings_appear_on_refresh(long_study):
 
 def test_concurrency_a_long_write_makes_the_other_coder_wait_not_fail(long_study):  # noqa: F811
     holder, waiter = connect_study(long_study), connect_study(long_study)
-    code, ben = coding.find_code(waiter, "Enabling"), coding.coder_id(waiter, "ben")
+    code, ben = coding.find_code(waiter, "Enabling"), coding.add_coder(waiter, "ben")
     holding = threading.Event()
 
     def hold() -> None:
@@ -131,4 +133,142 @@ def test_concurrency_coders_opening_a_new_study_at_once_migrate_it_once(tmp_path
         thread.join()
     assert errors == [] and [schema_version(db) for db in opened] == [SCHEMA_VERSION] * 4
     for db in opened:
+        db.close()
+
+
+# A re-import between reading a span and writing it (item: codings never land on text that changed) ---------
+
+
+RACE = INTERVIEW.replace("id: int01", "id: race")
+EDITED = RACE.replace("INTERVIEWER: How did you first",  # two turns more before it: the passages move down
+                      "INTERVIEWER: Shall we start?\n\nRESPONDENT: Yes.\n\nINTERVIEWER: How did you first")
+
+
+def passage_text(db, document: str, ordinal: int) -> str:
+    return db.execute("SELECT substr(d.text, s.start + 1, s.end - s.start) FROM segments s JOIN documents d ON d.id = s.document_id"
+                      " WHERE d.name = ? AND s.ordinal = ?", [document, ordinal]).fetchone()[0]
+
+
+@pytest.fixture
+def race_study(make_study):
+    study = make_study(documents={"race.md": RACE})
+    db = connect_study(study)
+    refresh_study(study, db)
+    coding.add_coder(db, "ana")
+    db.close()
+    return study
+
+
+def reimport_edited(study) -> None:
+    """What a colleague's `coder import --update` of an edited race.md does, on a connection of its own."""
+    (study.transcripts_dir / "race.md").write_text(EDITED, encoding="utf-8")
+    other = connect_study(study)
+    refresh_study(study, other)
+    other.close()
+
+
+def test_concurrency_the_cli_codes_the_passage_as_it_is_when_the_write_lock_is_taken(race_study, monkeypatch):
+    """`coder code race 4` reads the passages, and a re-import takes the write lock first: the coding must cover
+    passage 4 of the new text (never the old offsets, which now fall on other words)."""
+    import coder.db
+    from coder.cli import main
+
+    armed, patiently = [], coder.db._patiently
+    find_code = coding.find_code
+
+    def found_code(db, name):  # the command has looked its arguments up: from here, the re-import wins the lock
+        armed.append(True)
+        return find_code(db, name)
+
+    def first_the_reimport(attempt, what="open the study"):
+        if armed and what == "write":
+            armed.clear()
+            reimport_edited(race_study)
+        return patiently(attempt, what)
+
+    monkeypatch.setattr(coding, "find_code", found_code)
+    monkeypatch.setattr(coder.db, "_patiently", first_the_reimport)
+    result = CliRunner().invoke(main, ["--study", str(race_study.root), "code", "race", "4", "Accessing", "--coder", "ana"])
+    assert result.exit_code == 0, result.output
+    db = connect_study(race_study)
+    assert passage_text(db, "race", 4).startswith("Through APEM")  # two turns came before it
+    assert db.execute("SELECT quote FROM codings").fetchall() == [(passage_text(db, "race", 4),)]
+    db.close()
+
+
+async def test_concurrency_the_workbench_never_writes_offsets_of_a_text_re_imported_meanwhile(race_study):
+    from coder.suggest import suggestions_in_study
+    from coder.tui.app import CoderApp
+    from tests.tui.waiting import running
+
+    app = CoderApp(race_study, "ana", suggest=suggestions_in_study)
+    async with running(app) as pilot:
+        await pilot.press("j", "j", "j")  # passage 4 of the text as opened
+        reimport_edited(race_study)
+        await pilot.press("1")
+        db = connect_study(race_study)
+        assert db.execute("SELECT count(*) FROM codings").fetchone()[0] == 0  # nothing written on the old offsets
+        assert app.screen.document.version == 2 and app.screen.passage().ordinal == 4  # reloaded, same passage number
+        await pilot.press("1")  # the key again: now on the new text
+        assert db.execute("SELECT quote FROM codings").fetchall() == [(passage_text(db, "race", 4),)]
+        db.close()
+
+
+def test_concurrency_every_write_with_offsets_refuses_a_text_that_changed(race_study):
+    db = connect_study(race_study)
+    ana, accessing = coding.coder_id(db, "ana"), coding.find_code(db, "Accessing")
+    document = documents.load_document(db, coding.find_document(db, "race"))
+    start, end = document.passages[3].start, document.passages[3].end
+    reimport_edited(race_study)
+    events = db.execute("SELECT count(*) FROM events").fetchone()[0]
+    for write in (lambda: coding.apply_code(db, document.info.id, accessing, ana, start, end, version=document.version),
+                  lambda: coding.toggle_code(db, document.info.id, accessing, ana, start, end, version=document.version),
+                  lambda: coding.cycle_exclusive(db, document.info.id, "phase", ana, start, end, version=document.version),
+                  lambda: coding.code_mentioned_actors(db, document.info.id, ana, start, end, version=document.version),
+                  lambda: memos.set_memo(db, ana, "note", document_id=document.info.id, start=start, end=end,
+                                         version=document.version)):
+        with pytest.raises(coding.DocumentChangedError, match="'race' changed since it was read"):
+            write()
+    assert db.execute("SELECT count(*) FROM events").fetchone()[0] == events
+    assert db.execute("SELECT count(*) FROM codings").fetchone()[0] == 0
+    db.close()
+
+
+# Coders are added once, and only on purpose -------------------------------------------------------------------
+
+
+def test_concurrency_four_processes_adding_the_same_new_coders_make_each_once(long_study):  # noqa: F811
+    workers = [subprocess.Popen([sys.executable, str(WORKER), "newcomers", str(long_study.root), str(seed)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}) for seed in range(4)]
+    for worker in workers:
+        assert worker.stdout.readline() == "ready\n", worker.stderr.read()
+    for worker in workers:  # all four start at the same moment
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
+    for worker in workers:
+        out, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0 and err == "" and out == "done\n", err
+    db = connect(long_study.db_path)
+    coders = dict(db.execute("SELECT r.name, count(c.id) FROM coders r LEFT JOIN codings c ON c.coder_id = r.id GROUP BY r.name"))
+    assert coders == {f"newcomer-{n}": 4 for n in range(NEWCOMERS)}  # one row each, with every process's coding
+    assert db.execute("SELECT count(*) FROM events WHERE action = 'add_coder'").fetchone()[0] == NEWCOMERS
+    db.close()
+
+
+def test_concurrency_a_typo_adds_no_coder_and_the_first_coder_needs_no_flag(race_study, make_study):
+    from coder.cli import main
+
+    run = CliRunner().invoke
+    refused = run(main, ["--study", str(race_study.root), "code", "race", "2", "Accessing", "--coder", "anna"])
+    assert refused.exit_code == 1 and "no coder named 'anna' (did you mean 'ana'?)" in refused.output
+    assert "--new-coder" in refused.output
+    added = run(main, ["--study", str(race_study.root), "code", "race", "2", "Accessing", "--coder", "anna", "--new-coder"])
+    assert added.exit_code == 0, added.output
+    fresh = make_study(name="fresh")
+    first = run(main, ["--study", str(fresh.root), "code", "int01", "2", "Accessing", "--coder", "maria"])
+    assert first.exit_code == 0, first.output
+    for study, coders in ((race_study, ["ana", "anna"]), (fresh, ["maria"])):
+        db = connect_study(study)
+        assert coding.coder_names(db) == coders
         db.close()

@@ -18,14 +18,14 @@ def checks(study, db) -> list[tuple[str, str]]:
 
 
 def test_doctor_healthy_study_has_nothing_to_say(study, db):
-    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.coder_id(db, "ana"), 0, 10)
+    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.add_coder(db, "ana"), 0, 10)
     assert examine(study, db) == []
     result = CliRunner().invoke(main, ["--study", str(study.root), "doctor"])
     assert result.exit_code == 0 and "All good: 1 codings checked, integrity ok" in result.output
 
 
 def test_doctor_finds_quotes_offsets_and_the_events_log_disagreeing(study, db):
-    ana = coding.coder_id(db, "ana")
+    ana = coding.add_coder(db, "ana")
     first = coding.apply_code(db, 1, coding.find_code(db, "Accessing"), ana, 0, 10)
     second = coding.apply_code(db, 1, coding.find_code(db, "Diffusing"), ana, 20, 30)
     third = coding.apply_code(db, 1, coding.find_code(db, "Enabling"), ana, 40, 50)
@@ -42,7 +42,7 @@ def test_doctor_finds_quotes_offsets_and_the_events_log_disagreeing(study, db):
 
 
 def test_doctor_reports_changed_transcripts_and_retired_codes_as_the_case_may_be(study, db):
-    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.coder_id(db, "ana"), 0, 10)
+    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.add_coder(db, "ana"), 0, 10)
     write(study.transcripts_dir / "int01.md", INTERVIEW.replace("really", "truly"))
     with transaction(db):
         db.execute("UPDATE codes SET active = 0 WHERE name = 'Accessing'")

@@ -12,7 +12,7 @@ from coder.study import connect_study
 
 
 def test_events_every_write_is_logged_with_its_changes(db):
-    ana = coding.coder_id(db, "ana")
+    ana = coding.add_coder(db, "ana")
     accessing = coding.find_code(db, "Accessing")
     coding_id = coding.apply_code(db, 1, accessing, ana, 0, 10)
     coding.set_coding_memo(db, coding_id, "note", ana)
@@ -27,7 +27,7 @@ def test_events_every_write_is_logged_with_its_changes(db):
 
 
 def test_events_undo_and_redo_walk_the_history(db):
-    ana = coding.coder_id(db, "ana")
+    ana = coding.add_coder(db, "ana")
     accessing, broker = coding.find_code(db, "Accessing"), coding.find_code(db, "broker")
     coding.apply_code(db, 1, accessing, ana, 0, 10)
     coding.apply_code(db, 1, broker, ana, 20, 30)
@@ -46,7 +46,7 @@ def test_events_undo_and_redo_walk_the_history(db):
 
 
 def test_events_undo_survives_a_restart_and_keeps_ids(study, db):
-    ana = coding.coder_id(db, "ana")
+    ana = coding.add_coder(db, "ana")
     coding_id = coding.apply_code(db, 1, coding.find_code(db, "Accessing"), ana, 0, 10)
     uuid = db.execute("SELECT uuid FROM codings").fetchone()[0]
     events.undo(db, ana)
@@ -60,7 +60,7 @@ def test_events_undo_survives_a_restart_and_keeps_ids(study, db):
 
 
 def test_events_undo_is_per_coder(db):
-    ana, ben = coding.coder_id(db, "ana"), coding.coder_id(db, "ben")
+    ana, ben = coding.add_coder(db, "ana"), coding.add_coder(db, "ben")
     coding.apply_code(db, 1, coding.find_code(db, "Accessing"), ana, 0, 10)
     coding.apply_code(db, 1, coding.find_code(db, "Accessing"), ben, 0, 10)
     events.undo(db, ana)
@@ -68,7 +68,7 @@ def test_events_undo_is_per_coder(db):
 
 
 def test_events_undo_refuses_when_the_row_changed_since(db):
-    ana = coding.coder_id(db, "ana")
+    ana = coding.add_coder(db, "ana")
     coding_id = coding.apply_code(db, 1, coding.find_code(db, "Accessing"), ana, 0, 10)
     db.execute("UPDATE codings SET memo = 'edited elsewhere' WHERE id = ?", [coding_id])  # e.g. a merge
     with pytest.raises(CoderError, match="was changed since"):

@@ -14,7 +14,7 @@ from coder.history import events_log
 
 
 def test_history_lists_who_did_what_and_what_was_undone(study, db):
-    ana, ben = coding.coder_id(db, "ana"), coding.coder_id(db, "ben")
+    ana, ben = coding.add_coder(db, "ana"), coding.add_coder(db, "ben")
     coding.apply_code(db, 1, coding.find_code(db, "Accessing"), ana, 0, 10)
     coding.apply_code(db, 1, coding.find_code(db, "Diffusing"), ben, 0, 10)
     events.undo(db, ben)
@@ -26,7 +26,7 @@ def test_history_lists_who_did_what_and_what_was_undone(study, db):
 
 
 def test_history_filters_by_dates_as_whole_local_days(study, db):
-    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.coder_id(db, "ana"), 0, 10)
+    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.add_coder(db, "ana"), 0, 10)
     count = len(events_log(db))
     assert len(events_log(db, since="2000-01-01", until="2999-12-31")) == count
     assert events_log(db, since="2999-01-01") == [] and events_log(db, until="2000-01-01") == []

@@ -26,7 +26,7 @@ def code(study: Study, coder: str, passage: int, code_name: str, memo: str | Non
     db = connect_study(study)
     document = coding.find_document(db, "int01")
     start, end = coding.passage_span(db, document, passage)
-    coding.apply_code(db, document, coding.find_code(db, code_name), coding.coder_id(db, coder), start, end, memo=memo)
+    coding.apply_code(db, document, coding.find_code(db, code_name), coding.add_coder(db, coder), start, end, memo=memo)
     db.close()
 
 
@@ -66,7 +66,7 @@ def two_copies(study: Study) -> tuple[Study, Study]:
     code(theirs, "ben", 4, "broker")
     db = connect_study(theirs)
     start, end = coding.passage_span(db, coding.find_document(db, "int01"), 4)
-    memos.set_memo(db, coding.coder_id(db, "ben"), "SENASA trains", document_id=coding.find_document(db, "int01"), start=start, end=end)
+    memos.set_memo(db, coding.add_coder(db, "ben"), "SENASA trains", document_id=coding.find_document(db, "int01"), start=start, end=end)
     db.close()
     code(theirs, "ben", 4, "Phase 2")
     return ours, theirs
@@ -103,7 +103,7 @@ def test_merge_undo_history_travels_with_the_events(two_copies):
     ours, theirs = two_copies
     merge(ours, theirs)
     db = connect_study(ours)
-    ben = coding.coder_id(db, "ben", create=False)
+    ben = coding.add_coder(db, "ben")
     undone = events.undo(db, ben)  # ben's last change in his own copy, undone here
     assert undone is not None and undone.summary.startswith("code phase/Phase 2")
     names = [r[0] for r in db.execute("SELECT k.name FROM codings c JOIN codes k ON k.id = c.code_id"
@@ -139,7 +139,7 @@ def test_merge_reports_a_coding_changed_in_the_other_copy_and_keeps_ours(two_cop
     ours, theirs = two_copies
     merge(theirs, ours)  # theirs now has ana's codings too, with the same ids
     db = connect_study(theirs)
-    ana = coding.coder_id(db, "ana", create=False)
+    ana = coding.add_coder(db, "ana")
     accessing = db.execute("SELECT c.id FROM codings c JOIN codes k ON k.id = c.code_id WHERE k.name = 'Accessing'").fetchone()[0]
     coding.set_coding_memo(db, accessing, "edited in the other copy", ana)
     db.close()

@@ -36,7 +36,7 @@ def coded(make_study):
     study = make_study(documents={"int05.md": transcript(TURNS)})
     db = connect_study(study)
     refresh_study(study, db)
-    ana, ben = coding.coder_id(db, "ana"), coding.coder_id(db, "ben")
+    ana, ben = coding.add_coder(db, "ana"), coding.add_coder(db, "ben")
     ids = {
         "typo": code(db, "We met at teh market in Piura", "Accessing", ana),
         "after_typo": code(db, "agreed to sell together", "Coordinating", ana),
@@ -97,7 +97,7 @@ def test_reanchor_insertion_before_codings_moves_them_exactly(coded):
         assert row["status"] == "ok" and row["now"] == row["quote"] == before[name]["quote"]
     assert report.needs_review == [] and {p.outcome for p in report.placements} == {"moved"}
     start, end = span(db, "SENASA trained us on the hot water treatment.")
-    assert memos.memo(db, coding.coder_id(db, "ana"), document_id=1, start=start, end=end) == "training matters"
+    assert memos.memo(db, coding.add_coder(db, "ana"), document_id=1, start=start, end=end) == "training matters"
 
 
 def test_reanchor_deleting_a_coded_turn_orphans_its_coding_and_keeps_the_others(coded):

@@ -99,7 +99,7 @@ def test_reconcile_every_kind_of_decision_leaves_the_coders_codings_alone(db):
 def test_reconcile_a_decision_is_one_undoable_event(db):
     queue = reconcile.open_queue(db)
     unit = queue.units[0]
-    consensus = coding.coder_id(db, "consensus")
+    consensus = coding.add_coder(db, "consensus")
     reconcile.decide(db, queue, unit, "keep", coder="ana", memo="ana's reading: APEM only reports here")
     assert reconcile.rationale(db, queue, unit) == "ana's reading: APEM only reports here"
     reconcile.decide(db, queue, unit, "drop")
@@ -130,7 +130,7 @@ def test_reconcile_keeps_a_coders_stretch_and_nudges_its_boundary(db):
     reconcile.decide(db, queue, unit, "keep", coder="ana")
     (kept,) = reconcile.consensus_codings(db, queue, unit)
     assert (kept["start"], kept["end"]) == ana_span
-    start, end = coding.nudge_coding(db, kept["id"], "end", 2, coding.coder_id(db, "consensus"))
+    start, end = coding.nudge_coding(db, kept["id"], "end", 2, coding.add_coder(db, "consensus"))
     assert start == ana_span[0] and end > ana_span[1]
 
 

@@ -24,7 +24,7 @@ def test_study_automatic_backups_keep_only_the_last_ten(study, db):
 
 
 def test_study_import_of_new_transcripts_backs_up_a_coded_study_first(study, db):
-    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.coder_id(db, "ana"), 0, 10)
+    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.add_coder(db, "ana"), 0, 10)
     write(study.transcripts_dir / "int02.md", INTERVIEW.replace("id: int01", "id: int02"))
     refresh_study(study, db)
     (backup,) = study.backups_dir.glob("*-before-import.db")

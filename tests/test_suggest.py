@@ -59,16 +59,16 @@ def test_suggest_never_offers_actor_codes(db):
 
 
 def test_suggest_leaves_out_codes_the_coder_already_applied(db):
-    ana = coding.coder_id(db, "ana")
+    ana = coding.add_coder(db, "ana")
     start, end = coding.passage_span(db, 1, 1)
     coding.apply_code(db, 1, coding.find_code(db, "Enabling"), ana, start, start + 10)
     mine = suggest.suggestions(db, 1, coder_id=ana)
     assert [s.code for s in mine[1]] == ["function/Diffusing"]
-    assert len(suggest.suggestions(db, 1, coder_id=coding.coder_id(db, "ben"))[1]) == 3  # ben has coded nothing
+    assert len(suggest.suggestions(db, 1, coder_id=coding.add_coder(db, "ben"))[1]) == 3  # ben has coded nothing
 
 
 def test_suggest_accepting_codes_the_passage_as_one_undoable_event(db):
-    ana = coding.coder_id(db, "ana")
+    ana = coding.add_coder(db, "ana")
     (first, *_) = suggest.suggestions(db, 1)[2]
     coding_id = suggest.accept_suggestion(db, 1, 2, first.code_id, ana)
     row = db.execute("SELECT code_id, start, end FROM codings WHERE id = ?", [coding_id]).fetchone()

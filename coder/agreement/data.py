@@ -70,7 +70,7 @@ def choose_coders(db: Database, names: Sequence[str] | None, documents: list[int
     """The named coders, or everyone with codings in the documents but the consensus coder; at least two."""
     known = {r[0]: r[1] for r in db.execute("SELECT id, name FROM coders")}
     if names:
-        chosen = [(i, known[i]) for i in dict.fromkeys(coder_id(db, name, create=False) for name in names)]
+        chosen = [(i, known[i]) for i in dict.fromkeys(coder_id(db, name) for name in names)]
     else:
         consensus = consensus_coder(db)
         among = None if documents is None else set(documents)

@@ -6,7 +6,7 @@ import click
 
 from coder import coding
 from coder.autocode import UNITS, apply_autocode, preview_autocode
-from coder.cli.base import Session, coder_option, default_coder, main, pass_session, render
+from coder.cli.base import Session, coder_option, default_coder, main, new_coder_option, pass_session, render
 
 PREVIEW_ROWS = 10
 
@@ -22,9 +22,10 @@ PREVIEW_ROWS = 10
 @click.option("--case-sensitive", is_flag=True, help="For --regex: upper and lower case differ.")
 @click.option("--yes", "-y", is_flag=True, help="Apply the code; without it, only the preview is shown.")
 @coder_option
+@new_coder_option
 @pass_session
 def autocode(session: Session, code: str, query: str | None, regex: str | None, speaker: str | None, document: str | None,
-             unit: str, case_sensitive: bool, yes: bool, coder_name: str | None) -> None:
+             unit: str, case_sensitive: bool, yes: bool, coder_name: str | None, new_coder: bool) -> None:
     """Code every passage found by words, a regular expression or a speaker with CODE.
 
     Without --yes it only shows how many passages would be coded and the first of them.
@@ -53,7 +54,7 @@ def autocode(session: Session, code: str, query: str | None, regex: str | None, 
         if count:
             click.echo("Nothing was changed. Run again with --yes to apply.")
         return
-    coder = coding.coder_id(db, coder_name or default_coder(db))
+    coder = coding.acting_coder(db, coder_name or default_coder(db), new=new_coder)
     coded = apply_autocode(db, found, matches, coder, unit=unit)
     already = (count if unit == "passage" else sum(len(m.spans) for m in matches)) - coded
     click.echo(f"coded {coded} {'passage' if unit == 'passage' else 'span'}{'s' * (coded != 1)} with {found.path}"

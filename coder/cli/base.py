@@ -90,6 +90,12 @@ def coder_option(command: Callable) -> Callable:
                         help="Coder name (default: the study's current coder, else your login name).")(command)
 
 
+def new_coder_option(command: Callable) -> Callable:
+    """For commands that write as a coder: an unknown name is refused unless the researcher adds it on purpose."""
+    return click.option("--new-coder", is_flag=True,
+                        help="Add the coder if the study does not have one of that name yet (a typo never adds one).")(command)
+
+
 def format_option(command: Callable) -> Callable:
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
                         help="Output format.")(command)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from coder import coding
-from coder.cli.base import Session, coder_option, default_coder, format_option, main, pass_session, render
+from coder.cli.base import Session, coder_option, default_coder, format_option, main, new_coder_option, pass_session, render
 
 
 @main.command()
@@ -13,9 +13,11 @@ from coder.cli.base import Session, coder_option, default_coder, format_option, 
 @click.argument("passages")
 @click.argument("code")
 @coder_option
+@new_coder_option
 @click.option("--memo", help="A memo to attach to the coding.")
 @pass_session
-def code(session: Session, document: str, passages: str, code: str, coder_name: str | None, memo: str | None) -> None:
+def code(session: Session, document: str, passages: str, code: str, coder_name: str | None, new_coder: bool,
+         memo: str | None) -> None:
     """Code PASSAGES (a number like 7 or a range like 7-9) of DOCUMENT with CODE.
 
     CODE is a code name, or group/name when two groups share a name.
@@ -27,9 +29,9 @@ def code(session: Session, document: str, passages: str, code: str, coder_name: 
     db = session.open()
     document_id = coding.find_document(db, document)
     found = coding.find_code(db, code)
-    start, end = coding.passage_span(db, document_id, *coding.parse_passages(passages))
-    coder = coding.coder_id(db, coder_name or default_coder(db))
-    coding_id = coding.apply_code(db, document_id, found, coder, start, end, memo=memo)
+    first, last = coding.parse_passages(passages)
+    coder = coding.acting_coder(db, coder_name or default_coder(db), new=new_coder)
+    coding_id, _, _ = coding.code_passages(db, document_id, first, last, found, coder, memo=memo)
     click.echo(f"coded {document} passage {passages} with {found.path} (coding {coding_id})")
 
 
@@ -49,9 +51,9 @@ def uncode(session: Session, document: str, passages: str, code: str, coder_name
     db = session.open()
     document_id = coding.find_document(db, document)
     found = coding.find_code(db, code)
-    start, end = coding.passage_span(db, document_id, *coding.parse_passages(passages))
-    coder = coding.coder_id(db, coder_name or default_coder(db), create=False)
-    changed = coding.remove_code(db, document_id, found, coder, start, end)
+    first, last = coding.parse_passages(passages)
+    coder = coding.coder_id(db, coder_name or default_coder(db))
+    changed = coding.uncode_passages(db, document_id, first, last, found, coder)
     click.echo(f"removed {found.path} from {document} passage {passages} ({changed} coding{'s' * (changed != 1)} changed)")
 
 
@@ -72,7 +74,7 @@ def codings(session: Session, code_name: str | None, coder_name: str | None, doc
     rows = coding.codings(
         db,
         code=coding.find_code(db, code_name) if code_name else None,
-        coder=coding.coder_id(db, coder_name, create=False) if coder_name else None,
+        coder=coding.coder_id(db, coder_name) if coder_name else None,
         document_id=coding.find_document(db, document) if document else None,
     )
     columns = ["document", "passage", "code_group", "code", "coder", "start", "end", "quote", "memo"]

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from coder.codebook.mirror import mirror_to_yaml
 from coder.codebook.model import BASIC_COLOURS, HEX_COLOUR, RESERVED_KEYS, TEXT_FIELDS
-from coder.coding import CodeRef, apply_in, find_code, reshape_coding
-from coder.db import Database, new_uuid, now
+from coder.coding import CodeRef, apply_in, check_version, find_code, reshape_coding
+from coder.db import Database, locked, new_uuid, now
 from coder.errors import CoderError
 from coder.events import Changes, writing
 
@@ -132,10 +132,11 @@ def _texts(values: list[str]) -> str:
 # The edits ---------------------------------------------------------------------------------------
 
 
+@locked
 def create_code(
     db: Database, study: Study, *, group: str, name: str, parent: CodeLike | None = None, key: str | None = None,
     colour: str | None = None, description: str | None = None, coder_id: int | None = None,
-    apply_to: tuple[int, int, int] | None = None,
+    apply_to: tuple[int, int, int] | None = None, version: int | None = None,
 ) -> CodeRef:
     """Add a code to a group (under `parent`, if given) and to codebook.yaml; returns it.
 
@@ -145,6 +146,7 @@ def create_code(
         coder_id: who makes the change (needed for the coder to undo it).
         apply_to: (document_id, start, end) to code with the new code in the same event, so
             one undo takes back both (the workbench's `+`).
+        version: the version of that document's text the span was read from (refused if it changed since).
     """
     if apply_to is not None and coder_id is None:
         raise CoderError("a new code can only be applied for a coder", fix="pass coder_id with apply_to")
@@ -178,6 +180,7 @@ def create_code(
             })
         created = CodeRef(code_id, name, group, bool(exclusive))
         if apply_to is not None:
+            check_version(db, apply_to[0], version)
             assert coder_id is not None  # checked on entry
             apply_in(changes, apply_to[0], created, coder_id, apply_to[1], apply_to[2])
         mirror_to_yaml(study, db, changes.ops)
@@ -211,6 +214,7 @@ def _make_room(db: Database, changes: Changes, group_id: int, parent: dict[str, 
     return ordinal
 
 
+@locked
 def rename_code(db: Database, study: Study, code: CodeLike, new_name: str, *, coder_id: int | None = None) -> CodeRef:
     """Rename a code (its codings keep it); sub-codes in the YAML follow the new name."""
     row = _row(db, code)
@@ -222,6 +226,7 @@ def rename_code(db: Database, study: Study, code: CodeLike, new_name: str, *, co
     return CodeRef(row["id"], name, row["group_name"], bool(row["exclusive"]))
 
 
+@locked
 def move_code(db: Database, study: Study, code: CodeLike, new_parent: CodeLike | None, *, coder_id: int | None = None) -> CodeRef:
     """Make a code a sub-code of `new_parent` (same group), or a top-level code with None."""
     row = _row(db, code)
@@ -240,6 +245,7 @@ def move_code(db: Database, study: Study, code: CodeLike, new_parent: CodeLike |
     return _ref(row)
 
 
+@locked
 def merge_codes(db: Database, study: Study, source: CodeLike, target: CodeLike, *, coder_id: int | None = None) -> MergeReport:
     """Merge `source` into `target`: its codings, memos, sub-codes and keywords move over, then it is removed.
 
@@ -296,6 +302,7 @@ def _move_codings(changes: Changes, source_id: int, target_id: int) -> tuple[int
     return moved, unioned
 
 
+@locked
 def define_code(
     db: Database, study: Study, code: CodeLike, description: str | None = None, include: str | None = None,
     exclude: str | None = None, *, examples: list[str] | None = None, keywords: list[str] | None = None,

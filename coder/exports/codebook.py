@@ -53,7 +53,7 @@ class GroupEntry:
 
 def codebook_entries(db: Database, *, coder: str | None = None) -> list[GroupEntry]:
     """The codebook in order with definitions and counts (of one coder's codings when `coder` is given)."""
-    who = coder_id(db, coder, create=False) if coder else None
+    who = coder_id(db, coder) if coder else None
     counts = {r[0]: (r[1], r[2]) for r in db.execute(
         "SELECT code_id, count(*), count(DISTINCT document_id) FROM codings WHERE (? IS NULL OR coder_id = ?) GROUP BY code_id",
         [who, who])}

@@ -172,7 +172,7 @@ def find_excerpts(db: Database, query: ExcerptQuery | None = None) -> ExcerptSet
     query = query or ExcerptQuery()
     rank, paths = _code_order(db)
     code_ids = _chosen_codes(db, query)
-    coder_ids = [coder_id(db, name, create=False) for name in query.coders]
+    coder_ids = [coder_id(db, name) for name in query.coders]
     document_ids = [find_document(db, name) for name in query.documents]
     rows = _codings(db, code_ids, coder_ids, document_ids)
     wanted_spans = _passage_spans(db, query.passages)

@@ -12,10 +12,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from coder.coding import current_coder, find_document
+from coder.coding import acting_coder, coder_names, current_coder, find_document
 from coder.errors import CoderError
 from coder.study import Study, connect_study, locate_study, refresh_study
 from coder.suggest import Suggester, SuggestionProcess
+from coder.tui.dialogs.coder_choice import choose_coder
 from coder.tui.messages import ImportProgress, StudyRefreshed
 from coder.tui.screens.coding import CodingScreen
 from coder.tui.widgets.passage_list import PassageList
@@ -48,6 +49,20 @@ class CoderApp(App):
         self.suggest = suggest or SuggestionProcess()
 
     def on_mount(self) -> None:
+        known = coder_names(self.db)
+        if self.coder_name in known or not known:  # the first coder of a new study is added without asking
+            self.start_coding(self.coder_name)
+        else:
+            choose_coder(self, f"Who is coding? '{self.coder_name}' is not a coder of this study", known, self.start_coding)
+
+    def start_coding(self, chosen: str | None) -> None:
+        """Open the coding screen as the chosen coder (a confirmed new one is added first); no choice, no workbench."""
+        if chosen is None:
+            self.exit(message="No coder chosen: nothing was opened.")
+            return
+        name = chosen.removeprefix("new:")
+        acting_coder(self.db, name, new=chosen.startswith("new:"))
+        self.coder_name = name
         self.push_screen(CodingScreen(self.study, self.db, self.coder_name, self.suggest))
         self.call_after_refresh(self.settle)
 

@@ -16,7 +16,7 @@ def coded_study(make_study, extra_documents: dict[str, str] | None = None):
     study = make_study(documents=documents)
     db = connect_study(study)
     refresh_study(study, db)
-    ana, ben = coding.coder_id(db, "ana"), coding.coder_id(db, "ben")
+    ana, ben = coding.add_coder(db, "ana"), coding.add_coder(db, "ben")
     doc1, doc2 = coding.find_document(db, "int01"), coding.find_document(db, "int02")
     code = {name: coding.find_code(db, name) for name in ("Accessing", "Diffusing", "Phase 1", "Phase 2", "Phase 3")}
     plan = [

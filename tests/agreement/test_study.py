@@ -94,7 +94,7 @@ def test_agreement_study_pooled_stacks_binary_decisions(make_study) -> None:
 
 def test_agreement_study_default_coders_leave_out_consensus(make_study) -> None:
     study, db = coded_study(make_study)
-    consensus = coding.coder_id(db, "consensus")
+    consensus = coding.add_coder(db, "consensus")
     doc1 = coding.find_document(db, "int01")
     coding.apply_code(db, doc1, coding.find_code(db, "Accessing"), consensus, 13, 74)
     assert agreement.measure_agreement(db).parameters["coders"] == ["ana", "ben"]
@@ -149,7 +149,7 @@ def test_agreement_study_errors(make_study) -> None:
         agreement.measure_agreement(db, unit="paragraph")
     with pytest.raises(CoderError, match="no code group"):
         agreement.measure_agreement(db, group="nonsense")
-    coding.coder_id(db, "cleo")  # a coder with no codings at all
+    coding.add_coder(db, "cleo")  # a coder with no codings at all
     with pytest.raises(CoderError, match="no document has codings by every one"):
         agreement.measure_agreement(db, coders=["ana", "cleo"])
     db.close()

@@ -62,7 +62,7 @@ def assert_in_sync(study, db):
 
 @pytest.fixture
 def ana(db):
-    return coding.coder_id(db, "ana")
+    return coding.add_coder(db, "ana")
 
 
 def test_codebook_edit_create_writes_the_yaml_and_keeps_comments(study, db, ana):
@@ -105,7 +105,7 @@ def test_codebook_edit_move_and_define(study, db, ana):
 
 
 def test_codebook_edit_merge_unions_codings_without_duplicates(study, db, ana):
-    ben = coding.coder_id(db, "ben")
+    ben = coding.add_coder(db, "ben")
     source, target = coding.find_code(db, "Market intelligence"), coding.find_code(db, "Accessing")
     coding.apply_code(db, 1, target, ana, 0, 20, memo="target memo")
     coding.apply_code(db, 1, source, ana, 10, 30, memo="source memo")  # overlaps: joined
@@ -242,7 +242,7 @@ def test_codebook_edit_bundled_codebook_round_trips_every_edit(make_study):
     built = make_study(codebook=original, organisations=(BUNDLED.parent / "organisations.yaml").read_text(encoding="utf-8"))
     db = connect_study(built)
     refresh_study(built, db)
-    ana = coding.coder_id(db, "ana")
+    ana = coding.add_coder(db, "ana")
     edit.create_code(db, built, group="function", name="Fairs", parent="Accessing", key="f", description="Trade fairs.", coder_id=ana)
     edit.move_code(db, built, "Market intelligence", "Diffusing", coder_id=ana)
     edit.define_code(db, built, "Enabling", include="A new include that is long enough to be folded over two lines when written out.",
@@ -274,7 +274,7 @@ def test_codebook_edit_create_and_apply_is_one_undo(study, db, ana):
 
 def test_codebook_edit_undo_of_a_code_used_since_is_refused(study, db, ana):
     code = edit.create_code(db, study, group="role", name="gatekeeper", coder_id=ana)
-    coding.apply_code(db, 1, code, coding.coder_id(db, "ben"), 0, 10)  # another coder uses it
+    coding.apply_code(db, 1, code, coding.add_coder(db, "ben"), 0, 10)  # another coder uses it
     with pytest.raises(CoderError, match="has been used since"):
         edit.undo_with_codebook(study, db, ana)
     assert "gatekeeper" in yaml_text(study)

@@ -15,7 +15,7 @@ def test_codebook_sync_keeps_coded_codes_and_tracks_changes(make_study):
     db = connect_study(study)
     refresh_study(study, db)
     assert len(codebook_tree(db)) == 14
-    ana = coding.coder_id(db, "ana")
+    ana = coding.add_coder(db, "ana")
     diffusing = coding.find_code(db, "Diffusing")
     coding.apply_code(db, 1, diffusing, ana, 0, 10)
     uuid = db.execute("SELECT uuid FROM codes WHERE id = ?", [diffusing.id]).fetchone()[0]

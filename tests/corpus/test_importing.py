@@ -44,7 +44,7 @@ def test_corpus_reimport_is_idempotent_and_changes_need_update(study, db):
 
 def test_corpus_changed_file_with_codings_is_reanchored(study, db):
     """Issue 8 replaced the refusal: the codings follow the new text (tests/test_reanchor.py has the rules)."""
-    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.coder_id(db, "ana"), 0, 10)
+    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.add_coder(db, "ana"), 0, 10)
     path = write(study.transcripts_dir / "int01.md", INTERVIEW.replace("really", "truly"))
     report = import_documents(db, [path], study.load_codebook(), root=study.root, update=True)
     assert report.updated == ["int01"] and [p.outcome for p in report.placements] == ["unchanged"]

@@ -63,7 +63,7 @@ def build(root: Path) -> Path:
     refresh_study(study, db)
     for document, passage, code, coder in CODINGS:
         doc_id = coding.find_document(db, document)
-        coding.apply_code(db, doc_id, coding.find_code(db, code), coding.coder_id(db, coder),
+        coding.apply_code(db, doc_id, coding.find_code(db, code), coding.add_coder(db, coder),
                           *coding.passage_span(db, doc_id, passage))
     db.close()
     return root

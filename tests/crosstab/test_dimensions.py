@@ -54,7 +54,7 @@ def test_crosstab_default_coder_is_consensus_then_current_then_all(tmp_path):
         set_setting(db, "current_coder", "ben")
     assert crosstab.choose_coders(db).names == ("ben",)
     doc_id = coding.find_document(db, "cong01")
-    coding.apply_code(db, doc_id, coding.find_code(db, "Enabling"), coding.coder_id(db, "consensus"),
+    coding.apply_code(db, doc_id, coding.find_code(db, "Enabling"), coding.add_coder(db, "consensus"),
                       *coding.passage_span(db, doc_id, 1))
     chosen = crosstab.choose_coders(db)
     assert (chosen.names, chosen.rule) == (("consensus",), "consensus")

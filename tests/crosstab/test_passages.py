@@ -14,7 +14,7 @@ def test_crosstab_study_arrays_map_codings_onto_passages_until_the_database_chan
     assert crosstab.study_arrays(db) is arrays
     doc_id = coding.find_document(db, "cong01")
     start, end = coding.passage_span(db, doc_id, 1)[0], coding.passage_span(db, doc_id, 2)[1]
-    coding.apply_code(db, doc_id, coding.find_code(db, "Enabling"), coding.coder_id(db, "zoe"), start, end)
+    coding.apply_code(db, doc_id, coding.find_code(db, "Enabling"), coding.add_coder(db, "zoe"), start, end)
     changed = crosstab.study_arrays(db)
     assert changed is not arrays and len(changed.hit_seg) == len(CODINGS) + 2  # one hit in each passage it spans
     spans = sorted(zip(changed.hit_start[len(CODINGS):].tolist(), changed.hit_end[len(CODINGS):].tolist()))

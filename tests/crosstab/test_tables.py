@@ -81,7 +81,7 @@ def test_crosstab_characters_and_words_count_the_overlap(tmp_path):
     db = connect_study(Study(root))
     doc_id = coding.find_document(db, "cong01")
     start, end = coding.passage_span(db, doc_id, 1)  # "APEM opened the congress with a talk on buyers in Europe."
-    zoe = coding.coder_id(db, "zoe")
+    zoe = coding.add_coder(db, "zoe")
     coding.apply_code(db, doc_id, coding.find_code(db, "Accessing"), zoe, start, start + 24)  # APEM opened the congress
     coding.apply_code(db, doc_id, coding.find_code(db, "broker"), zoe, start + 12, start + 36)  # the congress with a talk
     chars = crosstab.crosstab(db, "function", "role", coders=["zoe"], measure="characters")

@@ -52,7 +52,7 @@ def test_network_actor_activity_sets_centrality_against_the_coding(make_study):
 
     write(study.transcripts_dir / "int01.md", INTERVIEW)
     import_documents(db, [study.transcripts_dir / "int01.md"], study.load_codebook(), root=study.root)
-    ana, doc = coding.coder_id(db, "ana"), coding.find_document(db, "int01")
+    ana, doc = coding.add_coder(db, "ana"), coding.find_document(db, "int01")
     for passage, codes in {2: ["APEM", "Accessing", "Phase 1"], 3: ["SENASA", "Diffusing", "Phase 1"],
                            4: ["SENASA", "PROMPERU", "Diffusing", "Enabling", "Phase 2"],
                            1: ["PROMPERU", "Market intelligence"]}.items():

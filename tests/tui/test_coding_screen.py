@@ -14,7 +14,7 @@ from coder.tui.dialogs.search import SearchDialog
 from coder.tui.screens.coding import CodingScreen
 from coder.tui.widgets.transcript import TranscriptView
 from tests.tui.conftest import app_for
-from tests.tui.waiting import press_to_close, press_to_open, running, settle
+from tests.tui.waiting import press_to_close, press_to_open, running, settle, until
 
 
 def codings(study: Study, coder: str = "ana") -> list[tuple[str, str, int, int]]:
@@ -144,6 +144,8 @@ async def test_coding_screen_switches_coder_blind_by_default(piura):
         await pilot.press("1")
         await press_to_open(pilot, "c", QuickPick)
         await pilot.press(*"ben")
+        confirm = await press_to_open(pilot, "enter", QuickPick)  # a new coder: asked, never added by a keystroke
+        assert "Add 'ben' as a new coder" in confirm.title_text and codings(piura, "ben") == []
         await press_to_close(pilot, "enter", QuickPick)
         assert "coder ben" in status(app)
         screen: CodingScreen = app.screen
@@ -273,3 +275,30 @@ async def test_coding_screen_autocodes_with_a_preview_and_undoes_in_one_step(piu
         assert preview > 2 and len(codings(piura)) == preview
         await pilot.press("u")
         assert codings(piura) == []
+
+
+async def test_coding_screen_a_typo_in_a_coder_switch_adds_no_coder(coded_piura):
+    app = app_for(coded_piura, "ana")
+    async with running(app) as pilot:
+        await press_to_open(pilot, "c", QuickPick)
+        await pilot.press(*"bne")  # ben, mistyped
+        await press_to_open(pilot, "enter", QuickPick)
+        await press_to_close(pilot, "escape", QuickPick)
+        assert "coder ana" in status(app)
+    db = connect_study(coded_piura)
+    assert [r[0] for r in db.execute("SELECT name FROM coders ORDER BY name")] == ["ana", "ben"]
+    db.close()
+
+
+async def test_coding_screen_an_unknown_coder_chooses_who_codes_before_anything_opens(coded_piura):
+    app = app_for(coded_piura, "marai")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, QuickPick), "the coder question")
+        assert "'marai' is not a coder of this study" in app.screen.title_text
+        await pilot.press(*"ben")
+        await press_to_close(pilot, "enter", QuickPick)
+        await until(pilot, lambda: isinstance(app.screen, CodingScreen) and app.screen.is_mounted, "the coding screen")
+        assert "coder ben" in status(app)
+    db = connect_study(coded_piura)
+    assert [r[0] for r in db.execute("SELECT name FROM coders ORDER BY name")] == ["ana", "ben"]
+    db.close()

@@ -42,7 +42,7 @@ async def test_crosstab_screen_shows_the_domain_counts_and_keys_change_the_table
     expected = crosstab.crosstab(db, "function", "phase").counts
     by_phase = crosstab.crosstab(db, "phase", "phase", measure="characters", percent="row")
     db.close()
-    app = app_for(piura)
+    app = app_for(piura, "tester")
     async with running(app) as pilot:
         screen = await press_to_open(pilot, "f4", CrossTabScreen)
         assert (screen.result.rows.title, screen.result.columns.title) == ("function", "phase")
@@ -70,7 +70,7 @@ async def test_crosstab_screen_lists_a_cells_passages_and_jumps_to_one(piura):
     db = connect_study(piura)
     behind = crosstab.cell_passages(db, "function", "phase", "Coordinating", "Phase 2 coordinating")
     db.close()
-    app = app_for(piura)
+    app = app_for(piura, "tester")
     async with running(app) as pilot:
         await press_to_open(pilot, "f4", CrossTabScreen)
         table = app.screen.query_one("#xtab-table", DataTable)

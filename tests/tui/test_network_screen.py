@@ -22,7 +22,7 @@ async def test_network_screen_ranks_senasa_first_with_its_coded_activity_and_ego
     db = connect_study(piura)
     ego = network.ego_ties(db, "SENASA")
     db.close()
-    app = app_for(piura)
+    app = app_for(piura, "tester")
     async with running(app) as pilot:
         screen = await press_to_open(pilot, "f5", NetworkScreen)
         table = screen.query_one("#network-table", DataTable)
@@ -45,7 +45,7 @@ async def test_network_screen_ranks_senasa_first_with_its_coded_activity_and_ego
 async def test_network_screen_lists_the_passages_of_an_actor_and_jumps_to_one(piura):
     code(piura, "tester", "int12", [2, 4], "actor/SENASA", "Enabling")
     use_only(piura, "tester")
-    app = app_for(piura)
+    app = app_for(piura, "tester")
     async with running(app) as pilot:
         await press_to_open(pilot, "f5", NetworkScreen)
         await pilot.press("enter")  # on SENASA, the first row

@@ -16,7 +16,7 @@ async def test_review_notice_after_an_edited_transcript_is_reimported_on_open(ma
     refresh_study(study, db)
     text = db.execute("SELECT text FROM documents").fetchone()[0]
     start = text.index("Through APEM, really.")
-    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.coder_id(db, "ana"), start, start + 21)
+    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.add_coder(db, "ana"), start, start + 21)
     db.close()
     write(study.transcripts_dir / "int01.md", INTERVIEW.replace("Through APEM, really.", "Through APEM, truly."))
     app = CoderApp(study, "ana", suggest=suggestions_in_study)

@@ -18,7 +18,7 @@ def test_snapshots_main_screen(piura, snap_compare):
     Accessing, Phase 1 and APEM labels in the right gutter, passage 3 coded Coordinating, the codebook tree
     with shortcut keys and counts, the status line and every key in the key bar."""
     db = connect_study(piura)
-    ana = coding.coder_id(db, "ana")
+    ana = coding.add_coder(db, "ana")
     for passage, code in [(2, "Accessing"), (2, "Phase 1 accessing"), (2, "APEM"), (3, "Coordinating")]:
         coding.apply_code(db, 1, coding.find_code(db, code), ana, *coding.passage_span(db, 1, passage))
     db.close()

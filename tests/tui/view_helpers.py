@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from coder.coding import apply_code, coder_id, find_code, find_document, passage_span
+from coder.coding import add_coder, apply_code, find_code, find_document, passage_span
 from coder.db import set_setting
 from coder.study import Study, connect_study
 
@@ -11,7 +11,7 @@ def code(study: Study, coder: str, document: str, passages: list[int], *codes: s
     """Code whole passages of a document with each of the codes."""
     db = connect_study(study)
     try:
-        who, document_id = coder_id(db, coder), find_document(db, document)
+        who, document_id = add_coder(db, coder), find_document(db, document)
         for passage in passages:
             start, end = passage_span(db, document_id, passage)
             for name in codes:

@@ -44,6 +44,10 @@ class QuickPick(ModalScreen[str | None]):
             yield Input(placeholder="type to filter, Enter to choose, Esc to cancel")
             yield OptionList(*self._options(""))
 
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = 0 if options.option_count else None  # Enter chooses the first, as after typing
+
     def _options(self, query: str) -> list[Option]:
         options = [Option(Text(f"● {label}", style=colour or "") if colour else Text(label), id=item_id)
                    for item_id, label, colour in self.items if matches(query, label)]

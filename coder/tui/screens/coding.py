@@ -315,6 +315,12 @@ class CodingScreen(CodingTools, Screen):
             self.query_one(DocumentList).update_progress(self.at.document.info.id, self.codings.coded_passages())
 
     def fail(self, error: CoderError) -> None:
+        """A write refused: say why; when the transcript was re-imported meanwhile, show the new text first."""
+        if isinstance(error, coding.DocumentChangedError) and self.at.document is not None:
+            self.open_document(self.at.document.info.id, self.passage().ordinal)
+            self.notify(f"{self.at.document.info.name} was re-imported since it was opened: it is reloaded and nothing was"
+                        " written — check the passage and press the key again", severity="warning", timeout=10)
+            return
         self.notify(str(error), severity="error", timeout=8)
 
     # Moving ------------------------------------------------------------------------------
@@ -396,7 +402,7 @@ class CodingScreen(CodingTools, Screen):
         start, end = self.selection()
         code = self.refs[code_id]
         try:
-            applied = coding.toggle_code(self.db, self.document.info.id, code, self.coder_id, start, end)
+            applied = coding.toggle_code(self.db, self.document.info.id, code, self.coder_id, start, end, version=self.document.version)
         except CoderError as error:
             self.fail(error)
             return
@@ -421,7 +427,8 @@ class CodingScreen(CodingTools, Screen):
             return
         start, end = self.selection()
         try:
-            code = coding.cycle_exclusive(self.db, self.document.info.id, self.exclusive_group, self.coder_id, start, end)
+            code = coding.cycle_exclusive(self.db, self.document.info.id, self.exclusive_group, self.coder_id, start, end,
+                                          version=self.document.version)
         except CoderError as error:
             self.fail(error)
             return
@@ -429,7 +436,12 @@ class CodingScreen(CodingTools, Screen):
 
     def action_code_actors(self) -> None:
         start, end = self.selection()
-        found = coding.code_mentioned_actors(self.db, self.document.info.id, self.coder_id, start, end)
+        try:
+            found = coding.code_mentioned_actors(self.db, self.document.info.id, self.coder_id, start, end,
+                                                 version=self.document.version)
+        except CoderError as error:
+            self.fail(error)
+            return
         if not found:
             self.notify("No organisation is mentioned in the selection.", severity="warning")
             return
@@ -454,7 +466,7 @@ class CodingScreen(CodingTools, Screen):
             return
         self.at.active = target.id
         try:
-            start, end = coding.nudge_coding(self.db, target.id, edge, words, self.coder_id)
+            start, end = coding.nudge_coding(self.db, target.id, edge, words, self.coder_id, version=self.document.version)
         except CoderError as error:
             self.fail(error)
             return

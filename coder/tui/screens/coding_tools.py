@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import work
 from textual.binding import Binding
 
-from coder import coding, documents, memos
+from coder import coding, memos
 from coder.autocode import PassageMatch, apply_autocode
 from coder.codebook import (
     CODEBOOK_ACTIONS,
@@ -29,6 +29,7 @@ from coder.errors import CoderError
 from coder.events import Event
 from coder.search import next_hit
 from coder.tui.dialogs.autocode import AutocodeDialog
+from coder.tui.dialogs.coder_choice import choose_coder
 from coder.tui.dialogs.memo import MemoDialog
 from coder.tui.dialogs.new_code import NewCodeDialog
 from coder.tui.dialogs.prompt import PromptDialog
@@ -122,7 +123,11 @@ class CodingTools(_Screen):
         if not chosen:
             return
         code_id, matches = chosen
-        count = apply_autocode(self.db, self.refs[code_id], matches, self.coder_id)
+        try:
+            count = apply_autocode(self.db, self.refs[code_id], matches, self.coder_id)
+        except CoderError as error:
+            self.fail(error)
+            return
         self.wrote(f"auto-coded {count} passages with {self.refs[code_id].path} (u undoes them all)")
         self.load_documents()
         self.query_one(DocumentList).show_current(self.document.info.id)
@@ -145,7 +150,7 @@ class CodingTools(_Screen):
         start, end = self.selection()
         try:
             code = create_code(self.db, self.study, **answer, coder_id=self.coder_id,
-                               apply_to=(self.document.info.id, start, end))
+                               apply_to=(self.document.info.id, start, end), version=self.document.version)
         except CoderError as error:
             self.fail(error)
             return
@@ -237,7 +242,8 @@ class CodingTools(_Screen):
         if target.startswith("coding:"):
             coding.set_coding_memo(self.db, int(target.split(":")[1]), text, self.coder_id)
         else:
-            memos.set_memo(self.db, self.coder_id, text, document_id=self.document.info.id, start=start, end=end)
+            memos.set_memo(self.db, self.coder_id, text, document_id=self.document.info.id, start=start, end=end,
+                           version=self.document.version)
         self.wrote("memo saved" if text.strip() else "memo removed", (start, end))
 
     def action_undo(self) -> None:
@@ -266,14 +272,15 @@ class CodingTools(_Screen):
         self.query_one(DocumentList).show_current(self.document.info.id)
 
     def action_switch_coder(self) -> None:
-        items = [(name, name, None) for name in documents.coders(self.db)]
-        self.app.push_screen(QuickPick(f"Switch coder (now {self.coder_name})", items, allow_new="new coder"), self.switch_coder)
+        choose_coder(self.app, f"Switch coder (now {self.coder_name})", coding.coder_names(self.db), self.switch_coder)
 
     def switch_coder(self, chosen: str | None) -> None:
         if not chosen:
             return
         name = chosen.removeprefix("new:")
         try:
+            if chosen.startswith("new:"):  # confirmed in the dialog
+                coding.add_coder(self.db, name)
             self.coder_id = coding.switch_coder(self.db, name)
         except CoderError as error:
             self.fail(error)

@@ -241,7 +241,7 @@ class ReconcileScreen(Screen):
         self.active = target["id"]
         consensus = coding.coder_id(self.db, self.opened_queue.consensus)
         try:
-            start, end = coding.nudge_coding(self.db, target["id"], edge, words, consensus)
+            start, end = coding.nudge_coding(self.db, target["id"], edge, words, consensus, version=self.current_unit.version)
         except CoderError as error:
             self.notify(str(error), severity="error", timeout=8)
             return
