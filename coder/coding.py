@@ -146,6 +146,15 @@ def find_code(db: Database, name: str) -> CodeRef:
     raise CoderError(f"no code named '{name}' in the codebook", fix="see the codes with: coder codebook")
 
 
+def code_ref(db: Database, code_id: int) -> CodeRef:
+    """A code by its id (an active one: a retired code takes no new codings)."""
+    row = db.execute("SELECT c.id, c.name, g.name, g.exclusive, c.active FROM codes c JOIN code_groups g ON g.id = c.group_id"
+                     " WHERE c.id = ?", [code_id]).fetchone()
+    if row is None or not row[4]:
+        raise CoderError(f"code {code_id} is no longer in the codebook", fix="choose a current code (coder codebook)")
+    return CodeRef(row[0], row[1], row[2], bool(row[3]))
+
+
 def find_document(db: Database, name: str) -> int:
     """A document's id by its name (its front-matter id or file name)."""
     row = db.execute("SELECT id FROM documents WHERE name = ? OR path = ?", [name, name]).fetchone()

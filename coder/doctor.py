@@ -13,11 +13,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from coder.coding import acting_coder
+from coder.coding import acting_coder, apply_in, code_ref
 from coder.db import Database, now
 from coder.errors import CoderError
 from coder.events import writing
-from coder.reanchor import REVIEW, context
+from coder.reanchor import REVIEW, candidates, context
 from coder.study import Study, changed_transcripts
 
 
@@ -63,6 +63,8 @@ def integrity(db: Database) -> list[Finding]:
     return found
 
 
+MAX_LISTED = 10  # places listed for a flagged coding whose quote occurs more than once
+
 CODING_PLACE = (
     "SELECT c.id, d.name, (SELECT min(ordinal) FROM segments s WHERE s.document_id = c.document_id AND s.end > c.start),"
     " g.name || '/' || k.name, r.name, c.start, c.end, c.quote, c.status, c.uuid"
@@ -81,17 +83,34 @@ def _short(text: str, width: int = 60) -> str:
 
 
 def codings_for_review(db: Database) -> list[Finding]:
-    """Codings a transcript edit left for review (status `changed` or `orphaned`)."""
+    """Codings a transcript edit left for review (status `changed` or `orphaned`), with the places their quote now has."""
     found = []
-    for _, document, passage, code, coder, start, end, quote, status, uuid in db.execute(
+    for coding_id, document, passage, code, coder, start, end, quote, status, uuid in db.execute(
         CODING_PLACE + " WHERE c.status <> 'ok' ORDER BY d.name, c.start"
     ).fetchall():
         what = ("its text was edited" if status == "changed" else
                 "its text was deleted" if status == "orphaned" else f"status '{status}'")
+        places = review_candidates(db, coding_id)
+        where = "; its quote is now at " + ", ".join(
+            f"[{n}] passage {p} ({s}-{e})" for n, (s, e, p) in enumerate(places, 1)) if places else ""
+        fix = (f"recode the passage (the new coding replaces it), accept it where it is with coder doctor --accept {uuid}"
+               + (f", or at a place listed with --accept {uuid}:N" if places else ""))
         found.append(Finding("review", _where(document, passage),
-                             f"{code} ({coder}) needs review: {what}; it was “{_short(quote)}” (now {start}-{end}, coding {uuid})",
-                             "recode the passage (the new coding replaces it), or accept it with coder doctor --accept"))
+                             f"{code} ({coder}) needs review: {what}; it was “{_short(quote)}” (now {start}-{end}, coding {uuid}){where}",
+                             fix))
     return found
+
+
+def review_candidates(db: Database, coding_id: int) -> list[tuple[int, int, int]]:
+    """Where a flagged coding's quote occurs in its document now — (start, end, passage) — for a coder to choose from."""
+    text, quote = db.execute("SELECT d.text, c.quote FROM codings c JOIN documents d ON d.id = c.document_id WHERE c.id = ?",
+                             [coding_id]).fetchone()
+    document_id = db.execute("SELECT document_id FROM codings WHERE id = ?", [coding_id]).fetchone()[0]
+    places = []
+    for at in candidates(text, quote, limit=MAX_LISTED):
+        row = db.execute("SELECT min(ordinal) FROM segments WHERE document_id = ? AND end > ?", [document_id, at]).fetchone()
+        places.append((at, at + len(quote), row[0]))
+    return places
 
 
 def memos_for_review(db: Database) -> list[Finding]:
@@ -196,10 +215,13 @@ def events_disagreeing(db: Database) -> list[Finding]:
 
 
 def accept_placements(db: Database, uuids: list[str] | None, coder_name: str) -> int:
-    """Accept codings and memos left for review where they now are (all of them with None); returns how many.
+    """Accept codings and memos left for review where they now are (all of them with None), or a coding at one of
+    the places its quote now has (`UUID:N`, N as `coder doctor` numbers them); returns how many.
 
     An accepted coding takes the text at its offsets as its new quote; one undoable event by the coder.
     """
+    at = dict(_chosen_place(item) for item in uuids or [])
+    uuids = None if uuids is None else list(at)
     chosen = "" if uuids is None else f" AND x.uuid IN ({', '.join('?' for _ in uuids)})"
     params = [] if uuids is None else list(uuids)
     codings = db.execute("SELECT x.id, x.uuid, x.start, x.end, d.text FROM codings x JOIN documents d ON d.id = x.document_id"
@@ -215,13 +237,35 @@ def accept_placements(db: Database, uuids: list[str] | None, coder_name: str) ->
     stamp = now()
     summary = f"accepted {len(codings) + len(memos)} re-anchored codings/memos"
     with writing(db, "accept_review", coder_id=acting_coder(db, coder_name), summary=summary) as changes:
-        for coding_id, _, start, end, text in codings:
+        for coding_id, uuid, start, end, text in codings:
+            number = at.get(uuid)
+            if number is not None:  # coded afresh at the chosen place, merging with a coding of the same code there
+                start, end = _candidate(db, coding_id, uuid, number)
+                row = changes.delete("codings", coding_id)
+                apply_in(changes, row["document_id"], code_ref(db, row["code_id"]), row["coder_id"], start, end, memo=row["memo"])
+                continue
             prefix, suffix = context(text, start, end)
-            changes.update("codings", coding_id, {"status": "ok", "quote": text[start:end], "prefix": prefix,
-                                                  "suffix": suffix, "updated": stamp})
+            changes.update("codings", coding_id, {"status": "ok", "start": start, "end": end, "quote": text[start:end],
+                                                  "prefix": prefix, "suffix": suffix, "updated": stamp})
         for memo_id, _ in memos:
             changes.update("memos", memo_id, {"status": "ok", "updated": stamp})
     return len(codings) + len(memos)
+
+
+def _chosen_place(item: str) -> tuple[str, int | None]:
+    """`UUID` (where it is) or `UUID:N` (the N-th place its quote now has)."""
+    uuid, _, number = item.partition(":")
+    if number and not number.isdigit():
+        raise CoderError(f"'{item}' is not an id or id:N", fix="write the id coder doctor lists, with :N to choose a listed place")
+    return uuid, int(number) if number else None
+
+
+def _candidate(db: Database, coding_id: int, uuid: str, number: int) -> tuple[int, int]:
+    places = review_candidates(db, coding_id)
+    if not 1 <= number <= len(places):
+        raise CoderError(f"coding {uuid} has {len(places)} listed place(s), not a place {number}",
+                         fix="choose a number coder doctor lists for it")
+    return places[number - 1][0], places[number - 1][1]
 
 
 __all__ = ["REVIEW", "Finding", "accept_placements", "examine", "replay_codings"]

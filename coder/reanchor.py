@@ -7,13 +7,16 @@ lose a single coding, nor move one silently. Each coding is placed on the new te
    the stretches that changed), which maps every unchanged character to its new offset. A coding
    whose first and last characters map, and whose new text is exactly its stored quote, is placed
    there (`moved` when its offsets changed).
-2. **Quote search.** Otherwise its quote is looked for in the new text; the occurrence whose stored
-   prefix and suffix match best (then the one nearest the diff's estimate) is taken when the
-   context confirms it (`relocated`): a turn moved elsewhere keeps its codings.
+2. **Quote search.** Otherwise its quote is looked for in the new text. It is taken (`relocated`: a
+   turn moved elsewhere keeps its codings) only when it occurs exactly once and either its stored
+   prefix and suffix confirm it with real words — a speaker label or whitespace alone is no
+   evidence, every turn has them — or it is long enough to be unmistakable. A quote found in
+   several places is never placed by a guess.
 3. **Review.** A coding still not placed keeps its original quote, prefix and suffix and is
    flagged: `changed` (its text was edited; it covers the diff's estimate of the edited text) or
-   `orphaned` (its text is gone; it marks one character where the text used to be). Such codings
-   show in `coder doctor` until a coder accepts or recodes them.
+   `orphaned` (its text is gone; it marks one character where the text used to be), with the places
+   its quote now occurs as candidates. Such codings show in `coder doctor` until a coder accepts
+   them (where they are, or at a candidate) or recodes them.
 
 Memos on spans are placed the same way, their old text standing in for the quote.
 """
@@ -28,10 +31,11 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from coder.coding import CONTEXT  # characters of prefix and suffix kept with each quote
+from coder.corpus.passages import LABEL
 from coder.db import Database, now
 from coder.events import Changes
 
-EVIDENCE = 12  # context characters that must agree before a quote found elsewhere is trusted
+EVIDENCE = 12  # context characters (not a speaker label, not whitespace) that must agree before a quote found elsewhere is trusted
 UNIQUE_QUOTE = 20  # a quote this long found exactly once needs no context to be trusted
 MAX_CANDIDATES = 1000  # occurrences of a quote examined (short quotes can be everywhere)
 CHARACTER_DIFF = 4_000  # stretches up to this many characters are compared character by character
@@ -146,8 +150,11 @@ def place(selector: Selector, alignment: Alignment) -> Place:
     new = alignment.new
     start, end, edges = alignment.span(selector.start, selector.end)
     if edges and new[start:end] == selector.quote:
-        same = (start, end) == (selector.start, selector.end)
-        return Place(start, end, "unchanged" if same else "moved")
+        if (start, end) == (selector.start, selector.end):
+            return Place(start, end, "unchanged")
+        if confirmed(new, start, selector) or len(candidates(new, selector.quote, limit=2)) == 1:
+            return Place(start, end, "moved")
+        # A quote the new text repeats, its surroundings changed: the diff may have paired the wrong copy.
     found = find_quote(new, selector, near=start)
     if found is not None:
         return Place(found, found + len(selector.quote), "relocated")
@@ -158,48 +165,61 @@ def place(selector: Selector, alignment: Alignment) -> Place:
 
 
 def find_quote(text: str, selector: Selector, *, near: int) -> int | None:
-    """The start of the occurrence of the quote its context confirms, or None when none is convincing."""
+    """Where the quote now is, when that is beyond doubt: it occurs once, and its context confirms it with
+    real words (or it is long enough to be unmistakable); None otherwise — a coder must choose."""
     quote = selector.quote
     if not quote.strip():
         return None
-    found = list(_occurrences(text, quote))
-    if not found:
-        return None
-    scored = sorted((-_context_score(text, at, selector), abs(at - near), at) for at in found)
-    best_score, best_distance, best = scored[0]
-    if len(scored) > 1 and scored[1][:2] == (best_score, best_distance):
-        return None  # two equally good places: a coder must choose
-    context = len(selector.prefix) + len(selector.suffix)
-    if -best_score >= min(context, EVIDENCE) and (context or len(found) == 1):
-        return best
-    if len(found) == 1 and len(quote) >= UNIQUE_QUOTE:
-        return best
-    return None
+    found = candidates(text, quote, limit=2)
+    if len(found) != 1:
+        return None  # nowhere, or in several places: never a guess between copies of a short turn
+    at = found[0]
+    return at if confirmed(text, at, selector) or len(quote) >= UNIQUE_QUOTE else None
 
 
-def _occurrences(text: str, quote: str) -> Iterator[int]:
+def confirmed(text: str, at: int, selector: Selector) -> bool:
+    """Whether the text around the quote at `at` agrees with its stored prefix and suffix in real words
+    (a speaker label or whitespace is no evidence: every turn has them)."""
+    before, after = _context_agreeing(text, at, selector)
+    end = at + len(selector.quote)
+    evidence = _words_in(text, at - before, at) + _words_in(text, end, end + after)
+    stored = _words_in(selector.prefix, 0, len(selector.prefix)) + _words_in(selector.suffix, 0, len(selector.suffix))
+    return stored > 0 and evidence >= min(stored, EVIDENCE)
+
+
+def candidates(text: str, quote: str, *, limit: int = MAX_CANDIDATES) -> list[int]:
+    """Where a quote occurs in a text (at most `limit` places): the places a coder may choose from."""
+    return list(_occurrences(text, quote, limit)) if quote.strip() else []
+
+
+def _words_in(text: str, start: int, end: int) -> int:
+    """Characters of text[start:end] that are neither whitespace nor part of a speaker label (`INTERVIEWER:`)."""
+    start, end = max(start, 0), min(end, len(text))
+    line = text.rfind("\n", 0, start) + 1
+    labels = [m.span() for m in LABEL.finditer(text, line, min(len(text), end + 80)) if m.end() > start and m.start() < end]
+    return sum(1 for i in range(start, end) if not text[i].isspace() and not any(a <= i < b for a, b in labels))
+
+
+def _occurrences(text: str, quote: str, limit: int = MAX_CANDIDATES) -> Iterator[int]:
     at = text.find(quote)
     count = 0
-    while at >= 0 and count < MAX_CANDIDATES:
+    while at >= 0 and count < limit:
         yield at
         count += 1
         at = text.find(quote, at + 1)
 
 
-def _context_score(text: str, at: int, selector: Selector) -> int:
-    """How many characters of the stored prefix (backwards) and suffix (forwards) agree with the text here."""
+def _context_agreeing(text: str, at: int, selector: Selector) -> tuple[int, int]:
+    """How many characters of the stored prefix (backwards) and of the suffix (forwards) agree with the text here."""
     before = text[max(at - len(selector.prefix), 0) : at]
     after = text[at + len(selector.quote) : at + len(selector.quote) + len(selector.suffix)]
-    score = 0
-    for x, y in zip(reversed(before), reversed(selector.prefix)):
-        if x != y:
-            break
-        score += 1
-    for x, y in zip(after, selector.suffix):
-        if x != y:
-            break
-        score += 1
-    return score
+    agreed = [0, 0]
+    for side, pairs in enumerate((zip(reversed(before), reversed(selector.prefix)), zip(after, selector.suffix))):
+        for x, y in pairs:
+            if x != y:
+                break
+            agreed[side] += 1
+    return agreed[0], agreed[1]
 
 
 def context(text: str, start: int, end: int) -> tuple[str, str]:
@@ -224,6 +244,7 @@ class Placement:
     old: tuple[int, int]
     new: tuple[int, int]
     outcome: str
+    candidates: tuple[int, ...] = ()  # for one left for review: where its quote now occurs (starts in the new text)
 
     @property
     def needs_review(self) -> bool:
@@ -234,7 +255,8 @@ class Placement:
         quote = " ".join(self.quote.split())
         quote = quote if len(quote) <= 50 else quote[:49] + "…"
         moves = f"{self.old[0]}-{self.old[1]} → {self.new[0]}-{self.new[1]}"
-        return f"{self.document}: {what} “{quote}” {self.outcome} ({moves})"
+        places = ", ".join(f"{at}-{at + len(self.quote)}" for at in self.candidates)
+        return f"{self.document}: {what} “{quote}” {self.outcome} ({moves})" + (f"; its quote is now at {places}" if places else "")
 
 
 def reanchor_document(changes: Changes, document_id: int, name: str, old: str, new: str) -> list[Placement]:
@@ -262,7 +284,8 @@ def reanchor_document(changes: Changes, document_id: int, name: str, old: str, n
         spot = _free(place(selector, alignment), taken, (row["code_id"], row["coder_id"]), len(new))
         planned.append((row, spot))
         placements.append(Placement("coding", row["id"], row["uuid"], name, row["code_path"], row["coder_name"],
-                                    row["quote"], (row["start"], row["end"]), (spot.start, spot.end), spot.outcome))
+                                    row["quote"], (row["start"], row["end"]), (spot.start, spot.end), spot.outcome,
+                                    tuple(candidates(new, row["quote"], limit=10)) if spot.status != "ok" else ()))
     # Codings of one code and coder are unique by span: park them all beyond the new text first, so
     # that no coding's new span collides with another's old one while they are moved one by one.
     db.execute("UPDATE codings SET start = start + :shift, end = end + :shift WHERE document_id = :doc",
@@ -298,7 +321,8 @@ def _rows(db: Database, sql: str, document_id: int) -> list[dict[str, Any]]:
 
 
 def _free(spot: Place, taken: set[tuple[int, int, int, int]], owner: tuple[int, int], length: int) -> Place:
-    """The placement, widened by a character at a time if another coding of the same code and coder is there."""
+    """The placement, widened by a character at a time if another coding of the same code and coder is there
+    (which only a coding left for review can meet, and a widened one always is)."""
     start, end = spot.start, spot.end
     while (*owner, start, end) in taken:
         if end < length:
@@ -308,7 +332,9 @@ def _free(spot: Place, taken: set[tuple[int, int, int, int]], owner: tuple[int, 
         else:
             break
     taken.add((*owner, start, end))
-    return Place(start, end, spot.outcome) if (start, end) != (spot.start, spot.end) else spot
+    if (start, end) == (spot.start, spot.end):
+        return spot
+    return Place(start, end, spot.outcome if spot.outcome in REVIEW else "changed")
 
 
 def report_lines(updated: list[str], placements: list[Placement]) -> list[str]:

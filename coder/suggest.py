@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from coder.coding import CodeRef, apply_in, check_version, passage_span
+from coder.coding import apply_in, check_version, code_ref, passage_span
 from coder.db import Database, transaction
 from coder.errors import CoderError
 from coder.events import writing
@@ -169,11 +169,7 @@ def _without_coded(db: Database, document_id: int, coder_id: int, found: dict[in
 
 def accept_suggestion(db: Database, document_id: int, ordinal: int, code_id: int, coder: int, *, version: int | None = None) -> int:
     """Apply a suggested code to the whole passage (one undoable event); returns the coding's id."""
-    row = db.execute("SELECT c.id, c.name, g.name, g.exclusive, c.active FROM codes c JOIN code_groups g ON g.id = c.group_id"
-                     " WHERE c.id = ?", [code_id]).fetchone()
-    if row is None or not row[4]:
-        raise CoderError(f"code {code_id} is no longer in the codebook", fix="refresh the suggestions")
-    code = CodeRef(row[0], row[1], row[2], bool(row[3]))
+    code = code_ref(db, code_id)
     with transaction(db):  # the passage is read under the write lock, with the text's version
         check_version(db, document_id, version)
         start, end = passage_span(db, document_id, ordinal)

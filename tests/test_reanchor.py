@@ -182,7 +182,9 @@ def test_reanchor_cli_reports_review_and_doctor_exits_non_zero_until_accepted(co
     ("one two. three four five six seven.", "three four five six seven. one two.", "one two.",
      "orphaned"),  # a short quote elsewhere, its context not confirming: not guessed
     ("INTERVIEWER: one.\n\nRESPONDENT: two.\n\nINTERVIEWER: three.",
-     "RESPONDENT: two.\n\nINTERVIEWER: three.\n\nINTERVIEWER: one.", "one.", "relocated"),  # its label confirms it
+     "RESPONDENT: two.\n\nINTERVIEWER: three.\n\nINTERVIEWER: one.", "one.", "orphaned"),  # a label alone confirms nothing
+    ("INTERVIEWER: one.\n\nRESPONDENT: two.\n\nINTERVIEWER: three.",
+     "RESPONDENT: two.\n\nINTERVIEWER: three.\n\nASKED: one.", "one.", "orphaned"),  # nor does whitespace
     ("keep this. drop that one please.", "keep this.", "drop that one please.", "orphaned"),
 ])
 def test_reanchor_place_outcomes(old, new, quote, expected):
@@ -198,3 +200,61 @@ def test_reanchor_short_quote_found_twice_is_not_guessed():
     old, new = "Yes. No. Maybe.", "Maybe. Yes. Then yes? Yes."
     selector = Selector(0, 4, "Yes.", "", " No. Maybe.")
     assert place(selector, Alignment(old, new)).outcome in ("changed", "orphaned")
+
+
+# Short turns that recur: never re-placed by a guess ---------------------------------------------------------
+
+WHY = ["INTERVIEWER: Where did you sell?", "RESPONDENT: At the market.", "INTERVIEWER: Why?",
+       "RESPONDENT: Prices were better there than at the farm gate.", "INTERVIEWER: And the buyers?",
+       "RESPONDENT: They came from Lima.", "INTERVIEWER: Why?", "RESPONDENT: Because the port is there."]
+
+
+def passage_codings(db, code: str) -> list[tuple[int, str, str]]:
+    return [tuple(r) for r in db.execute(
+        "SELECT (SELECT min(ordinal) FROM segments s WHERE s.document_id = c.document_id AND s.end > c.start), c.status, c.quote"
+        " FROM codings c JOIN codes k ON k.id = c.code_id WHERE k.name = ? ORDER BY c.start", [code])]
+
+
+def test_reanchor_a_short_turn_that_recurs_is_flagged_with_its_candidates_never_moved(make_study):
+    """The issue's case: `INTERVIEWER: Why?` is passages 3 and 7; passage 7 is coded; passages 7–8 are deleted."""
+    study = make_study(documents={"int07.md": transcript(WHY).replace("id: int05", "id: int07")})
+    db = connect_study(study)
+    refresh_study(study, db)
+    ana, why = coding.add_coder(db, "ana"), coding.find_code(db, "Diffusing")
+    coding.apply_code(db, 1, why, ana, *coding.passage_span(db, 1, 3))  # passage 3 carries the same code by the same coder
+    flagged = coding.apply_code(db, 1, why, ana, *coding.passage_span(db, 1, 7))
+    uuid = db.execute("SELECT uuid FROM codings WHERE id = ?", [flagged]).fetchone()[0]
+    write(study.transcripts_dir / "int07.md", transcript(WHY[:6]).replace("id: int05", "id: int07"))
+    result = CliRunner().invoke(main, ["--study", str(study.root), "import", "--update"])
+    assert "0 found again by their quote, 1 need review" in result.output
+    assert [(s, q) for _, s, q in passage_codings(db, "Diffusing")] == [("ok", "Why?"), ("orphaned", "Why?")]
+    assert passage_codings(db, "Diffusing")[0][0] == 3  # passage 3 untouched
+    assert db.execute("SELECT count(*) FROM codings").fetchone()[0] == 2  # no second, widened coding on passage 3
+    doctor = CliRunner().invoke(main, ["--study", str(study.root), "doctor"])
+    assert doctor.exit_code == 1 and "its quote is now at [1] passage 3" in doctor.output and f"--accept {uuid}:N" in doctor.output
+    chosen = CliRunner().invoke(main, ["--study", str(study.root), "doctor", "--accept", f"{uuid}:1", "--coder", "ana"])
+    assert chosen.exit_code == 0 and "All good" in chosen.output, chosen.output
+    assert passage_codings(db, "Diffusing") == [(3, "ok", "Why?")]  # the researcher chose passage 3: one coding there
+    assert events_disagreeing(db) == []
+
+
+def test_reanchor_a_quote_in_two_places_is_flagged_even_when_one_has_context():
+    old = "INTERVIEWER: Was it the fair in Berlin?\n\nRESPONDENT: Yes.\n\nINTERVIEWER: And Madrid?\n\nRESPONDENT: Yes."
+    new = "INTERVIEWER: And Madrid?\n\nRESPONDENT: Yes.\n\nINTERVIEWER: Was it the fair in Berlin, with PromPerú?\n\nRESPONDENT: Yes."
+    start = old.index("Yes.")  # the first answer: its question was edited, both answers moved
+    selector = Selector(start, start + 4, "Yes.", *context(old, start, start + 4))
+    placed = place(selector, Alignment(old, new))  # the diff pairs it with the first “Yes.” of the new text: Madrid's answer
+    assert placed.status != "ok" and new.count("Yes.") == 2
+
+
+def test_reanchor_a_unique_quote_with_only_a_speaker_label_for_context_is_flagged(make_study):
+    turns = ["INTERVIEWER: Who came?", "RESPONDENT: Ana.", "INTERVIEWER: And then?", "RESPONDENT: Lunch at noon."]
+    study = make_study(documents={"int08.md": transcript(turns).replace("id: int05", "id: int08")})
+    db = connect_study(study)
+    refresh_study(study, db)
+    ana = coding.add_coder(db, "ana")
+    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), ana, *coding.passage_span(db, 1, 2))  # “Ana.”
+    edited = ["INTERVIEWER: And then?", "RESPONDENT: Lunch at noon.", "INTERVIEWER: Who came first?", "RESPONDENT: Ana."]
+    write(study.transcripts_dir / "int08.md", transcript(edited).replace("id: int05", "id: int08"))
+    refresh_study(study, db)
+    assert [(s, q) for _, s, q in passage_codings(db, "Accessing")] == [("orphaned", "Ana.")]  # never “found again”

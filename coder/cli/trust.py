@@ -10,8 +10,9 @@ from coder.cli.base import Session, default_coder, format_option, main, pass_ses
 
 
 @main.command()
-@click.option("--accept", "accept", multiple=True, metavar="ID|all",
-              help="Accept a coding or memo left for review where it now is (its id from the list; 'all' for every one).")
+@click.option("--accept", "accept", multiple=True, metavar="ID|ID:N|all",
+              help="Accept a coding or memo left for review where it now is (its id from the list; 'all' for every one),"
+                   " or a coding at the N-th place the list gives for its quote (ID:N).")
 @click.option("--quick", is_flag=True, help="Skip SQLite's page-by-page integrity check (slow on very large studies).")
 @click.option("--coder", "coder_name", envvar="CODER_NAME", metavar="NAME", help="Who accepts (with --accept).")
 @format_option
@@ -27,7 +28,8 @@ def doctor(session: Session, accept: tuple[str, ...], quick: bool, coder_name: s
 
     \b
         coder doctor
-        coder doctor --accept 5b0c1a3e-…   # keep a re-anchored coding where it now is
+        coder doctor --accept 5b0c1a3e-…     # keep a re-anchored coding where it now is
+        coder doctor --accept 5b0c1a3e-…:1   # or put it at the first place its quote now has
     """
     from coder.doctor import accept_placements, codings_checked, examine
 
@@ -35,7 +37,7 @@ def doctor(session: Session, accept: tuple[str, ...], quick: bool, coder_name: s
     if accept:
         uuids = None if "all" in accept else list(accept)
         count = accept_placements(db, uuids, coder_name or default_coder(db))
-        click.echo(f"accepted {count} re-anchored coding(s) and memo(s) where they now are")
+        click.echo(f"accepted {count} re-anchored coding(s) and memo(s)")
     findings = examine(session.study, db, quick=quick)
     attention = [f for f in findings if f.severity == "attention"]
     if fmt != "table":
