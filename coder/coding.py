@@ -270,14 +270,35 @@ def uncode_passages(db: Database, document_id: int, first: int, last: int, code:
     return remove_code(db, document_id, code, coder, *passage_span(db, document_id, first, last))
 
 
+def passage_extent(db: Database, document_id: int, start: int, end: int) -> tuple[int, int]:
+    """The stretch of the passages a span touches: what an exclusive group's rule (one code per passage) applies to."""
+    row = db.execute("SELECT min(start), max(end) FROM segments WHERE document_id = ? AND start < ? AND end > ?",
+                     [document_id, max(end, start + 1), start]).fetchone()
+    return (row[0], row[1]) if row[0] is not None else (start, end)
+
+
+def exclusive_rival(db: Database, document_id: int, code: CodeRef, coder: int, start: int, end: int) -> dict[str, Any] | None:
+    """Another code of the code's exclusive group that the coder gave to a passage the span touches, if any."""
+    if not code.exclusive:
+        return None
+    others = [c for c in _group_codes(db, code) if c != code.id]
+    found = overlapping_codings(db, document_id, coder, *passage_extent(db, document_id, start, end), others) if others else []
+    return found[0] if found else None
+
+
 def apply_in(changes: Changes, document_id: int, code: CodeRef, coder: int, start: int, end: int, *, memo: str | None = None) -> int:
-    """`apply_code` inside a write that is already open (batch coding, auto-coding)."""
+    """`apply_code` inside a write that is already open (batch coding, auto-coding).
+
+    A code of an exclusive group (such as phase) replaces the coder's other codes of the group in
+    every passage the span touches: one code of such a group per passage.
+    """
     db = changes.db
     _anchor(db, document_id, start, end)
     if code.exclusive:
         others = [c for c in _group_codes(db, code) if c != code.id]
-        for coding in overlapping_codings(db, document_id, coder, start, end, others) if others else []:
-            carve_coding(changes, coding, start, end)
+        low, high = passage_extent(db, document_id, start, end)
+        for coding in overlapping_codings(db, document_id, coder, low, high, others) if others else []:
+            carve_coding(changes, coding, low, high)
     same = overlapping_codings(db, document_id, coder, start, end, [code.id])
     if len(same) == 1 and same[0]["start"] <= start and same[0]["end"] >= end:
         if memo and memo != same[0]["memo"]:

@@ -27,10 +27,22 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coder.coding import CodeRef, add_coder, apply_in, find_code, find_document, parse_passages, passage_span
+from coder.coding import (
+    CodeRef,
+    add_coder,
+    apply_in,
+    coder_id,
+    exclusive_rival,
+    find_code,
+    find_document,
+    is_coder,
+    parse_passages,
+    passage_extent,
+    passage_span,
+)
 from coder.db import Database, set_setting, setting, transaction
 from coder.errors import CoderError
-from coder.events import Changes, log_event
+from coder.events import Changes, accounted, log_event
 
 CODINGS_FOLDER = "codings"  # transcripts/codings/: loaded with the study (corpus.RESERVED_FOLDERS skips it)
 SETTING_PREFIX = "codings_file:"  # settings key per imported file: codings_file:<sha256> = file name
@@ -113,7 +125,7 @@ def read_codings_file(db: Database, path: Path, *, name: str | None = None) -> l
         planned.append(PlannedCoding(line, document_id, code, coder, start, end, cells.get("memo") or None))
     if header is None:
         raise CoderError("the file has no header and no rows", where=shown, fix="start with: document,passage,code,coder,memo")
-    problems += _exclusive_clashes(planned)
+    problems += _exclusive_clashes(db, planned)
     if problems:
         line, message, fix = sorted(problems)[0]
         more = f" (and {len(problems) - 1} more problem{'s' * (len(problems) > 2)} in this file)" if len(problems) > 1 else ""
@@ -155,21 +167,37 @@ def _resolve(db: Database, cells: dict[str, str], lengths: dict[int, int]) -> tu
     return document_id, code, coder, span[0], span[1]
 
 
-def _exclusive_clashes(planned: list[PlannedCoding]) -> list[tuple[int, str, str]]:
-    """Two codes of an exclusive group (such as phase) on overlapping text by one coder: the file contradicts itself."""
+def _exclusive_clashes(db: Database, planned: list[PlannedCoding]) -> list[tuple[int, str, str]]:
+    """Two codes of an exclusive group (such as phase) in one passage by one coder: the file contradicts itself."""
     problems = []
-    by_place: dict[tuple[int, str, str], list[PlannedCoding]] = {}
+    by_place: dict[tuple[int, str, str], list[tuple[int, int, PlannedCoding]]] = {}
     for item in planned:
         if item.code.exclusive:
-            by_place.setdefault((item.document_id, item.coder, item.code.group), []).append(item)
+            by_place.setdefault((item.document_id, item.coder, item.code.group), []).append(
+                (*passage_extent(db, item.document_id, item.start, item.end), item))
     for items in by_place.values():
-        items.sort(key=lambda p: (p.start, p.line))
-        for before, after in zip(items, items[1:]):
-            if after.start < before.end and after.code.id != before.code.id:
+        items.sort(key=lambda p: (p[0], p[2].line))
+        for (_, before_end, before), (after_start, _, after) in zip(items, items[1:]):
+            if after_start < before_end and after.code.id != before.code.id:
                 problems.append((max(before.line, after.line),
-                                 f"{after.code.group} is exclusive, but lines {before.line} and {after.line} give {after.coder} "
-                                 f"both {before.code.name} and {after.code.name} on the same text", "keep one of the two rows"))
+                                 f"{after.code.group} is exclusive (one code per passage), but lines {before.line} and"
+                                 f" {after.line} give {after.coder} both {before.code.name} and {after.code.name} in one passage",
+                                 "keep one of the two rows"))
     return problems
+
+
+def _check_against_the_study(db: Database, planned: list[PlannedCoding], shown: str) -> None:
+    """A row that would replace a code of an exclusive group the coder already gave that passage in the study is
+    refused: a file never overrides a coder's decision silently."""
+    for item in planned:
+        if not item.code.exclusive or not is_coder(db, item.coder):
+            continue
+        rival = exclusive_rival(db, item.document_id, item.code, coder_id(db, item.coder), item.start, item.end)
+        if rival is not None and rival["code_id"] != item.code.id:
+            name = db.execute("SELECT name FROM codes WHERE id = ?", [rival["code_id"]]).fetchone()[0]
+            raise CoderError(f"{item.code.group} is exclusive (one code per passage), and {item.coder} already gave this"
+                             f" passage {name} in the study; the file would replace it", where=f"{shown}:{item.line}",
+                             fix=f"uncode {name} there first if {item.code.name} is right, or remove the row")
 
 
 def import_codings(db: Database, path: Path | str, *, name: str | None = None) -> CodingsFileReport:
@@ -185,14 +213,15 @@ def import_codings(db: Database, path: Path | str, *, name: str | None = None) -
     report.rows = len(planned)
     report.coders = list(dict.fromkeys(p.coder for p in planned))
     with transaction(db):
+        _check_against_the_study(db, planned, shown)  # under the write lock: the study as the load will find it
         ids = {coder: add_coder(db, coder) for coder in report.coders}  # the file names its coders
-        changes = Changes(db)  # records nothing that is kept: a bulk load is one logged, non-undoable event
+        changes = Changes(db)
         for item in planned:
             before = len(changes.ops)
             apply_in(changes, item.document_id, item.code, ids[item.coder], item.start, item.end, memo=item.memo)
             report.added += any(op[0] == "insert" for op in changes.ops[before:])
         set_setting(db, SETTING_PREFIX + sha, shown)
-        log_event(db, "import_codings", coder_id=None,
+        log_event(db, "import_codings", coder_id=None, ops=accounted(changes.ops),  # one event, every coding it brought
                   summary=f"imported {report.added} codings from {shown} ({', '.join(report.coders) or 'no coders'})")
     return report
 

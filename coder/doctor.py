@@ -192,9 +192,11 @@ def replay_codings(db: Database) -> tuple[dict[int, dict[str, Any]], set[int]]:
 
 
 def events_disagreeing(db: Database) -> list[Finding]:
-    """Codings the log says exist but are missing, or were deleted but are present, or sit elsewhere."""
+    """Codings the log says exist but are missing, were deleted but are present, sit elsewhere, or that it never
+    recorded at all: every way codings arrive records its rows, so any other coding was written outside coder."""
     alive, deleted = replay_codings(db)
     rows = {r[0]: r[1:] for r in db.execute("SELECT id, document_id, code_id, coder_id, start, end FROM codings")}
+    uuids = dict(db.execute("SELECT id, uuid FROM codings").fetchall())
     found = []
     for coding_id, row in sorted(alive.items()):
         if coding_id not in rows:
@@ -206,8 +208,11 @@ def events_disagreeing(db: Database) -> list[Finding]:
                                  "the coding differs from what the events log last recorded for it",
                                  "compare with the latest backup in .backups/"))
     for coding_id in sorted(deleted & rows.keys()):
-        found.append(Finding("events", f"coding {coding_id}", "the events log records this coding as removed, yet it is present",
+        found.append(Finding("events", f"coding {uuids[coding_id]}", "the events log records this coding as removed, yet it is present",
                              "compare with the latest backup in .backups/"))
+    for coding_id in sorted(rows.keys() - alive.keys() - deleted):
+        found.append(Finding("events", f"coding {uuids[coding_id]}", "the events log never recorded this coding: it was written"
+                             " outside coder", "compare with the latest backup in .backups/, or remove it"))
     return found
 
 

@@ -53,6 +53,19 @@ class Changes:
         self.ops.append(["update", table, row_id, {k: row[k] for k in after}, after])
 
 
+ACCOUNTED = ("id", "uuid", "document_id", "code_id", "coder_id", "start", "end")  # what places a coding
+
+
+def accounted(ops: list[Op]) -> list[Op]:
+    """The rows of a bulk write (a coding file, a merge, a REFI import) cut to what places each one, so that the
+    log accounts for every coding it brought while staying small: such a load is never undone row by row."""
+    def cut(row: dict[str, Any]) -> dict[str, Any]:
+        return {k: row[k] for k in ACCOUNTED if k in row}
+
+    return [[op[0], op[1], cut(op[2])] if op[0] != "update" else [op[0], op[1], op[2], cut(op[3]), cut(op[4])]
+            for op in ops if op[1] == "codings"]
+
+
 def _fetch(db: Database, table: str, row_id: int) -> dict[str, Any]:
     cursor = db.execute(f"SELECT * FROM [{table}] WHERE id = ?", [row_id])
     values = cursor.fetchone()

@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from coder.cli import main
+from coder.coding import add_coder, apply_code, find_code, passage_span
 from coder.codings_file import import_codings, read_codings_file
 from coder.errors import CoderError
 from coder.study import Study, connect_study, refresh_study
@@ -69,7 +70,8 @@ def test_codings_file_loading_twice_changes_nothing(db, tmp_path):
     ("int01,two,function/Accessing,ana,", "team.csv:4: 'two' is not a passage number or range"),
     ("int01,2,function/Accessing,,", "team.csv:4: the coder is empty"),
     ("int01,2,function/Accessing,ana,", "team.csv:4: duplicate of line 3"),
-    ("int01,2,phase/Phase 2,ana,", "team.csv:4: phase is exclusive, but lines 3 and 4 give ana both Phase 1 and Phase 2"),
+    ("int01,2,phase/Phase 2,ana,", "team.csv:4: phase is exclusive (one code per passage), but lines 3 and 4 give ana both"
+                                   " Phase 1 and Phase 2 in one passage"),
 ])
 def test_codings_file_refuses_a_bad_row_with_file_and_line_writing_nothing(db, tmp_path, row, message):
     first = "int01,2,phase/Phase 1,ana," if "Phase 2" in row else "int01,2,function/Accessing,ana,"
@@ -129,3 +131,23 @@ def test_codings_file_bundled_demonstration_files_are_valid(tmp_path):
     both = {d for d, in db.execute("SELECT name FROM documents")}
     assert {"int01", "int03", "int04", "int12", "int16"} <= both
     db.close()
+
+
+def test_codings_file_two_phases_on_two_stretches_of_one_passage_are_refused(db, tmp_path):
+    """Not the same text, but the same passage: an exclusive group allows one code per passage (this loaded before)."""
+    start, end = passage_span(db, 1, 2)
+    middle = (start + end) // 2
+    path = write(tmp_path / "team.csv", "document,passage,code,coder,memo,start,end\n"
+                 f"int01,,phase/Phase 1,ana,,{start},{middle}\nint01,,phase/Phase 2,ana,,{middle},{end}\n")
+    with pytest.raises(CoderError, match=r"team.csv:3: phase is exclusive \(one code per passage\)"):
+        import_codings(db, path)
+    assert codings(db) == []
+
+
+def test_codings_file_never_replaces_a_phase_the_coder_gave_in_the_study(db, tmp_path):
+    ana = add_coder(db, "ana")
+    apply_code(db, 1, find_code(db, "Phase 1"), ana, *passage_span(db, 1, 2))
+    path = write(tmp_path / "team.csv", "document,passage,code,coder,memo\nint01,2,phase/Phase 2,ana,\n")
+    with pytest.raises(CoderError, match=r"team.csv:2: phase is exclusive .* ana already gave this passage Phase 1 in the study"):
+        import_codings(db, path)
+    assert [c[1] for c in codings(db)] == ["Phase 1"]
