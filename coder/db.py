@@ -246,7 +246,15 @@ ALTER TABLE memos ADD COLUMN status TEXT NOT NULL DEFAULT 'ok';
 CREATE INDEX codings_status ON codings (status) WHERE status <> 'ok';
 """
 
-MIGRATIONS: list[str] = [M001_CORE, M002_SEARCH, M003_VERSIONS]
+def m004_every_coding_accounted(db: Database) -> None:
+    """From schema 4 every load records the codings it brings in the events log (doctor checks it), so the
+    codings earlier loads brought are recorded once, now."""
+    from coder.events import account_for_codings  # the log's own replay
+
+    account_for_codings(db)
+
+
+MIGRATIONS: list[str | Callable[[Database], None]] = [M001_CORE, M002_SEARCH, M003_VERSIONS, m004_every_coding_accounted]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -323,8 +331,12 @@ def open_db(
                 # Another process may have opened the same file at the same moment and migrated it first.
                 if schema_version(db) > step:
                     continue
-                for statement in _statements(MIGRATIONS[step]):
-                    db.execute(statement)
+                migration = MIGRATIONS[step]
+                if callable(migration):
+                    migration(db)
+                else:
+                    for statement in _statements(migration):
+                        db.execute(statement)
                 db.execute(f"PRAGMA user_version = {step + 1}")
     return db
 

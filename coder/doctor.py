@@ -9,14 +9,12 @@ Nothing here writes, except `accept_placements`, which a coder calls to settle a
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
 
 from coder.coding import acting_coder, apply_in, code_ref
 from coder.db import Database, now
 from coder.errors import CoderError
-from coder.events import writing
+from coder.events import replay_codings, writing
 from coder.reanchor import REVIEW, candidates, context
 from coder.study import Study, changed_transcripts
 
@@ -170,27 +168,6 @@ def transcripts_changed(study: Study, db: Database) -> list[Finding]:
 # The events log against the codings ------------------------------------------------------------
 
 
-def replay_codings(db: Database) -> tuple[dict[int, dict[str, Any]], set[int]]:
-    """Replay every logged change to codings: (codings the log says exist, by id; ids it says were deleted)."""
-    alive: dict[int, dict[str, Any]] = {}
-    deleted: set[int] = set()
-    for (changes,) in db.execute("SELECT changes FROM events WHERE changes LIKE '%\"codings\"%' ORDER BY id"):
-        for op in json.loads(changes):
-            if op[1] != "codings":
-                continue
-            if op[0] in ("insert", "delete") and op[2].get("id") is None:
-                continue  # a merged event about a coding that never came here
-            if op[0] == "insert":
-                alive[op[2]["id"]] = dict(op[2])
-                deleted.discard(op[2]["id"])
-            elif op[0] == "delete":
-                alive.pop(op[2]["id"], None)
-                deleted.add(op[2]["id"])
-            elif op[2] in alive:
-                alive[op[2]].update(op[4])
-    return alive, deleted
-
-
 def events_disagreeing(db: Database) -> list[Finding]:
     """Codings the log says exist but are missing, were deleted but are present, sit elsewhere, or that it never
     recorded at all: every way codings arrive records its rows, so any other coding was written outside coder."""
@@ -273,7 +250,7 @@ def _candidate(db: Database, coding_id: int, uuid: str, number: int) -> tuple[in
     return places[number - 1][0], places[number - 1][1]
 
 
-__all__ = ["REVIEW", "Finding", "accept_placements", "examine", "replay_codings"]
+__all__ = ["REVIEW", "Finding", "accept_placements", "examine"]
 
 
 def codings_checked(db: Database) -> int:

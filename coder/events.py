@@ -212,3 +212,40 @@ def _invert(changes: Changes, op: Op) -> None:
         if {k: current[k] for k in after} != after:
             raise CoderError(f"cannot undo: {table} row {row_id} was changed since", fix="undo the later change first")
         changes.update(table, row_id, before)
+
+
+# The log replayed -------------------------------------------------------------------------------
+
+
+def replay_codings(db: Database) -> tuple[dict[int, dict[str, Any]], set[int]]:
+    """Replay every logged change to codings: (codings the log says exist, by id; ids it says were deleted)."""
+    alive: dict[int, dict[str, Any]] = {}
+    deleted: set[int] = set()
+    for (changes,) in db.execute("SELECT changes FROM events WHERE changes LIKE '%\"codings\"%' ORDER BY id"):
+        for op in json.loads(changes):
+            if op[1] != "codings":
+                continue
+            if op[0] in ("insert", "delete") and op[2].get("id") is None:
+                continue  # a merged event about a coding that never came here
+            if op[0] == "insert":
+                alive[op[2]["id"]] = dict(op[2])
+                deleted.discard(op[2]["id"])
+            elif op[0] == "delete":
+                alive.pop(op[2]["id"], None)
+                deleted.add(op[2]["id"])
+            elif op[2] in alive:
+                alive[op[2]].update(op[4])
+    return alive, deleted
+
+
+def account_for_codings(db: Database) -> int:
+    """Record, in one event, every coding the log cannot account for — codings a load brought before loads
+    recorded their rows (schema 3 and earlier) — so that from then on doctor can tell any other from a hand edit."""
+    alive, deleted = replay_codings(db)
+    cursor = db.execute(f"SELECT {', '.join(ACCOUNTED)} FROM codings ORDER BY id")
+    rows = [dict(zip(ACCOUNTED, values)) for values in cursor.fetchall()]
+    missing = [["insert", "codings", row] for row in rows if row["id"] not in alive and row["id"] not in deleted]
+    if missing:
+        log_event(db, "account_codings", coder_id=None, ops=missing,
+                  summary=f"recorded {len(missing)} codings loaded before the events log kept every load's rows")
+    return len(missing)

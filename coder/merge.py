@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coder.db import SCHEMA_VERSION, Database, inserted_id, now, open_db, set_setting, transaction
+from coder.coding import passage_extent
+from coder.db import SCHEMA_VERSION, Database, inserted_id, now, open_db, reading, set_setting, transaction
 from coder.errors import CoderError
-from coder.events import log_event
+from coder.events import accounted, log_event
 
 MERGED_TABLES = ("codings", "memos")  # events touching only these keep their undo information when merged
 STUDY_TABLES = ("coders", "documents", "code_groups", "codes", "codings", "memos", "events")
@@ -168,7 +169,23 @@ def merge_copy(db: Database, other: Path | str, *, backup: Callable[[], Path] | 
         theirs.close()
 
 
-def _merge(db: Database, theirs: sqlite3.Connection, path: Path, backup: Callable[[], Path] | None) -> MergeReport:
+@dataclass
+class _Work:
+    """What a merge would bring: decided from both copies as they are at one moment."""
+
+    report: MergeReport
+    maps: _Maps
+    codings: list[dict[str, Any]]
+    memos: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+    coders: list[dict[str, Any]]
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.codings or self.memos or self.events or self.coders)
+
+
+def _plan(db: Database, theirs: sqlite3.Connection, path: Path) -> _Work:
     report = MergeReport(str(path))
     codings = _rows(theirs, "SELECT * FROM codings ORDER BY id")
     memos = _rows(theirs, "SELECT * FROM memos ORDER BY id")
@@ -183,23 +200,35 @@ def _merge(db: Database, theirs: sqlite3.Connection, path: Path, backup: Callabl
     report.unchanged += len(events) - len(new_events)
     needed = {c["coder_id"] for c in new_codings} | {m["coder_id"] for m in new_memos} | {e["coder_id"] for e in new_events}
     new_coders = [their_coders[c] for c in sorted(needed) if c is not None and maps.coders.get(c) is None]
-    if not (new_codings or new_memos or new_events or new_coders):
-        return report
-    if backup is not None:
-        report.backup = backup()
-    with transaction(db):
-        for coder in new_coders:
+    return _Work(report, maps, new_codings, new_memos, new_events, new_coders)
+
+
+def _merge(db: Database, theirs: sqlite3.Connection, path: Path, backup: Callable[[], Path] | None) -> MergeReport:
+    with reading(db):  # a first look: a backup only when something will be written
+        first = _plan(db, theirs, path)
+    if not first.anything:
+        return first.report
+    saved = backup() if backup is not None else None
+    with transaction(db):  # planned again under the write lock: what another session wrote meanwhile counts
+        work = _plan(db, theirs, path)
+        report, maps = work.report, work.maps
+        report.backup = saved
+        if not work.anything:
+            return report
+        for coder in work.coders:
             maps.coders[coder["id"]] = inserted_id(db.execute("INSERT INTO coders (uuid, name, created) VALUES (?, ?, ?)",
                                                               [coder["uuid"], coder["name"], coder["created"]]))
             report.coders_added.append(coder["name"])
-        for row in new_codings:
-            _insert(db, "codings", _mapped(row, maps))
-        for row in new_memos:
+        brought = []  # the codings as they land here, for the log to account for each
+        for row in work.codings:
+            mapped = _mapped(row, maps)
+            brought.append(["insert", "codings", {**mapped, "id": _insert(db, "codings", mapped)}])
+        for row in work.memos:
             _insert(db, "memos", _mapped(row, maps))
-        report.codings_added, report.memos_added = len(new_codings), len(new_memos)
-        _merge_events(db, theirs, new_events, maps)
-        report.events_added = len(new_events)
-        log_event(db, "merge", coder_id=None, summary=report.describe())
+        report.codings_added, report.memos_added = len(work.codings), len(work.memos)
+        _merge_events(db, theirs, work.events, maps)
+        report.events_added = len(work.events)
+        log_event(db, "merge", coder_id=None, summary=report.describe(), ops=accounted(brought))
     return report
 
 
@@ -215,16 +244,23 @@ class _Plan:
         group_of = {r[0]: (r[1], bool(r[2])) for r in db.execute(
             "SELECT c.id, c.group_id, g.exclusive FROM codes c JOIN code_groups g ON g.id = c.group_id")}
         self.group_of = group_of
-        # A coder's codings of one code (of one exclusive group) never overlap: the spans each would add must be free.
-        self.spans: dict[tuple, list[tuple[int, int]]] = {}
+        # A coder's codings of one code never overlap, and a passage has one code of an exclusive group per coder:
+        # what each would add must be free. A slot's entries: (start, end, passages' start, passages' end, code).
+        self.db = db
+        self.spans: dict[tuple, list[tuple[int, int, int, int, int]]] = {}
         for r in self.codings.values():
-            self.spans.setdefault(self._slot(r), []).append((r["start"], r["end"]))
+            self.spans.setdefault(self._slot(r), []).append(self._entry(r))
         self.memos = {r["uuid"]: r for r in _rows(db, "SELECT id, uuid, coder_id, document_id, start, end, code_id, text FROM memos")}
         self.memo_keys = {(r["coder_id"], r["document_id"], r["start"], r["end"], r["code_id"]): r for r in self.memos.values()}
 
     def _slot(self, row: dict[str, Any]) -> tuple:
         group, exclusive = self.group_of[row["code_id"]]
         return (row["document_id"], row["coder_id"], ("group", group) if exclusive else ("code", row["code_id"]))
+
+    def _entry(self, row: dict[str, Any]) -> tuple[int, int, int, int, int]:
+        _, exclusive = self.group_of[row["code_id"]]
+        low, high = passage_extent(self.db, row["document_id"], row["start"], row["end"]) if exclusive else (row["start"], row["end"])
+        return row["start"], row["end"], low, high, row["code_id"]
 
     def _where(self, row: dict[str, Any], coder: str) -> str:
         return (f"{coder}'s {self.maps.code_paths.get(row['code_id'], 'code')} in "
@@ -246,13 +282,19 @@ class _Plan:
                                              f"{', another memo' if same['memo'] != row['memo'] else ''}); kept ours")
             return False
         if coder is not None:
-            slot = self._slot(row)
-            taken = self.spans.setdefault(slot, [])
-            if any(s < row["end"] and e > row["start"] for s, e in taken):
+            taken = self.spans.setdefault(self._slot(row), [])
+            entry = self._entry(row)
+            if any(s < row["end"] and e > row["start"] for s, e, _, _, _ in taken):
                 self.report.conflicts.append(f"coding {theirs['uuid'][:8]}: {self._where(row, name)} overlaps {name}'s "
                                              "coding here; kept ours")
                 return False
-            taken.append((row["start"], row["end"]))
+            rival = next((code for _, _, low, high, code in taken if code != row["code_id"] and low < entry[3] and high > entry[2]), None)
+            if rival is not None:
+                self.report.conflicts.append(f"coding {theirs['uuid'][:8]}: {self._where(row, name)} is in a passage where {name} has"
+                                             f" {self.maps.code_paths.get(rival, 'another code')} here, and its group is"
+                                             " exclusive (one code per passage); kept ours")
+                return False
+            taken.append(entry)
         return True
 
     def memo_is_new(self, theirs: dict[str, Any]) -> bool:

@@ -105,3 +105,12 @@ def test_coding_codings_listing_names_everything(db, ana):
     coding.apply_code(db, 1, coding.find_code(db, "APEM"), ana, start, end)
     (row,) = coding.codings(db)
     assert (row["document"], row["code_group"], row["code"], row["coder"], row["passage"]) == ("int01", "actor", "APEM", "ana", 2)
+
+
+def test_coding_an_exclusive_code_replaces_the_other_in_the_whole_passage(db, ana):
+    """One code of an exclusive group per passage: a phase on a sentence replaces the phase of the rest of it."""
+    p1, p2 = coding.find_code(db, "Phase 1"), coding.find_code(db, "Phase 2")
+    start, end = coding.passage_span(db, 1, 2)
+    coding.apply_code(db, 1, p1, ana, start, start + 20)
+    coding.apply_code(db, 1, p2, ana, end - 20, end)
+    assert spans(db, "Phase 1", ana) == [] and spans(db, "Phase 2", ana) == [(end - 20, end)]

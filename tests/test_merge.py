@@ -172,3 +172,17 @@ def test_merge_export_coder_round_trip(two_copies, study, tmp_path):
     with pytest.raises(CoderError, match="no coder named 'nobody'"):
         export_coder(db, "nobody", tmp_path / "x.db")
     db.close()
+
+
+def test_merge_never_gives_a_passage_a_second_phase_by_one_coder(study):
+    """Ana's copy and this one disagree on passage 2's phase, on different stretches of it: ours is kept."""
+    ours, theirs = copy_of(study, "ours"), copy_of(study, "theirs")
+    for copy, phase, part in ((ours, "Phase 1", 0), (theirs, "Phase 2", 1)):  # the first stretch of it here, the last there
+        db = connect_study(copy)
+        start, end = coding.passage_span(db, 1, 2)
+        span = (start, start + 20) if part == 0 else (end - 20, end)
+        coding.apply_code(db, 1, coding.find_code(db, phase), coding.add_coder(db, "ana"), *span)
+        db.close()
+    report = merge(ours, theirs)
+    assert len(report.conflicts) == 1 and "its group is exclusive (one code per passage); kept ours" in report.conflicts[0]
+    assert [row[2] for row in snapshot(ours)["codings"]] == ["phase/Phase 1"]

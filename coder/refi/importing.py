@@ -27,11 +27,11 @@ from typing import Any
 
 from coder import nlp
 from coder.codebook import HEX_COLOUR, RESERVED_KEYS, Code, Codebook, Group, add_codes, codebook_is_current, sync_codebook
-from coder.coding import CodeRef, apply_in
+from coder.coding import CodeRef, apply_in, exclusive_rival
 from coder.corpus import DEFAULT_LANGUAGE, cut_passages, organisation_spellings, store_passages
 from coder.db import Database, inserted_id, new_uuid, now, set_setting, transaction
 from coder.errors import CoderError
-from coder.events import Changes, log_event
+from coder.events import Changes, Op, accounted, log_event
 from coder.exports.files import Progress
 from coder.refi.descriptions import parse_description, parse_group_description
 from coder.refi.markup import clean_guid, stable_guid
@@ -105,13 +105,13 @@ def import_refi(
             code_refs = _code_refs(db, plan)
             coders = _Coders(db, project, report)
             document_ids = _store_documents(db, documents, path.name, report)
-            _store_codings(db, project, code_refs, coders, document_ids, report)
+            brought = _store_codings(db, project, code_refs, coders, document_ids, report)
             _store_memos(db, project, plan, code_refs, coders, document_ids, report)
             if project.sets:
                 set_setting(db, f"refi_sets:{path.name}", json.dumps(project.sets, ensure_ascii=False))
                 report.warnings.append(f"{len(project.sets)} set{'s' * (len(project.sets) != 1)} kept in the study settings"
                                        f" (refi_sets:{path.name}); coder has no sets")
-            log_event(db, "import_refi", coder_id=None, summary=report.summary())
+            log_event(db, "import_refi", coder_id=None, summary=report.summary(), ops=accounted(brought))  # every coding it brought
             if new_text is not None:
                 temporary = yaml_path.with_name(f".{yaml_path.name}.import")
                 temporary.write_bytes(new_text)
@@ -373,8 +373,9 @@ def _note_text(note: RefiNote) -> str:
 
 
 def _store_codings(db: Database, project: RefiProject, refs: dict[str, CodeRef], coders: _Coders,
-                   documents: dict[str, int], report: RefiImportReport) -> None:
-    changes = Changes(db)  # the import is one logged event, not one undoable step per coding
+                   documents: dict[str, int], report: RefiImportReport) -> list[Op]:
+    """Add the codings; returns the rows written, which the import's one event records (it is not undone step by step)."""
+    changes = Changes(db)
     existing = {r[0] for r in db.execute("SELECT uuid FROM codings")}
     before = db.execute("SELECT coalesce(max(id), 0) FROM codings").fetchone()[0]
     named: set[int] = set()
@@ -396,6 +397,13 @@ def _store_codings(db: Database, project: RefiProject, refs: dict[str, CodeRef],
                 report.codings_present += 1
                 continue
             coder = coders.of(coding.user, selection.user if selection else None, source.user, project.creator)
+            rival = exclusive_rival(db, document_id, ref, coder, start, end)
+            if rival is not None and rival["code_id"] != ref.id:  # another tool knows no exclusive groups: never settled by a guess
+                raise CoderError(f"source '{source.name}': one passage would get two codes of the exclusive group {ref.group}"
+                                 f" ({ref.name} at {start}–{end}, and another at {rival['start']}–{rival['end']}) from one coder;"
+                                 " nothing was imported", where=project.file,
+                                 fix=f"keep one {ref.group} code per passage in the other tool, or import into a codebook"
+                                     f" whose group {ref.group} is not exclusive")
             memo = "\n\n".join(_note_text(project.notes[n]) for n in coding.notes if n in project.notes) or None
             coding_id = apply_in(changes, document_id, ref, coder, start, end, memo=memo)
             if coding_id <= before:
@@ -413,8 +421,7 @@ def _store_codings(db: Database, project: RefiProject, refs: dict[str, CodeRef],
                 if created:
                     values["created"] = created
                 if values:
-                    sets = ", ".join(f"[{k}] = ?" for k in values)
-                    db.execute(f"UPDATE codings SET {sets} WHERE id = ?", [*values.values(), coding_id])
+                    changes.update("codings", coding_id, values)
     report.codings_added = db.execute("SELECT count(*) FROM codings WHERE id > ?", [before]).fetchone()[0]
     if applied > report.codings_added:
         report.warnings.append(f"{applied - report.codings_added} codings overlapped others of the same code by the same coder"
@@ -422,6 +429,7 @@ def _store_codings(db: Database, project: RefiProject, refs: dict[str, CodeRef],
     if missing_codes:
         report.warnings.append(f"codings refer to {len(missing_codes)} code{'s' * (len(missing_codes) != 1)} missing from"
                                " the codebook; those codings were skipped")
+    return changes.ops
 
 
 def _store_memos(db: Database, project: RefiProject, plan: _Plan, refs: dict[str, CodeRef], coders: _Coders,

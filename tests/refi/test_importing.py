@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
+from coder import coding
 from coder.cli import main
+from coder.errors import CoderError
 from coder.refi import import_refi
 from coder.study import connect_study, refresh_study
 from tests import export_study
-from tests.refi.builders import ONE_CODE, G, fresh, hostile_zip, make_qdpx, project_xml
+from tests.refi.builders import ONE_CODE, G, fresh, hostile_zip, make_qdpx, project_xml, state
 
 
 def codings(db) -> list[tuple]:
@@ -113,3 +116,22 @@ def test_qdpx_cli_exports_and_imports(coded, make_study, tmp_path):
     evil = hostile_zip(tmp_path / "evil.qdpx", "../x")
     result = CliRunner().invoke(main, ["--study", str(other.root), "import", "qdpx", str(evil)])
     assert result.exit_code == 1 and "climbs out of the archive" in result.output and result.output.count("\n") == 1
+
+
+def test_qdpx_import_refuses_two_codes_of_an_exclusive_group_in_one_passage(study, make_study):
+    """A project (another tool's, or an old study's) giving one passage two phases by one user: refused, nothing imported."""
+    from coder.refi import export_qdpx
+    from tests.agreement.coded_study import legacy_coding
+
+    db = connect_study(study)
+    ana = coding.add_coder(db, "ana")
+    start, end = coding.passage_span(db, 1, 2)
+    coding.apply_code(db, 1, coding.find_code(db, "Phase 1"), ana, start, start + 20)
+    legacy_coding(db, ana, 1, coding.find_code(db, "Phase 2"), end - 20, end)
+    project = export_qdpx(db, study.exports_dir, "two phases")
+    db.close()
+    target, target_db = fresh(make_study)
+    before = state(target)
+    with pytest.raises(CoderError, match="one passage would get two codes of the exclusive group phase"):
+        import_refi(target_db, target, project)
+    assert state(target) == before
