@@ -267,7 +267,7 @@ def connect(path: Path | str) -> Database:
     db.execute("PRAGMA foreign_keys = ON")
     # Switching a new file to WAL needs a moment alone with it: another process opening it too must wait.
     _patiently(lambda: db.execute("PRAGMA journal_mode = WAL"))
-    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA synchronous = FULL")  # every commit reaches the disk: a coding shown as saved survives a power cut
     return db
 
 

@@ -105,6 +105,7 @@ class Log:
 def check(db_path: Path, log: Log, replay: Replay) -> dict[str, int]:
     """Reopen the study after a kill and count what is wrong (all zeros when nothing is)."""
     db = connect(db_path)
+    db.execute("PRAGMA synchronous = NORMAL")  # as the coders' (tests/crash_worker.py): a kill, not a power cut, is tested
     try:
         integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
         rows = {r[0]: r[1:] for r in db.execute("SELECT id, document_id, code_id, coder_id, start, end FROM codings")}
