@@ -9,13 +9,14 @@ Nothing here writes, except `accept_placements`, which a coder calls to settle a
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from coder.coding import acting_coder, apply_in, code_ref
 from coder.db import Database, now
 from coder.errors import CoderError
-from coder.events import replay_codings, writing
-from coder.reanchor import REVIEW, candidates, context
+from coder.events import Changes, replay_codings, writing
+from coder.reanchor import MAX_LISTED, REVIEW, Candidate, candidate_places, context, listed
 from coder.study import Study, changed_transcripts
 
 
@@ -61,8 +62,6 @@ def integrity(db: Database) -> list[Finding]:
     return found
 
 
-MAX_LISTED = 10  # places listed for a flagged coding whose quote occurs more than once
-
 CODING_PLACE = (
     "SELECT c.id, d.name, (SELECT min(ordinal) FROM segments s WHERE s.document_id = c.document_id AND s.end > c.start),"
     " g.name || '/' || k.name, r.name, c.start, c.end, c.quote, c.status, c.uuid"
@@ -86,40 +85,73 @@ def codings_for_review(db: Database) -> list[Finding]:
     for coding_id, document, passage, code, coder, start, end, quote, status, uuid in db.execute(
         CODING_PLACE + " WHERE c.status <> 'ok' ORDER BY d.name, c.start"
     ).fetchall():
-        what = ("its text was edited" if status == "changed" else
+        places = coding_candidates(db, coding_id)
+        what = ("its words occur in more than one place" if any((c.start, c.end) == (start, end) for c in places) else
+                "its text was edited" if status == "changed" else
                 "its text was deleted" if status == "orphaned" else f"status '{status}'")
-        places = review_candidates(db, coding_id)
-        where = "; its quote is now at " + ", ".join(
-            f"[{n}] passage {p} ({s}-{e})" for n, (s, e, p) in enumerate(places, 1)) if places else ""
-        fix = (f"recode the passage (the new coding replaces it), accept it where it is with coder doctor --accept {uuid}"
-               + (f", or at a place listed with --accept {uuid}:N" if places else ""))
         found.append(Finding("review", _where(document, passage),
-                             f"{code} ({coder}) needs review: {what}; it was “{_short(quote)}” (now {start}-{end}, coding {uuid}){where}",
-                             fix))
+                             f"{code} ({coder}) needs review: {what}; it was “{_short(quote)}” (now {start}-{end}, coding {uuid})"
+                             + _places(places),
+                             "recode the passage (the new coding replaces it), " + _choices(uuid, places)))
     return found
 
 
-def review_candidates(db: Database, coding_id: int) -> list[tuple[int, int, int]]:
-    """Where a flagged coding's quote occurs in its document now — (start, end, passage) — for a coder to choose from."""
-    text, quote = db.execute("SELECT d.text, c.quote FROM codings c JOIN documents d ON d.id = c.document_id WHERE c.id = ?",
-                             [coding_id]).fetchone()
-    document_id = db.execute("SELECT document_id FROM codings WHERE id = ?", [coding_id]).fetchone()[0]
-    places = []
-    for at in candidates(text, quote, limit=MAX_LISTED):
-        row = db.execute("SELECT min(ordinal) FROM segments WHERE document_id = ? AND end > ?", [document_id, at]).fetchone()
-        places.append((at, at + len(quote), row[0]))
-    return places
-
-
 def memos_for_review(db: Database) -> list[Finding]:
-    """Span memos a transcript edit left for review."""
-    return [Finding("review", _where(document, passage), f"memo ({coder or 'no coder'}) needs review: its text was "
-                    f"{'edited' if status == 'changed' else 'deleted'} (now {start}-{end}, memo {uuid})",
-                    "read the memo and move it, or accept it with coder doctor --accept")
-            for document, passage, coder, start, end, status, uuid in db.execute(
-                "SELECT d.name, (SELECT min(ordinal) FROM segments s WHERE s.document_id = m.document_id AND s.end > m.start),"
-                " r.name, m.start, m.end, m.status, m.uuid FROM memos m JOIN documents d ON d.id = m.document_id"
-                " LEFT JOIN coders r ON r.id = m.coder_id WHERE m.status <> 'ok' ORDER BY d.name, m.start").fetchall()]
+    """Span memos a transcript edit left for review, with the places the text they were on now has."""
+    found = []
+    for memo_id, document, passage, coder, start, end, status, uuid in db.execute(
+        "SELECT m.id, d.name, (SELECT min(ordinal) FROM segments s WHERE s.document_id = m.document_id AND s.end > m.start),"
+        " r.name, m.start, m.end, m.status, m.uuid FROM memos m JOIN documents d ON d.id = m.document_id"
+        " LEFT JOIN coders r ON r.id = m.coder_id WHERE m.status <> 'ok' ORDER BY d.name, m.start").fetchall():
+        quote = memo_original(db, memo_id)
+        places = memo_candidates(db, memo_id, quote)
+        was = f"; it was on “{_short(quote)}”" if quote else ""
+        found.append(Finding("review", _where(document, passage),
+                             f"memo ({coder or 'no coder'}) needs review: its text was {'edited' if status == 'changed' else 'deleted'}"
+                             f"{was} (now {start}-{end}, memo {uuid})" + _places(places),
+                             "read the memo and move it, " + _choices(uuid, places)))
+    return found
+
+
+def _places(places: list[Candidate]) -> str:
+    return f"; its quote is now at {listed(places)}" if places else ""
+
+
+def _choices(uuid: str, places: list[Candidate]) -> str:
+    return (f"accept it where it is with coder doctor --accept {uuid}"
+            + (f", or at a place listed with --accept {uuid}:N" if places else ""))
+
+
+def coding_candidates(db: Database, coding_id: int) -> list[Candidate]:
+    """Where a flagged coding's quote occurs in its document now, numbered from 1 for `--accept ID:N`."""
+    document_id, text, quote = db.execute("SELECT c.document_id, d.text, c.quote FROM codings c"
+                                          " JOIN documents d ON d.id = c.document_id WHERE c.id = ?", [coding_id]).fetchone()
+    return candidate_places(db, document_id, text, quote, limit=MAX_LISTED + 1)
+
+
+def memo_candidates(db: Database, memo_id: int, quote: str | None) -> list[Candidate]:
+    """Where the text a flagged memo was on (`memo_original`) occurs in its document now; none when that is unknown."""
+    if not quote:
+        return []
+    document_id, text = db.execute("SELECT m.document_id, d.text FROM memos m JOIN documents d ON d.id = m.document_id"
+                                   " WHERE m.id = ?", [memo_id]).fetchone()
+    return candidate_places(db, document_id, text, quote, limit=MAX_LISTED + 1)
+
+
+def memo_original(db: Database, memo_id: int) -> str | None:
+    """The text a flagged memo was on, before the edit that flagged it.
+
+    Memos keep no quote: the `reanchor` event that flagged it holds its old span, and `document_versions`
+    the text that span was in (the version that import replaced, just before the event was logged).
+    """
+    for at, ops in db.execute("SELECT at, changes FROM events WHERE action = 'reanchor' AND changes LIKE '%\"memos\"%'"
+                              " ORDER BY id DESC").fetchall():
+        for op in json.loads(ops):
+            if op[:3] == ["update", "memos", memo_id] and op[3].get("status") == "ok" and op[4].get("status") in REVIEW:
+                row = db.execute("SELECT v.text FROM document_versions v JOIN memos m ON m.document_id = v.document_id"
+                                 " WHERE m.id = ? AND v.replaced <= ? ORDER BY v.version DESC LIMIT 1", [memo_id, at]).fetchone()
+                return row[0][op[3]["start"] : op[3]["end"]] if row else None
+    return None
 
 
 def codings_outside_text(db: Database) -> list[Finding]:
@@ -197,8 +229,8 @@ def events_disagreeing(db: Database) -> list[Finding]:
 
 
 def accept_placements(db: Database, uuids: list[str] | None, coder_name: str) -> int:
-    """Accept codings and memos left for review where they now are (all of them with None), or a coding at one of
-    the places its quote now has (`UUID:N`, N as `coder doctor` numbers them); returns how many.
+    """Accept codings and memos left for review where they now are (all of them with None), or at one of the
+    places their quote now has (`UUID:N`, N as `coder doctor` numbers them); returns how many.
 
     An accepted coding takes the text at its offsets as its new quote; one undoable event by the coder.
     """
@@ -222,15 +254,19 @@ def accept_placements(db: Database, uuids: list[str] | None, coder_name: str) ->
         for coding_id, uuid, start, end, text in codings:
             number = at.get(uuid)
             if number is not None:  # coded afresh at the chosen place, merging with a coding of the same code there
-                start, end = _candidate(db, coding_id, uuid, number)
+                start, end = _chosen(coding_candidates(db, coding_id), uuid, number)
                 row = changes.delete("codings", coding_id)
                 apply_in(changes, row["document_id"], code_ref(db, row["code_id"]), row["coder_id"], start, end, memo=row["memo"])
                 continue
             prefix, suffix = context(text, start, end)
             changes.update("codings", coding_id, {"status": "ok", "start": start, "end": end, "quote": text[start:end],
                                                   "prefix": prefix, "suffix": suffix, "updated": stamp})
-        for memo_id, _ in memos:
-            changes.update("memos", memo_id, {"status": "ok", "updated": stamp})
+        for memo_id, uuid in memos:
+            number = at.get(uuid)
+            if number is None:
+                changes.update("memos", memo_id, {"status": "ok", "updated": stamp})
+            else:
+                _move_memo(changes, memo_id, *_chosen(memo_candidates(db, memo_id, memo_original(db, memo_id)), uuid, number), stamp)
     return len(codings) + len(memos)
 
 
@@ -242,12 +278,23 @@ def _chosen_place(item: str) -> tuple[str, int | None]:
     return uuid, int(number) if number else None
 
 
-def _candidate(db: Database, coding_id: int, uuid: str, number: int) -> tuple[int, int]:
-    places = review_candidates(db, coding_id)
-    if not 1 <= number <= len(places):
-        raise CoderError(f"coding {uuid} has {len(places)} listed place(s), not a place {number}",
-                         fix="choose a number coder doctor lists for it")
-    return places[number - 1][0], places[number - 1][1]
+def _chosen(places: list[Candidate], uuid: str, number: int) -> tuple[int, int]:
+    if not 1 <= number <= min(len(places), MAX_LISTED):
+        raise CoderError(f"{uuid} has {min(len(places), MAX_LISTED)} listed place(s), not a place {number}",
+                         fix="choose a number coder doctor lists for it, or accept it where it is (no :N)")
+    return places[number - 1].start, places[number - 1].end
+
+
+def _move_memo(changes: Changes, memo_id: int, start: int, end: int, stamp: str) -> None:
+    """Put a flagged memo on the chosen span; a memo the coder already has there takes its text after its own."""
+    memo = changes.db.execute("SELECT coder_id, document_id, text FROM memos WHERE id = ?", [memo_id]).fetchone()
+    there = changes.db.execute("SELECT id, text FROM memos WHERE coder_id IS ? AND document_id = ? AND start = ? AND end = ?"
+                               " AND code_id IS NULL AND id <> ?", [memo[0], memo[1], start, end, memo_id]).fetchone()
+    if there is None:
+        changes.update("memos", memo_id, {"start": start, "end": end, "status": "ok", "updated": stamp})
+        return
+    changes.update("memos", there[0], {"text": f"{there[1]}\n\n{memo[2]}", "updated": stamp})
+    changes.delete("memos", memo_id)
 
 
 __all__ = ["REVIEW", "Finding", "accept_placements", "examine"]

@@ -6,12 +6,14 @@ lose a single coding, nor move one silently. Each coding is placed on the new te
 1. **Diff.** The old and new texts are aligned (lines first, then words, then characters inside
    the stretches that changed), which maps every unchanged character to its new offset. A coding
    whose first and last characters map, and whose new text is exactly its stored quote, is placed
-   there (`moved` when its offsets changed).
+   there (`moved` when its offsets changed) — if the quote occurs once in the old text and once in
+   the new, or its stored prefix and suffix confirm that copy with real words and no other copy (a
+   diff can pair two copies of a repeated turn the wrong way round).
 2. **Quote search.** Otherwise its quote is looked for in the new text. It is taken (`relocated`: a
    turn moved elsewhere keeps its codings) only when it occurs exactly once and either its stored
    prefix and suffix confirm it with real words — a speaker label or whitespace alone is no
-   evidence, every turn has them — or it is long enough to be unmistakable. A quote found in
-   several places is never placed by a guess.
+   evidence, every turn has them — or it is long enough to be unmistakable and occurred only once
+   in the old text too. A quote found in several places is never placed by a guess.
 3. **Review.** A coding still not placed keeps its original quote, prefix and suffix and is
    flagged: `changed` (its text was edited; it covers the diff's estimate of the edited text) or
    `orphaned` (its text is gone; it marks one character where the text used to be), with the places
@@ -36,8 +38,9 @@ from coder.db import Database, now
 from coder.events import Changes
 
 EVIDENCE = 12  # context characters (not a speaker label, not whitespace) that must agree before a quote found elsewhere is trusted
-UNIQUE_QUOTE = 20  # a quote this long found exactly once needs no context to be trusted
+UNIQUE_QUOTE = 20  # a quote this long, once in the old text and once in the new, needs no context to be trusted
 MAX_CANDIDATES = 1000  # occurrences of a quote examined (short quotes can be everywhere)
+MAX_LISTED = 10  # places listed, numbered, for a coding or memo left for review whose quote occurs more than once
 CHARACTER_DIFF = 4_000  # stretches up to this many characters are compared character by character
 WORD_DIFF_EXACT = 20_000  # up to this many words the word diff considers every word (autojunk off)
 
@@ -152,10 +155,10 @@ def place(selector: Selector, alignment: Alignment) -> Place:
     if edges and new[start:end] == selector.quote:
         if (start, end) == (selector.start, selector.end):
             return Place(start, end, "unchanged")
-        if confirmed(new, start, selector) or len(candidates(new, selector.quote, limit=2)) == 1:
+        if _beyond_doubt(alignment, start, selector):
             return Place(start, end, "moved")
-        # A quote the new text repeats, its surroundings changed: the diff may have paired the wrong copy.
-    found = find_quote(new, selector, near=start)
+        # A quote the texts repeat, its surroundings changed: the diff may have paired the wrong copy.
+    found = find_quote(new, selector, old=alignment.old)
     if found is not None:
         return Place(found, found + len(selector.quote), "relocated")
     if end > start and new[start:end].strip():
@@ -164,9 +167,10 @@ def place(selector: Selector, alignment: Alignment) -> Place:
     return Place(at, at + 1, "orphaned")
 
 
-def find_quote(text: str, selector: Selector, *, near: int) -> int | None:
+def find_quote(text: str, selector: Selector, *, old: str) -> int | None:
     """Where the quote now is, when that is beyond doubt: it occurs once, and its context confirms it with
-    real words (or it is long enough to be unmistakable); None otherwise — a coder must choose."""
+    real words (or it is long enough to be unmistakable and the old text held no other copy to mistake
+    it for); None otherwise — a coder must choose."""
     quote = selector.quote
     if not quote.strip():
         return None
@@ -174,17 +178,32 @@ def find_quote(text: str, selector: Selector, *, near: int) -> int | None:
     if len(found) != 1:
         return None  # nowhere, or in several places: never a guess between copies of a short turn
     at = found[0]
-    return at if confirmed(text, at, selector) or len(quote) >= UNIQUE_QUOTE else None
+    return at if confirmed(text, at, selector) or (len(quote) >= UNIQUE_QUOTE and _once(old, quote)) else None
+
+
+def _once(text: str, quote: str) -> bool:
+    return len(candidates(text, quote, limit=2)) == 1
+
+
+def _beyond_doubt(alignment: Alignment, at: int, selector: Selector) -> bool:
+    """Whether the copy of the quote the diff paired the coding with is surely its own: the context confirms it
+    and no other copy, or there was and is no other copy (the old text is scanned only then: a pass costs)."""
+    others = [other for other in candidates(alignment.new, selector.quote) if other != at]
+    if any(confirmed(alignment.new, other, selector) for other in others):
+        return False
+    return confirmed(alignment.new, at, selector) or (not others and _once(alignment.old, selector.quote))
 
 
 def confirmed(text: str, at: int, selector: Selector) -> bool:
     """Whether the text around the quote at `at` agrees with its stored prefix and suffix in real words
     (a speaker label or whitespace is no evidence: every turn has them)."""
     before, after = _context_agreeing(text, at, selector)
+    stored = _words_in(selector.prefix, 0, len(selector.prefix)) + _words_in(selector.suffix, 0, len(selector.suffix))
+    if stored == 0 or before + after < min(stored, EVIDENCE):
+        return False  # too little agrees to hold enough words: the quick answer at most copies of a short quote
     end = at + len(selector.quote)
     evidence = _words_in(text, at - before, at) + _words_in(text, end, end + after)
-    stored = _words_in(selector.prefix, 0, len(selector.prefix)) + _words_in(selector.suffix, 0, len(selector.suffix))
-    return stored > 0 and evidence >= min(stored, EVIDENCE)
+    return evidence >= min(stored, EVIDENCE)
 
 
 def candidates(text: str, quote: str, *, limit: int = MAX_CANDIDATES) -> list[int]:
@@ -195,9 +214,18 @@ def candidates(text: str, quote: str, *, limit: int = MAX_CANDIDATES) -> list[in
 def _words_in(text: str, start: int, end: int) -> int:
     """Characters of text[start:end] that are neither whitespace nor part of a speaker label (`INTERVIEWER:`)."""
     start, end = max(start, 0), min(end, len(text))
-    line = text.rfind("\n", 0, start) + 1
-    labels = [m.span() for m in LABEL.finditer(text, line, min(len(text), end + 80)) if m.end() > start and m.start() < end]
-    return sum(1 for i in range(start, end) if not text[i].isspace() and not any(a <= i < b for a, b in labels))
+    if start >= end:
+        return 0
+    count = _non_space(text[start:end])
+    for label in LABEL.finditer(text, text.rfind("\n", 0, start) + 1, min(len(text), end + 80)):
+        if label.start() >= end:
+            break
+        count -= _non_space(text[max(label.start(), start) : min(label.end(), end)])
+    return count
+
+
+def _non_space(text: str) -> int:
+    return len(text) - sum(map(str.isspace, text))
 
 
 def _occurrences(text: str, quote: str, limit: int = MAX_CANDIDATES) -> Iterator[int]:
@@ -227,6 +255,31 @@ def context(text: str, start: int, end: int) -> tuple[str, str]:
     return text[max(start - CONTEXT, 0) : start], text[end : end + CONTEXT]
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A place where the quote of a coding or memo left for review now occurs: one a coder may choose."""
+
+    start: int
+    end: int
+    passage: int | None
+
+    def describe(self) -> str:
+        return f"passage {self.passage} ({self.start}-{self.end})" if self.passage else f"{self.start}-{self.end}"
+
+
+def candidate_places(db: Database, document_id: int, text: str, quote: str, *, limit: int = MAX_LISTED) -> list[Candidate]:
+    """Where a quote occurs in its document's current text, with the passage of each place (at most `limit`)."""
+    return [Candidate(at, at + len(quote), db.execute("SELECT min(ordinal) FROM segments WHERE document_id = ? AND end > ?",
+                                                      [document_id, at]).fetchone()[0])
+            for at in candidates(text, quote, limit=limit)]
+
+
+def listed(places: list[Candidate]) -> str:
+    """The places, numbered from 1 as `coder doctor --accept ID:N` takes them."""
+    more = " and more" if len(places) > MAX_LISTED else ""
+    return ", ".join(f"[{n}] {c.describe()}" for n, c in enumerate(places[:MAX_LISTED], 1)) + more
+
+
 # Re-anchoring a document's codings and memos ------------------------------------------------------
 
 
@@ -244,7 +297,7 @@ class Placement:
     old: tuple[int, int]
     new: tuple[int, int]
     outcome: str
-    candidates: tuple[int, ...] = ()  # for one left for review: where its quote now occurs (starts in the new text)
+    candidates: tuple[Candidate, ...] = ()  # for one left for review: where its quote now occurs (the first MAX_LISTED + 1)
 
     @property
     def needs_review(self) -> bool:
@@ -255,8 +308,8 @@ class Placement:
         quote = " ".join(self.quote.split())
         quote = quote if len(quote) <= 50 else quote[:49] + "…"
         moves = f"{self.old[0]}-{self.old[1]} → {self.new[0]}-{self.new[1]}"
-        places = ", ".join(f"{at}-{at + len(self.quote)}" for at in self.candidates)
-        return f"{self.document}: {what} “{quote}” {self.outcome} ({moves})" + (f"; its quote is now at {places}" if places else "")
+        places = f"; its quote is now at {listed(list(self.candidates))}" if self.candidates else ""
+        return f"{self.document}: {what} “{quote}” {self.outcome} ({moves}){places}"
 
 
 def reanchor_document(changes: Changes, document_id: int, name: str, old: str, new: str) -> list[Placement]:
@@ -283,9 +336,9 @@ def reanchor_document(changes: Changes, document_id: int, name: str, old: str, n
         selector = Selector(row["start"], row["end"], row["quote"], row["prefix"], row["suffix"])
         spot = _free(place(selector, alignment), taken, (row["code_id"], row["coder_id"]), len(new))
         planned.append((row, spot))
+        places = candidate_places(db, document_id, new, row["quote"], limit=MAX_LISTED + 1) if spot.status != "ok" else []
         placements.append(Placement("coding", row["id"], row["uuid"], name, row["code_path"], row["coder_name"],
-                                    row["quote"], (row["start"], row["end"]), (spot.start, spot.end), spot.outcome,
-                                    tuple(candidates(new, row["quote"], limit=10)) if spot.status != "ok" else ()))
+                                    row["quote"], (row["start"], row["end"]), (spot.start, spot.end), spot.outcome, tuple(places)))
     # Codings of one code and coder are unique by span: park them all beyond the new text first, so
     # that no coding's new span collides with another's old one while they are moved one by one.
     db.execute("UPDATE codings SET start = start + :shift, end = end + :shift WHERE document_id = :doc",
@@ -306,8 +359,10 @@ def reanchor_document(changes: Changes, document_id: int, name: str, old: str, n
         quote = old[row["start"] : row["end"]]
         selector = Selector(row["start"], row["end"], quote, *context(old, row["start"], row["end"]))
         spot = place(selector, alignment)
+        fresh = spot.status != "ok" and row["status"] == "ok"  # one already flagged no longer knows its original text
+        places = candidate_places(db, document_id, new, quote, limit=MAX_LISTED + 1) if fresh else []
         placements.append(Placement("memo", row["id"], row["uuid"], name, None, row["coder_name"], quote,
-                                    (row["start"], row["end"]), (spot.start, spot.end), spot.outcome))
+                                    (row["start"], row["end"]), (spot.start, spot.end), spot.outcome, tuple(places)))
         status = row["status"] if spot.status == "ok" and row["status"] in REVIEW else spot.status  # flagged until accepted
         if (spot.start, spot.end, status) != (row["start"], row["end"], row["status"]):
             changes.update("memos", row["id"], {"start": spot.start, "end": spot.end, "status": status, "updated": stamp})

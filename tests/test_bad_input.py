@@ -206,6 +206,7 @@ CASES: list[tuple[str, Put, list[str], list[str]]] = [
     ("log-unknown-coder", {}, ["log", "--coder", "nobody"], ["'nobody'", "no coder named"]),
     ("backup-over-the-study", {}, ["backup", "{study}/study.db"], ["study.db", "cannot replace"]),
     ("doctor-accept-unknown", {}, ["doctor", "--accept", "no-such-id"], ["no-such-id", "waiting for review"]),
+    ("doctor-accept-bad-place", {}, ["doctor", "--accept", "no-such-id:x"], ["'no-such-id:x'", "not an id or id:N"]),
     ("merge-binary", {"outside/m.db": PNG}, ["merge", "{outside}/m.db"], ["m.db", "not a SQLite database"]),
     ("merge-empty", {"outside/m.db": b""}, ["merge", "{outside}/m.db"], ["m.db", "not a coder study database"]),
     ("merge-truncated", {"outside/m.db": lambda good: b"SQLite format 3\x00" + bytes(4000)}, ["merge", "{outside}/m.db"],

@@ -11,6 +11,7 @@ from coder import coding
 from coder.cli import main
 from coder.db import transaction
 from coder.doctor import events_disagreeing, examine
+from coder.study import refresh_study
 from tests.conftest import INTERVIEW, write
 
 
@@ -183,3 +184,19 @@ def test_doctor_accounts_for_codings_whatever_way_they_arrived(study, db, arrive
     assert problems == ["the coding differs from what the events log last recorded for it",
                         "the events log never recorded this coding",
                         "the events log records this coding but it is missing from the codings"]
+
+
+def test_doctor_accept_at_a_place_not_listed_is_refused_in_one_line_and_writes_nothing(study, db):
+    text = db.execute("SELECT text FROM documents").fetchone()[0]
+    start = text.index("Through APEM, really.")
+    coding_id = coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.add_coder(db, "ana"), start, start + 21)
+    uuid = db.execute("SELECT uuid FROM codings WHERE id = ?", [coding_id]).fetchone()[0]
+    write(study.transcripts_dir / "int01.md", INTERVIEW.replace("Through APEM, really.", "Through APEM, truly."))
+    refresh_study(study, db)  # the coding's text was edited: flagged, its quote now nowhere
+    events = db.execute("SELECT count(*) FROM events").fetchone()[0]
+    for choice, said in [(f"{uuid}:1", f"{uuid} has 0 listed place(s), not a place 1"), (f"{uuid}:x", "is not an id or id:N")]:
+        result = CliRunner().invoke(main, ["--study", str(study.root), "doctor", "--accept", choice, "--coder", "ana"])
+        assert result.exit_code != 0 and said in result.output and "Traceback" not in result.output, result.output
+        assert len(result.output.strip().splitlines()) == 1
+    assert db.execute("SELECT status FROM codings").fetchone()[0] == "changed"
+    assert db.execute("SELECT count(*) FROM events").fetchone()[0] == events

@@ -11,7 +11,7 @@ from coder import coding, memos
 from coder.cli import main
 from coder.corpus import import_documents
 from coder.doctor import accept_placements, events_disagreeing, examine
-from coder.reanchor import Alignment, Selector, context, place
+from coder.reanchor import REVIEW, Alignment, Selector, context, place
 from coder.study import connect_study, refresh_study
 from tests.conftest import write
 
@@ -207,6 +207,25 @@ def test_reanchor_short_quote_found_twice_is_not_guessed():
 WHY = ["INTERVIEWER: Where did you sell?", "RESPONDENT: At the market.", "INTERVIEWER: Why?",
        "RESPONDENT: Prices were better there than at the farm gate.", "INTERVIEWER: And the buyers?",
        "RESPONDENT: They came from Lima.", "INTERVIEWER: Why?", "RESPONDENT: Because the port is there."]
+MORE = [t.replace("Why?", "Could you say more about that?") for t in WHY]  # a repeated question of 30 characters
+
+
+def why_study(make_study, turns: list[str]):
+    study = make_study(documents={"int07.md": transcript(turns).replace("id: int05", "id: int07")})
+    db = connect_study(study)
+    refresh_study(study, db)
+    return study, db, coding.add_coder(db, "ana")
+
+
+def edit_why(study, turns: list[str]) -> str:
+    write(study.transcripts_dir / "int07.md", transcript(turns).replace("id: int05", "id: int07"))
+    result = CliRunner().invoke(main, ["--study", str(study.root), "import", "--update"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def doctor(study, *args: str):
+    return CliRunner().invoke(main, ["--study", str(study.root), "doctor", "--quick", *args])
 
 
 def passage_codings(db, code: str) -> list[tuple[int, str, str]]:
@@ -215,46 +234,101 @@ def passage_codings(db, code: str) -> list[tuple[int, str, str]]:
         " FROM codings c JOIN codes k ON k.id = c.code_id WHERE k.name = ? ORDER BY c.start", [code])]
 
 
-def test_reanchor_a_short_turn_that_recurs_is_flagged_with_its_candidates_never_moved(make_study):
-    """The issue's case: `INTERVIEWER: Why?` is passages 3 and 7; passage 7 is coded; passages 7–8 are deleted."""
-    study = make_study(documents={"int07.md": transcript(WHY).replace("id: int05", "id: int07")})
-    db = connect_study(study)
-    refresh_study(study, db)
-    ana, why = coding.add_coder(db, "ana"), coding.find_code(db, "Diffusing")
-    coding.apply_code(db, 1, why, ana, *coding.passage_span(db, 1, 3))  # passage 3 carries the same code by the same coder
-    flagged = coding.apply_code(db, 1, why, ana, *coding.passage_span(db, 1, 7))
-    uuid = db.execute("SELECT uuid FROM codings WHERE id = ?", [flagged]).fetchone()[0]
-    write(study.transcripts_dir / "int07.md", transcript(WHY[:6]).replace("id: int05", "id: int07"))
-    result = CliRunner().invoke(main, ["--study", str(study.root), "import", "--update"])
-    assert "0 found again by their quote, 1 need review" in result.output
-    assert [(s, q) for _, s, q in passage_codings(db, "Diffusing")] == [("ok", "Why?"), ("orphaned", "Why?")]
-    assert passage_codings(db, "Diffusing")[0][0] == 3  # passage 3 untouched
-    assert db.execute("SELECT count(*) FROM codings").fetchone()[0] == 2  # no second, widened coding on passage 3
-    doctor = CliRunner().invoke(main, ["--study", str(study.root), "doctor"])
-    assert doctor.exit_code == 1 and "its quote is now at [1] passage 3" in doctor.output and f"--accept {uuid}:N" in doctor.output
-    chosen = CliRunner().invoke(main, ["--study", str(study.root), "doctor", "--accept", f"{uuid}:1", "--coder", "ana"])
+def coded_passage(db, code: str, coder: int, passage: int) -> int:
+    return coding.apply_code(db, 1, coding.find_code(db, code), coder, *coding.passage_span(db, 1, passage))
+
+
+def uuid_of(db, table: str, row_id: int) -> str:
+    return db.execute(f"SELECT uuid FROM {table} WHERE id = ?", [row_id]).fetchone()[0]
+
+
+@pytest.mark.parametrize("turns, kept", [
+    (WHY, WHY[:6]),  # the issue's case: passages 7–8 deleted
+    (WHY[:7], WHY[:3]),  # the coded turn is the last one, passages 4–7 deleted: the diff pairs it with passage 3
+    (MORE, MORE[:6]),  # a question long enough to count as unmistakable, were it not repeated
+], ids=["passages 7-8 deleted", "the last turn deleted", "a longer question"])
+def test_reanchor_the_coded_copy_of_a_repeated_turn_is_flagged_with_its_candidates_never_moved(make_study, turns, kept):
+    """Issue 12, item 1: `INTERVIEWER: Why?` is passages 3 and 7; passage 7 is coded; passage 7 is deleted."""
+    study, db, ana = why_study(make_study, turns)
+    uuid = uuid_of(db, "codings", coded_passage(db, "Diffusing", ana, 7))
+    question = turns[2].removeprefix("INTERVIEWER: ")
+    output = edit_why(study, kept)
+    at = db.execute("SELECT text FROM documents").fetchone()[0].index(question)
+    assert "0 found again by their quote, 1 need review" in output
+    assert f"its quote is now at [1] passage 3 ({at}-{at + len(question)})" in output
+    assert [(s in REVIEW, q) for _, s, q in passage_codings(db, "Diffusing")] == [(True, question)]  # kept, flagged
+    listed = doctor(study)
+    assert listed.exit_code == 1 and f"[1] passage 3 ({at}-{at + len(question)})" in listed.output
+    assert f"--accept {uuid}:N" in listed.output
+    chosen = doctor(study, "--accept", f"{uuid}:1", "--coder", "ana")
     assert chosen.exit_code == 0 and "All good" in chosen.output, chosen.output
-    assert passage_codings(db, "Diffusing") == [(3, "ok", "Why?")]  # the researcher chose passage 3: one coding there
+    assert passage_codings(db, "Diffusing") == [(3, "ok", question)]  # where the researcher chose
+
+
+@pytest.mark.parametrize("turns", [WHY, MORE], ids=["short", "longer"])
+def test_reanchor_no_widened_duplicate_when_both_copies_carry_the_same_code(make_study, turns):
+    """Issue 12, item 1: passage 3 carries the same code by the same coder; no second, widened coding appears."""
+    study, db, ana = why_study(make_study, turns)
+    third = coded_passage(db, "Diffusing", ana, 3)
+    before = coding_row(db, third)
+    uuid = uuid_of(db, "codings", coded_passage(db, "Diffusing", ana, 7))
+    edit_why(study, turns[:6])
+    question = turns[2].removeprefix("INTERVIEWER: ")
+    assert [(p, s, q) for p, s, q in passage_codings(db, "Diffusing")][0] == (3, "ok", question)
+    assert (coding_row(db, third)["start"], coding_row(db, third)["end"]) == (before["start"], before["end"])
+    assert [s for _, s, _ in passage_codings(db, "Diffusing")] == ["ok", "orphaned"]
+    assert db.execute("SELECT count(*) FROM codings WHERE end - start > length(quote)").fetchone()[0] == 0  # none widened
+    assert doctor(study, "--accept", f"{uuid}:1", "--coder", "ana").exit_code == 0
+    assert passage_codings(db, "Diffusing") == [(3, "ok", question)]  # merged with passage 3's own
     assert events_disagreeing(db) == []
 
 
-def test_reanchor_a_quote_in_two_places_is_flagged_even_when_one_has_context():
-    old = "INTERVIEWER: Was it the fair in Berlin?\n\nRESPONDENT: Yes.\n\nINTERVIEWER: And Madrid?\n\nRESPONDENT: Yes."
-    new = "INTERVIEWER: And Madrid?\n\nRESPONDENT: Yes.\n\nINTERVIEWER: Was it the fair in Berlin, with PromPerú?\n\nRESPONDENT: Yes."
-    start = old.index("Yes.")  # the first answer: its question was edited, both answers moved
-    selector = Selector(start, start + 4, "Yes.", *context(old, start, start + 4))
-    placed = place(selector, Alignment(old, new))  # the diff pairs it with the first “Yes.” of the new text: Madrid's answer
-    assert placed.status != "ok" and new.count("Yes.") == 2
+def test_reanchor_a_quote_in_two_places_is_flagged_even_with_real_context_on_one_side(make_study):
+    turns = ["INTERVIEWER: Was it the fair in Berlin?", "RESPONDENT: Yes.", "INTERVIEWER: Who paid for the stand?",
+             "RESPONDENT: PromPerú did."]
+    study, db, ana = why_study(make_study, turns)
+    coded_passage(db, "Accessing", ana, 2)
+    # Madrid's answer is followed by the coded answer's question, Berlin's answer still follows its own question.
+    edit_why(study, ["INTERVIEWER: Did you go to Madrid?", "RESPONDENT: Yes.", *turns[2:], *turns[:2]])
+    assert [s for _, s, _ in passage_codings(db, "Accessing")] != ["ok"]
+    listed = doctor(study).output
+    assert "its quote is now at [1] passage 2 (" in listed and "[2] passage 6 (" in listed
 
 
 def test_reanchor_a_unique_quote_with_only_a_speaker_label_for_context_is_flagged(make_study):
     turns = ["INTERVIEWER: Who came?", "RESPONDENT: Ana.", "INTERVIEWER: And then?", "RESPONDENT: Lunch at noon."]
-    study = make_study(documents={"int08.md": transcript(turns).replace("id: int05", "id: int08")})
-    db = connect_study(study)
-    refresh_study(study, db)
-    ana = coding.add_coder(db, "ana")
-    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), ana, *coding.passage_span(db, 1, 2))  # “Ana.”
-    edited = ["INTERVIEWER: And then?", "RESPONDENT: Lunch at noon.", "INTERVIEWER: Who came first?", "RESPONDENT: Ana."]
-    write(study.transcripts_dir / "int08.md", transcript(edited).replace("id: int05", "id: int08"))
-    refresh_study(study, db)
+    study, db, ana = why_study(make_study, turns)
+    coded_passage(db, "Accessing", ana, 2)  # “Ana.”
+    edit_why(study, ["INTERVIEWER: And then?", "RESPONDENT: Lunch at noon.", "INTERVIEWER: Who came first?", "RESPONDENT: Ana."])
     assert [(s, q) for _, s, q in passage_codings(db, "Accessing")] == [("orphaned", "Ana.")]  # never “found again”
+    assert "its quote is now at [1] passage 4 (" in doctor(study).output
+
+
+@pytest.mark.parametrize("edited, passage", [
+    ([WHY[0].replace("sell", "sell them"), *WHY[1:]], 7),  # a typo fixed at the start
+    (["INTERVIEWER: Thank you for seeing us.", *WHY], 8),  # a turn inserted before
+    ([*WHY[:2], *WHY[4:]], 5),  # the other copy deleted
+    ([*WHY[:5], "RESPONDENT: Most of them came from Lima and Callao.", *WHY[6:]], 7),  # the turn before it reworded
+], ids=["typo", "insertion", "other copy deleted", "neighbour reworded"])
+def test_reanchor_a_normal_edit_elsewhere_still_moves_a_coded_repeated_turn_silently(make_study, edited, passage):
+    study, db, ana = why_study(make_study, WHY)
+    coded_passage(db, "Diffusing", ana, 7)
+    output = edit_why(study, edited)
+    assert "1 moved with the text, 0 found again by their quote, 0 need review" in output
+    assert passage_codings(db, "Diffusing") == [(passage, "ok", "Why?")]
+    assert doctor(study).exit_code == 0
+
+
+def test_reanchor_a_memo_on_the_deleted_copy_is_flagged_and_put_where_the_researcher_chooses(make_study):
+    study, db, ana = why_study(make_study, WHY)
+    third, seventh = coding.passage_span(db, 1, 3), coding.passage_span(db, 1, 7)
+    memos.set_memo(db, ana, "why, the first time", document_id=1, start=third[0], end=third[1])
+    memos.set_memo(db, ana, "why, again", document_id=1, start=seventh[0], end=seventh[1])
+    uuid = db.execute("SELECT uuid FROM memos WHERE text = 'why, again'").fetchone()[0]
+    output = edit_why(study, WHY[:6])
+    assert "needs review: int07: memo (ana) “Why?” orphaned" in output and "[1] passage 3" in output
+    listed = doctor(study)
+    assert listed.exit_code == 1 and "it was on “Why?”" in listed.output and f"--accept {uuid}:N" in listed.output
+    assert doctor(study, "--accept", f"{uuid}:1", "--coder", "ana").exit_code == 0
+    assert db.execute("SELECT start, end, status, text FROM memos").fetchall() == [
+        (*coding.passage_span(db, 1, 3), "ok", "why, the first time\n\nwhy, again")]  # joined to the memo already there

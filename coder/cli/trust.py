@@ -12,7 +12,7 @@ from coder.cli.base import Session, default_coder, format_option, main, pass_ses
 @main.command()
 @click.option("--accept", "accept", multiple=True, metavar="ID|ID:N|all",
               help="Accept a coding or memo left for review where it now is (its id from the list; 'all' for every one),"
-                   " or a coding at the N-th place the list gives for its quote (ID:N).")
+                   " or put it at the N-th place the list gives for its quote (ID:N).")
 @click.option("--quick", is_flag=True, help="Skip SQLite's page-by-page integrity check (slow on very large studies).")
 @click.option("--coder", "coder_name", envvar="CODER_NAME", metavar="NAME", help="Who accepts (with --accept).")
 @format_option
@@ -29,7 +29,7 @@ def doctor(session: Session, accept: tuple[str, ...], quick: bool, coder_name: s
     \b
         coder doctor
         coder doctor --accept 5b0c1a3e-…     # keep a re-anchored coding where it now is
-        coder doctor --accept 5b0c1a3e-…:1   # or put it at the first place its quote now has
+        coder doctor --accept 5b0c1a3e-…:2   # or put it at place [2] of those listed for it
     """
     from coder.doctor import accept_placements, codings_checked, examine
 
