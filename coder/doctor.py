@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coder.coding import acting_coder
-from coder.db import Database, now
+from coder.db import Database, locked, now
 from coder.errors import CoderError
 from coder.events import writing
 from coder.reanchor import REVIEW, context
@@ -195,7 +195,8 @@ def events_disagreeing(db: Database) -> list[Finding]:
 # Settling a review ----------------------------------------------------------------------------
 
 
-def accept_placements(db: Database, uuids: list[str] | None, coder_name: str) -> int:
+@locked  # the codings and their texts are read under the lock they are written under
+def accept_placements(db: Database, uuids: list[str] | None, coder_name: str | None, *, new: bool = False) -> int:
     """Accept codings and memos left for review where they now are (all of them with None); returns how many.
 
     An accepted coding takes the text at its offsets as its new quote; one undoable event by the coder.
@@ -214,7 +215,7 @@ def accept_placements(db: Database, uuids: list[str] | None, coder_name: str) ->
         return 0
     stamp = now()
     summary = f"accepted {len(codings) + len(memos)} re-anchored codings/memos"
-    with writing(db, "accept_review", coder_id=acting_coder(db, coder_name), summary=summary) as changes:
+    with writing(db, "accept_review", coder_id=acting_coder(db, coder_name, new=new), summary=summary) as changes:
         for coding_id, _, start, end, text in codings:
             prefix, suffix = context(text, start, end)
             changes.update("codings", coding_id, {"status": "ok", "quote": text[start:end], "prefix": prefix,

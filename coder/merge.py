@@ -170,6 +170,35 @@ def merge_copy(db: Database, other: Path | str, *, backup: Callable[[], Path] | 
 
 def _merge(db: Database, theirs: sqlite3.Connection, path: Path, backup: Callable[[], Path] | None) -> MergeReport:
     report = MergeReport(str(path))
+    if _planned(db, theirs, report) is None:
+        return report
+    made = backup() if backup is not None else None
+    with transaction(db):  # planned again under the write lock: another session may have merged or added coders since
+        report = MergeReport(str(path), backup=made)
+        planned = _planned(db, theirs, report)
+        if planned is None:
+            return report
+        maps, new_coders, new_codings, new_memos, new_events = planned
+        for coder in new_coders:
+            maps.coders[coder["id"]] = inserted_id(db.execute("INSERT INTO coders (uuid, name, created) VALUES (?, ?, ?)",
+                                                              [coder["uuid"], coder["name"], coder["created"]]))
+            report.coders_added.append(coder["name"])
+        for row in new_codings:
+            _insert(db, "codings", _mapped(row, maps))
+        for row in new_memos:
+            _insert(db, "memos", _mapped(row, maps))
+        report.codings_added, report.memos_added = len(new_codings), len(new_memos)
+        _merge_events(db, theirs, new_events, maps)
+        report.events_added = len(new_events)
+        log_event(db, "merge", coder_id=None, summary=report.describe())
+    return report
+
+
+_Planned = tuple["_Maps", list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
+
+
+def _planned(db: Database, theirs: sqlite3.Connection, report: MergeReport) -> _Planned | None:
+    """What a merge would write: (maps, coders, codings, memos, events to add), or None when it brings nothing."""
     codings = _rows(theirs, "SELECT * FROM codings ORDER BY id")
     memos = _rows(theirs, "SELECT * FROM memos ORDER BY id")
     events = _rows(theirs, "SELECT * FROM events WHERE coder_id IS NOT NULL ORDER BY id")
@@ -184,23 +213,8 @@ def _merge(db: Database, theirs: sqlite3.Connection, path: Path, backup: Callabl
     needed = {c["coder_id"] for c in new_codings} | {m["coder_id"] for m in new_memos} | {e["coder_id"] for e in new_events}
     new_coders = [their_coders[c] for c in sorted(needed) if c is not None and maps.coders.get(c) is None]
     if not (new_codings or new_memos or new_events or new_coders):
-        return report
-    if backup is not None:
-        report.backup = backup()
-    with transaction(db):
-        for coder in new_coders:
-            maps.coders[coder["id"]] = inserted_id(db.execute("INSERT INTO coders (uuid, name, created) VALUES (?, ?, ?)",
-                                                              [coder["uuid"], coder["name"], coder["created"]]))
-            report.coders_added.append(coder["name"])
-        for row in new_codings:
-            _insert(db, "codings", _mapped(row, maps))
-        for row in new_memos:
-            _insert(db, "memos", _mapped(row, maps))
-        report.codings_added, report.memos_added = len(new_codings), len(new_memos)
-        _merge_events(db, theirs, new_events, maps)
-        report.events_added = len(new_events)
-        log_event(db, "merge", coder_id=None, summary=report.describe())
-    return report
+        return None
+    return maps, new_coders, new_codings, new_memos, new_events
 
 
 class _Plan:

@@ -172,3 +172,22 @@ def test_merge_export_coder_round_trip(two_copies, study, tmp_path):
     with pytest.raises(CoderError, match="no coder named 'nobody'"):
         export_coder(db, "nobody", tmp_path / "x.db")
     db.close()
+
+
+def test_merge_the_same_copy_merged_meanwhile_by_another_session_comes_in_once(two_copies):
+    """Between planning a merge and writing it (where the backup is made), another session merges the same copy:
+    the merge plans again under the write lock, adds nothing twice and fails on no unique name."""
+    ours, theirs = two_copies
+    once = copy_of(ours, "merged-once")
+    merge(once, theirs)
+    db = connect_study(ours)
+
+    def backup_while_another_session_merges() -> Path:
+        merge(ours, theirs)
+        return backup_before(ours, db, "merge")
+
+    report = merge_copy(db, theirs.root, backup=backup_while_another_session_merges)
+    db.close()
+    assert not report.changed and report.backup is not None
+    merged, expected = snapshot(ours), snapshot(once)
+    assert [merged[table] for table in ("coders", "codings", "memos")] == [expected[table] for table in ("coders", "codings", "memos")]
