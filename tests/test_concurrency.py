@@ -361,3 +361,24 @@ def test_concurrency_a_default_coder_name_the_study_does_not_know_is_refused_say
     db = connect_study(race_study)
     assert coding.coder_names(db) == ["ana", "zed"]
     db.close()
+
+
+def test_concurrency_undo_and_redo_never_put_offsets_back_onto_a_text_re_imported_since(race_study):
+    """Uncoding deletes a coding; undoing it puts the row back with its offsets — which, after a re-import, would
+    cover other words. Redo of an undone coding likewise."""
+    from coder.events import redo, undo
+
+    db = connect_study(race_study)
+    ana, accessing, race = coding.coder_id(db, "ana"), coding.find_code(db, "Accessing"), coding.find_document(db, "race")
+    fourth, second = coding.passage_span(db, race, 4), coding.passage_span(db, race, 2)
+    coding.apply_code(db, race, accessing, ana, *fourth)
+    coding.remove_code(db, race, accessing, ana, *fourth)
+    coding.apply_code(db, race, accessing, ana, *second)
+    undo(db, ana)  # the coding of passage 2 taken back; the uncoding of passage 4 is next
+    reimport_edited(race_study)
+    with pytest.raises(CoderError, match="cannot redo: 'race' was re-imported since"):
+        redo(db, ana)
+    with pytest.raises(CoderError, match="cannot undo: 'race' was re-imported since"):
+        undo(db, ana)
+    assert db.execute("SELECT count(*) FROM codings").fetchone()[0] == 0
+    db.close()
