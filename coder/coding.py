@@ -25,6 +25,7 @@ CONTEXT = 32  # characters of prefix and suffix kept with each quote
 CONSENSUS_SETTING = "consensus_coder"
 DEFAULT_CONSENSUS = "consensus"
 
+
 class DocumentChangedError(CoderError):
     """The text a write's offsets were read from was replaced meanwhile (a re-import): nothing was written."""
 
@@ -33,12 +34,13 @@ def check_version(db: Database, document_id: int, version: int | None) -> None:
     """Inside a write, under its lock: refuse offsets read from another version of the document's text."""
     if version is None:
         return
-    row = db.execute("SELECT name, version FROM documents WHERE id = ?", [document_id]).fetchone()
+    row = db.execute("SELECT name, version, path FROM documents WHERE id = ?", [document_id]).fetchone()
     if row is None:
-        raise DocumentChangedError(f"document {document_id} no longer exists: nothing was written", fix="open another document")
+        raise DocumentChangedError(f"document {document_id} was removed since it was read: nothing was written",
+                                   fix="run it again on a document the study has")
     if row[1] != version:
-        raise DocumentChangedError(f"'{row[0]}' changed since it was read (version {version}, now {row[1]}): nothing was written",
-                              fix="read it again and repeat the change")
+        raise DocumentChangedError(f"'{row[0]}' was re-imported since its passages were read (text version {version}, now"
+                                   f" {row[1]}): nothing was written", where=row[2], fix="run it again, on the text as it is now")
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,15 @@ class CodeRef:
 
 def current_coder(db: Database) -> str:
     """Who is coding: $CODER_NAME, else the study's current coder (last chosen in the workbench), else the login name."""
-    return os.environ.get("CODER_NAME") or setting(db, "current_coder") or getpass.getuser()
+    return who_codes(db)[0]
+
+
+def who_codes(db: Database) -> tuple[str, str]:
+    """Who codes when no name is given, and where that name comes from (said when the study does not know it)."""
+    if os.environ.get("CODER_NAME", "").strip():
+        return os.environ["CODER_NAME"], "$CODER_NAME"
+    chosen = setting(db, "current_coder")
+    return (chosen, "the study's current coder") if chosen else (getpass.getuser(), "your login name")
 
 
 @locked
@@ -82,7 +92,8 @@ def coder_id(db: Database, name: str) -> int:
     if row:
         return int(row[0])
     known = coder_names(db)
-    raise CoderError(f"no coder named '{name}'{_did_you_mean(name, known)}", fix=f"use one of: {', '.join(known) or 'none yet'}")
+    hint = _did_you_mean(name, known)
+    raise CoderError(f"no coder named '{name}'{f' ({hint})' if hint else ''}", fix=f"use one of: {', '.join(known) or 'none yet'}")
 
 
 @locked  # looked up and inserted under the write lock: a second session adding the same coder finds the first one's row
@@ -97,9 +108,10 @@ def add_coder(db: Database, name: str) -> int:
     return new_id
 
 
-def acting_coder(db: Database, name: str, *, new: bool = False) -> int:
-    """The coder a write is made as: one of the study's coders, or a new one only when asked for (`new`) —
-    or when the study has no coder yet — so that a typo never creates a coder."""
+def acting_coder(db: Database, name: str | None = None, *, new: bool = False) -> int:
+    """The coder a write is made as (no name: the default coder): one of the study's coders, or a new one only
+    when asked for (`new`) — or when the study has no coder yet — so that a typo never creates a coder."""
+    name, source = (name, "") if name else who_codes(db)
     name = _coder_name(name)
     if is_coder(db, name):
         return coder_id(db, name)
@@ -109,7 +121,8 @@ def acting_coder(db: Database, name: str, *, new: bool = False) -> int:
             return coder_id(db, name)
         if new or not known:
             return add_coder(db, name)
-    raise CoderError(f"no coder named '{name}'{_did_you_mean(name, known)}",
+    hint = "; ".join(filter(None, [source, _did_you_mean(name, known)]))
+    raise CoderError(f"no coder named '{name}'{f' ({hint})' if hint else ''}",
                      fix=f"code as one of {', '.join(known)} with --coder NAME, or add '{name}' as a new coder with --new-coder")
 
 
@@ -123,11 +136,17 @@ def _coder_name(name: str) -> str:
     return name.strip()
 
 
-def _did_you_mean(name: str, known: list[str]) -> str:
+def likely_coder(name: str, known: list[str]) -> str | None:
+    """The known coder a name is most likely a typo of, if any."""
     import difflib
 
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6) or [k for k in known if k.lower() == name.lower()]
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return close[0] if close else None
+
+
+def _did_you_mean(name: str, known: list[str]) -> str:
+    close = likely_coder(name, known)
+    return f"did you mean '{close}'?" if close else ""
 
 
 def find_code(db: Database, name: str) -> CodeRef:

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 
 from coder.coding import acting_coder, apply_in, code_ref
-from coder.db import Database, now
+from coder.db import Database, locked, now
 from coder.errors import CoderError
 from coder.events import Changes, replay_codings, writing
 from coder.reanchor import MAX_LISTED, REVIEW, Candidate, candidate_places, context, listed
@@ -228,7 +228,8 @@ def events_disagreeing(db: Database) -> list[Finding]:
 # Settling a review ----------------------------------------------------------------------------
 
 
-def accept_placements(db: Database, uuids: list[str] | None, coder_name: str) -> int:
+@locked  # the codings and their texts are read under the lock they are written under
+def accept_placements(db: Database, uuids: list[str] | None, coder_name: str | None, *, new: bool = False) -> int:
     """Accept codings and memos left for review where they now are (all of them with None), or at one of the
     places their quote now has (`UUID:N`, N as `coder doctor` numbers them); returns how many.
 
@@ -250,7 +251,7 @@ def accept_placements(db: Database, uuids: list[str] | None, coder_name: str) ->
         return 0
     stamp = now()
     summary = f"accepted {len(codings) + len(memos)} re-anchored codings/memos"
-    with writing(db, "accept_review", coder_id=acting_coder(db, coder_name), summary=summary) as changes:
+    with writing(db, "accept_review", coder_id=acting_coder(db, coder_name, new=new), summary=summary) as changes:
         for coding_id, uuid, start, end, text in codings:
             number = at.get(uuid)
             if number is not None:  # coded afresh at the chosen place, merging with a coding of the same code there

@@ -186,6 +186,7 @@ def _revert(db: Database, coder_id: int, action: str) -> Event | None:
         if found is None:
             return None
         original, applied = found
+        _refuse_offsets_of_a_replaced_text(db, action, applied)
         changes = Changes(db)
         for op in reversed(applied.ops):
             _invert(changes, op)
@@ -194,6 +195,22 @@ def _revert(db: Database, coder_id: int, action: str) -> Event | None:
             ops=changes.ops, reverts=original.id,
         )
         return original
+
+
+def _refuse_offsets_of_a_replaced_text(db: Database, action: str, applied: Event) -> None:
+    """Undo and redo put rows and offsets back as they were when `applied` was made: never onto a transcript
+    re-imported since, where those offsets would fall on other words."""
+    placed = {op[2]["document_id"] for op in applied.ops if op[0] == "delete" and op[2].get("document_id") is not None}
+    placed |= {row[0] for op in applied.ops if op[0] == "update" and {"start", "end"} & set(op[3])
+               for row in db.execute(f"SELECT document_id FROM [{op[1]}] WHERE id = ?", [op[2]])}
+    if not placed:
+        return
+    marks = ", ".join("?" for _ in placed)
+    row = db.execute(f"SELECT name FROM documents WHERE id IN ({marks}) AND imported >= (SELECT at FROM events WHERE id = ?)",
+                     [*placed, applied.id]).fetchone()
+    if row:
+        raise CoderError(f"cannot {action}: '{row[0]}' was re-imported since, and what it would put back would fall on other words",
+                         fix="make the change again on the text as it is now")
 
 
 def _invert(changes: Changes, op: Op) -> None:

@@ -227,10 +227,78 @@ def test_concurrency_every_write_with_offsets_refuses_a_text_that_changed(race_s
                   lambda: coding.code_mentioned_actors(db, document.info.id, ana, start, end, version=document.version),
                   lambda: memos.set_memo(db, ana, "note", document_id=document.info.id, start=start, end=end,
                                          version=document.version)):
-        with pytest.raises(coding.DocumentChangedError, match="'race' changed since it was read"):
+        with pytest.raises(coding.DocumentChangedError, match="'race' was re-imported since its passages were read"):
             write()
     assert db.execute("SELECT count(*) FROM events").fetchone()[0] == events
     assert db.execute("SELECT count(*) FROM codings").fetchone()[0] == 0
+    db.close()
+
+
+def test_concurrency_the_cli_refuses_an_autocode_preview_of_a_text_re_imported_meanwhile(race_study, monkeypatch):
+    """`coder autocode --yes` previews, then applies: a re-import in between is refused in one line, nothing written."""
+    import coder.cli.autocode
+    from coder.cli import main
+
+    preview = coder.cli.autocode.preview_autocode
+
+    def then_the_reimport(*args, **kwargs):
+        found = preview(*args, **kwargs)
+        reimport_edited(race_study)
+        return found
+
+    monkeypatch.setattr(coder.cli.autocode, "preview_autocode", then_the_reimport)
+    result = CliRunner().invoke(main, ["--study", str(race_study.root), "autocode", "Accessing", "--query", "training",
+                                       "--yes", "--coder", "ana"])
+    assert result.exit_code == 1 and result.output.count("\n") == 1, result.output
+    assert result.output.startswith("Error: transcripts/race.md: 'race' was re-imported since its passages were read")
+    assert "nothing was written — fix: run it again" in result.output
+    db = connect_study(race_study)
+    assert db.execute("SELECT count(*) FROM codings").fetchone()[0] == 0
+    db.close()
+
+
+async def test_concurrency_a_memo_typed_while_the_transcript_was_re_imported_is_offered_again_on_the_new_text(race_study):
+    from coder.suggest import suggestions_in_study
+    from coder.tui.app import CoderApp
+    from coder.tui.dialogs.memo import MemoDialog
+    from tests.tui.waiting import press_to_open, running, until
+
+    app = CoderApp(race_study, "ana", suggest=suggestions_in_study)
+    async with running(app) as pilot:
+        await pilot.press("j", "j", "j")  # passage 4 of the text as opened
+        first = await press_to_open(pilot, "m", MemoDialog)
+        await pilot.press(*"fairs")
+        reimport_edited(race_study)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, MemoDialog) and app.screen is not first, "the memo offered again")
+        db = connect_study(race_study)
+        assert db.execute("SELECT count(*) FROM memos").fetchone()[0] == 0  # nothing on the old offsets
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: not isinstance(app.screen, MemoDialog), "the memo saved")
+        start, end = db.execute("SELECT start, end FROM segments WHERE ordinal = 4").fetchone()
+        assert db.execute("SELECT text, start, end FROM memos").fetchall() == [("fairs", start, end)]
+        db.close()
+
+
+def test_concurrency_mentions_found_again_never_land_on_a_text_re_imported_meanwhile(race_study, monkeypatch):
+    """Finding organisation mentions again is slow, so it happens before the write lock: a re-import that gets the
+    lock first must not leave mentions at the old text's offsets."""
+    import coder.corpus.importing as importing
+
+    lock = importing.transaction
+
+    def reimport_first(db):
+        monkeypatch.setattr(importing, "transaction", lock)
+        reimport_edited(race_study)  # lands just before this session takes the write lock
+        return lock(db)
+
+    monkeypatch.setattr(importing, "transaction", reimport_first)
+    db = connect_study(race_study)
+    assert importing.refresh_mentions(db, race_study.load_codebook()) > 0
+    rows = db.execute("SELECT substr(d.text, m.start + 1, m.end - m.start), m.text FROM mentions m"
+                      " JOIN documents d ON d.id = m.document_id").fetchall()
+    assert db.execute("SELECT version FROM documents").fetchone()[0] == 2
+    assert rows and all(at == said for at, said in rows), rows
     db.close()
 
 
@@ -272,3 +340,45 @@ def test_concurrency_a_typo_adds_no_coder_and_the_first_coder_needs_no_flag(race
         db = connect_study(study)
         assert coding.coder_names(db) == coders
         db.close()
+
+
+def test_concurrency_a_default_coder_name_the_study_does_not_know_is_refused_saying_where_it_came_from(race_study, monkeypatch):
+    """A first-time user's `coder code` without --coder: $CODER_NAME, else the login name, must be one of the coders."""
+    import getpass
+
+    from coder.cli import main
+
+    code = ["--study", str(race_study.root), "code", "race", "2", "Accessing"]
+    monkeypatch.setenv("CODER_NAME", "anna")
+    refused = CliRunner().invoke(main, code)
+    assert refused.exit_code == 1 and "no coder named 'anna' ($CODER_NAME; did you mean 'ana'?)" in refused.output
+    monkeypatch.delenv("CODER_NAME")
+    monkeypatch.setattr(getpass, "getuser", lambda: "zed")
+    refused = CliRunner().invoke(main, code)
+    assert refused.exit_code == 1 and "no coder named 'zed' (your login name)" in refused.output
+    assert "add 'zed' as a new coder with --new-coder" in refused.output
+    assert CliRunner().invoke(main, [*code, "--new-coder"]).exit_code == 0
+    db = connect_study(race_study)
+    assert coding.coder_names(db) == ["ana", "zed"]
+    db.close()
+
+
+def test_concurrency_undo_and_redo_never_put_offsets_back_onto_a_text_re_imported_since(race_study):
+    """Uncoding deletes a coding; undoing it puts the row back with its offsets — which, after a re-import, would
+    cover other words. Redo of an undone coding likewise."""
+    from coder.events import redo, undo
+
+    db = connect_study(race_study)
+    ana, accessing, race = coding.coder_id(db, "ana"), coding.find_code(db, "Accessing"), coding.find_document(db, "race")
+    fourth, second = coding.passage_span(db, race, 4), coding.passage_span(db, race, 2)
+    coding.apply_code(db, race, accessing, ana, *fourth)
+    coding.remove_code(db, race, accessing, ana, *fourth)
+    coding.apply_code(db, race, accessing, ana, *second)
+    undo(db, ana)  # the coding of passage 2 taken back; the uncoding of passage 4 is next
+    reimport_edited(race_study)
+    with pytest.raises(CoderError, match="cannot redo: 'race' was re-imported since"):
+        redo(db, ana)
+    with pytest.raises(CoderError, match="cannot undo: 'race' was re-imported since"):
+        undo(db, ana)
+    assert db.execute("SELECT count(*) FROM codings").fetchone()[0] == 0
+    db.close()

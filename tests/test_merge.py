@@ -186,3 +186,22 @@ def test_merge_never_gives_a_passage_a_second_phase_by_one_coder(study):
     report = merge(ours, theirs)
     assert len(report.conflicts) == 1 and "its group is exclusive (one code per passage); kept ours" in report.conflicts[0]
     assert [row[2] for row in snapshot(ours)["codings"]] == ["phase/Phase 1"]
+
+
+def test_merge_the_same_copy_merged_meanwhile_by_another_session_comes_in_once(two_copies):
+    """Between planning a merge and writing it (where the backup is made), another session merges the same copy:
+    the merge plans again under the write lock, adds nothing twice and fails on no unique name."""
+    ours, theirs = two_copies
+    once = copy_of(ours, "merged-once")
+    merge(once, theirs)
+    db = connect_study(ours)
+
+    def backup_while_another_session_merges() -> Path:
+        merge(ours, theirs)
+        return backup_before(ours, db, "merge")
+
+    report = merge_copy(db, theirs.root, backup=backup_while_another_session_merges)
+    db.close()
+    assert not report.changed and report.backup is not None
+    merged, expected = snapshot(ours), snapshot(once)
+    assert [merged[table] for table in ("coders", "codings", "memos")] == [expected[table] for table in ("coders", "codings", "memos")]

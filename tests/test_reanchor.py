@@ -11,6 +11,7 @@ from coder import coding, memos
 from coder.cli import main
 from coder.corpus import import_documents
 from coder.doctor import accept_placements, events_disagreeing, examine
+from coder.errors import CoderError
 from coder.reanchor import REVIEW, Alignment, Selector, context, place
 from coder.study import connect_study, refresh_study
 from tests.conftest import write
@@ -332,3 +333,14 @@ def test_reanchor_a_memo_on_the_deleted_copy_is_flagged_and_put_where_the_resear
     assert doctor(study, "--accept", f"{uuid}:1", "--coder", "ana").exit_code == 0
     assert db.execute("SELECT start, end, status, text FROM memos").fetchall() == [
         (*coding.passage_span(db, 1, 3), "ok", "why, the first time\n\nwhy, again")]  # joined to the memo already there
+
+
+def test_reanchor_accepting_is_done_as_a_coder_of_the_study_or_one_added_on_purpose(coded):
+    study, db, ids = coded
+    turns = TURNS.copy()
+    turns[1] = turns[1].replace("teh", "the")
+    edit(study, db, turns)
+    with pytest.raises(CoderError, match=r"no coder named 'anna' \(did you mean 'ana'\?\)"):
+        accept_placements(db, None, "anna")  # a typo: refused, nothing accepted, no coder added
+    assert coding_row(db, ids["typo"])["status"] != "ok" and "anna" not in coding.coder_names(db)
+    assert accept_placements(db, None, "anna", new=True) == 1  # doctor --accept all --coder anna --new-coder

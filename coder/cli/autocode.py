@@ -6,7 +6,7 @@ import click
 
 from coder import coding
 from coder.autocode import UNITS, apply_autocode, preview_autocode
-from coder.cli.base import Session, coder_option, default_coder, main, new_coder_option, pass_session, render
+from coder.cli.base import Session, coder_option, main, new_coder_option, pass_session, render
 
 PREVIEW_ROWS = 10
 
@@ -54,7 +54,7 @@ def autocode(session: Session, code: str, query: str | None, regex: str | None, 
         if count:
             click.echo("Nothing was changed. Run again with --yes to apply.")
         return
-    coder = coding.acting_coder(db, coder_name or default_coder(db), new=new_coder)
+    coder = coding.acting_coder(db, coder_name, new=new_coder)
     coded = apply_autocode(db, found, matches, coder, unit=unit)
     already = (count if unit == "passage" else sum(len(m.spans) for m in matches)) - coded
     click.echo(f"coded {coded} {'passage' if unit == 'passage' else 'span'}{'s' * (coded != 1)} with {found.path}"

@@ -86,8 +86,9 @@ pass_session = click.make_pass_decorator(Session)
 
 
 def coder_option(command: Callable) -> Callable:
-    return click.option("--coder", "coder_name", envvar="CODER_NAME", metavar="NAME",
-                        help="Coder name (default: the study's current coder, else your login name).")(command)
+    # $CODER_NAME is read with the other defaults (coding.who_codes), so a refusal can say where a name came from.
+    return click.option("--coder", "coder_name", metavar="NAME",
+                        help="Coder name (default: $CODER_NAME, else the study's current coder, else your login name).")(command)
 
 
 def new_coder_option(command: Callable) -> Callable:
@@ -158,8 +159,8 @@ def _cell(value: Any) -> str:
 @click.group(cls=CoderGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--study", "study_path", default=".", metavar="DIR", envvar="CODER_STUDY", show_default=True,
               help="The study folder.")
-@click.option("--coder", "coder_name", envvar="CODER_NAME", metavar="NAME",
-              help="Open the workbench as this coder (default: the study's current coder, else your login name).")
+@click.option("--coder", "coder_name", metavar="NAME",
+              help="Open the workbench as this coder (default: $CODER_NAME, else the study's current coder, else your login name).")
 @click.version_option(package_name="coder")
 @click.pass_context
 def main(ctx: click.Context, study_path: str, coder_name: str | None) -> None:

@@ -30,7 +30,7 @@ def code(session: Session, document: str, passages: str, code: str, coder_name: 
     document_id = coding.find_document(db, document)
     found = coding.find_code(db, code)
     first, last = coding.parse_passages(passages)
-    coder = coding.acting_coder(db, coder_name or default_coder(db), new=new_coder)
+    coder = coding.acting_coder(db, coder_name, new=new_coder)
     coding_id, _, _ = coding.code_passages(db, document_id, first, last, found, coder, memo=memo)
     click.echo(f"coded {document} passage {passages} with {found.path} (coding {coding_id})")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from coder.cli.base import Session, default_coder, format_option, main, pass_session, render
+from coder.cli.base import Session, format_option, main, new_coder_option, pass_session, render
 
 
 @main.command()
@@ -14,10 +14,11 @@ from coder.cli.base import Session, default_coder, format_option, main, pass_ses
               help="Accept a coding or memo left for review where it now is (its id from the list; 'all' for every one),"
                    " or put it at the N-th place the list gives for its quote (ID:N).")
 @click.option("--quick", is_flag=True, help="Skip SQLite's page-by-page integrity check (slow on very large studies).")
-@click.option("--coder", "coder_name", envvar="CODER_NAME", metavar="NAME", help="Who accepts (with --accept).")
+@click.option("--coder", "coder_name", metavar="NAME", help="Who accepts (with --accept; default as for coder code).")
+@new_coder_option
 @format_option
 @pass_session
-def doctor(session: Session, accept: tuple[str, ...], quick: bool, coder_name: str | None, fmt: str) -> None:
+def doctor(session: Session, accept: tuple[str, ...], quick: bool, coder_name: str | None, new_coder: bool, fmt: str) -> None:
     """Check the study and list everything that needs attention; exits 1 if anything does.
 
     Checks the database's integrity, codings and memos left for review after a transcript was
@@ -36,7 +37,7 @@ def doctor(session: Session, accept: tuple[str, ...], quick: bool, coder_name: s
     db = session.open(refresh=False)  # look, never change: an edited transcript is reported, not re-imported
     if accept:
         uuids = None if "all" in accept else list(accept)
-        count = accept_placements(db, uuids, coder_name or default_coder(db))
+        count = accept_placements(db, uuids, coder_name, new=new_coder)
         click.echo(f"accepted {count} re-anchored coding(s) and memo(s)")
     findings = examine(session.study, db, quick=quick)
     attention = [f for f in findings if f.severity == "attention"]

@@ -19,7 +19,7 @@ from coder import nlp
 from coder.codebook import Codebook
 from coder.corpus.passages import Passage
 from coder.corpus.readers import DEFAULT_LANGUAGE, ParsedDocument, read_document
-from coder.db import Database, inserted_id, new_uuid, now, transaction
+from coder.db import Database, inserted_id, new_uuid, now, reading, transaction
 from coder.errors import CoderError
 from coder.events import Changes, log_event
 
@@ -230,22 +230,36 @@ def store_passages(db: Database, document_id: int, text: str, passages: list[Pas
 
 
 def refresh_mentions(db: Database, codebook: Codebook, progress: Progress | None = None) -> int:
-    """Find organisation mentions again in every document (after the organisations file changed)."""
+    """Find organisation mentions again in every document (after the organisations file changed).
+
+    They are found before the write lock is taken (the slow part); under it, a document re-imported or added
+    meanwhile is searched again, so no mention is written with offsets of a text that is gone.
+    """
     spellings = organisation_spellings(codebook)
-    org_ids = dict(db.execute("SELECT name, id FROM organisations").fetchall())
-    documents = db.execute("SELECT id, text, language FROM documents ORDER BY id").fetchall()
-    found = 0
-    with transaction(db):
-        db.execute("DELETE FROM mentions")
-        for number, (document_id, text, language) in enumerate(documents, 1):
-            spans = db.execute("SELECT start, end FROM segments WHERE document_id = ? ORDER BY ordinal", [document_id]).fetchall()
-            rows: list[tuple[int, int, int, int, str]] = []
-            for (start, _), note in zip(spans, nlp.annotate((text[s:e] for s, e in spans), language or DEFAULT_LANGUAGE, spellings)):
-                rows.extend((document_id, org_ids[org], start + s, start + e, text[start + s : start + e])
-                            for s, e, org in note.mentions if org in org_ids)
-            db.conn.executemany("INSERT INTO mentions (document_id, organisation_id, start, end, text) VALUES (?, ?, ?, ?, ?)", rows)
-            found += len(rows)
+    with reading(db):
+        versions = db.execute("SELECT id, version FROM documents ORDER BY id").fetchall()
+        found = {}
+        for number, (document_id, version) in enumerate(versions, 1):
+            found[document_id, version] = _mentions_in(db, document_id, spellings)
             if progress:
-                progress(number, len(documents))
-        log_event(db, "refresh_mentions", coder_id=None, summary=f"found {found} organisation mentions again")
-    return found
+                progress(number, len(versions))
+    written = 0
+    with transaction(db):
+        org_ids = dict(db.execute("SELECT name, id FROM organisations").fetchall())
+        db.execute("DELETE FROM mentions")
+        for document_id, version in db.execute("SELECT id, version FROM documents ORDER BY id").fetchall():
+            mentions = found[document_id, version] if (document_id, version) in found else _mentions_in(db, document_id, spellings)
+            rows = [(document_id, org_ids[org], start, end, text) for start, end, text, org in mentions if org in org_ids]
+            db.conn.executemany("INSERT INTO mentions (document_id, organisation_id, start, end, text) VALUES (?, ?, ?, ?, ?)", rows)
+            written += len(rows)
+        log_event(db, "refresh_mentions", coder_id=None, summary=f"found {written} organisation mentions again")
+    return written
+
+
+def _mentions_in(db: Database, document_id: int, spellings: list[nlp.Spelling]) -> list[tuple[int, int, str, str]]:
+    """The organisations a document mentions: (start, end, text, organisation name)."""
+    text, language = db.execute("SELECT text, language FROM documents WHERE id = ?", [document_id]).fetchone()
+    spans = db.execute("SELECT start, end FROM segments WHERE document_id = ? ORDER BY ordinal", [document_id]).fetchall()
+    notes = nlp.annotate((text[s:e] for s, e in spans), language or DEFAULT_LANGUAGE, spellings)
+    return [(start + s, start + e, text[start + s : start + e], org)
+            for (start, _), note in zip(spans, notes) for s, e, org in note.mentions]

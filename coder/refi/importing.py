@@ -94,12 +94,16 @@ def import_refi(
     if plan.codes or plan.groups:
         new_text, codebook = add_codes(study.codebook_dir, plan.groups, plan.codes,
                                        comment=f"Imported from {path.name} on {date.today().isoformat()}")
+    seen = _documents_now(db)
     documents = _prepare_documents(db, project, codebook, report, progress)
     backup_if_coded(study, db, "import-qdpx")
     original = yaml_path.read_bytes()
     replaced = False
     try:
         with transaction(db):
+            if _documents_now(db) != seen:  # the documents were matched and named before the write lock was taken
+                raise CoderError("another session imported documents while this file was read: nothing was written",
+                                 where=str(path), fix="import it again")
             if new_text is not None or not codebook_is_current(db, codebook):
                 sync_codebook(db, codebook)
             code_refs = _code_refs(db, plan)
@@ -278,6 +282,10 @@ class _Coders:
 def _document_name(name: str) -> str:
     base, dot, extension = name.rpartition(".")
     return _safe_name(base if dot and f".{extension.lower()}" in DOCUMENT_EXTENSIONS and base else name) or "document"
+
+
+def _documents_now(db: Database) -> list[tuple[int, str, str, int]]:
+    return db.execute("SELECT id, uuid, name, version FROM documents ORDER BY id").fetchall()
 
 
 def _prepare_documents(db: Database, project: RefiProject, codebook: Codebook, report: RefiImportReport,

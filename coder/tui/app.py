@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from coder.coding import acting_coder, coder_names, current_coder, find_document
+from coder.coding import acting_coder, coder_names, find_document, switch_coder, who_codes
 from coder.errors import CoderError
 from coder.study import Study, connect_study, locate_study, refresh_study
 from coder.suggest import Suggester, SuggestionProcess
@@ -45,23 +45,29 @@ class CoderApp(App):
         super().__init__()
         self.study = study
         self.db = connect_study(study)
-        self.coder_name = coder or current_coder(self.db)
+        self.coder_name, self.coder_source = (coder, "--coder") if coder else who_codes(self.db)
         self.suggest = suggest or SuggestionProcess()
 
     def on_mount(self) -> None:
-        known = coder_names(self.db)
-        if self.coder_name in known or not known:  # the first coder of a new study is added without asking
-            self.start_coding(self.coder_name)
-        else:
-            choose_coder(self, f"Who is coding? '{self.coder_name}' is not a coder of this study", known, self.start_coding)
+        self.start_coding(self.coder_name, asked=False)
 
-    def start_coding(self, chosen: str | None) -> None:
-        """Open the coding screen as the chosen coder (a confirmed new one is added first); no choice, no workbench."""
+    def start_coding(self, chosen: str | None, *, asked: bool = True) -> None:
+        """Open the coding screen as the chosen coder. A name the study does not know is asked about (but for the
+        first coder of a new study), a new coder is added only once confirmed, and the answer is remembered as the
+        study's current coder, as the coder switch does; no answer, no workbench."""
         if chosen is None:
             self.exit(message="No coder chosen: nothing was opened.")
             return
         name = chosen.removeprefix("new:")
-        acting_coder(self.db, name, new=chosen.startswith("new:"))
+        try:
+            acting_coder(self.db, name, new=chosen.startswith("new:"))
+            if asked:
+                switch_coder(self.db, name)
+        except CoderError:  # unknown, or another session gave the new study its first coder meanwhile
+            source = "" if asked else f" ({self.coder_source})"
+            choose_coder(self, f"Who is coding? '{name}'{source} is not a coder of this study", coder_names(self.db),
+                         self.start_coding)
+            return
         self.coder_name = name
         self.push_screen(CodingScreen(self.study, self.db, self.coder_name, self.suggest))
         self.call_after_refresh(self.settle)

@@ -11,7 +11,8 @@ from coder.errors import CoderError
 from coder.refi import import_refi
 from coder.study import connect_study, refresh_study
 from tests import export_study
-from tests.refi.builders import ONE_CODE, G, fresh, hostile_zip, make_qdpx, project_xml, state
+from tests.conftest import INTERVIEW
+from tests.refi.builders import ONE_CODE, G, fresh, hostile_zip, make_qdpx, nvivo_like, project_xml, state
 
 
 def codings(db) -> list[tuple]:
@@ -135,3 +136,25 @@ def test_qdpx_import_refuses_two_codes_of_an_exclusive_group_in_one_passage(stud
     with pytest.raises(CoderError, match="one passage would get two codes of the exclusive group phase"):
         import_refi(target_db, target, project)
     assert state(target) == before
+
+
+# Another session at work ----------------------------------------------------------------------------------
+
+
+def test_qdpx_import_refuses_documents_imported_by_another_session_while_it_read_the_file(make_study, tmp_path):
+    """The project's documents are matched and named before the write lock (spaCy is slow): a transcript
+    imported meanwhile under the same name is caught under the lock, not as a failed unique name."""
+    study, db = fresh(make_study)
+
+    def meanwhile(done: int, total: int) -> None:  # another session imports a transcript called notes, as the source is
+        (study.transcripts_dir / "notes.md").write_text(INTERVIEW.replace("id: int01", "id: notes"), encoding="utf-8")
+        other = connect_study(study)
+        refresh_study(study, other)
+        other.close()
+
+    with pytest.raises(CoderError, match="another session imported documents while this file was read: nothing was written"):
+        import_refi(db, study, nvivo_like(tmp_path), progress=meanwhile)
+    assert db.execute("SELECT name FROM documents").fetchall() == [("notes",)] and codings(db) == []
+    again = import_refi(db, study, nvivo_like(tmp_path))  # the fix: import it again
+    assert again.codings_added == 4 and "document notes → notes (2) (a different document has that name)" in again.renamed
+    db.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from coder import coding
 from coder.study import Study, connect_study
 from coder.suggest import suggestions_in_study
 from coder.tui.app import CoderApp
@@ -282,9 +283,15 @@ async def test_coding_screen_a_typo_in_a_coder_switch_adds_no_coder(coded_piura)
     async with running(app) as pilot:
         await press_to_open(pilot, "c", QuickPick)
         await pilot.press(*"bne")  # ben, mistyped
-        await press_to_open(pilot, "enter", QuickPick)
+        question = await press_to_open(pilot, "enter", QuickPick)
+        assert "Add 'bne' as a new coder" in question.title_text
         await press_to_close(pilot, "escape", QuickPick)
         assert "coder ana" in status(app)
+        await press_to_open(pilot, "c", QuickPick)
+        await pilot.press(*"bne")
+        await press_to_open(pilot, "enter", QuickPick)
+        await press_to_close(pilot, "enter", QuickPick)  # Enter twice: the likely coder, not a new one
+        await until(pilot, lambda: "coder ben" in status(app), "the switch to ben")
     db = connect_study(coded_piura)
     assert [r[0] for r in db.execute("SELECT name FROM coders ORDER BY name")] == ["ana", "ben"]
     db.close()
@@ -294,11 +301,25 @@ async def test_coding_screen_an_unknown_coder_chooses_who_codes_before_anything_
     app = app_for(coded_piura, "marai")
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, QuickPick), "the coder question")
-        assert "'marai' is not a coder of this study" in app.screen.title_text
+        assert "'marai' (--coder) is not a coder of this study" in app.screen.title_text
         await pilot.press(*"ben")
         await press_to_close(pilot, "enter", QuickPick)
         await until(pilot, lambda: isinstance(app.screen, CodingScreen) and app.screen.is_mounted, "the coding screen")
         assert "coder ben" in status(app)
     db = connect_study(coded_piura)
     assert [r[0] for r in db.execute("SELECT name FROM coders ORDER BY name")] == ["ana", "ben"]
+    assert coding.current_coder(db) == "ben"  # the answer is remembered: the next start asks nothing
+    db.close()
+
+
+async def test_coding_screen_the_first_coder_of_a_new_study_is_added_without_a_question(piura, monkeypatch):
+    import getpass
+
+    monkeypatch.delenv("CODER_NAME", raising=False)
+    monkeypatch.setattr(getpass, "getuser", lambda: "maria")
+    app = CoderApp(piura, suggest=suggestions_in_study)
+    async with running(app):
+        assert "coder maria" in status(app)
+    db = connect_study(piura)
+    assert coding.coder_names(db) == ["maria"]
     db.close()

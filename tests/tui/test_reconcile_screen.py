@@ -6,13 +6,13 @@ from __future__ import annotations
 from textual.widgets import DataTable, Static
 
 from coder import reconcile
-from coder.study import Study, connect_study
+from coder.study import Study, connect_study, refresh_study
 from coder.tui.dialogs.memo import MemoDialog
 from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.screens.agreement import AgreementScreen
 from coder.tui.screens.reconcile import ReconcileScreen
 from tests.tui.conftest import app_for
-from tests.tui.waiting import press_to_close, press_to_open, running, settle
+from tests.tui.waiting import press_to_close, press_to_open, running, settle, until
 
 
 def consensus_at(study: Study, passage: int) -> list[str]:
@@ -145,3 +145,21 @@ async def test_reconcile_screen_agreement_table_sorts_and_lists_disagreements(co
         await pilot.press("w")  # the consensus against ana, then against ben
         await settle(pilot)
         assert "consensus vs ana" in str(app.screen.query_one("#agree-title", Static).render())
+
+
+async def test_reconcile_screen_reads_the_queue_again_when_its_transcript_was_re_imported(coded_piura):
+    app = app_for(coded_piura)
+    async with running(app) as pilot:
+        await press_to_open(pilot, "f3", ReconcileScreen)
+        assert "int01 passage 2" in title(app)
+        path = coded_piura.transcripts_dir / "int01-apem-general-manager.md"  # a colleague adds two turns at the top
+        path.write_text(path.read_text(encoding="utf-8").replace(
+            "INTERVIEWER: Thank you", "INTERVIEWER: Shall we start?\n\nRESPONDENT: Yes.\n\nINTERVIEWER: Thank you", 1), encoding="utf-8")
+        other = connect_study(coded_piura)
+        refresh_study(coded_piura, other)
+        other.close()
+        await pilot.press("a")  # keep A, on the passage as read before the re-import
+        assert decided(coded_piura) == {}  # nothing written at the old offsets
+        await until(pilot, lambda: app.screen.current_unit.version == 2, "the queue read again")
+        await pilot.press("a")  # the key again: now on the new text
+        assert len(decided(coded_piura)) == 1

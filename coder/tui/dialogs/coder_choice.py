@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from textual.app import App
 
+from coder.coding import likely_coder
 from coder.tui.dialogs.quick_pick import QuickPick
 
 
@@ -18,7 +19,10 @@ def choose_coder(app: App, title: str, coders: list[str], chosen: Callable[[str 
             return
         name = answer.removeprefix("new:")
         question = f"Add '{name}' as a new coder of this study? (its coders: {', '.join(coders) or 'none yet'})"
-        app.push_screen(QuickPick(question, [("add", f"add coder {name}", None), ("cancel", "cancel", None)]),
-                        lambda confirmed: chosen(answer if confirmed == "add" else None))
+        close = likely_coder(name, coders)
+        meaning = {"typo": close, "add": answer, "cancel": None}
+        answers = [("typo", f"no: code as {close} (a typo?)", None)] if close else []  # first: Enter twice adds no typo
+        answers += [("add", f"add coder {name}", None), ("cancel", "cancel", None)]
+        app.push_screen(QuickPick(question, answers), lambda confirmed: chosen(meaning.get(confirmed or "cancel")))
 
     app.push_screen(QuickPick(title, [(name, name, None) for name in coders], allow_new="new coder"), picked)

@@ -315,13 +315,8 @@ class CodingScreen(CodingTools, Screen):
             self.query_one(DocumentList).update_progress(self.at.document.info.id, self.codings.coded_passages())
 
     def fail(self, error: CoderError) -> None:
-        """A write refused: say why; when the transcript was re-imported meanwhile, show the new text first."""
-        if isinstance(error, coding.DocumentChangedError) and self.at.document is not None:
-            self.open_document(self.at.document.info.id, self.passage().ordinal)
-            self.notify(f"{self.at.document.info.name} was re-imported since it was opened: it is reloaded and nothing was"
-                        " written — check the passage and press the key again", severity="warning", timeout=10)
-            return
-        self.notify(str(error), severity="error", timeout=8)
+        if not self.reloaded(error):
+            self.notify(str(error), severity="error", timeout=8)
 
     # Moving ------------------------------------------------------------------------------
 
@@ -437,8 +432,7 @@ class CodingScreen(CodingTools, Screen):
     def action_code_actors(self) -> None:
         start, end = self.selection()
         try:
-            found = coding.code_mentioned_actors(self.db, self.document.info.id, self.coder_id, start, end,
-                                                 version=self.document.version)
+            found = coding.code_mentioned_actors(self.db, self.document.info.id, self.coder_id, start, end, version=self.document.version)
         except CoderError as error:
             self.fail(error)
             return

@@ -92,6 +92,16 @@ class CodingTools(_Screen):
         def marks(self) -> Marks: ...
         def toggle(self, code_id: int) -> None: ...
 
+    def reloaded(self, error: CoderError) -> bool:
+        """A write refused because the transcript was re-imported since it was opened: show the new text and say so
+        (nothing was written; the key pressed again acts on the new text). False for any other refusal."""
+        if not isinstance(error, coding.DocumentChangedError) or self.at.document is None:
+            return False
+        self.open_document(self.at.document.info.id, self.passage().ordinal)
+        self.notify(f"{self.at.document.info.name} was re-imported since it was opened: it is reloaded and nothing was"
+                    " written — check the passage and press the key again", severity="warning", timeout=10)
+        return True
+
     def action_search(self) -> None:
         document_id = self.at.document.info.id if self.at.document else None
         self.app.push_screen(SearchDialog(self.db, document_id), self.searched)
@@ -239,11 +249,19 @@ class CodingTools(_Screen):
         if answer is None:
             return
         target, text = answer
-        if target.startswith("coding:"):
-            coding.set_coding_memo(self.db, int(target.split(":")[1]), text, self.coder_id)
-        else:
-            memos.set_memo(self.db, self.coder_id, text, document_id=self.document.info.id, start=start, end=end,
-                           version=self.document.version)
+        try:
+            if target.startswith("coding:"):
+                coding.set_coding_memo(self.db, int(target.split(":")[1]), text, self.coder_id)
+            else:
+                memos.set_memo(self.db, self.coder_id, text, document_id=self.document.info.id, start=start, end=end,
+                               version=self.document.version)
+        except CoderError as error:
+            self.fail(error)
+            if isinstance(error, coding.DocumentChangedError):  # what was typed is offered again, on the new text
+                start, end = self.selection()
+                self.app.push_screen(MemoDialog([(target, "this passage, reloaded: check it", text)]),
+                                     lambda again: self.save_memo(again, start, end))
+            return
         self.wrote("memo saved" if text.strip() else "memo removed", (start, end))
 
     def action_undo(self) -> None:

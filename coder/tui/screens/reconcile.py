@@ -171,7 +171,7 @@ class ReconcileScreen(Screen):
         try:
             decision = reconcile.decide(self.db, self.opened_queue, unit, kind, coder=coder, codes=codes)
         except CoderError as error:
-            self.notify(str(error), severity="error", timeout=8)
+            self.refused(error)
             return
         self.active = None
         self.note = f"{unit.document} passage {unit.ordinal}: {decision.kind} ({len(decision.codes)} codes)"
@@ -179,6 +179,21 @@ class ReconcileScreen(Screen):
             reconcile.move(self.db, self.opened_queue, 1)
         elif advance:
             self.note += " · that was the last unit"
+        self.show()
+
+    def refused(self, error: CoderError) -> None:
+        """A write refused: say why; when a transcript was re-imported since the queue was read, read it again first."""
+        if not isinstance(error, coding.DocumentChangedError):
+            self.notify(str(error), severity="error", timeout=8)
+            return
+        unit = self.current_unit
+        try:
+            self.queue, self.active = reconcile.open_queue(self.db, at=unit.key), None
+        except CoderError as reopening:
+            self.notify(f"{error.message}; reading the queue again: {reopening}", severity="error", timeout=10)
+            return
+        self.notify(f"{unit.document} was re-imported since the queue was read: it is read again and nothing was written"
+                    " — check the passage and decide again", severity="warning", timeout=10)
         self.show()
 
     def action_keep(self, index: int) -> None:
@@ -213,7 +228,11 @@ class ReconcileScreen(Screen):
     def memo_written(self, answer: tuple[str, str] | None) -> None:
         if answer is None:
             return
-        reconcile.write_rationale(self.db, self.opened_queue, self.current_unit, answer[1])
+        try:
+            reconcile.write_rationale(self.db, self.opened_queue, self.current_unit, answer[1])
+        except CoderError as error:
+            self.refused(error)
+            return
         self.note = "rationale saved" if answer[1].strip() else "rationale removed"
         self.show()
 
@@ -243,7 +262,7 @@ class ReconcileScreen(Screen):
         try:
             start, end = coding.nudge_coding(self.db, target["id"], edge, words, consensus, version=self.current_unit.version)
         except CoderError as error:
-            self.notify(str(error), severity="error", timeout=8)
+            self.refused(error)
             return
         self.note = f"{self.looks[target['code_id']].name} now {start}-{end}"
         self.show()
