@@ -156,6 +156,8 @@ class CodingScreen(CodingTools, Screen):
     def load_codebook(self) -> None:
         rows = codebook_tree(self.db)
         self.code_styles = code_styles(rows)
+        if self.index is not None:  # the open document's codings are drawn with the codebook as it is now (a new code too)
+            self.index.styles = self.code_styles
         self.code_keys = {row["key"]: row["id"] for row in rows if row["key"] and row["active"]}
         self.refs = {row["id"]: coding.CodeRef(row["id"], row["code"], row["group"], bool(row["exclusive"])) for row in rows}
         exclusive = [row["group"] for row in rows if row["exclusive"]]
