@@ -25,7 +25,7 @@ from coder.codebook import codebook_tree
 from coder.documents import CodingSpan, Document, Passage
 from coder.errors import CoderError
 from coder.search import Hit
-from coder.study import Study
+from coder.study import Study, read_only_reason
 from coder.suggest import Suggester, Suggestion
 from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.marks import CodeStyle, PassageCodings, code_styles
@@ -134,6 +134,7 @@ class CodingScreen(CodingTools, Screen):
 
     def on_mount(self) -> None:
         self.query_one("#import-progress").display = False
+        self.query_one(StatusLine).read_only = read_only_reason(self.db)
         self.load_codebook()
         self.load_documents()
         self.open_last_position()
