@@ -312,7 +312,7 @@ def _patiently(attempt: Callable[[], object], what: str = "open the study") -> o
             if not is_busy(error):
                 raise
             if time.monotonic() - began >= patience:
-                raise storage.locked(patience, what) from error
+                raise storage.locked_error(patience, what) from error
             time.sleep(min(pause, max(began + patience - time.monotonic(), 0)))
             pause = min(pause * 2, 0.05)
 
@@ -388,7 +388,7 @@ def transaction(db: Database, *, durable: bool = True) -> Iterator[Database]:
             yield db
         return
     if reason := read_only(db):
-        raise storage.read_only(reason)
+        raise storage.read_only_error(reason)
     synchronous = None if durable else db.conn.execute("PRAGMA synchronous").fetchone()[0]
     if synchronous is not None:
         db.conn.execute("PRAGMA synchronous = NORMAL")
@@ -431,7 +431,10 @@ def _roll_back(db: Database) -> None:
 
 
 def _file_of(db: Database) -> Path | None:
-    row = db.execute("PRAGMA database_list").fetchone()
+    try:
+        row = db.execute("PRAGMA database_list").fetchone()
+    except sqlite3.Error:  # the connection that just failed may fail again: the message names no file then
+        return None
     return Path(row[2]) if row and row[2] else None
 
 

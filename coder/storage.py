@@ -47,17 +47,17 @@ def busy_timeout() -> float:
     return min(BUSY_TIMEOUT_S, lock_wait())
 
 
-def locked(seconds: float, what: str = "write to it") -> CoderError:
+def locked_error(seconds: float, what: str) -> CoderError:
     return CoderError(f"another program has held the study locked for {seconds:g} s (another coder's session, a backup"
                       f" or a database tool writing to study.db), so coder could not {what}",
                       fix=f"close that program or let it finish, then try again ({LOCK_WAIT_VARIABLE}=SECONDS waits longer)")
 
 
-def read_only(reason: str) -> CoderError:
+def read_only_error(reason: str) -> CoderError:
     return CoderError(f"{reason}: the study is open for reading only, so nothing was written", fix=READ_ONLY_FIX)
 
 
-def disk_full(what: str) -> CoderError:
+def full_disk_error(what: str) -> CoderError:
     return CoderError(f"the disk is full ({what}): nothing was written, the study is as it was before",
                       fix="free some space on that disk, then try again")
 
@@ -130,23 +130,23 @@ def storage_problem(error: BaseException, database: Path | None = None) -> Coder
         name = getattr(error, "sqlite_errorname", "") or ""
         where = database.name if database else "study.db"
         if name.startswith("SQLITE_FULL"):
-            return disk_full(f"SQLite could not grow {where}: {error}")
+            return full_disk_error(f"SQLite could not grow {where}: {error}")
         if name.startswith("SQLITE_READONLY"):
-            return read_only((database and why_read_only(database)) or f"the operating system refused to let coder write {where}")
+            return read_only_error((database and why_read_only(database)) or f"the operating system refused to let coder write {where}")
         if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-            return locked(busy_timeout(), "read or write it")
+            return locked_error(busy_timeout(), "read or write it")
         if name.startswith("SQLITE_CANTOPEN"):
             reason = database and why_read_only(database)
-            return read_only(reason) if reason else CoderError(
+            return read_only_error(reason) if reason else CoderError(
                 f"coder cannot open {where} ({error})", fix="check that the study folder is there and that you may read it")
         if name.startswith("SQLITE_IOERR"):
-            return CoderError(f"the disk reported an error while coder wrote {where} ({error}): the transaction was not"
-                              " saved", fix="check the disk (full? a drive that went away?), then try again")
+            return CoderError(f"the disk reported an error with {where} ({error}): nothing was written",
+                              fix="check the disk (full? a drive that went away?), then try again")
         return None
     if isinstance(error, OSError) and error.errno in READ_ONLY_ERRORS + FULL_ERRORS:
         where = error.filename or "a file"
         if error.errno in FULL_ERRORS:
-            return disk_full(f"no space left to write {where}")
+            return full_disk_error(f"no space left to write {where}")
         return CoderError(f"coder may not write '{where}': its folder or the file is read-only ({error.strerror})",
                           fix="write it somewhere you may (exports take --output PATH, coder agree --save DIR,"
                               " coder backup FILE), or ask for write access")

@@ -20,7 +20,8 @@ from coder.db import connect, open_db
 from coder.errors import CoderError
 from coder.study import Study, connect_study
 from tests import export_study
-from tests.conftest import REPO, init_study, write
+from tests.conftest import REPO, init_study, opened, write
+from tests.test_file_modes import SURVEY
 from tests.unwritable import snapshot, unwritable, with_contents
 
 READS = [["status"], ["codings"], ["xtab", "code", "document"], ["agree"], ["search", "buyers"], ["doctor"], ["log"]]
@@ -51,6 +52,8 @@ def codings_in(path: Path) -> int:
 
 def test_a_read_only_study_opens_for_reading_and_analysis_and_refuses_writes(make_study, tmp_path):
     study = export_study.build(make_study)
+    write(study.transcripts_dir / "survey" / "ties.csv", SURVEY)
+    opened(study.root)
     out = tmp_path / "out"
     out.mkdir()
     before = snapshot(study.root)
@@ -62,12 +65,16 @@ def test_a_read_only_study_opens_for_reading_and_analysis_and_refuses_writes(mak
         assert "ana: 9 codings" in cli(study, "status").output
         assert cli(study, "export", "excerpts", "--output", str(out)).exit_code == 0
         assert cli(study, "agree", "--save", str(out / "agreement")).exit_code == 0
+        assert cli(study, "backup", str(out / "copy.db")).exit_code == 0
+        for command in (["cooccur"], ["network"], ["actors"], ["matrix", "--output", str(out / "matrix.csv")]):
+            assert cli(study, *command).exit_code == 0, command
         one_line(cli(study, *CODE), "study.db is read-only: the study is open for reading only, so nothing was written",
                  "fix: copy the study folder to a place you can write")
         one_line(cli(study, "export", "excerpts"), "may not write", "exports", "--output")
         one_line(cli(study, "backup"), "may not write", ".backups")
     assert snapshot(study.root) == before
     assert len(list(out.glob("excerpts-*.md"))) == 1 and (out / "agreement" / "parameters.json").exists()
+    assert (out / "copy.db").exists() and (out / "matrix.csv").exists()
 
 
 def test_a_read_only_folder_says_coder_cannot_write_the_wal_file(make_study):

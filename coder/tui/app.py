@@ -18,7 +18,7 @@ from textual.worker import Worker, WorkerState
 
 from coder.coding import acting_coder, coder_names, current_coder, find_document
 from coder.errors import CoderError
-from coder.storage import read_only, storage_problem
+from coder.storage import read_only_error, storage_problem
 from coder.study import Study, connect_study, locate_study, read_only_reason, refresh_study
 from coder.suggest import Suggester, SuggestionProcess
 from coder.tui.dialogs.coder_choice import choose_coder
@@ -80,7 +80,7 @@ class CoderApp(App):
             return
         name = chosen.removeprefix("new:")
         if self.read_only and chosen.startswith("new:"):
-            self.notify(str(read_only(self.read_only)), severity="error", timeout=10)
+            self.notify(str(read_only_error(self.read_only)), severity="error", timeout=10)
             self.on_mount()  # ask again: only the study's coders can be chosen
             return
         acting_coder(self.db, name, new=chosen.startswith("new:"))
@@ -101,7 +101,7 @@ class CoderApp(App):
         if self.read_only:
             name = parse_action(action)[1] if isinstance(action, str) else action[1]
             if name in WRITING_ACTIONS:
-                self.notify(str(read_only(self.read_only)), title="Read-only study", severity="warning", timeout=8)
+                self.notify(str(read_only_error(self.read_only)), title="Read-only study", severity="warning", timeout=8)
                 return True
             if name == "export" and not os.access(self.study.exports_dir, os.W_OK):
                 self.notify(f"{self.study.exports_dir} is read-only, so nothing can be exported there — fix: coder export …"
