@@ -112,7 +112,8 @@ os._exit(0)  # no checkpoint, no clean close: the coding is only in study.db-wal
 
 
 @pytest.mark.parametrize("shm", ["kept", "deleted"])
-def test_a_read_only_study_shows_what_is_only_in_its_wal_file(make_study, shm):
+def test_a_read_only_study_shows_what_is_only_in_its_wal_file(make_study, shm, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # private copies go here, where no other test makes any
     study = export_study.build(make_study)
     subprocess.run([sys.executable, "-c", CRASH_AFTER_CODING, str(study.db_path)], check=True,
                    env={**os.environ, "PYTHONPATH": str(REPO)})
