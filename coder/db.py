@@ -8,10 +8,13 @@ researchers in docs/schema.md; `PRAGMA user_version` is the schema version.
 from __future__ import annotations
 
 import functools
+import os
+import shutil
 import sqlite3
 import sys
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -19,6 +22,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
+from coder import storage
 from coder.errors import CoderError
 
 
@@ -42,8 +46,10 @@ else:
 
 P = ParamSpec("P")
 R = TypeVar("R")
-BUSY_TIMEOUT_MS = 10_000
-WRITE_PATIENCE_S = 120.0  # how long a writer waits for another coder's transaction before giving up
+# A write is acknowledged (the call returns, the screen shows it) only once it is on the disk itself:
+# in WAL mode FULL syncs the -wal file at every commit, so a power cut cannot take it back (docs/trust.md).
+DURABLE = "FULL"
+_read_only: weakref.WeakKeyDictionary[Database, str] = weakref.WeakKeyDictionary()  # connections that may only read, and why
 
 
 def now() -> str:
@@ -259,16 +265,41 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def connect(path: Path | str) -> Database:
-    """Open a study database with the settings every connection needs (no migration)."""
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    """Open a study database with the settings every connection needs (no migration).
+
+    A study the operating system will not let coder write (a read-only folder or file) is opened for
+    reading only (`read_only` says why); every write to it is then refused in one line.
+    """
+    memory = str(path) == ":memory:"
+    reason = None if memory else storage.why_read_only(Path(path))
+    private: Path | None = None
+    if reason is None:
+        if not memory and not Path(path).exists():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o666))  # as the umask says: SQLite would make it 0644
+        conn = sqlite3.connect(str(path), timeout=storage.busy_timeout(), check_same_thread=False)
+    elif not Path(path).exists():
+        raise CoderError(reason, fix=storage.MAKE_WRITABLE)
+    else:
+        conn, private = storage.open_for_reading(Path(path), storage.busy_timeout())
     conn.isolation_level = None  # no implicit transactions: every write goes through transaction()
     db = Database(conn, execute_plugins=False)
-    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if private is not None:
+        weakref.finalize(db, shutil.rmtree, private, True)
+    db.execute(f"PRAGMA busy_timeout = {round(storage.busy_timeout() * 1000)}")
     db.execute("PRAGMA foreign_keys = ON")
+    if reason is not None:
+        db.execute("PRAGMA query_only = ON")
+        _read_only[db] = reason
+        return db
     # Switching a new file to WAL needs a moment alone with it: another process opening it too must wait.
     _patiently(lambda: db.execute("PRAGMA journal_mode = WAL"))
-    db.execute("PRAGMA synchronous = FULL")  # every commit reaches the disk: a coding shown as saved survives a power cut
+    db.execute(f"PRAGMA synchronous = {DURABLE}")
     return db
+
+
+def read_only(db: Database) -> str | None:
+    """Why this study may only be read ("the study folder is read-only, so …"), or None when coder may write it."""
+    return _read_only.get(db)
 
 
 def is_busy(error: sqlite3.OperationalError) -> bool:
@@ -279,7 +310,8 @@ def is_busy(error: sqlite3.OperationalError) -> bool:
 
 def _patiently(attempt: Callable[[], object], what: str = "open the study") -> object:
     """Run one statement, retrying while another coder's connection holds the lock (backing off up to 50 ms)."""
-    deadline = time.monotonic() + WRITE_PATIENCE_S
+    patience = storage.lock_wait()
+    began = time.monotonic()
     pause = 0.001
     while True:
         try:
@@ -287,12 +319,9 @@ def _patiently(attempt: Callable[[], object], what: str = "open the study") -> o
         except sqlite3.OperationalError as error:
             if not is_busy(error):
                 raise
-            if time.monotonic() > deadline:
-                raise CoderError(
-                    f"could not {what}: another coder has held the study for writing for over two minutes",
-                    fix="close the other coder's session, then try again",
-                ) from error
-            time.sleep(pause)
+            if time.monotonic() - began >= patience:
+                raise storage.locked_error(patience, what) from error
+            time.sleep(min(pause, max(began + patience - time.monotonic(), 0)))
             pause = min(pause * 2, 0.05)
 
 
@@ -316,6 +345,10 @@ def open_db(
     """
     db = connect(path)
     version = schema_version(db)
+    if version < upto and (reason := read_only(db)):
+        db.close()
+        raise CoderError(f"{reason}, and its database, made by an older coder (schema {version} of {SCHEMA_VERSION}), must be"
+                         " brought up to date before this coder can read it", where=str(path), fix=storage.MAKE_WRITABLE)
     if version > SCHEMA_VERSION:
         db.close()
         raise CoderError(
@@ -353,31 +386,68 @@ def _statements(script: str) -> Iterator[str]:
 
 
 @contextmanager
-def transaction(db: Database) -> Iterator[Database]:
+def transaction(db: Database, *, durable: bool = True) -> Iterator[Database]:
     """One write transaction: waits its turn behind other writers, commits all or nothing.
 
     BEGIN IMMEDIATE takes the write lock up front, so two coders writing at once queue
     instead of failing with "database is locked"; the wait is retried well past the busy timeout.
-    Nested use joins the outer transaction through a savepoint.
+    Nested use joins the outer transaction through a savepoint. The commit reaches the disk before
+    it returns, unless `durable` is False (the reading position: not worth a flush per key).
+    A study that may only be read, a full disk or a lock held too long is one CoderError, nothing written.
     """
     if db.conn.in_transaction:
         with db.atomic():
             yield db
         return
-    _patiently(lambda: db.conn.execute("BEGIN IMMEDIATE"), "write")
+    if reason := read_only(db):
+        raise storage.read_only_error(reason)
+    synchronous = None if durable else db.conn.execute("PRAGMA synchronous").fetchone()[0]
+    if synchronous is not None:
+        db.conn.execute("PRAGMA synchronous = NORMAL")
     try:
-        yield db
-    except BaseException:
-        db.rollback()
-        raise
-    else:
-        try:
-            # In WAL mode COMMIT never waits; without WAL (e.g. a network drive) it may, and a busy
-            # COMMIT leaves the transaction open, so it is retried rather than rolled back.
-            _patiently(lambda: db.conn.execute("COMMIT"), "save")
-        except BaseException:
-            db.rollback()
+        with _explained(db):
+            _patiently(lambda: db.conn.execute("BEGIN IMMEDIATE"), "write")
+            try:
+                yield db
+            except BaseException:
+                _roll_back(db)
+                raise
+            try:
+                # In WAL mode COMMIT never waits; without WAL (e.g. a network drive) it may, and a busy
+                # COMMIT leaves the transaction open, so it is retried rather than rolled back.
+                _patiently(lambda: db.conn.execute("COMMIT"), "save")
+            except BaseException:
+                _roll_back(db)
+                raise
+    finally:
+        if synchronous is not None:
+            db.conn.execute(f"PRAGMA synchronous = {synchronous}")
+
+
+@contextmanager
+def _explained(db: Database) -> Iterator[None]:
+    """SQLite's errors that mean the disk or another program stopped the write, as the one line that says so."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        problem = storage.storage_problem(error, _file_of(db))
+        if problem is None:
             raise
+        raise problem from error
+
+
+def _roll_back(db: Database) -> None:
+    """Undo an unfinished transaction; SQLite may already have rolled it back itself (a full disk, an I/O error)."""
+    if db.conn.in_transaction:
+        db.rollback()
+
+
+def _file_of(db: Database) -> Path | None:
+    try:
+        row = db.execute("PRAGMA database_list").fetchone()
+    except sqlite3.Error:  # the connection that just failed may fail again: the message names no file then
+        return None
+    return Path(row[2]) if row and row[2] else None
 
 
 def locked(function: Callable[Concatenate[Database, P], R]) -> Callable[Concatenate[Database, P], R]:
@@ -411,10 +481,18 @@ def setting(db: Database, key: str, default: str | None = None) -> str | None:
     return row[0] if row and row[0] is not None else default
 
 
-def set_setting(db: Database, key: str, value: str | None) -> None:
-    """Store a study-level setting (inside the caller's transaction, else in one of its own)."""
-    with transaction(db):
-        db.execute(
-            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [key, value],
-        )
+def set_setting(db: Database, key: str, value: str | None, *, remembered: bool = False) -> None:
+    """Store a study-level setting (inside the caller's transaction, else in one of its own).
+
+    `remembered`: a convenience (the reading position), not worth a flush to disk per key, and simply not
+    kept when the study may not be written (read-only, a full disk, locked): nobody asked for that write.
+    """
+    try:
+        with transaction(db, durable=not remembered):
+            db.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+    except CoderError:
+        if not remembered:
+            raise

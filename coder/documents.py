@@ -206,4 +206,4 @@ def last_position(db: Database, coder: str) -> tuple[int, int] | None:
 
 
 def remember_position(db: Database, coder: str, document_id: int, ordinal: int) -> None:
-    set_setting(db, f"position:{coder}", f"{document_id}:{ordinal}")
+    set_setting(db, f"position:{coder}", f"{document_id}:{ordinal}", remembered=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from coder.codebook import Codebook, SyncReport, codebook_is_current, load_codebook, sync_codebook
 from coder.codings_file import CODINGS_FOLDER, CodingsFileReport, import_codings_folder
 from coder.corpus import ImportReport, Progress, document_files, import_documents, refresh_mentions
-from coder.db import Database, open_db, setting
+from coder.db import Database, open_db, read_only, setting
 from coder.errors import CoderError
 from coder.network import SURVEY_FOLDER, SurveyReport, refresh_survey
 
@@ -105,6 +105,7 @@ def backup(db: Database, destination: Path, *, verify: bool = False) -> Path:
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(f".{destination.name}.partial")
     partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT, 0o666))  # its mode as the umask says (SQLite would make it 0644)
     target = sqlite3.connect(str(partial))
     try:
         db.conn.backup(target)
@@ -154,6 +155,11 @@ def backup_study(study: Study, db: Database, destination: Path | None = None, *,
     return backup(db, destination, verify=True)
 
 
+def read_only_reason(db: Database) -> str | None:
+    """Why the study may only be read ("the study folder is read-only, so …"), or None when coder may write it."""
+    return read_only(db)
+
+
 def study_title(study: Study, db: Database) -> str:
     """The study's name for a project file: the codebook's title, else the folder's name."""
     return setting(db, "title") or study.root.name
@@ -180,8 +186,14 @@ def refresh_study(
     progress: Progress | None = None,
     cancelled: threading.Event | None = None,
 ) -> OpenReport:
-    """Bring the database up to date with the folder: codebook changes, new transcripts, the survey network."""
+    """Bring the database up to date with the folder: codebook changes, new transcripts, the survey network.
+
+    A study that may only be read is left as it is (what changed in its folder is not brought in).
+    """
     report = OpenReport()
+    if read_only(db):
+        report.needs_review = needs_review(db)
+        return report
     codebook = study.load_codebook()
     if not codebook_is_current(db, codebook):
         report.codebook = sync_codebook(db, codebook)
@@ -199,9 +211,14 @@ def refresh_study(
         report.survey = refresh_survey(db, study.transcripts_dir / SURVEY_FOLDER, root=study.root)
         if not (cancelled and cancelled.is_set()):
             report.codings = import_codings_folder(db, study.transcripts_dir / CODINGS_FOLDER, root=study.root)
-    report.needs_review = db.execute("SELECT (SELECT count(*) FROM codings WHERE status <> 'ok')"
-                                     " + (SELECT count(*) FROM memos WHERE status <> 'ok')").fetchone()[0]
+    report.needs_review = needs_review(db)
     return report
+
+
+def needs_review(db: Database) -> int:
+    """How many codings and memos an edited transcript left for review (coder doctor lists them)."""
+    return db.execute("SELECT (SELECT count(*) FROM codings WHERE status <> 'ok')"
+                      " + (SELECT count(*) FROM memos WHERE status <> 'ok')").fetchone()[0]
 
 
 def _changed_on_disk(path: Path, sha256: str | None) -> bool:

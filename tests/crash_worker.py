@@ -23,22 +23,12 @@ import sys
 import time
 
 from coder import coding
-from coder.db import Database, set_setting
-from coder.db import connect as connect_study_file
+from coder.db import Database, connect, set_setting
 
 CODES = ("function/Accessing", "function/Diffusing", "function/Coordinating", "function/Enabling",
          "function/Market intelligence")
 CRASH_CODER = "crash"
 NEWCOMERS = 25  # new coders that four processes add at the same moment
-
-
-def connect(path: str) -> Database:
-    """A study connection as coder opens it, but committing without waiting for the disk: these workers test what
-    a killed process leaves and what two writers do to each other, which does not depend on the disk (a power cut,
-    which does, is not something a test can cause); fsync on every commit would cost 5 ms a coding here."""
-    db = connect_study_file(path)
-    db.execute("PRAGMA synchronous = NORMAL")
-    return db
 
 
 def read_plan(study: str) -> tuple[int, list[tuple[int, int]], list[coding.CodeRef], list[int]]:
@@ -54,12 +44,23 @@ def read_plan(study: str) -> tuple[int, list[tuple[int, int]], list[coding.CodeR
     return document_id, words, codes, passages
 
 
+def unsynced(study: str) -> Database:
+    """A connection whose commits are not synced to the disk one by one (synchronous = NORMAL).
+
+    These coders test kills and locks, not power cuts: a SIGKILL loses nothing either way (the kernel holds
+    every write), and a sync per commit (≈ 4 ms here) would make their thousands of commits take minutes.
+    """
+    db = connect(os.path.join(study, "study.db"))
+    db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
 def crash_child(study: str, log: str, seed: int, plan: tuple) -> None:
     """Code and move until killed (or after 100,000 steps)."""
     rng = random.Random(seed)
     out = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     document_id, words, codes, passages = plan
-    db = connect(os.path.join(study, "study.db"))
+    db = unsynced(study)
     coder = coding.add_coder(db, CRASH_CODER)
     for _ in range(100_000):
         if rng.random() < 0.15:
@@ -96,7 +97,7 @@ def zygote(study: str, log: str) -> None:
 def writer(study: str, coder_name: str, count: int, seed: int) -> None:
     """Code `count` distinct (word, code) pairs as one coder, after a `go` line; print the seconds taken."""
     document_id, words, codes, _ = read_plan(study)
-    db = connect(os.path.join(study, "study.db"))
+    db = unsynced(study)
     pairs = [(w, c) for w in words for c in codes]
     random.Random(seed).shuffle(pairs)
     coder = coding.add_coder(db, coder_name)

@@ -86,11 +86,3 @@ def test_db_transaction_is_all_or_nothing(tmp_path):
         with transaction(db):  # nested: joins the outer transaction
             db.execute("INSERT INTO coders (uuid, name, created) VALUES ('b', 'ben', 'now')")
     assert db.execute("SELECT count(*) FROM coders").fetchone()[0] == 2
-
-
-def test_db_a_saved_coding_waits_for_the_disk(study):
-    """synchronous=FULL in WAL mode: each commit is synced, so what coder shows as saved survives a power cut."""
-    db = connect_study(study)
-    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    db.close()

@@ -17,7 +17,8 @@ import click
 from coder.coding import current_coder
 from coder.errors import CoderError
 from coder.reanchor import report_lines
-from coder.study import Study, connect_study, locate_study, refresh_study
+from coder.storage import storage_problem
+from coder.study import Study, connect_study, locate_study, read_only_reason, refresh_study
 
 if TYPE_CHECKING:
     from coder.db import Database
@@ -28,6 +29,11 @@ default_coder = current_coder  # who codes when --coder is not given; shared by 
 
 class CoderGroup(click.Group):
     """A click group that turns every error into one line and a non-zero exit, never a traceback."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        for command in self.commands.values():
+            give_study_option(command)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -45,6 +51,8 @@ class CoderGroup(click.Group):
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, KeyboardInterrupt):
             raise
         except Exception as error:  # a bug: say so in one line, keep the traceback for CODER_DEBUG
+            if problem := storage_problem(error):  # not a bug: a read-only folder, a full disk, a lock held too long
+                raise click.ClickException(str(problem)) from error
             if os.environ.get("CODER_DEBUG"):
                 raise
             raise click.ClickException(
@@ -66,11 +74,19 @@ class Session:
             self._study = locate_study(self.study_path)
         return self._study
 
+    def move_to(self, study_path: str) -> None:
+        """Work on another study (`--study` given after the command), before anything was opened."""
+        assert self._db is None, "the study is chosen while the command line is read, before it opens"
+        self.study_path, self._study = study_path, None
+
     def open(self, *, refresh: bool = True) -> Database:
         """The study database; on first open this also imports what is new in the folder."""
         if self._db is None:
             self._db = connect_study(self.study)
-            if refresh:
+            if reason := read_only_reason(self._db):
+                click.echo(f"note: {reason}, so the study is open for reading only (what changed in its folder is not brought in)",
+                           err=True)
+            elif refresh:
                 with import_progress("Importing new documents") as progress:
                     report = refresh_study(self.study, self._db, progress=progress)
                 for line in report_lines(report.imported.updated, report.imported.placements):  # edited transcripts
@@ -83,6 +99,22 @@ class Session:
 
 
 pass_session = click.make_pass_decorator(Session)
+
+
+def _study_here(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        session = ctx.find_object(Session)
+        assert session is not None, "the coder group makes the session before any of its commands parses"
+        session.move_to(value)
+
+
+def give_study_option(command: click.Command) -> None:
+    """`--study DIR` after any command as well as before it (`coder status --study DIR`), through every group."""
+    if not any(param.name == "study_here" for param in command.params):
+        command.params.append(click.Option(["--study", "study_here"], metavar="DIR", expose_value=False, callback=_study_here,
+                                           help="The study folder (also accepted before the command)."))
+    for sub in getattr(command, "commands", {}).values():
+        give_study_option(sub)
 
 
 def coder_option(command: Callable) -> Callable:

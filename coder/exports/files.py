@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
+import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
@@ -64,9 +64,7 @@ def free_path(path: Path, *, force: bool = False) -> Path:
 @contextmanager
 def replacing(path: Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success it replaces `path`, on failure both are removed."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(handle)
-    temp = Path(temporary)
+    temp = _new_file_beside(path)
     try:
         yield temp
         os.replace(temp, path)
@@ -75,6 +73,17 @@ def replacing(path: Path) -> Iterator[Path]:
         if path.exists() and path.stat().st_size == 0:
             path.unlink()  # the empty placeholder free_path reserved
         raise
+
+
+def _new_file_beside(path: Path) -> Path:
+    """A new, empty file with a name of its own beside `path`, with the mode the umask gives (mkstemp's are 0600)."""
+    while True:
+        temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+        try:
+            os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return temp
 
 
 def neutralise(value: Any) -> Any:

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from textual import work
+from textual.actions import ActionParseResult
+from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from coder.coding import acting_coder, coder_names, find_document, switch_coder, who_codes
 from coder.errors import CoderError
-from coder.study import Study, connect_study, locate_study, refresh_study
+from coder.storage import read_only_error, storage_problem
+from coder.study import Study, connect_study, locate_study, read_only_reason, refresh_study
 from coder.suggest import Suggester, SuggestionProcess
 from coder.tui.dialogs.coder_choice import choose_coder
 from coder.tui.messages import ImportProgress, StudyRefreshed
@@ -28,6 +33,14 @@ VIEWS: dict[str, tuple[str, str]] = {
     "tables": ("f4", "cross-tabs"),
     "network": ("f5", "network"),
 }
+
+# The keys that write (their actions, on the coding and reconcile screens): a study that may only be read
+# refuses them with a notice before any dialog opens. Whatever else tries to write is refused by the
+# transaction itself, in the same words.
+WRITING_ACTIONS = frozenset({
+    "code_key", "pick_code", "cycle_phase", "code_actors", "accept_suggestion", "memo", "undo", "redo", "nudge",
+    "new_code", "edit_code", "autocode", "switch_coder", "keep", "decide", "recode",
+})
 
 
 class CoderApp(App):
@@ -47,8 +60,14 @@ class CoderApp(App):
         self.db = connect_study(study)
         self.coder_name, self.coder_source = (coder, "--coder") if coder else who_codes(self.db)
         self.suggest = suggest or SuggestionProcess()
+        self.read_only = read_only_reason(self.db)
+        if self.read_only:
+            self.sub_title = f"read-only: {self.read_only}"
 
     def on_mount(self) -> None:
+        if self.read_only and not coder_names(self.db):
+            self.exit(message=f"{self.read_only}, and the study has no coder yet to open it as: nothing was opened.")
+            return
         self.start_coding(self.coder_name, asked=False)
 
     def start_coding(self, chosen: str | None, *, asked: bool = True) -> None:
@@ -59,9 +78,13 @@ class CoderApp(App):
             self.exit(message="No coder chosen: nothing was opened.")
             return
         name = chosen.removeprefix("new:")
+        if self.read_only and chosen.startswith("new:"):  # only the study's coders can be chosen: ask again
+            self.notify(str(read_only_error(self.read_only)), severity="error", timeout=10)
+            choose_coder(self, f"Who is coding? '{name}' is not a coder of this study", coder_names(self.db), self.start_coding)
+            return
         try:
             acting_coder(self.db, name, new=chosen.startswith("new:"))
-            if asked:
+            if asked and not self.read_only:
                 switch_coder(self.db, name)
         except CoderError:  # unknown, or another session gave the new study its first coder meanwhile
             source = "" if asked else f" ({self.coder_source})"
@@ -76,7 +99,22 @@ class CoderApp(App):
         """After the first screen: start the background refresh, and take the libraries' objects out of the
         garbage collector's full scans — otherwise a scan of them every few hundred keys stalls a key by ~100 ms."""
         gc.freeze()
-        self.set_timer(0.3, self.bring_up_to_date)  # leave the first screen to draw undisturbed
+        if not self.read_only:  # a study that may only be read is shown as it is
+            self.set_timer(0.3, self.bring_up_to_date)  # leave the first screen to draw undisturbed
+
+    async def run_action(self, action: str | ActionParseResult, default_namespace: DOMNode | None = None,
+                         namespaces: Mapping[str, DOMNode] | None = None) -> bool:
+        """Every key and command passes here: in a study that may only be read, the ones that write are refused."""
+        if self.read_only:
+            name = parse_action(action)[1] if isinstance(action, str) else action[1]
+            if name in WRITING_ACTIONS:
+                self.notify(str(read_only_error(self.read_only)), title="Read-only study", severity="warning", timeout=8)
+                return True
+            if name == "export" and not os.access(self.study.exports_dir, os.W_OK):
+                self.notify(f"{self.study.exports_dir} is read-only, so nothing can be exported there — fix: coder export …"
+                            " --output DIR writes it to a folder you choose", title="Read-only study", severity="warning", timeout=8)
+                return True
+        return await super().run_action(action, default_namespace, namespaces)
 
     def action_show(self, name: str) -> None:
         """Open one of the study's other views (agreement, reconciliation, tables, network…)."""
@@ -130,7 +168,8 @@ class CoderApp(App):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One path for every worker failure: a one-line error, never a traceback."""
         if event.state == WorkerState.ERROR:
-            self.notify(str(event.worker.error), title="Could not finish", severity="error", timeout=15)
+            error = event.worker.error
+            self.notify(str((error and storage_problem(error)) or error), title="Could not finish", severity="error", timeout=15)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every key of the screen is also a command in the palette (ctrl+p), found by name."""

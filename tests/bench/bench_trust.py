@@ -1,12 +1,10 @@
 """Trust figures: crash kills per second, two coders writing at once, re-anchoring a 100,000-word transcript.
 
-Run: python tests/bench/bench_trust.py [kills|writers|reanchor|durable|all] [--kills N]   (default all, 500 kills)
+Run: python tests/bench/bench_trust.py [kills|writers|reanchor|all] [--kills N]   (default all, 500 kills)
   kills:    SIGKILL a coding process N times (tests/crash_worker.py), check the study after each kill
   writers:  two processes code 5,000 distinct spans each on one study, at the same moment
   reanchor: a 100,000-word text (W1's first 17 documents as one) with 5,000 codings from W1's plan,
             edited five ways (50 typos, a turn inserted, a turn deleted, all turns shuffled, every label renamed)
-  durable:  what saving a coding costs when every commit reaches the disk (synchronous=FULL, coder's setting)
-            against committing to the operating system only (NORMAL): 1,000 code-key toggles each
 """
 
 from __future__ import annotations
@@ -125,28 +123,6 @@ def bench_reanchor(folder: Path) -> None:
         print(f"  {name}: {time.perf_counter() - began:.2f} s  {dict(sorted(outcomes.items()))}")
 
 
-def bench_durable(folder: Path) -> None:
-    import statistics
-
-    from coder import coding
-
-    study = small_study(folder / "durable")
-    db = connect_study(study)
-    ana, codes = coding.add_coder(db, "ana"), [coding.find_code(db, name) for name in ("Accessing", "Diffusing")]
-    for mode in ("NORMAL", "FULL"):
-        db.execute(f"PRAGMA synchronous = {mode}")
-        times = []
-        for i in range(1000):
-            start = 13 + (i % 200)
-            began = time.perf_counter()
-            coding.toggle_code(db, 1, codes[i % 2], ana, start, start + 5)  # what a code key does
-            times.append(time.perf_counter() - began)
-        times.sort()
-        print(f"a coding saved, synchronous={mode}: median {statistics.median(times) * 1000:.2f} ms,"
-              f" p95 {times[int(len(times) * 0.95)] * 1000:.2f} ms (1,000 code keys)")
-    db.close()
-
-
 def _typos(text: str, rng: random.Random, count: int) -> str:
     chars = list(text)
     for _ in range(count):
@@ -164,5 +140,3 @@ if __name__ == "__main__":
             bench_writers(Path(tmp))
         if which in ("reanchor", "all"):
             bench_reanchor(Path(tmp))
-        if which in ("durable", "all"):
-            bench_durable(Path(tmp))

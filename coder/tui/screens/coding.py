@@ -25,7 +25,7 @@ from coder.codebook import codebook_tree
 from coder.documents import CodingSpan, Document, Passage
 from coder.errors import CoderError
 from coder.search import Hit
-from coder.study import Study
+from coder.study import Study, read_only_reason
 from coder.suggest import Suggester, Suggestion
 from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.marks import CodeStyle, PassageCodings, code_styles
@@ -134,6 +134,7 @@ class CodingScreen(CodingTools, Screen):
 
     def on_mount(self) -> None:
         self.query_one("#import-progress").display = False
+        self.query_one(StatusLine).read_only = read_only_reason(self.db)
         self.load_codebook()
         self.load_documents()
         self.open_last_position()
@@ -156,6 +157,8 @@ class CodingScreen(CodingTools, Screen):
     def load_codebook(self) -> None:
         rows = codebook_tree(self.db)
         self.code_styles = code_styles(rows)
+        if self.index is not None:  # the open document's codings are drawn with the codebook as it is now (a new code too)
+            self.index.styles = self.code_styles
         self.code_keys = {row["key"]: row["id"] for row in rows if row["key"] and row["active"]}
         self.refs = {row["id"]: coding.CodeRef(row["id"], row["code"], row["group"], bool(row["exclusive"])) for row in rows}
         exclusive = [row["group"] for row in rows if row["exclusive"]]

@@ -7,10 +7,15 @@ from textual.widgets import Static
 
 
 class StatusLine(Static):
+    read_only: str | None = None  # why the study may only be read: then the line says "read-only" after the study's name
+
     def show(self, *, study: str, coder: str, document: str, passage: int, passages: int, phase: str | None,
              selection: int = 1, note: str = "") -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f" {study} ", style="bold")
+        if self.read_only:
+            text.append(" read-only ", style="bold reverse")
+            text.append(" ")
         text.append("· coder ")
         text.append(coder, style="bold")
         text.append(f" · {document} · passage {passage}/{passages}")
