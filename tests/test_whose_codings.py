@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from coder import reconcile
 from coder.cli import main
+from coder.crosstab.consensus import disagreements
 from coder.study import Study, connect_study
 from tests.conftest import REPO
 
@@ -79,6 +80,11 @@ def test_analyses_count_the_same_coders_after_reconciling_and_say_how_far_it_got
     db = connect_study(study)
     queue = reconcile.open_queue(db)  # what F3 does: it writes nothing …
     assert snapshot(study) == before
+    assert disagreements(db) == {(u.document, u.ordinal) for u in queue.units}  # counted as the queue has them
+    phases = reconcile.open_queue(db, groups=["phase"], documents=["int01", "int03"])
+    reconcile.remember(db, phases)  # the queue F3 resumes is the one the headings count
+    assert disagreements(db) == {(u.document, u.ordinal) for u in phases.units} and len(phases.units) == 8
+    reconcile.remember(db, queue)
     for unit in queue.units[:3]:  # … until the researcher decides
         reconcile.decide(db, queue, unit, "keep", coder="ana")
     reconcile.copy_agreed(db, queue)
