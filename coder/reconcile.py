@@ -4,9 +4,10 @@ After measuring agreement, a team talks through the passages where its coders di
 settles each one, like `git add -p`: keep A's codes, keep B's, keep both (union), keep what
 they share (intersection), drop them, or recode. Every decision is written as codings of the
 consensus coder (the study setting `consensus_coder`, default `consensus`) — one transaction
-and one undoable event — and the coders' own codings are never touched. Opening a queue only
-reads; moving or deciding remembers where it stopped (a study setting), so it can be left and
-resumed, and agreement can be run again on the consensus against each coder.
+and one undoable event — and the coders' own codings are never touched. Opening a queue and
+moving in it only read; after a decision the screen remembers where the queue stands (a study
+setting), so it can be left and resumed, and agreement can be run again on the consensus against
+each coder.
 """
 
 from __future__ import annotations
@@ -160,8 +161,8 @@ def open_queue(db: Database, *, coders: list[str] | None = None, documents: list
                groups: list[str] | None = None, at: str | None = None) -> Queue:
     """The reconcile queue, resumed where it stopped; naming coders, documents or groups starts a queue for them.
 
-    Opening only reads: the queue is remembered when the researcher moves or decides (`move`, `remember`),
-    and the codes the coders agree on reach the consensus only through `copy_agreed`, a decision of its own.
+    Opening only reads: the queue's place is remembered after a decision (`remember`), and the codes the
+    coders agree on reach the consensus only through `copy_agreed`, a decision of its own.
     Args:
         at: a unit key `document:passage` to go to (e.g. from the agreement screen).
     """
@@ -209,11 +210,10 @@ def remember(db: Database, queue: Queue) -> None:
                                                 "at": current.key if current else None}))
 
 
-def move(db: Database, queue: Queue, step: int) -> Unit | None:
-    """Go to the next (or previous) unit and remember it."""
+def move(queue: Queue, step: int) -> Unit | None:
+    """Go to the next (or previous) unit; only a decision writes, so `remember` the place after one."""
     if queue.units:
         queue.position = min(max(queue.position + step, 0), len(queue.units) - 1)
-        remember(db, queue)
     return queue.current
 
 

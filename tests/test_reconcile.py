@@ -135,17 +135,18 @@ def test_reconcile_keeps_a_coders_stretch_and_nudges_its_boundary(db):
 def test_reconcile_resumes_where_it_stopped(db):
     queue = reconcile.open_queue(db)
     for _ in range(5):
-        reconcile.move(db, queue, 1)
-    stopped = queue.current.key
-    assert queue.progress() == "6 of 44"
+        reconcile.move(queue, 1)
+    assert queue.progress() == "6 of 44" and reconcile.open_queue(db).progress() == "1 of 44"  # moving writes nothing
+    reconcile.decide(db, queue, queue.current, "drop")
+    reconcile.remember(db, queue)  # what the screen does after a decision
     again = reconcile.open_queue(db)
-    assert again.current.key == stopped and again.progress() == "6 of 44"
-    reconcile.move(db, again, -10)
-    assert reconcile.open_queue(db).progress() == "1 of 44"
+    assert again.current.key == queue.current.key and again.progress() == "6 of 44"
+    reconcile.move(again, -10)
+    assert reconcile.open_queue(db).progress() == "6 of 44"
     jumped = reconcile.open_queue(db, coders=["ana", "ben"], documents=["int04"], at="int04:10")
-    assert jumped.current.key == "int04:10" and reconcile.open_queue(db).progress() == "1 of 44"  # opening only reads
-    reconcile.move(db, jumped, 1)  # moving (or deciding) remembers the queue and where it stands
-    assert reconcile.open_queue(db).current.key == jumped.current.key != "int04:10"
+    assert jumped.current.key == "int04:10" and reconcile.open_queue(db).progress() == "6 of 44"  # opening only reads
+    reconcile.remember(db, jumped)  # a decision there would remember that queue and its place
+    assert reconcile.open_queue(db).current.key == "int04:10"
 
 
 def test_reconcile_consensus_agreement_with_each_coder(db):

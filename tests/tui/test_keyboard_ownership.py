@@ -130,6 +130,14 @@ def last_event(study: Study) -> int:
         db.close()
 
 
+def settings(study: Study) -> list[tuple]:
+    db = connect_study(study)
+    try:
+        return db.execute("SELECT * FROM settings ORDER BY 1").fetchall()
+    finally:
+        db.close()
+
+
 async def open_it(pilot: Pilot, probe: Probe, kind: type[Screen], opening: Opening) -> Screen:
     """Open the dialog or view from the coding screen; it must start on its first field."""
     app = pilot.app
@@ -160,9 +168,9 @@ async def test_every_dialog_and_view_owns_the_keyboard(name, coded_piura):
     app = app_for(coded_piura)
     async with running(app, size=(80, 24), message_hook=probe) as pilot:  # small: less to redraw after each key
         await until(pilot, lambda: not any(w.group == "import" for w in app.workers), "the study to be brought up to date")
-        before = last_event(coded_piura)
+        before, saved = last_event(coded_piura), settings(coded_piura)
         screen = await open_it(pilot, probe, kind, opening)
-        assert new_events(coded_piura, before) == [], f"opening {name} wrote"
+        assert new_events(coded_piura, before) == [] and settings(coded_piura) == saved, f"opening {name} wrote"
         typed: list[str] = []
         for _ in range(KEYS):
             key = rng.choice(ALPHABET)

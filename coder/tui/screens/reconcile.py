@@ -5,7 +5,8 @@ them. One key settles the passage (keep A, keep B, union, intersection, drop) an
 recodes by hand, `m` writes the rationale, the shift/ctrl arrows nudge a consensus coding's
 boundary, `c` gives the consensus the codes the coders agree on. Every decision goes through
 `coder.reconcile` (one transaction, one undoable event of the consensus coder). Opening the
-screen writes nothing; moving and deciding remember where the queue stopped, so coming back resumes.
+screen and moving in it write nothing; a decision also remembers where the queue stands, so
+coming back resumes there.
 """
 
 from __future__ import annotations
@@ -184,11 +185,10 @@ class ReconcileScreen(Screen):
         self.active = None
         self.note = f"{unit.document} passage {unit.ordinal}: {decision.kind} ({len(decision.codes)} codes)"
         if advance and self.opened_queue.position < len(self.opened_queue.units) - 1:
-            reconcile.move(self.db, self.opened_queue, 1)
-        else:
-            reconcile.remember(self.db, self.opened_queue)  # a decided queue resumes here
-            if advance:
-                self.note += " · that was the last unit"
+            reconcile.move(self.opened_queue, 1)
+        elif advance:
+            self.note += " · that was the last unit"
+        reconcile.remember(self.db, self.opened_queue)  # the queue resumes here; moving alone writes nothing
         self.show()
 
     def action_keep(self, index: int) -> None:
@@ -240,7 +240,7 @@ class ReconcileScreen(Screen):
 
     def action_move(self, step: int) -> None:
         self.active = None
-        reconcile.move(self.db, self.opened_queue, step)
+        reconcile.move(self.opened_queue, step)
         self.show()
 
     def action_next_coding(self) -> None:
