@@ -4,9 +4,10 @@ After measuring agreement, a team talks through the passages where its coders di
 settles each one, like `git add -p`: keep A's codes, keep B's, keep both (union), keep what
 they share (intersection), drop them, or recode. Every decision is written as codings of the
 consensus coder (the study setting `consensus_coder`, default `consensus`) — one transaction
-and one undoable event — and the coders' own codings are never touched. The queue remembers
-where it stopped (a study setting), so it can be left and resumed, and agreement can be run
-again on the consensus against each coder.
+and one undoable event — and the coders' own codings are never touched. Opening a queue and
+moving in it only read; after a decision the screen remembers where the queue stands (a study
+setting), so it can be left and resumed, and agreement can be run again on the consensus against
+each coder.
 """
 
 from __future__ import annotations
@@ -164,6 +165,8 @@ def open_queue(db: Database, *, coders: list[str] | None = None, documents: list
                groups: list[str] | None = None, at: str | None = None) -> Queue:
     """The reconcile queue, resumed where it stopped; naming coders, documents or groups starts a queue for them.
 
+    Opening only reads: the queue's place is remembered after a decision (`remember`), and the codes the
+    coders agree on reach the consensus only through `copy_agreed`, a decision of its own.
     Args:
         at: a unit key `document:passage` to go to (e.g. from the agreement screen).
     """
@@ -179,10 +182,19 @@ def open_queue(db: Database, *, coders: list[str] | None = None, documents: list
     target = at or (saved.get("at") if same else None)
     if target:
         queue.position = _nearest(queue, target)
-    if not (same and saved.get("agreed_copied")):
-        copy_agreed(db, queue)
-    remember(db, queue)
     return queue
+
+
+def queue_scope(db: Database) -> tuple[list[tuple[int, str]], list[tuple[int, str]], list[str]]:
+    """The (id, name) of the coders and documents, and the groups, of the queue `open_queue` opens without arguments."""
+    saved = json.loads(setting(db, QUEUE_SETTING) or "{}")
+    consensus = consensus_coder(db)
+    if saved:
+        try:
+            return _choose(db, saved["coders"], saved["documents"], saved["groups"], consensus)
+        except CoderError:
+            pass  # as open_queue: a coder or document of the saved queue is gone
+    return _choose(db, None, None, None, consensus)
 
 
 def _nearest(queue: Queue, key: str) -> int:
@@ -199,14 +211,13 @@ def remember(db: Database, queue: Queue) -> None:
     """Store the queue's coders, documents, groups and current unit, so it resumes there."""
     current = queue.current
     set_setting(db, QUEUE_SETTING, json.dumps({"coders": queue.coders, "documents": queue.documents, "groups": queue.groups,
-                                                "at": current.key if current else None, "agreed_copied": True}))
+                                                "at": current.key if current else None}))
 
 
-def move(db: Database, queue: Queue, step: int) -> Unit | None:
-    """Go to the next (or previous) unit and remember it."""
+def move(queue: Queue, step: int) -> Unit | None:
+    """Go to the next (or previous) unit; only a decision writes, so `remember` the place after one."""
     if queue.units:
         queue.position = min(max(queue.position + step, 0), len(queue.units) - 1)
-        remember(db, queue)
     return queue.current
 
 
@@ -311,10 +322,10 @@ def decide(db: Database, queue: Queue, unit: Unit, kind: str, *, coder: str | No
 def copy_agreed(db: Database, queue: Queue) -> int:
     """Give the consensus coder the codes every coder agrees on, in every passage (one undoable event).
 
-    A queue opened for the first time does this, so the consensus starts as what the coders share
-    (their intersection) and becomes a complete coding of the documents as the decisions settle the
-    rest — fit for agreement, cross-tabs and exports. Passages already decided are left alone.
-    Returns the number of codings written.
+    The researcher's decision (a key of the reconcile screen), never a side effect of opening the
+    queue: the consensus then holds what the coders share (their intersection) and becomes a
+    complete coding of the documents as the decisions settle the rest. Passages already decided
+    are left alone. Returns the number of codings written.
     """
     done = decided(db, queue)
     units = [u for u in queue.agreed + queue.units if u.shared and u.key not in done]

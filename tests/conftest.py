@@ -157,3 +157,14 @@ def db(study: Study) -> Database:
     database = connect_study(study)
     yield database
     database.close()
+
+
+@pytest.fixture(scope="session")
+def bundled_coded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled study with its demonstration codings (coders ana and ben), imported once; copy it to change it."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("bundled-coded") / "piura"
+    for folder in ("codebook", "transcripts"):
+        shutil.copytree(REPO / folder, root / folder)
+    return opened(root)

@@ -12,21 +12,12 @@ from coder import coding, events, reconcile
 from coder.db import set_setting
 from coder.errors import CoderError
 from coder.study import Study, connect_study
-from tests.conftest import REPO, opened
-
-
-@pytest.fixture(scope="module")
-def imported(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("reconcile") / "piura"
-    for folder in ("codebook", "transcripts"):
-        shutil.copytree(REPO / folder, root / folder)
-    return opened(root)
 
 
 @pytest.fixture
-def db(imported: Path, tmp_path: Path):
+def db(bundled_coded: Path, tmp_path: Path):
     root = tmp_path / "piura"
-    shutil.copytree(imported, root)
+    shutil.copytree(bundled_coded, root)
     database = connect_study(Study(root))
     yield database
     database.close()
@@ -63,16 +54,23 @@ def consensus_codings(db) -> set[tuple[int, int, int]]:
         "SELECT c.document_id, c.start, c.code_id FROM codings c JOIN coders r ON r.id = c.coder_id WHERE r.name = 'consensus'")}
 
 
-def test_reconcile_opening_gives_the_consensus_what_the_coders_share(db):
+def everything(db) -> list[list[tuple]]:
+    return [db.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall() for table in ("events", "codings", "coders", "settings")]
+
+
+def test_reconcile_opening_writes_nothing_and_the_agreed_codes_are_a_decision(db):
+    before = everything(db)
     queue = reconcile.open_queue(db)
+    reconcile.open_queue(db, groups=["phase"], documents=["int01"], at="int01:4")
+    assert everything(db) == before  # no consensus coder, no codings, no event, not even the queue's place
     shared = {(u.document_id, start, c) for u in queue.agreed + queue.units
               for c, spans in reconcile.target_codings(u, "intersection").items() for start, _ in spans}
     assert len(shared) == sum(len(u.shared) for u in queue.agreed + queue.units)
-    assert len(queue.agreed) == 13 and consensus_codings(db) == shared
+    assert len(queue.agreed) == 13 and reconcile.copy_agreed(db, queue) == len(shared) and consensus_codings(db) == shared
+    assert events.undo(db, coding.coder_id(db, "consensus")).action == "reconcile_agreed"  # one step, undoable
+    assert consensus_codings(db) == set()
     reconcile.decide(db, queue, queue.units[0], "drop")
-    reconcile.open_queue(db)  # reopening copies nothing again …
-    assert db.execute("SELECT count(*) FROM events WHERE action = 'reconcile_agreed'").fetchone() == (1,)
-    reconcile.open_queue(db, groups=["function"])  # … and another queue leaves decided passages alone
+    reconcile.copy_agreed(db, queue)  # passages already decided are left alone
     assert not {x for x in consensus_codings(db) if x[:2] == (queue.units[0].document_id, queue.units[0].start)}
 
 
@@ -107,7 +105,7 @@ def test_reconcile_a_decision_is_one_undoable_event(db):
     assert set(reconcile.consensus_codes(db, queue, unit)) == unit.codes["ana"]
     assert reconcile.decided(db, queue)["int01:2"].startswith("keep ana")
     events.undo(db, consensus)
-    assert set(reconcile.consensus_codes(db, queue, unit)) == unit.shared and reconcile.rationale(db, queue, unit) is None
+    assert reconcile.consensus_codes(db, queue, unit) == [] and reconcile.rationale(db, queue, unit) is None
     assert "int01:2" not in reconcile.decided(db, queue)
     events.redo(db, consensus)
     assert reconcile.decided(db, queue)["int01:2"].startswith("keep ana")
@@ -137,15 +135,18 @@ def test_reconcile_keeps_a_coders_stretch_and_nudges_its_boundary(db):
 def test_reconcile_resumes_where_it_stopped(db):
     queue = reconcile.open_queue(db)
     for _ in range(5):
-        reconcile.move(db, queue, 1)
-    stopped = queue.current.key
-    assert queue.progress() == "6 of 44"
+        reconcile.move(queue, 1)
+    assert queue.progress() == "6 of 44" and reconcile.open_queue(db).progress() == "1 of 44"  # moving writes nothing
+    reconcile.decide(db, queue, queue.current, "drop")
+    reconcile.remember(db, queue)  # what the screen does after a decision
     again = reconcile.open_queue(db)
-    assert again.current.key == stopped and again.progress() == "6 of 44"
-    reconcile.move(db, again, -10)
-    assert reconcile.open_queue(db).progress() == "1 of 44"
+    assert again.current.key == queue.current.key and again.progress() == "6 of 44"
+    reconcile.move(again, -10)
+    assert reconcile.open_queue(db).progress() == "6 of 44"
     jumped = reconcile.open_queue(db, coders=["ana", "ben"], documents=["int04"], at="int04:10")
-    assert jumped.current.key == "int04:10" and reconcile.open_queue(db).current.key == "int04:10"
+    assert jumped.current.key == "int04:10" and reconcile.open_queue(db).progress() == "6 of 44"  # opening only reads
+    reconcile.remember(db, jumped)  # a decision there would remember that queue and its place
+    assert reconcile.open_queue(db).current.key == "int04:10"
 
 
 def test_reconcile_consensus_agreement_with_each_coder(db):
@@ -154,7 +155,8 @@ def test_reconcile_consensus_agreement_with_each_coder(db):
         set_setting(db, coding.CONSENSUS_SETTING, "nobody-yet")
         reconcile.consensus_agreement(db, reconcile.open_queue(db))
     set_setting(db, coding.CONSENSUS_SETTING, "consensus")
-    for unit in queue.units:
+    reconcile.copy_agreed(db, queue)  # where ana and ben agree, and then …
+    for unit in queue.units:  # … wherever they differ, the consensus takes ana's codes
         reconcile.decide(db, queue, unit, "keep", coder="ana")
     reports = reconcile.consensus_agreement(db, queue)
     assert list(reports) == ["ana", "ben"]

@@ -46,8 +46,8 @@ def selection_options(command: Callable) -> Callable:
     """--coder and --docs: whose codings and which documents count."""
     for option in reversed([
         click.option("--coder", "coders", multiple=True, metavar="NAME",
-                     help="Count this coder's codings (repeat, or a,b; 'all' for everybody)."
-                          " Default: the consensus coder, else the current coder, else all."),
+                     help="Count this coder's codings (repeat, or a,b). Default (or 'all'): every coder but"
+                          " the consensus coder, which counts only when named."),
         click.option("--docs", "documents", multiple=True, metavar="DOC",
                      help="Only these documents: names, patterns (int0*) or KEY=VALUE attributes (kind=interview)."),
     ]):
@@ -293,7 +293,7 @@ def actors(session: Session, weight: str, coders: tuple[str, ...], documents: tu
         rho = "n/a" if math.isnan(row.rho) else f"{row.rho:+.3f}"
         p = "" if math.isnan(row.p) else f", p = {row.p:.3g}"
         lines.append(f"  {row[0]}: rho = {rho} (n = {row.n}{p})")
-    header = (f"organisations against the coding: passages coded as actor by {', '.join(report.coders) or 'nobody'};"
+    header = (f"organisations against the coding: passages coded as actor by {report.whose.describe()};"
               f" functions from group '{function_group}', phases from '{phase_group}'")
     emit(session, table, fmt=fmt, output=output, save=save, force=force,
          stem=_stem("actors-against-network", weight, "-".join(report.coders[:3])), header=header,

@@ -3,9 +3,9 @@
 A dimension (code, code group, phase, actor, organisation type, document, document attribute,
 coder, or a code group by name) maps each coding, or the document of its passage, onto one of
 its values. This module resolves those names against the codebook and the documents, chooses
-whose codings count (named coders, else the consensus coder, else the current coder, else all)
-and which documents, and says which dimensions a study offers and which codes and coders a
-table's cell stands for (the cross-tab view and its export ask).
+whose codings count (the named coders, else every coder but the consensus coder) and which
+documents, and says which dimensions a study offers and which codes and coders a table's cell
+stands for (the cross-tab view and its export ask).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from coder.codebook import codebook_tree
-from coder.coding import consensus_coder
-from coder.db import Database, setting
+from coder.crosstab.consensus import ConsensusProgress, consensus_progress
+from coder.db import Database
 from coder.documents import list_documents
 from coder.errors import CoderError
 
@@ -34,38 +34,43 @@ NO_VALUE = "(none)"
 
 @dataclass(frozen=True)
 class Coders:
-    """Whose codings count, and by which rule they were chosen."""
+    """Whose codings count, by which rule they were chosen, and how far the consensus has got."""
 
     ids: tuple[int, ...]
     names: tuple[str, ...]
-    rule: str  # "chosen", "consensus", "current" or "all"
+    rule: str  # "chosen" (named) or "all"
+    left_out: str | None = None  # the consensus coder, which "all" leaves out
+    consensus: ConsensusProgress | None = None  # None: nobody has reconciled yet
 
     def describe(self) -> str:
+        """Who counts, for a heading: `ana, ben (all)`, `ana, ben (all but consensus) · consensus: 3 of 44 disagreements settled`."""
         names = ", ".join(self.names) or "nobody"
-        return names if self.rule == "chosen" else f"{names} ({self.rule})"
+        if self.rule == "all":
+            names += f" (all but {self.left_out})" if self.left_out else " (all)"
+        return names + (f" · {self.consensus.describe()}" if self.consensus else "")
 
 
 def choose_coders(db: Database, names: Sequence[str] | None = None) -> Coders:
-    """The coders whose codings count: those named; else the consensus coder if it has codings,
-    else the current coder if it has codings, else everybody. `all` names everybody."""
+    """The coders whose codings count: those named; by default (or `all`) every coder but the consensus coder.
+
+    The default never changes by itself — not when someone reconciles, not with who codes in the
+    workbench: the consensus coder's codings are a reconciliation of the others', so it counts
+    only when named (alone, or with others). A passage counts once however many coders coded it.
+    """
     everybody = db.execute("SELECT id, name FROM coders ORDER BY name").fetchall()
-    if names and any(n.strip().lower() == "all" for n in names):
-        return Coders(tuple(r[0] for r in everybody), tuple(r[1] for r in everybody), "all")
-    if names:
+    progress = consensus_progress(db)
+    if names and not any(n.strip().lower() == "all" for n in names):
         known = {name: coder_id for coder_id, name in everybody}
         missing = [n for n in names if n not in known]
         if missing:
             raise CoderError(f"no coder named {', '.join(repr(m) for m in missing)}",
                              fix=f"use one of: {', '.join(known) or 'none yet'} (or all)")
         chosen = list(dict.fromkeys(names))
-        return Coders(tuple(known[n] for n in chosen), tuple(chosen), "chosen")
-    for rule, name in (("consensus", consensus_coder(db)), ("current", setting(db, "current_coder"))):
-        row = db.execute("SELECT id FROM coders WHERE name = ? AND EXISTS (SELECT 1 FROM codings WHERE coder_id = coders.id)",
-                         [name]).fetchone() if name else None
-        if row:
-            assert name is not None  # a coder is looked up only by a name
-            return Coders((row[0],), (name,), rule)
-    return Coders(tuple(r[0] for r in everybody), tuple(r[1] for r in everybody), "all")
+        return Coders(tuple(known[n] for n in chosen), tuple(chosen), "chosen", consensus=progress)
+    left_out = progress.coder if progress else None
+    counted = [r for r in everybody if r[1] != left_out] or everybody  # a study of the consensus coder alone counts it
+    return Coders(tuple(r[0] for r in counted), tuple(r[1] for r in counted), "all",
+                  left_out=left_out if len(counted) < len(everybody) else None, consensus=progress)
 
 
 def choose_documents(db: Database, selectors: Sequence[str] | None = None) -> list[int] | None:
@@ -288,8 +293,10 @@ def cell_codes(db: Database, result: CrossTab, row_value: str | None, column_val
 
 
 def cell_coders(result: CrossTab, row_value: str | None, column_value: str | None) -> list[str]:
-    """Whose codings a cell's excerpts are: a coder row or column, else the table's coders (none = everybody)."""
+    """Whose codings a cell's excerpts are: a coder row or column, else the table's coders (none = everybody,
+    which the table's coders are only while no consensus coder is left out)."""
     for dim, value in ((result.rows, row_value), (result.columns, column_value)):
         if dim.kind == "coder" and value is not None:
             return [value]
-    return [] if result.coders.rule == "all" else list(result.coders.names)
+    everybody = result.coders.rule == "all" and not result.coders.left_out
+    return [] if everybody else list(result.coders.names)

@@ -119,7 +119,7 @@ def crosstab(
             have both values somewhere (not necessarily in one passage).
         once_per_document: count passages, but each document at most once per cell.
         percent: "row" or "col": each cell as a share of its row's (column's) total.
-        coders: coder names, or ["all"]; default: the consensus coder, else the current coder, else all.
+        coders: coder names, or ["all"]; default: every coder but the consensus coder (`choose_coders`).
         documents: document names, patterns or KEY=VALUE attribute conditions.
         group: restricts the `code` dimension (and which codings make passages count for the others).
     """

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from coder.crosstab import actor_counts
+from coder.crosstab import Coders, actor_counts, choose_coders
 from coder.db import Database
 from coder.errors import CoderError
 from coder.network.graph import survey_graph
@@ -102,6 +102,7 @@ class ActorActivity:
     functions: list[str]
     phases: list[str]
     coders: list[str]
+    whose: Coders  # whose codings count and why, for headings (`coders` are their names)
 
 
 def actor_activity(
@@ -124,6 +125,7 @@ def actor_activity(
     import pandas as pd  # ≈0.3 s
 
     ranking = centrality(db, weight)
+    whose = choose_coders(db, coders)
     counts = actor_counts(db, coders=coders, documents=documents, function_group=function_group,
                           phase_group=phase_group, roll_up=roll_up)
     orgs = organisation_details(db)
@@ -156,7 +158,7 @@ def actor_activity(
         table = table.sort_values(["weighted_out_degree", "passages", "organisation"], ascending=[False, False, True],
                                   na_position="last", kind="stable").reset_index(drop=True)
     return ActorActivity(table=table, correlations=_correlations(table, counts.functions),
-                         functions=counts.functions, phases=counts.phases, coders=counts.coders)
+                         functions=counts.functions, phases=counts.phases, coders=counts.coders, whose=whose)
 
 
 def _correlations(table: pandas.DataFrame, functions: list[str]) -> pandas.DataFrame:

@@ -116,6 +116,12 @@ class CoderApp(App):
                 return True
         return await super().run_action(action, default_namespace, namespaces)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A dialog owns the keyboard: no view opens over it (nor from the command palette) until it closes."""
+        if action == "show" and self.screen.is_modal:
+            return False
+        return True
+
     def action_show(self, name: str) -> None:
         """Open one of the study's other views (agreement, reconciliation, tables, network…)."""
         if not isinstance(self.screen, CodingScreen):
@@ -138,7 +144,7 @@ class CoderApp(App):
             return CrossTabScreen(self.study, self.db, self.coder_name)
         from coder.tui.screens.network import NetworkScreen
 
-        return NetworkScreen(self.study)
+        return NetworkScreen(self.study, self.db)
 
     def on_passage_list_chosen(self, message: PassageList.Chosen) -> None:
         """A passage chosen in a view's list: close the views and put the coding screen's cursor on it."""
@@ -174,7 +180,8 @@ class CoderApp(App):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every key of the screen is also a command in the palette (ctrl+p), found by name."""
         yield from super().get_system_commands(screen)
-        for binding in [*getattr(screen, "BINDINGS", []), *self.BINDINGS]:
+        views = [] if screen.is_modal else self.BINDINGS  # over a dialog, only the dialog's own keys
+        for binding in [*getattr(screen, "BINDINGS", []), *views]:
             label = f"{binding.group.description} {binding.description}" if binding.group else binding.description
             if binding.action.startswith("app."):
                 continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coder import coding, crosstab
+from coder import crosstab, reconcile
 from coder.db import set_setting, transaction
 from coder.errors import CoderError
 from coder.study import connect_study
@@ -44,22 +44,27 @@ def test_crosstab_actor_type_group_and_coder_dimensions(db):
         crosstab.crosstab(db, "colour", "phase")
 
 
-def test_crosstab_default_coder_is_consensus_then_current_then_all(tmp_path):
+def test_crosstab_default_is_every_coder_but_the_consensus_and_never_switches_by_itself(tmp_path):
     root = build(tmp_path / "study")
     from coder.study import Study
 
     db = connect_study(Study(root))
-    assert crosstab.choose_coders(db).rule == "all"
+    everybody = crosstab.crosstab(db, "function", "document")
+    assert everybody.describe() == "function × document: passages, coded by ana, ben (all)"
     with transaction(db):
-        set_setting(db, "current_coder", "ben")
-    assert crosstab.choose_coders(db).names == ("ben",)
-    doc_id = coding.find_document(db, "cong01")
-    coding.apply_code(db, doc_id, coding.find_code(db, "Enabling"), coding.add_coder(db, "consensus"),
-                      *coding.passage_span(db, doc_id, 1))
-    chosen = crosstab.choose_coders(db)
-    assert (chosen.names, chosen.rule) == (("consensus",), "consensus")
+        set_setting(db, "current_coder", "ben")  # what switching coder in the workbench does
+    assert cells(crosstab.crosstab(db, "function", "document")) == cells(everybody)
+    queue = reconcile.open_queue(db)
+    assert [u.key for u in queue.units] == ["int01:1", "int01:2", "int01:3", "int01:4"]
+    reconcile.decide(db, queue, queue.units[1], "keep", coder="ben")  # the consensus coder has codings now
     result = crosstab.crosstab(db, "function", "document")
-    assert cells(result) == {("Enabling", "cong01"): 1}  # the cache saw the new coding
+    assert cells(result) == cells(everybody)  # still ana's and ben's, counted as before …
+    assert result.describe() == ("function × document: passages, coded by ana, ben (all but consensus)"
+                                 " · consensus: 1 of 4 disagreements settled")  # … and the heading says how far it got
+    assert crosstab.choose_coders(db, ["all"]).names == ("ana", "ben")
+    chosen = crosstab.crosstab(db, "function", "document", coders=["consensus"])
+    assert cells(chosen) == {("Accessing", "int01"): 1}  # named, it counts (the cache saw the new coding)
+    assert chosen.coders.describe() == "consensus · consensus: 1 of 4 disagreements settled"
     with pytest.raises(CoderError, match="no coder named 'zoe'"):
         crosstab.choose_coders(db, ["zoe"])
     db.close()

@@ -11,17 +11,15 @@ from coder.tui.screens.coding import CodingScreen
 from coder.tui.screens.crosstab import CrossTabScreen
 from coder.tui.widgets.passage_list import PassageList
 from tests.tui.conftest import app_for
-from tests.tui.view_helpers import code, use_only
+from tests.tui.view_helpers import code
 from tests.tui.waiting import press_to_close, press_to_open, running, settle
 
 
 def demonstration(study: Study) -> None:
-    """A few codings by `tester`, made the consensus coder so that the tables count only them
-    (whatever demonstration codings the bundled study carries)."""
+    """A few codings by `tester`, the only coder with codings (the study carries no demonstration codings)."""
     code(study, "tester", "int01", [2, 4], "Accessing", "Phase 1 accessing")
     code(study, "tester", "int03", [4], "Coordinating", "Phase 2 coordinating")
     code(study, "tester", "int03", [6], "Coordinating", "Accessing", "Phase 2 coordinating")
-    use_only(study, "tester")
 
 
 def shown_counts(screen: CrossTabScreen) -> dict[tuple[str, str], str]:
@@ -86,3 +84,31 @@ async def test_crosstab_screen_lists_a_cells_passages_and_jumps_to_one(piura):
         await press_to_close(pilot, "enter", CrossTabScreen)
         assert isinstance(app.screen, CodingScreen)
         assert "int03 · passage 6/" in str(app.screen.query_one("#status").render())
+
+
+async def test_views_count_every_coder_after_a_decision_and_w_chooses_whose_codings(coded_piura):
+    """F3 and a decision made a consensus coder: the views still count ana and ben (as `coder xtab` does), say how far
+    the consensus has got, and count the consensus only when `w` chooses it."""
+    from coder.tui.dialogs.quick_pick import QuickPick
+    from coder.tui.screens.network import NetworkScreen
+    from coder.tui.screens.reconcile import ReconcileScreen
+
+    db = connect_study(coded_piura)
+    everybody = crosstab.crosstab(db, "function", "phase").counts
+    db.close()
+    app = app_for(coded_piura)
+    async with running(app) as pilot:
+        await press_to_open(pilot, "f3", ReconcileScreen)
+        await pilot.press("a")  # keep ana's codes on the first disagreement
+        screen = await press_to_open(pilot, "f4", CrossTabScreen)
+        assert (screen.result.counts == everybody).all().all()
+        title = str(screen.query_one("#xtab-title").render())
+        assert "coded by ana, ben (all but consensus) · consensus: 1 of 44 disagreements settled" in title
+        await press_to_open(pilot, "w", QuickPick)
+        await pilot.press(*"consensus")
+        await press_to_close(pilot, "enter", QuickPick)
+        await settle(pilot)
+        assert screen.result.coders.names == ("consensus",) and screen.result.total == 1
+        assert "coded by consensus · consensus: 1 of 44" in str(screen.query_one("#xtab-title").render())
+        network = await press_to_open(pilot, "f5", NetworkScreen)
+        assert "by ana, ben (all but consensus) · consensus: 1 of 44" in str(network.query_one("#network-title").render())

@@ -9,7 +9,7 @@ from coder.study import connect_study
 from coder.tui.dialogs.export import ExportDialog
 from coder.tui.screens.crosstab import CrossTabScreen
 from tests.tui.conftest import app_for
-from tests.tui.view_helpers import code, use_only
+from tests.tui.view_helpers import code
 from tests.tui.waiting import press_to_close, press_to_open, running, settle
 
 
@@ -57,15 +57,41 @@ async def test_export_dialog_writes_a_codes_excerpts_as_markdown_and_word(piura)
 async def test_export_dialog_from_a_crosstab_cell_writes_its_excerpts(piura):
     code(piura, "tester", "int01", [2, 4], "Accessing", "Phase 1 accessing")
     code(piura, "tester", "int03", [4], "Accessing", "Phase 2 coordinating")
-    use_only(piura, "tester")
     app = app_for(piura, "tester")
     async with running(app) as pilot:
         await press_to_open(pilot, "f4", CrossTabScreen)
         dialog = await press_to_open(pilot, "x", ExportDialog)  # the cursor starts on Accessing × Phase 1 accessing
         assert dialog.what == "cell" and dialog.passages == [("int01", 2), ("int01", 4)]
         assert "Accessing × Phase 1 accessing: 2 passages" in str(dialog.query_one("#export-cell").render())
-        await pilot.press("enter")  # the Export button has the focus
+        await pilot.press("ctrl+s")  # the focus is on what to export (preset to the cell): ctrl+s exports from anywhere
         await settle(pilot)
         text = dialog.written.read_text(encoding="utf-8")
         assert "4 excerpts from 1 document" in text  # Accessing and Phase 1 in both passages, not int03
         assert "¶ 2" in text and "¶ 4" in text and "int03" not in text
+
+
+async def test_export_dialog_enter_chooses_or_moves_and_only_export_exports(piura):
+    """The reported session: X, Tab, Down, Enter closed the dialog, and the codes typed next toggled codes on the
+    coding screen. Now the focus starts on the first field, Enter chooses (or moves on), and keys stay in the dialog."""
+    code(piura, "tester", "int01", [2], "Accessing")
+    app = app_for(piura, "tester")
+    async with running(app) as pilot:
+        dialog = await press_to_open(pilot, "X", ExportDialog)
+        assert dialog.focused is dialog.query_one("#export-what")  # what to export: the first field
+        await pilot.press("tab", "down", "enter")  # to the formats, down to Word, Enter chooses it
+        assert app.screen is dialog and dialog.format == "docx"
+        await pilot.press("shift+tab", "up", "up", "enter")  # back to what, up twice (wrapping) to memos
+        assert dialog.what == "memos"
+        await pilot.press("down", "down", "enter", "tab", "tab")  # down (wrapping) to the codes again, on to their field
+        assert dialog.focused is dialog.query_one("#export-codes")
+        await pilot.press(*"Acc", "right", "enter")  # → accepts the suggestion (Accessing); Enter moves on: nothing exported
+        assert dialog.focused is dialog.query_one("#export-context") and dialog.written is None
+        await pilot.press(*"tob", "tab", "tab", "tab")  # keys for the coding screen stay in the dialog; Tab goes round
+        assert app.screen is dialog and dialog.focused is dialog.query_one("#export-what")
+        await pilot.press("shift+tab", "enter")  # Enter on Export exports
+        await settle(pilot)
+        assert dialog.written is not None and dialog.written.suffix == ".docx" and app.screen is dialog
+        await press_to_close(pilot, "escape", ExportDialog)
+    db = connect_study(piura)
+    assert db.execute("SELECT count(*) FROM codings").fetchone() == (1,)  # only tester's coding: no code was toggled
+    db.close()

@@ -11,14 +11,13 @@ from coder.tui.screens.coding import CodingScreen
 from coder.tui.screens.network import NetworkScreen
 from coder.tui.widgets.passage_list import PassageList
 from tests.tui.conftest import app_for
-from tests.tui.view_helpers import code, use_only
+from tests.tui.view_helpers import code
 from tests.tui.waiting import press_to_close, press_to_open, running, settle
 
 
 async def test_network_screen_ranks_senasa_first_with_its_coded_activity_and_ego_network(piura):
     code(piura, "tester", "int12", [2, 4], "actor/SENASA", "Enabling")
     code(piura, "tester", "int12", [6], "actor/SENASA", "Diffusing")
-    use_only(piura, "tester")
     db = connect_study(piura)
     ego = network.ego_ties(db, "SENASA")
     db.close()
@@ -44,7 +43,6 @@ async def test_network_screen_ranks_senasa_first_with_its_coded_activity_and_ego
 
 async def test_network_screen_lists_the_passages_of_an_actor_and_jumps_to_one(piura):
     code(piura, "tester", "int12", [2, 4], "actor/SENASA", "Enabling")
-    use_only(piura, "tester")
     app = app_for(piura, "tester")
     async with running(app) as pilot:
         await press_to_open(pilot, "f5", NetworkScreen)

@@ -18,7 +18,7 @@ async def test_a_new_code_shows_its_label_without_a_restart(piura):
         await pilot.press("j")
         await press_to_open(pilot, "plus", NewCodeDialog)
         await pilot.press(*"Price talk")
-        await press_to_close(pilot, "enter", NewCodeDialog)
+        await press_to_close(pilot, "ctrl+s", NewCodeDialog)  # Enter in the name moves on to the group
         labels = [p.label for p in screen.query_one(TranscriptView).marks.painted(1)]
         assert labels == ["Price talk"]
         assert any("Price talk" in str(node.label) for node in screen.query_one(CodebookPane).nodes.values())

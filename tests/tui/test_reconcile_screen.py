@@ -57,6 +57,7 @@ async def test_reconcile_screen_every_decision_quit_midway_and_resume(coded_piur
     db = connect_study(coded_piura)
     queue = reconcile.open_queue(db, groups=["function", "phase"], documents=["int01"])  # 10 disagreements
     assert [u.ordinal for u in queue.units] == [2, 4, 6, 8, 10, 12, 14, 18, 20, 22]
+    reconcile.remember(db, queue)  # the queue F3 resumes, as if the researcher had left it there
     db.close()
     ana, ben = {p: coders_codes(coded_piura, "ana", p) for p in (2, 6, 8)}, {p: coders_codes(coded_piura, "ben", p) for p in (4, 6, 8)}
     app = app_for(coded_piura)
@@ -77,7 +78,9 @@ async def test_reconcile_screen_every_decision_quit_midway_and_resume(coded_piur
         await press_to_open(pilot, "f3", ReconcileScreen)
         assert "unit 6 of 10" in title(app) and "int01 passage 12" in title(app)
         shared = ["Enabling", "Organisational and strategic planning", "Phase 3 enabling"]
-        assert consensus_at(coded_piura, 12) == shared  # before a decision, the consensus holds what ana and ben share
+        assert consensus_at(coded_piura, 12) == []  # opening gave the consensus nothing …
+        await pilot.press("c")  # … until the researcher has it take what ana and ben share
+        assert consensus_at(coded_piura, 12) == shared and "the consensus took the codes ana and ben agree on" in title(app)
         await press_to_open(pilot, "r", QuickPick)  # recode: toggle one code, stay on the unit
         await pilot.press(*"function enabling")
         await press_to_close(pilot, "enter", QuickPick)

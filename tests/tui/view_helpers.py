@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from coder.coding import add_coder, apply_code, find_code, find_document, passage_span
-from coder.db import set_setting
 from coder.study import Study, connect_study
 
 
@@ -19,12 +18,3 @@ def code(study: Study, coder: str, document: str, passages: list[int], *codes: s
     finally:
         db.close()
 
-
-def use_only(study: Study, coder: str) -> None:
-    """Make `coder` the consensus coder, so that tables count only its codings (whatever
-    demonstration codings the bundled study carries)."""
-    db = connect_study(study)
-    try:
-        set_setting(db, "consensus_coder", coder)
-    finally:
-        db.close()

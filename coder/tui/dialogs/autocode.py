@@ -37,15 +37,12 @@ class AutocodeDialog(ModalScreen[tuple[int, list[PassageMatch]] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog autocode"):
             yield Label("Auto-code — Enter previews, ctrl+s codes every passage shown, Esc cancels", classes="dialog-title")
-            yield Select(MODES, value="query", allow_blank=False, id="mode")
             yield Input(placeholder="what to find, then Enter", id="find")
+            yield Select(MODES, value="query", allow_blank=False, id="mode")
             yield Select([(path, code_id) for code_id, path in self.codes], prompt="code to apply", id="code")
             yield Checkbox("only this document", id="scope")
             yield Label("", id="count")
             yield OptionList(id="preview")
-
-    def on_mount(self) -> None:
-        self.query_one("#find", Input).focus()
 
     @on(Input.Submitted)
     def preview(self) -> None:

@@ -104,7 +104,8 @@ class ExportDialog(ModalScreen[Path | None]):
         paths = [f"{r['group']}/{r['code']}" for r in rows]
         groups = list(dict.fromkeys(r["group"] for r in rows))
         with Vertical(classes="dialog", id="export-dialog"):
-            yield Label("Export — Tab moves, Enter chooses, ctrl+s exports, Esc closes", classes="dialog-title")
+            yield Label("Export — Tab moves, Enter chooses (on Export: exports), ctrl+s exports, Esc closes",
+                        classes="dialog-title")
             with Horizontal(id="export-choices"):
                 with RadioSet(id="export-what"):
                     for key, label in WHAT.items():
@@ -124,7 +125,7 @@ class ExportDialog(ModalScreen[Path | None]):
             yield Static("", id="export-result")
             with Horizontal(id="export-buttons"):
                 yield Button("Export", variant="primary", id="export-run")
-                yield Button("Close", id="export-close")
+                yield Button("Close", id="export-close")  # for the mouse: Tab never reaches it, Esc closes
 
     def cell_summary(self) -> str:
         if not self.passages:
@@ -139,7 +140,8 @@ class ExportDialog(ModalScreen[Path | None]):
         self.query_one(f"#export-fmt-{self.format}", RadioButton).value = True
         self.show_choices()
         self.query_one("#export-progress", ProgressBar).update(total=1, progress=0)
-        self.query_one("#export-run", Button).focus()
+        self.query_one("#export-close", Button).can_focus = False
+        self.query_one("#export-what", RadioSet).focus()
 
     def show_choices(self) -> None:
         """Show the inputs the chosen `what` needs, and only the formats it can be written in."""
@@ -165,6 +167,10 @@ class ExportDialog(ModalScreen[Path | None]):
         self.format = (event.pressed.id or "").removeprefix("export-fmt-")
 
     @on(Input.Submitted)
+    def next_field(self) -> None:
+        """Enter in a text field moves on, like Tab: only the Export button (or ctrl+s) exports."""
+        self.focus_next()
+
     @on(Button.Pressed, "#export-run")
     def action_export(self) -> None:
         if self.format not in ALLOWED[self.what]:

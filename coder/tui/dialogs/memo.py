@@ -20,13 +20,11 @@ class MemoDialog(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Memo — ctrl+s saves, Esc cancels; an empty memo is removed", classes="dialog-title")
+            yield Label("Memo — ctrl+s saves, Esc cancels, Tab moves to what it is on; an empty memo is removed",
+                        classes="dialog-title")
+            yield TextArea(self.targets[0][2], id="text")  # the first field: Enter starts a new line
             yield Select([(label, target) for target, label, _ in self.targets], value=self.targets[0][0],
                          allow_blank=False, id="target")
-            yield TextArea(self.targets[0][2], id="text")
-
-    def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         current = next(memo for target, _, memo in self.targets if target == event.value)

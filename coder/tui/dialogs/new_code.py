@@ -11,7 +11,7 @@ from textual.widgets import Input, Label, Select
 
 
 class NewCodeDialog(ModalScreen[dict | None]):
-    """Returns {"name", "group", "parent", "key"} on Enter in the name field or ctrl+s."""
+    """Returns {"name", "group", "parent", "key"} on Enter in the last field or ctrl+s; Enter in the name field moves on."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"), Binding("ctrl+s", "create", "Create")]
 
@@ -24,7 +24,8 @@ class NewCodeDialog(ModalScreen[dict | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("New code — it is added to codebook.yaml and applied to the selection", classes="dialog-title")
+            yield Label("New code — Tab moves, ctrl+s (or Enter in the key field) creates it in codebook.yaml and"
+                        " applies it to the selection, Esc cancels", classes="dialog-title")
             yield Input(placeholder="name", id="name")
             yield Select([(g, g) for g in self.groups], value=self.group, allow_blank=False, id="group")
             yield Select(self._parents(self.group), prompt="no parent (top level)", id="parent")
@@ -37,7 +38,12 @@ class NewCodeDialog(ModalScreen[dict | None]):
     def group_changed(self, event: Select.Changed) -> None:
         self.query_one("#parent", Select).set_options(self._parents(str(event.value)))
 
-    @on(Input.Submitted)
+    @on(Input.Submitted, "#name")
+    def next_field(self) -> None:
+        """Enter in the name moves on to the group: the form is not done yet."""
+        self.focus_next()
+
+    @on(Input.Submitted, "#key")
     def action_create(self) -> None:
         name = self.query_one("#name", Input).value.strip()
         if not name:

@@ -8,7 +8,7 @@ agreement and the consensus coder's agreement with each coder.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -24,7 +24,6 @@ from coder.tui.widgets.key_bar import KeyBar
 if TYPE_CHECKING:
     from coder.db import Database
     from coder.study import Study
-    from coder.tui.app import CoderApp
 
 COLUMNS = ("code", "α", "band", "κ", "agree %", "units", "flags")
 SHORT = {"applied": "✓", "not applied": "✗", None: "—"}  # a disagreement's values, in a narrow column
@@ -107,27 +106,31 @@ class AgreementScreen(Screen):
     def run_agreement(self, coders: list[str] | None) -> None:
         """Agreement on a big study takes a moment: it is computed here, on the worker's own connection."""
         from coder.agreement import measure_agreement  # numpy and the metrics, only when the screen opens
+        from coder.crosstab.consensus import consensus_progress
         from coder.study import connect_study
 
         db = connect_study(self.study)
         try:
             report = measure_agreement(db, coders=coders)
+            progress = consensus_progress(db)
         except CoderError as error:
             self.app.call_from_thread(self.show_error, error)
             return
         finally:
             db.close()
-        self.app.call_from_thread(self.show_report, report)
+        self.app.call_from_thread(self.show_report, report, progress.describe() if progress else "")
 
     def show_error(self, error: CoderError) -> None:
         self.report = None
         self.query_one("#agree-title", Static).update(Text(f"No agreement to show: {error}", style="bold red"))
 
-    def show_report(self, report: Any) -> None:
+    def show_report(self, report: Any, progress: str = "") -> None:
+        """The report; `progress` says how far the consensus has got, when there is a consensus coder."""
         self.report = report
         self.rows = table_rows(report)
         p = report.parameters
-        title = Text(f" Agreement · {' vs '.join(p['coders'])} · {len(p['documents'])} document(s) · {p['unit']} units · ")
+        title = Text(f" Agreement · {' vs '.join(p['coders'])} · {len(p['documents'])} document(s) · {p['unit']} units · "
+                     + (f"{progress} · " if progress else ""))
         for band, style in BAND_STYLES.items():
             title.append(f"● {band} ", style=style)
         self.query_one("#agree-title", Static).update(title)
@@ -220,16 +223,13 @@ class AgreementScreen(Screen):
             listing.focus()
 
     def jump(self, index: int) -> None:
-        """Open the reconcile queue (same coders and documents) at the unit of a disagreement."""
-        from coder.reconcile import open_queue
+        """Open the reconcile queue (same coders and documents) at the unit of a disagreement, in place of this screen."""
+        from coder.tui.screens.reconcile import ReconcileScreen
 
         if not 0 <= index < len(self.found) or self.found[index]["unit"] is None:
             return
         item = self.found[index]
         p = self.report.parameters
-        try:
-            open_queue(self.db, coders=list(p["coders"]), documents=list(p["documents"]), at=f"{item['document']}:{item['unit']}")
-        except CoderError as error:
-            self.notify(str(error), severity="error", timeout=8)
-            return
-        cast("CoderApp", self.app).action_show("reconcile")
+        self.app.pop_screen()
+        self.app.push_screen(ReconcileScreen(self.study, self.db, coders=list(p["coders"]), documents=list(p["documents"]),
+                                             at=f"{item['document']}:{item['unit']}"))

@@ -26,9 +26,9 @@ from textual.worker import get_current_worker
 
 from coder import crosstab
 from coder.crosstab import cell_coders, cell_codes, dimension_choices
-from coder.documents import coders as coder_names
 from coder.errors import CoderError
 from coder.tui.connection import WorkerConnection
+from coder.tui.dialogs.whose import ALL, whose_picker
 from coder.tui.widgets.key_bar import KeyBar
 from coder.tui.widgets.passage_list import PassageList
 
@@ -79,7 +79,7 @@ class CrossTabScreen(Screen):
         self.percent: str | None = None
         self.once = False
         self.roll_up = False
-        self.coders: str | None = None  # None: the domain's rule (consensus, else current, else all)
+        self.coders: str | None = None  # a coder's name; None: every coder but the consensus coder (the domain's rule)
         self.choices: list[str] = []
         self.result: CrossTab | None = None
         self.shown: dict[str, Any] = {}  # the settings `result` was computed with
@@ -151,9 +151,13 @@ class CrossTabScreen(Screen):
         self.tabulate()
 
     def action_whose(self) -> None:
-        options: list[str | None] = [None, "all", *coder_names(self.db)]
-        self.coders = options[(options.index(self.coders) + 1) % len(options)] if self.coders in options else None
-        self.tabulate()
+        """Choose whose codings count: every coder but the consensus coder (the default), or one coder."""
+        self.app.push_screen(whose_picker(self.db, self.coders), self.whose_chosen)
+
+    def whose_chosen(self, chosen: str | None) -> None:
+        if chosen is not None:
+            self.coders = None if chosen == ALL else chosen
+            self.tabulate()
 
     def action_back(self) -> None:
         if self.query_one(PassageList).has_focus:

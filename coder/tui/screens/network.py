@@ -23,12 +23,14 @@ from textual.worker import get_current_worker
 from coder import crosstab, network
 from coder.errors import CoderError
 from coder.tui.connection import WorkerConnection
+from coder.tui.dialogs.whose import ALL, whose_picker
 from coder.tui.widgets.key_bar import KeyBar
 from coder.tui.widgets.passage_list import PassageList
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas
 
+    from coder.db import Database
     from coder.study import Study
 
 WEIGHTS = ("technological", "commercial", "both")
@@ -101,14 +103,18 @@ class NetworkScreen(Screen):
     BINDINGS = [
         Binding("s", "sort(1)", "sort"),
         Binding("S", "sort(-1)", "sort back", show=False),
-        Binding("w", "weight", "weight"),
+        Binding("t", "weight", "tie weight"),
+        Binding("w", "whose", "coders"),
         Binding("a", "coded_only", "coded only"),
         Binding("escape", "back", "back"),
     ]
 
-    def __init__(self, study: Study) -> None:
+    def __init__(self, study: Study, db: Database) -> None:
+        """Args: db: the UI thread's connection (the tables are computed on a worker's own)."""
         super().__init__()
         self.study = study
+        self.db = db
+        self.coders: str | None = None  # a coder's name; None: every coder but the consensus coder (the domain's rule)
         self.weight = WEIGHTS[0]
         self.coded_only = False
         self.sort_index = 0
@@ -141,13 +147,13 @@ class NetworkScreen(Screen):
 
     def reload(self) -> None:
         self.query_one("#network-title", Static).update(Text(f"Survey network ({self.weight}): counting…", style="italic"))
-        self.load(self.weight)
+        self.load(self.weight, [self.coders] if self.coders else None)
 
     @work(thread=True, exclusive=True, group="network", exit_on_error=False, description="Ranking the network")
-    def load(self, weight: str) -> None:
+    def load(self, weight: str, coders: list[str] | None) -> None:
         try:
             with self.connection.use() as db:
-                report = network.actor_activity(db, weight=weight)
+                report = network.actor_activity(db, weight=weight, coders=coders)
         except CoderError as error:
             self.app.call_from_thread(self.show_error, str(error))
             return
@@ -165,9 +171,9 @@ class NetworkScreen(Screen):
                        ("betweenness", "betweenness"), ("local", "local"), ("type", "type")]
         self.sorts = ["weighted_out_degree", "passages", *report.functions, *report.phases, "betweenness", "organisation"]
         self.sort_index = min(self.sort_index, len(self.sorts) - 1)
-        coders = ", ".join(report.coders) or "nobody"
         self.query_one("#network-title", Static).update(Text.assemble(
-            (f"Survey network ({self.weight})", "bold"), f" against the coding by {coders}: centrality is the weighted"
+            (f"Survey network ({self.weight})", "bold"), " against the coding by ", (report.whose.describe(), "bold"),
+            ": centrality is the weighted"
             " out-degree (the paper's Table 2); passages where each organisation is coded as actor, by function"
             " (share of the function) and by phase"))
         self.query_one("#network-rho", Static).update(correlation_text(report))
@@ -227,6 +233,15 @@ class NetworkScreen(Screen):
         self.weight = WEIGHTS[(WEIGHTS.index(self.weight) + 1) % len(WEIGHTS)]
         self.reload()
 
+    def action_whose(self) -> None:
+        """Choose whose codings count: every coder but the consensus coder (the default), or one coder."""
+        self.app.push_screen(whose_picker(self.db, self.coders), self.whose_chosen)
+
+    def whose_chosen(self, chosen: str | None) -> None:
+        if chosen is not None:
+            self.coders = None if chosen == ALL else chosen
+            self.reload()
+
     def action_coded_only(self) -> None:
         self.coded_only = not self.coded_only
         self.fill()
@@ -278,7 +293,7 @@ class NetworkScreen(Screen):
     def load_passages(self, name: str) -> None:
         try:
             with self.connection.use() as db:
-                rows = crosstab.cell_passages(db, "actor", "actor", name, name)
+                rows = crosstab.cell_passages(db, "actor", "actor", name, name, coders=[self.coders] if self.coders else None)
         except CoderError as error:
             self.app.call_from_thread(self.notify, str(error), severity="error")
             return

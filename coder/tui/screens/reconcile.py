@@ -3,8 +3,10 @@
 The passage is shown with each coder's codes side by side and the consensus coder's codes beside
 them. One key settles the passage (keep A, keep B, union, intersection, drop) and moves on; `r`
 recodes by hand, `m` writes the rationale, the shift/ctrl arrows nudge a consensus coding's
-boundary. Every decision goes through `coder.reconcile` (one transaction, one undoable event of
-the consensus coder); the queue remembers where it stopped, so leaving and coming back resumes.
+boundary, `c` gives the consensus the codes the coders agree on. Every decision goes through
+`coder.reconcile` (one transaction, one undoable event of the consensus coder). Opening the
+screen and moving in it write nothing; a decision also remembers where the queue stands, so
+coming back resumes there.
 """
 
 from __future__ import annotations
@@ -55,15 +57,20 @@ class ReconcileScreen(Screen):
         Binding("shift+left", "nudge('end', -1)", "-", group=NUDGE_END),
         Binding("ctrl+left", "nudge('start', -1)", "+", group=NUDGE_START),
         Binding("ctrl+right", "nudge('start', 1)", "-", group=NUDGE_START),
+        Binding("c", "take_agreed", "agreed → consensus"),
         Binding("z", "undo", "undo"),
         Binding("g", "agreement", "consensus α"),
         Binding("escape,q", "back", "back"),
     ]
 
-    def __init__(self, study: Study, db: Database) -> None:
+    def __init__(self, study: Study, db: Database, *, coders: list[str] | None = None, documents: list[str] | None = None,
+                 at: str | None = None) -> None:
+        """Args: coders, documents, at: the queue of these coders and documents, at this unit (default: the queue as
+        it stopped)."""
         super().__init__()
         self.study = study
         self.db = db
+        self.scope: dict[str, Any] = {"coders": coders, "documents": documents, "at": at}
         self.queue: Queue | None = None
         self.active: int | None = None  # the consensus coding that nudges act on
         self.note = ""
@@ -81,7 +88,7 @@ class ReconcileScreen(Screen):
         rows = codebook_tree(db)
         self.looks = code_styles(rows)
         try:
-            self.queue = reconcile.open_queue(db)
+            self.queue = reconcile.open_queue(db, **self.scope)
         except CoderError as error:
             self.query_one("#rec-title", Static).update(Text(f" Nothing to reconcile: {error}", style="bold red"))
             return
@@ -93,6 +100,8 @@ class ReconcileScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("back", "agreement"):
             return True
+        if action == "take_agreed":
+            return self.queue is not None
         return self.queue is not None and self.queue.current is not None
 
     @property
@@ -176,9 +185,10 @@ class ReconcileScreen(Screen):
         self.active = None
         self.note = f"{unit.document} passage {unit.ordinal}: {decision.kind} ({len(decision.codes)} codes)"
         if advance and self.opened_queue.position < len(self.opened_queue.units) - 1:
-            reconcile.move(self.db, self.opened_queue, 1)
+            reconcile.move(self.opened_queue, 1)
         elif advance:
             self.note += " · that was the last unit"
+        reconcile.remember(self.db, self.opened_queue)  # the queue resumes here; moving alone writes nothing
         self.show()
 
     def refused(self, error: CoderError) -> None:
@@ -203,6 +213,17 @@ class ReconcileScreen(Screen):
 
     def action_decide(self, kind: str) -> None:
         self.settle(kind)
+
+    def action_take_agreed(self) -> None:
+        """The consensus takes the codes every coder applied, in every passage not yet decided (z undoes it)."""
+        try:
+            written = reconcile.copy_agreed(self.db, self.opened_queue)
+        except CoderError as error:
+            self.notify(str(error), severity="error", timeout=8)
+            return
+        self.note = (f"the consensus took the codes {' and '.join(self.opened_queue.coders)} agree on: {written} codings"
+                     " (z undoes)" if written else "the consensus has every code the coders agree on already")
+        self.show()
 
     def action_recode(self) -> None:
         """Toggle one code (of the compared groups) in the consensus at this passage."""
@@ -238,7 +259,7 @@ class ReconcileScreen(Screen):
 
     def action_move(self, step: int) -> None:
         self.active = None
-        reconcile.move(self.db, self.opened_queue, step)
+        reconcile.move(self.opened_queue, step)
         self.show()
 
     def action_next_coding(self) -> None:
