@@ -1,4 +1,4 @@
-"""The study database: schema, forward migrations, connection settings and the one way to write.
+"""The study database: connection settings, bringing the schema up to date, and the one way to write.
 
 Everything a study knows lives in one SQLite file. Offsets are Unicode code points into
 `documents.text`, half-open `[start, end)`, as in REFI-QDA. The schema is documented for
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from coder import storage
 from coder.errors import CoderError
+from coder.schema import SCHEMA_VERSION, take_step
 
 
 def _import_sqlite_utils() -> ModuleType:
@@ -69,199 +70,6 @@ def inserted_id(cursor: sqlite3.Cursor) -> int:
     return row_id
 
 
-# Each migration moves the schema forward by one version. Never edit a released step: add one.
-
-M001_CORE = """
-CREATE TABLE settings (
-    key TEXT PRIMARY KEY,
-    value TEXT
-);
-CREATE TABLE coders (
-    id INTEGER PRIMARY KEY,
-    uuid TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL UNIQUE,
-    created TEXT NOT NULL
-);
-CREATE TABLE documents (
-    id INTEGER PRIMARY KEY,
-    uuid TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL UNIQUE,
-    title TEXT,
-    kind TEXT,
-    path TEXT,
-    sha256 TEXT NOT NULL,
-    text TEXT NOT NULL,
-    language TEXT,
-    attributes TEXT NOT NULL DEFAULT '{}',
-    words INTEGER NOT NULL DEFAULT 0,
-    body_line INTEGER NOT NULL DEFAULT 1,
-    version INTEGER NOT NULL DEFAULT 1,
-    imported TEXT NOT NULL
-);
-CREATE TABLE segments (
-    id INTEGER PRIMARY KEY,
-    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    speaker TEXT,
-    attributes TEXT NOT NULL DEFAULT '{}',
-    UNIQUE (document_id, ordinal)
-);
-CREATE TABLE sentences (
-    id INTEGER PRIMARY KEY,
-    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    segment_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL
-);
-CREATE INDEX sentences_document ON sentences (document_id, start);
-CREATE INDEX sentences_segment ON sentences (segment_id);
-CREATE TABLE code_groups (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    description TEXT,
-    exclusive INTEGER NOT NULL DEFAULT 0,
-    generate TEXT,
-    ordinal INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE organisations (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    full_name TEXT,
-    aliases TEXT NOT NULL DEFAULT '[]',
-    type TEXT,
-    member_of TEXT NOT NULL DEFAULT '[]',
-    based_in TEXT,
-    match_case INTEGER NOT NULL DEFAULT 0,
-    description TEXT,
-    in_codebook INTEGER NOT NULL DEFAULT 1,
-    attributes TEXT NOT NULL DEFAULT '{}'
-);
-CREATE TABLE codes (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    uuid TEXT NOT NULL UNIQUE,
-    group_id INTEGER NOT NULL REFERENCES code_groups(id) ON DELETE RESTRICT,
-    parent_id INTEGER REFERENCES codes(id) ON DELETE SET NULL,
-    name TEXT NOT NULL,
-    description TEXT,
-    include TEXT,
-    exclude TEXT,
-    examples TEXT NOT NULL DEFAULT '[]',
-    colour TEXT,
-    key TEXT,
-    keywords TEXT NOT NULL DEFAULT '[]',
-    organisation_id INTEGER REFERENCES organisations(id) ON DELETE SET NULL,
-    ordinal INTEGER NOT NULL DEFAULT 0,
-    active INTEGER NOT NULL DEFAULT 1,
-    UNIQUE (group_id, name)
-);
-CREATE INDEX codes_parent ON codes (parent_id);
-CREATE TABLE codings (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    uuid TEXT NOT NULL UNIQUE,
-    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE RESTRICT,
-    code_id INTEGER NOT NULL REFERENCES codes(id) ON DELETE RESTRICT,
-    coder_id INTEGER NOT NULL REFERENCES coders(id) ON DELETE RESTRICT,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    quote TEXT NOT NULL,
-    prefix TEXT NOT NULL DEFAULT '',
-    suffix TEXT NOT NULL DEFAULT '',
-    memo TEXT,
-    status TEXT NOT NULL DEFAULT 'ok',
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL,
-    CHECK (start >= 0 AND end > start),
-    UNIQUE (document_id, code_id, coder_id, start, end)
-);
-CREATE INDEX codings_document ON codings (document_id, coder_id, start);
-CREATE INDEX codings_code ON codings (code_id, coder_id);
-CREATE INDEX codings_coder ON codings (coder_id);
-CREATE TABLE memos (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    uuid TEXT NOT NULL UNIQUE,
-    coder_id INTEGER REFERENCES coders(id) ON DELETE RESTRICT,
-    document_id INTEGER REFERENCES documents(id) ON DELETE RESTRICT,
-    start INTEGER,
-    end INTEGER,
-    code_id INTEGER REFERENCES codes(id) ON DELETE RESTRICT,
-    text TEXT NOT NULL,
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL
-);
-CREATE INDEX memos_document ON memos (document_id, start);
-CREATE TABLE mentions (
-    id INTEGER PRIMARY KEY,
-    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    organisation_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    text TEXT NOT NULL
-);
-CREATE INDEX mentions_document ON mentions (document_id, start);
-CREATE INDEX mentions_organisation ON mentions (organisation_id);
-CREATE TABLE ties (
-    id INTEGER PRIMARY KEY,
-    source_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-    target_id INTEGER NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-    technological REAL NOT NULL DEFAULT 0,
-    commercial REAL NOT NULL DEFAULT 0,
-    origin TEXT,
-    UNIQUE (source_id, target_id)
-);
-CREATE TABLE events (
-    id INTEGER PRIMARY KEY,
-    uuid TEXT NOT NULL UNIQUE,
-    at TEXT NOT NULL,
-    coder_id INTEGER REFERENCES coders(id) ON DELETE RESTRICT,
-    action TEXT NOT NULL,
-    summary TEXT NOT NULL DEFAULT '',
-    undoable INTEGER NOT NULL DEFAULT 0,
-    reverts INTEGER REFERENCES events(id),
-    changes TEXT NOT NULL DEFAULT '[]'
-);
-CREATE INDEX events_coder ON events (coder_id, id);
-CREATE INDEX events_reverts ON events (reverts);
-"""
-
-M002_SEARCH = """
-CREATE VIRTUAL TABLE passages_fts USING fts5(
-    text, document_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2'
-);
-INSERT INTO passages_fts (rowid, text, document_id)
-    SELECT s.id, substr(d.text, s.start + 1, s.end - s.start), s.document_id
-    FROM segments s JOIN documents d ON d.id = s.document_id;
-"""
-
-M003_VERSIONS = """
-CREATE TABLE document_versions (
-    id INTEGER PRIMARY KEY,
-    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    version INTEGER NOT NULL,
-    path TEXT,
-    sha256 TEXT NOT NULL,
-    text TEXT NOT NULL,
-    attributes TEXT NOT NULL DEFAULT '{}',
-    imported TEXT NOT NULL,
-    replaced TEXT NOT NULL,
-    UNIQUE (document_id, version)
-);
-ALTER TABLE memos ADD COLUMN status TEXT NOT NULL DEFAULT 'ok';
-CREATE INDEX codings_status ON codings (status) WHERE status <> 'ok';
-"""
-
-def m004_every_coding_accounted(db: Database) -> None:
-    """From schema 4 every load records the codings it brings in the events log (doctor checks it), so the
-    codings earlier loads brought are recorded once, now."""
-    from coder.events import account_for_codings  # the log's own replay
-
-    account_for_codings(db)
-
-
-MIGRATIONS: list[str | Callable[[Database], None]] = [M001_CORE, M002_SEARCH, M003_VERSIONS, m004_every_coding_accounted]
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def connect(path: Path | str) -> Database:
@@ -364,25 +172,9 @@ def open_db(
                 # Another process may have opened the same file at the same moment and migrated it first.
                 if schema_version(db) > step:
                     continue
-                migration = MIGRATIONS[step]
-                if callable(migration):
-                    migration(db)
-                else:
-                    for statement in _statements(migration):
-                        db.execute(statement)
+                take_step(db, step)
                 db.execute(f"PRAGMA user_version = {step + 1}")
     return db
-
-
-def _statements(script: str) -> Iterator[str]:
-    """Split a migration script into statements (executescript would commit the transaction)."""
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line
-        if sqlite3.complete_statement(buffer):
-            if buffer.strip():
-                yield buffer.strip()
-            buffer = ""
 
 
 @contextmanager

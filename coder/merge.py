@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from coder.coding import passage_extent
-from coder.db import SCHEMA_VERSION, Database, inserted_id, now, open_db, reading, set_setting, transaction
+from coder.db import Database, inserted_id, now, open_db, reading, set_setting, transaction
 from coder.errors import CoderError
 from coder.events import accounted, log_event
+from coder.schema import SCHEMA_VERSION
 
 MERGED_TABLES = ("codings", "memos")  # events touching only these keep their undo information when merged
 STUDY_TABLES = ("coders", "documents", "code_groups", "codes", "codings", "memos", "events")

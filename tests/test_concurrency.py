@@ -114,7 +114,8 @@ def test_concurrency_backup_while_a_coder_writes_is_complete_and_consistent(long
 
 
 def test_concurrency_coders_opening_a_new_study_at_once_migrate_it_once(tmp_path):
-    from coder.db import SCHEMA_VERSION, open_db, schema_version
+    from coder.db import open_db, schema_version
+    from coder.schema import SCHEMA_VERSION
 
     path, errors, opened = tmp_path / "study.db", [], []
     barrier = threading.Barrier(4)

@@ -6,8 +6,9 @@ import sqlite3
 
 import pytest
 
-from coder.db import SCHEMA_VERSION, open_db, schema_version, transaction
+from coder.db import open_db, schema_version, transaction
 from coder.errors import CoderError
+from coder.schema import SCHEMA_VERSION
 from coder.study import Study, connect_study
 
 
