@@ -3,6 +3,9 @@
     python tests/crash_worker.py zygote STUDY LOG    # forks one coder per "run SEED" line read from stdin
     python tests/crash_worker.py write STUDY CODER N SEED   # codes N distinct word spans as CODER
     python tests/crash_worker.py newcomers STUDY SEED       # adds the coders newcomer-0… and codes a word as each
+    python tests/crash_worker.py reimport STUDY N           # re-imports race.md N times, its two versions in turn
+    python tests/crash_worker.py cli STUDY N SEED           # runs `coder code race P CODE` N times as ana
+    python tests/crash_worker.py workbench STUDY N SEED     # presses N keys in the workbench as ben
 
 Starting Python and importing coder costs ~0.3 s, which would make 200 kills take a minute, so
 the zygote imports once and forks a fresh coder for each round; the test SIGKILLs that child.
@@ -24,11 +27,19 @@ import time
 
 from coder import coding
 from coder.db import Database, connect, set_setting
+from tests.conftest import INTERVIEW
 
 CODES = ("function/Accessing", "function/Diffusing", "function/Coordinating", "function/Enabling",
          "function/Market intelligence")
 CRASH_CODER = "crash"
 NEWCOMERS = 25  # new coders that four processes add at the same moment
+
+# The race of a coding with a re-import: race.md and an edit that puts two turns before its first, so every
+# passage moves. Passages 3 and 4 hold turns found in both versions: the coders code only those.
+RACE = INTERVIEW.replace("id: int01", "id: race")
+EDITED = RACE.replace("INTERVIEWER: How did you first",
+                      "INTERVIEWER: Shall we start?\n\nRESPONDENT: Yes.\n\nINTERVIEWER: How did you first")
+RACED = (3, 4)
 
 
 def read_plan(study: str) -> tuple[int, list[tuple[int, int]], list[coding.CodeRef], list[int]]:
@@ -122,10 +133,81 @@ def newcomers(study: str, seed: int) -> None:
     print("done", flush=True)
 
 
+def reimport(study: str, times: int) -> None:
+    """After a `go` line, do what `coder import --update` of an edited race.md does, `times` times, the two
+    versions in turn (each file replaced whole, as an editor saves it)."""
+    from pathlib import Path
+
+    from coder.study import Study, connect_study, refresh_study
+
+    folder = Study(Path(study))
+    db = connect_study(folder)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    for time_ in range(times):
+        draft = folder.transcripts_dir / "race.md.new"
+        draft.write_text(EDITED if time_ % 2 == 0 else RACE, encoding="utf-8")
+        os.replace(draft, folder.transcripts_dir / "race.md")
+        refresh_study(folder, db)
+    print("done", flush=True)
+
+
+def cli(study: str, times: int, seed: int) -> None:
+    """After a `go` line, run `coder code race P CODE --coder ana` `times` times; print each exit code and output."""
+    from click.testing import CliRunner
+
+    from coder.cli import main
+
+    rng = random.Random(seed)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    for _ in range(times):
+        passage, code = rng.choice(RACED), rng.choice(("Accessing", "Diffusing", "Coordinating"))
+        result = CliRunner().invoke(main, ["--study", study, "code", "race", str(passage), code, "--coder", "ana"])
+        print(f"{result.exit_code}\t{passage}\t{result.output.strip().replace(chr(10), ' | ')}", flush=True)
+    print("done", flush=True)
+
+
+def workbench(study: str, presses: int, seed: int) -> None:
+    """The workbench as ben, headless: after a `go` line, press `presses` keys among j, k and the code keys 1–3
+    on passages 3 and 4; print how often the open transcript was re-read because it had changed."""
+    import asyncio
+    from pathlib import Path
+
+    from coder.study import Study
+    from coder.suggest import suggestions_in_study
+    from coder.tui.app import CoderApp
+    from coder.tui.screens.coding import CodingScreen
+    from tests.tui.waiting import running, until
+
+    async def code() -> None:
+        rng = random.Random(seed)
+        app = CoderApp(Study(Path(study)), "ben", suggest=suggestions_in_study)
+        async with running(app) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, CodingScreen) and app.screen.at.document is not None
+                        and not any(w.group == "import" for w in app.workers), "the workbench")
+            screen = app.screen
+            assert isinstance(screen, CodingScreen)
+            await pilot.press("j", "j")
+            print("ready", flush=True)
+            sys.stdin.readline()
+            reread = 0
+            for _ in range(presses):
+                at, version = screen.passage().ordinal, screen.document.version
+                keys = ["1", "2", "3"] + (["j"] if at < RACED[-1] else []) + (["k"] if at > RACED[0] else [])
+                await pilot.press(rng.choice(keys))
+                reread += screen.document.version != version
+        print(f"done {reread}", flush=True)
+
+    asyncio.run(code())
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "zygote":
         zygote(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "newcomers":
         newcomers(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] in ("reimport", "cli", "workbench"):
+        {"reimport": reimport, "cli": cli, "workbench": workbench}[sys.argv[1]](sys.argv[2], *map(int, sys.argv[3:]))
     else:
         writer(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))

@@ -1,10 +1,12 @@
 """Trust figures: crash kills per second, two coders writing at once, re-anchoring a 100,000-word transcript.
 
-Run: python tests/bench/bench_trust.py [kills|writers|reanchor|all] [--kills N]   (default all, 500 kills)
+Run: python tests/bench/bench_trust.py [kills|writers|reanchor|race|all] [--kills N]   (default all, 500 kills)
   kills:    SIGKILL a coding process N times (tests/crash_worker.py), check the study after each kill
   writers:  two processes code 5,000 distinct spans each on one study, at the same moment
   reanchor: a 100,000-word text (W1's first 17 documents as one) with 5,000 codings from W1's plan,
             edited five ways (50 typos, a turn inserted, a turn deleted, all turns shuffled, every label renamed)
+  race:     `coder code` (300 runs) and the workbench (1,000 keys) code while a third process re-imports the
+            transcript 300 times; every coding must still cover the passage it named (tests/test_concurrency.py)
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from coder import nlp  # noqa: E402
 from coder.reanchor import Alignment, Selector, context, place  # noqa: E402
 from coder.study import connect_study, init_study, refresh_study  # noqa: E402
 from tests.bench.common import workload  # noqa: E402
-from tests.conftest import SMALL_CODEBOOK, SMALL_ORGANISATIONS, write  # noqa: E402
+from tests.conftest import SMALL_CODEBOOK, SMALL_ORGANISATIONS, study_builder, write  # noqa: E402
+from tests.crash_worker import RACE  # noqa: E402
 from tests.test_crash import WORKER, Log, Replay, check, long_interview, wait_for_progress  # noqa: E402
 
 
@@ -123,6 +126,20 @@ def bench_reanchor(folder: Path) -> None:
         print(f"  {name}: {time.perf_counter() - began:.2f} s  {dict(sorted(outcomes.items()))}")
 
 
+def bench_race(folder: Path) -> None:
+    from coder import coding
+    from tests.test_concurrency import race_reimports
+
+    study = study_builder(folder)(documents={"race.md": RACE}, name="race")
+    db = connect_study(study)
+    refresh_study(study, db)
+    coding.add_coder(db, "ana")
+    db.close()
+    began = time.perf_counter()
+    happened = race_reimports(study, reimports=300, commands=300, presses=1000)
+    print(f"race: {time.perf_counter() - began:.1f} s, every coding on the passage it named, doctor silent; {happened}")
+
+
 def _typos(text: str, rng: random.Random, count: int) -> str:
     chars = list(text)
     for _ in range(count):
@@ -140,3 +157,5 @@ if __name__ == "__main__":
             bench_writers(Path(tmp))
         if which in ("reanchor", "all"):
             bench_reanchor(Path(tmp))
+        if which in ("race", "all"):
+            bench_race(Path(tmp))
