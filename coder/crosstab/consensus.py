@@ -38,6 +38,11 @@ _CACHE: dict[int, tuple[Any, tuple[int, int], ConsensusProgress | None]] = {}
 KEY = 1 << 32  # a passage as a number: document id × KEY + passage ordinal
 
 
+def forget_progress() -> None:
+    """Empty the per-connection cache, so the next heading counts the consensus from SQLite again."""
+    _CACHE.clear()
+
+
 def consensus_progress(db: Database) -> ConsensusProgress | None:
     """How far the consensus has got; None when the study has no consensus coder (nobody has reconciled).
 
