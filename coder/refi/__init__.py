@@ -13,11 +13,11 @@ from coder.refi.importing import import_refi
 from coder.refi.markup import CODEBOOK_NS, PROJECT_NS, SCHEMAS, clean_guid, parse_xml, schema_errors, stable_guid
 from coder.refi.model import RefiCode, RefiCoding, RefiImportReport, RefiNote, RefiProject, RefiSelection, RefiSource
 from coder.refi.positions import Positions
-from coder.refi.reading import Limits, read_refi
+from coder.refi.reading import read_refi
 from coder.refi.writing import build_project, export_qdc, export_qdpx, write_qdc, write_qdpx
 
 __all__ = [
-    "CODEBOOK_NS", "PROJECT_NS", "SCHEMAS", "Limits", "Positions", "RefiCode", "RefiCoding", "RefiImportReport",
+    "CODEBOOK_NS", "PROJECT_NS", "SCHEMAS", "Positions", "RefiCode", "RefiCoding", "RefiImportReport",
     "RefiNote", "RefiProject", "RefiSelection", "RefiSource", "build_project", "clean_guid", "describe_code",
     "describe_group", "export_qdc", "export_qdpx", "import_refi", "parse_description", "parse_group_description",
     "parse_xml", "read_refi", "schema_errors", "stable_guid", "write_qdc", "write_qdpx",

@@ -33,10 +33,11 @@ from coder.db import Database, inserted_id, new_uuid, now, set_setting, transact
 from coder.errors import CoderError
 from coder.events import Changes, Op, accounted, log_event
 from coder.exports.files import Progress
+from coder.limits import LIMITS, Limits
 from coder.refi.descriptions import parse_description, parse_group_description
 from coder.refi.markup import clean_guid, stable_guid
 from coder.refi.model import RefiCode, RefiImportReport, RefiNote, RefiProject, RefiSource
-from coder.refi.reading import DEFAULT_LIMITS, Limits, read_refi
+from coder.refi.reading import read_refi
 from coder.study import Study, backup_if_coded
 
 DEFAULT_GROUP = "imported"
@@ -71,14 +72,14 @@ def import_refi(
     path: Path | str,
     *,
     group: str = DEFAULT_GROUP,
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits = LIMITS,
     progress: Progress | None = None,
 ) -> RefiImportReport:
     """Import a `.qdpx` project or `.qdc` codebook into the study; all or nothing.
 
     Args:
         group: the code group that receives codable top-level codes.
-        limits: caps on the archive (entries, unpacked size) beyond which it is refused.
+        limits: the budget the file is read against (`coder.limits`; tests pass small ones).
     """
     path = Path(path)
     project = read_refi(path, limits=limits)

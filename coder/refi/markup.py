@@ -3,8 +3,9 @@
 REFI-QDA (www.qdasoftware.org) is the exchange standard of the QDA tools: a codebook file (`.qdc`)
 and a project zip (`.qdpx`) holding `project.qde` and the sources. The schemas in `schemas/`
 are the standard's own (MIT). XML from other tools is untrusted: `parse_xml` refuses DTDs, so
-entity expansion ("billion laughs") and external entities never happen, and never touches the
-network. lxml is imported inside the functions (≈40 ms).
+entity expansion ("billion laughs") and external entities never happen, never touches the
+network, and holds the tree to coder's budget (`coder.limits`: depth and number of elements)
+while it is built. lxml is imported inside the functions (≈40 ms).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from coder.errors import CoderError
+from coder.limits import LIMITS, Limits, megabytes, too_big
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -31,7 +33,7 @@ NAMED_COLOURS = {
     "lime": "#00ff00", "olive": "#808000", "yellow": "#ffff00", "navy": "#000080", "blue": "#0000ff",
     "teal": "#008080", "aqua": "#00ffff", "orange": "#ffa500", "pink": "#ffc0cb", "brown": "#a52a2a",
 }
-MAX_XML_BYTES = 256 * 1024 * 1024
+XML_FIX = "check that this is a REFI-QDA file exported by a QDA tool"
 
 
 def origin() -> str:
@@ -71,29 +73,50 @@ def local(tag: Any) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def parse_xml(raw: bytes, where: str) -> Any:
-    """Parse untrusted XML: no DTD, no entity expansion, no network, no huge trees; one-line errors."""
+def parse_xml(raw: bytes, where: str, limits: Limits = LIMITS) -> Any:
+    """Parse untrusted XML: no DTD, no entity expansion, no network; one-line errors.
+
+    The tree is built by `iterparse`, which hands over each element as it is made, so a file
+    nested too deep or holding too many elements is refused as soon as it passes the limit,
+    before the rest of it takes memory.
+    """
+    from io import BytesIO
+
     from lxml import etree  # ≈40 ms
 
-    if len(raw) > MAX_XML_BYTES:
-        raise CoderError(f"the XML is {len(raw) / 1e6:.0f} MB, over the {MAX_XML_BYTES // 2**20} MB limit; refused",
-                         where=where, fix="check that this is a REFI-QDA file")
+    if len(raw) > limits.entry_bytes:
+        raise too_big("the XML", megabytes(len(raw)), megabytes(limits.entry_bytes), where, XML_FIX)
     if _declares_dtd(raw):
         raise CoderError("the XML declares a DTD (<!DOCTYPE>), which REFI-QDA files never do; refused to rule out"
                          " entity expansion (billion laughs) and external entities", where=where,
                          fix="use a file exported by a QDA tool, or remove the <!DOCTYPE …> declaration")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
-                             dtd_validation=False, remove_comments=True, remove_pis=True)
+    events = etree.iterparse(BytesIO(raw), events=("start", "end"), resolve_entities=False, no_network=True,
+                             huge_tree=False, load_dtd=False, dtd_validation=False, remove_comments=True, remove_pis=True)
+    depth = elements = 0
     try:
-        root = etree.fromstring(raw, parser)
+        for event, _ in events:
+            if event == "end":
+                depth -= 1
+                continue
+            depth += 1
+            elements += 1
+            if depth > limits.xml_depth:
+                raise too_big("the XML's nesting", f"over {limits.xml_depth:,} elements deep", f"{limits.xml_depth:,} levels",
+                              where, XML_FIX)
+            if elements > limits.xml_elements:
+                raise too_big("the XML's number of elements", f"over {limits.xml_elements:,}", f"{limits.xml_elements:,}",
+                              where, XML_FIX)
     except etree.XMLSyntaxError as error:
         message = str(error)
+        if "depth" in message.lower():  # libxml2's own limit, should it come first
+            raise too_big("the XML's nesting", "over 256 elements deep", f"{min(limits.xml_depth, 256):,} levels", where,
+                          XML_FIX) from error
         if "entity" in message.lower() or "amplification" in message.lower():
             raise CoderError(f"the XML uses entities ({message}); refused", where=where,
                              fix="use a file exported by a QDA tool") from error
         raise CoderError(f"is not well-formed XML ({message})", where=where,
                          fix="export the file again from the QDA tool") from error
-    tree = root.getroottree()
+    tree = events.root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise CoderError("the XML declares a DTD, which REFI-QDA files never do; refused", where=where,
                          fix="remove the <!DOCTYPE …> declaration")

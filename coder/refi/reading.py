@@ -1,9 +1,11 @@
 """Reading REFI-QDA files from other tools — leniently, and as the untrusted input they are.
 
 A `.qdpx` is a zip: every entry is checked before anything is read (no `../`, no absolute
-paths, no symlinks, a cap on the number of entries and on their uncompressed size, so a zip
-bomb is refused), and XML goes through `markup.parse_xml` (no DTD, no entities, no network).
-Nothing is ever extracted to disk.
+paths, no symlinks, and coder's one budget, `coder.limits`: entries, unpacked sizes, compression
+ratio, so a zip bomb is refused), entries are unpacked a chunk at a time against that budget, each
+text is checked (`check_text`) before positions are mapped or passages cut, and XML goes through
+`markup.parse_xml` (no DTD, no entities, no network, bounded depth and elements). Nothing is ever
+extracted to disk.
 
 Real files deviate from the standard; this reader accepts what the tools write: a `.qde` of any
 name, `sources/` or `Sources/`, the old codebook namespace `urn:QDA-XML:codebook:0:4`, empty
@@ -20,11 +22,11 @@ import json
 import re
 import zipfile
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from coder.errors import CoderError
+from coder.limits import LIMITS, Limits, check_text, open_archive, read_bounded, read_entry
 from coder.refi.descriptions import JSON_VARIABLE
 from coder.refi.markup import CODEBOOK_NS, PROJECT_NS, clean_guid, local, parse_xml, schema_errors
 from coder.refi.model import RefiCode, RefiCoding, RefiNote, RefiProject, RefiSelection, RefiSource
@@ -34,38 +36,26 @@ from coder.text import decode, normalise
 OLD_CODEBOOK_NS = "urn:QDA-XML:codebook:0:4"
 
 
-@dataclass(frozen=True)
-class Limits:
-    """What a `.qdpx` may hold before it is refused as a zip bomb."""
-
-    entries: int = 20_000
-    total_bytes: int = 2 * 1024**3  # uncompressed, all entries together
-    entry_bytes: int = 1024**3
-    qdc_bytes: int = 64 * 1024**2
-
-
-DEFAULT_LIMITS = Limits()
-
-
 # The archive --------------------------------------------------------------------------------------
 
 
-def read_refi(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> RefiProject:
-    """Read a `.qdpx` project or a `.qdc` codebook into a `RefiProject`; refuses hostile files."""
+def read_refi(path: Path, *, limits: Limits = LIMITS) -> RefiProject:
+    """Read a `.qdpx` project or a `.qdc` codebook into a `RefiProject`; refuses hostile files.
+
+    Args:
+        limits: the budget the file is read against (tests pass small ones).
+    """
     path = Path(path)
     if not path.is_file():
         raise CoderError("no such file", where=str(path), fix="check the path")
     if zipfile.is_zipfile(path):
         return _read_qdpx(path, limits)
-    size = path.stat().st_size
-    if size > limits.qdc_bytes:
-        raise CoderError(f"the file is {size / 1e6:.0f} MB, too large for a codebook; refused", where=str(path),
-                         fix="check that this is a REFI-QDA .qdc or .qdpx file")
     if path.suffix.lower() == ".qdpx":
         raise CoderError("is not a zip file, so not a .qdpx project", where=str(path), fix="export the project again from the QDA tool")
-    tree = parse_xml(path.read_bytes(), path.name)
+    raw = read_bounded(path, limits.file_bytes, fix="check that this is a REFI-QDA .qdc or .qdpx file")
+    tree = parse_xml(raw, path.name, limits)
     project = RefiProject(file=path.name, kind="codebook")
-    _read_root(tree, project, path.name, _Entries(None, {}, limits), codebook=True)
+    _read_root(tree, project, path.name, _Entries(None, {}, limits, path.name), codebook=True)
     return project
 
 
@@ -86,49 +76,38 @@ def _unsafe_entry(info: zipfile.ZipInfo) -> str | None:
 class _Entries:
     """The archive's files by lower-case name, read with size checks."""
 
-    def __init__(self, archive: zipfile.ZipFile | None, by_name: dict[str, zipfile.ZipInfo], limits: Limits) -> None:
+    def __init__(self, archive: zipfile.ZipFile | None, by_name: dict[str, zipfile.ZipInfo], limits: Limits, file: str) -> None:
         self.archive = archive
         self.by_name = by_name
         self.limits = limits
+        self.file = file
 
-    def source(self, reference: str | None) -> tuple[bytes | None, str]:
-        """The bytes of `internal://name` (looked up in sources/, Sources/ or the root), or None."""
+    def source(self, reference: str | None) -> tuple[bytes | None, str, str]:
+        """The bytes of `internal://name` (looked up in sources/, Sources/ or the root), or None with why;
+        and where they are (`file.qdpx:sources/x.txt`), for the errors about them."""
         if not reference:
-            return None, ""
+            return None, "", self.file
         scheme, _, rest = reference.partition("://")
         if scheme.lower() != "internal" or self.archive is None:
-            return None, f"'{reference}' is not inside the archive"
+            return None, f"'{reference}' is not inside the archive", self.file
         info = self.by_name.get(PurePosixPath(rest.replace("\\", "/")).name.lower())
         if info is None:
-            return None, f"'{reference}' is missing from the archive"
-        return self.archive.read(info), ""
+            return None, f"'{reference}' is missing from the archive", self.file
+        where = f"{self.file}:{info.filename}"
+        return read_entry(self.archive, info, where, self.limits.entry_bytes), "", where
 
 
 def _read_qdpx(path: Path, limits: Limits) -> RefiProject:
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise CoderError(f"is not a readable zip file ({error})", where=str(path), fix="export the project again") from error
+    """The project of a `.qdpx`, whose entries are checked against the budget before any is unpacked."""
+    archive = open_archive(path, limits=limits)
     with archive:
         infos = archive.infolist()
-        if len(infos) > limits.entries:
-            raise CoderError(f"the archive has {len(infos):,} entries, over the limit of {limits.entries:,}; refused as a"
-                             " possible zip bomb", where=str(path), fix="check where the file comes from")
-        total = 0
         by_name: dict[str, zipfile.ZipInfo] = {}
         for info in infos:
             problem = _unsafe_entry(info)
             if problem:
                 raise CoderError(f"entry '{info.filename}' {problem}; refused (a .qdpx must not write outside its folder)",
                                  where=str(path), fix="check where the file comes from; export it again from the QDA tool")
-            if info.file_size > limits.entry_bytes:
-                raise CoderError(f"entry '{info.filename}' unpacks to {info.file_size / 1e6:,.0f} MB, over the limit of"
-                                 f" {limits.entry_bytes / 1e6:,.0f} MB; refused as a possible zip bomb", where=str(path),
-                                 fix="check where the file comes from")
-            total += info.file_size
-            if total > limits.total_bytes:
-                raise CoderError(f"the archive unpacks to over {limits.total_bytes / 1e6:,.0f} MB; refused as a possible"
-                                 " zip bomb", where=str(path), fix="check where the file comes from")
             if info.is_dir():
                 continue
             key = info.filename.replace("\\", "/").lower()
@@ -150,9 +129,10 @@ def _read_qdpx(path: Path, limits: Limits) -> RefiProject:
         odd = [f for f in folders if f.lower() == "sources" and f != "sources"]
         if odd:
             project.warnings.append(f"the sources folder is named '{odd[0]}/' (the standard says 'sources/'); read anyway")
-        entries = _Entries(archive, files, limits)
-        tree = parse_xml(archive.read(qde), f"{path.name}:{qde.filename}")
-        _read_root(tree, project, f"{path.name}:{qde.filename}", entries, codebook=False)
+        entries = _Entries(archive, files, limits, path.name)
+        where = f"{path.name}:{qde.filename}"
+        tree = parse_xml(read_entry(archive, qde, where, limits.entry_bytes), where, limits)
+        _read_root(tree, project, where, entries, codebook=False)
         return project
 
 
@@ -284,7 +264,7 @@ def _note(element: Any, project: RefiProject, entries: _Entries) -> None:
         return
     text = _text(kid(element, "PlainTextContent"))
     if text is None and element.get("plainTextPath"):
-        raw, problem = entries.source(element.get("plainTextPath"))
+        raw, problem, _ = entries.source(element.get("plainTextPath"))
         text = _decode(raw, project, f"note '{element.get('name')}'") if raw else None
         if problem:
             project.warnings.append(f"note '{element.get('name')}': {problem}")
@@ -342,12 +322,14 @@ def _source(element: Any, project: RefiProject, entries: _Entries, variables: di
     name = (element.get("name") or "").strip() or f"source {number}"
     selections = kids(element, "PlainTextSelection")
     count = sum(len(kids(s, "Coding")) for s in selections) + len(kids(element, "Coding"))
-    raw, problem = entries.source(element.get("plainTextPath"))
+    raw, problem, where = entries.source(element.get("plainTextPath"))
     text: str | None = None
     if raw:
         text = _decode(raw, project, f"source '{name}'")
     elif _text(kid(element, "PlainTextContent")):
-        text = _text(kid(element, "PlainTextContent"))
+        text, where = _text(kid(element, "PlainTextContent")), f"{entries.file}: source '{name}'"
+    if text:  # before positions are mapped or passages cut: both take memory in proportion to the text
+        check_text(text, where, entries.limits)
     if not guid:
         project.warnings.append(f"source '{name}' has no GUID; skipped with its {count} codings")
         project.skipped_codings += count

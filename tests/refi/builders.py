@@ -77,5 +77,5 @@ def laughs() -> str:
 def bomb(path: Path) -> Path:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("project.qde", project_xml())
-        archive.writestr(f"sources/{G[3]}.txt", b"\0" * 5_000_000)
+        archive.writestr(f"sources/{G[3]}.txt", b"\0" * 1_500_000)  # 1,000 times its packed size
     return path

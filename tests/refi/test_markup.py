@@ -22,3 +22,17 @@ def test_qdpx_billion_laughs_is_refused_even_without_the_doctype_check():
     raw = laughs().encode().replace(b"<!DOCTYPE", b"<!doctype")  # not well-formed: the parser refuses it too
     with pytest.raises(CoderError, match="evil.qde"):
         parse_xml(raw, "evil.qde")
+
+
+def test_qdpx_xml_too_deep_or_too_large_is_refused_while_it_is_parsed():
+    from coder.limits import Limits
+    from coder.refi.markup import parse_xml
+
+    with pytest.raises(CoderError) as deep:
+        parse_xml(b"<a>" * 100_000 + b"</a>" * 100_000, "deep.qdpx:project.qde")
+    assert str(deep.value).startswith("deep.qdpx:project.qde: the XML's nesting is over 256 elements deep, over coder's limit")
+    with pytest.raises(CoderError) as wide:
+        parse_xml(b"<r>" + b"<a/>" * 3_000 + b"</r>", "wide.qdc", Limits(xml_elements=2_000))
+    assert str(wide.value).startswith("wide.qdc: the XML's number of elements is over 2,000, over coder's limit of 2,000")
+    assert "— fix: check that this is a REFI-QDA file" in str(wide.value) and "\n" not in str(wide.value)
+    assert len(parse_xml(b"<r>" + b"<a/>" * 2_000 + b"</r>", "ok.qdc", Limits(xml_elements=2_001)).getroot()) == 2_000
