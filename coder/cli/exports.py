@@ -128,22 +128,26 @@ def export_qdpx_command(session: Session, file: Path | None, force: bool) -> Non
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--group", default="imported", show_default=True, metavar="GROUP",
               help="Code group for the file's top-level codes (folders that are not codable become groups of their own).")
+@click.option("--skip-bad", is_flag=True,
+              help="Import the rest of a project with bad selections or codings (listed), instead of refusing it.")
 @pass_session
-def import_qdpx_command(session: Session, file: Path, group: str) -> None:
+def import_qdpx_command(session: Session, file: Path, group: str, skip_bad: bool) -> None:
     """Import a REFI-QDA project (.qdpx) or codebook (.qdc) from another QDA tool into this study.
 
     Codes are added to codebook/codebook.yaml (comments kept); documents, coders, codings, memos
     and document attributes to the study. Everything the study cannot hold is listed. Nothing
-    changes when the file is refused.
+    changes when the file is refused: a selection outside its text, a coding of an undefined code
+    or two codes of an exclusive group on one passage refuse the whole project, unless --skip-bad.
 
     Example:
 
         coder import qdpx ~/Downloads/nvivo-project.qdpx
+        coder import qdpx nvivo-project.qdpx --skip-bad
     """
     from coder.refi import import_refi
 
     db = session.open()
     with import_progress("Importing") as progress:
-        report = import_refi(db, session.study, file, group=group, progress=progress)
+        report = import_refi(db, session.study, file, group=group, progress=progress, skip_bad=skip_bad)
     for line in report.lines():
         click.echo(line)

@@ -3,7 +3,8 @@
 Everything is read and checked first (`reading`), the new codes are added to
 `codebook/codebook.yaml` (the codebook's source of truth) and checked, the documents are cut into
 passages; only then does one transaction write codes, coders, documents, codings and memos,
-through the same functions coding uses, and log one `import_refi` event. The YAML file is put
+through the same functions coding uses, and log one `import_refi` event. A project with bad parts
+is refused, or with `skip_bad` imported without them (`skipping`). The YAML file is put
 in place as the last step of that transaction and restored if the commit fails, so a refused
 or failed import leaves the study as it was.
 
@@ -36,8 +37,9 @@ from coder.exports.files import Progress
 from coder.limits import LIMITS, Limits
 from coder.refi.descriptions import parse_description, parse_group_description
 from coder.refi.markup import clean_guid, stable_guid
-from coder.refi.model import RefiCode, RefiImportReport, RefiNote, RefiProject, RefiSource
+from coder.refi.model import BadPart, RefiCode, RefiImportReport, RefiNote, RefiProject, RefiSource
 from coder.refi.reading import read_refi
+from coder.refi.skipping import SKIP_FIX, check_codes, settle
 from coder.study import Study, backup_if_coded
 
 DEFAULT_GROUP = "imported"
@@ -74,22 +76,25 @@ def import_refi(
     group: str = DEFAULT_GROUP,
     limits: Limits = LIMITS,
     progress: Progress | None = None,
+    skip_bad: bool = False,
 ) -> RefiImportReport:
     """Import a `.qdpx` project or `.qdc` codebook into the study; all or nothing.
 
     Args:
         group: the code group that receives codable top-level codes.
+        skip_bad: import the rest of a project with bad parts (`skipping`), listing them, instead of refusing it.
         limits: the budget the file is read against (`coder.limits`; tests pass small ones).
     """
     path = Path(path)
     project = read_refi(path, limits=limits)
     report = RefiImportReport(file=path.name, origin=project.origin, warnings=list(project.warnings))
     report.codes_read = len(project.all_codes())
-    report.codings_read = project.codings()
+    report.codings_read = project.codings() + sum(bad.codings for bad in project.bad)
     report.codings_skipped = project.skipped_codings
     codebook = study.load_codebook()
     plan = _plan_codes(db, codebook, project, _safe_name(group) or DEFAULT_GROUP, report)
-    _check_code_references(project, plan, path)
+    check_codes(project, plan.paths, path.name)
+    settle(project, report, path.name, skip_bad=skip_bad)
     yaml_path = study.codebook_dir / "codebook.yaml"
     new_text: bytes | None = None
     if plan.codes or plan.groups:
@@ -110,7 +115,7 @@ def import_refi(
             code_refs = _code_refs(db, plan)
             coders = _Coders(db, project, report)
             document_ids = _store_documents(db, documents, path.name, report)
-            brought = _store_codings(db, project, code_refs, coders, document_ids, report)
+            brought = _store_codings(db, project, code_refs, coders, document_ids, report, skip_bad)
             _store_memos(db, project, plan, code_refs, coders, document_ids, report)
             if project.sets:
                 set_setting(db, f"refi_sets:{path.name}", json.dumps(project.sets, ensure_ascii=False))
@@ -207,23 +212,6 @@ def _plan_codes(db: Database, codebook: Codebook, project: RefiProject, group: s
     if folders:
         report.warnings.append(f"{folders} code{'s' * (folders != 1)} marked not codable (folders) inside the tree became ordinary codes")
     return plan
-
-
-def _check_code_references(project: RefiProject, plan: _Plan, path: Path) -> None:
-    """Refuse a project whose codes share a GUID or whose codings point at codes it does not define."""
-    seen: dict[str, str] = {}
-    for code in project.all_codes():
-        if code.guid in seen:
-            raise CoderError(f"codes '{seen[code.guid]}' and '{code.name}' share the GUID {code.guid}; nothing was imported",
-                             where=path.name, fix="export the project again from the QDA tool")
-        seen[code.guid] = code.name
-    codings = [c for s in project.sources for c in s.codings + [x for y in s.selections for x in y.codings]]
-    missing = sorted({c.code or "none" for c in codings if (c.code or "") not in plan.paths})
-    if missing:
-        count = sum((c.code or "none") in missing for c in codings)
-        raise CoderError(f"{count} coding{'s refer' if count != 1 else ' refers'} to code {missing[0]}"
-                         f"{f' (and {len(missing) - 1} more)' if len(missing) > 1 else ''}, which the project does not define;"
-                         " nothing was imported", where=path.name, fix="export the project again, with its whole codebook")
 
 
 def _code_refs(db: Database, plan: _Plan) -> dict[str, CodeRef]:
@@ -382,8 +370,9 @@ def _note_text(note: RefiNote) -> str:
 
 
 def _store_codings(db: Database, project: RefiProject, refs: dict[str, CodeRef], coders: _Coders,
-                   documents: dict[str, int], report: RefiImportReport) -> list[Op]:
-    """Add the codings; returns the rows written, which the import's one event records (it is not undone step by step)."""
+                   documents: dict[str, int], report: RefiImportReport, skip_bad: bool) -> list[Op]:
+    """Add the codings; returns the rows written, which the import's one event records (it is not undone step by step).
+    A second code of an exclusive group on a passage refuses the import, or with `skip_bad` is skipped and listed."""
     changes = Changes(db)
     existing = {r[0] for r in db.execute("SELECT uuid FROM codings")}
     before = db.execute("SELECT coalesce(max(id), 0) FROM codings").fetchone()[0]
@@ -408,11 +397,16 @@ def _store_codings(db: Database, project: RefiProject, refs: dict[str, CodeRef],
             coder = coders.of(coding.user, selection.user if selection else None, source.user, project.creator)
             rival = exclusive_rival(db, document_id, ref, coder, start, end)
             if rival is not None and rival["code_id"] != ref.id:  # another tool knows no exclusive groups: never settled by a guess
-                raise CoderError(f"source '{source.name}': one passage would get two codes of the exclusive group {ref.group}"
-                                 f" ({ref.name} at {start}–{end}, and another at {rival['start']}–{rival['end']}) from one coder;"
-                                 " nothing was imported", where=project.file,
-                                 fix=f"keep one {ref.group} code per passage in the other tool, or import into a codebook"
-                                     f" whose group {ref.group} is not exclusive")
+                clash = (f"one passage would get two codes of the exclusive group {ref.group} ({ref.name} at {start}–{end},"
+                         f" and another at {rival['start']}–{rival['end']}) from one coder")
+                if not skip_bad:
+                    raise CoderError(f"source '{source.name}': {clash}; nothing was imported", where=project.file,
+                                     fix=f"keep one {ref.group} code per passage in the other tool, import into a codebook"
+                                         f" whose group {ref.group} is not exclusive, {SKIP_FIX}")
+                part = f"selection {start}–{end}" if selection else "the whole source"
+                report.skipped.append(BadPart(source.name, part, f"{clash}; {ref.name} left out", 1).line())
+                report.codings_skipped += 1
+                continue
             memo = "\n\n".join(_note_text(project.notes[n]) for n in coding.notes if n in project.notes) or None
             coding_id = apply_in(changes, document_id, ref, coder, start, end, memo=memo)
             if coding_id <= before:

@@ -85,6 +85,21 @@ class RefiNote:
 
 
 @dataclass
+class BadPart:
+    """A part of a project that cannot be imported as it stands: the project is refused for it by default,
+    or, with --skip-bad, imported without it and the part listed."""
+
+    source: str
+    part: str  # "selection 5–999", "the whole source"
+    why: str
+    codings: int = 0
+
+    def line(self) -> str:
+        codings = f" ({self.codings} coding{'s' * (self.codings != 1)})" if self.codings else ""
+        return f"source '{self.source}', {self.part}{codings}: {self.why}"
+
+
+@dataclass
 class RefiProject:
     """What a REFI-QDA file holds, in coder's terms (positions already in code points)."""
 
@@ -101,6 +116,7 @@ class RefiProject:
     sets: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skipped_codings: int = 0
+    bad: list[BadPart] = field(default_factory=list)  # refused by default, skipped with --skip-bad
 
     def all_codes(self) -> list[RefiCode]:
         """Every code, nested ones included."""
@@ -132,12 +148,13 @@ class RefiImportReport:
     memos_added: int = 0
     coding_memos: int = 0
     warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # the bad parts left out with --skip-bad, one line each
 
     def summary(self) -> str:
         """The one line the command prints and the event log keeps."""
         return (f"imported {self.file}: {len(self.codes_added)} new codes ({self.codes_read} read), "
                 f"{len(self.documents_added)} documents, {self.codings_added} codings, {self.memos_added + self.coding_memos} memos, "
-                f"{len(self.coders_added)} coders")
+                f"{len(self.coders_added)} coders" + (f", {len(self.skipped)} bad parts skipped" if self.skipped else ""))
 
     def lines(self) -> list[str]:
         """The report as lines for the terminal."""
@@ -152,6 +169,7 @@ class RefiImportReport:
             out.append(f"  {self.codings_present} codings were already in the study")
         if self.codings_skipped:
             out.append(f"  {self.codings_skipped} codings not imported (see below)")
+        out += [f"  skipped: {s}" for s in self.skipped]
         out += [f"  renamed: {r}" for r in self.renamed]
         out += [f"  note: {w}" for w in self.warnings]
         return out

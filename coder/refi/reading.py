@@ -29,7 +29,7 @@ from coder.errors import CoderError
 from coder.limits import LIMITS, Limits, check_text, open_archive, read_bounded, read_entry
 from coder.refi.descriptions import JSON_VARIABLE
 from coder.refi.markup import CODEBOOK_NS, PROJECT_NS, clean_guid, local, parse_xml, schema_errors
-from coder.refi.model import RefiCode, RefiCoding, RefiNote, RefiProject, RefiSelection, RefiSource
+from coder.refi.model import BadPart, RefiCode, RefiCoding, RefiNote, RefiProject, RefiSelection, RefiSource
 from coder.refi.positions import STANDARD, Positions
 from coder.text import decode, normalise
 
@@ -363,10 +363,10 @@ def _source(element: Any, project: RefiProject, entries: _Entries, variables: di
                                 " converted")
     for selection in read:
         first, last = places.convert(unit, selection.start), places.convert(unit, selection.end)
-        if first is None or last is None:  # positions that cannot be in the text: the file cannot be trusted
-            raise CoderError(f"source '{name}': selection {selection.start}–{selection.end} lies outside its text"
-                             f" (0–{len(places.text)}); nothing was imported", where=project.file,
-                             fix="export the project again from the QDA tool")
+        if first is None or last is None:  # positions that cannot be in the text: the import refuses (or skips) it
+            project.bad.append(BadPart(name, f"selection {selection.start}–{selection.end}",
+                                       f"lies outside its text (0–{len(places.text)})", len(selection.codings)))
+            continue
         if last <= first:
             project.warnings.append(f"source '{name}': selection {selection.start}–{selection.end} is empty;"
                                     f" skipped with its {len(selection.codings)} codings")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -158,3 +160,78 @@ def test_qdpx_import_refuses_documents_imported_by_another_session_while_it_read
     again = import_refi(db, study, nvivo_like(tmp_path))  # the fix: import it again
     assert again.codings_added == 4 and "document notes → notes (2) (a different document has that name)" in again.renamed
     db.close()
+
+
+# Bad parts: refused by default, skipped and listed with --skip-bad ------------------------------------------
+
+
+def bad_parts(tmp_path):
+    """A project with one good coding, one selection beyond its text and one coding of a code it does not define."""
+    text = "Anna: we export mangos.\n"
+    selections = "".join(
+        f'<PlainTextSelection guid="{G[10 + n]}" startPosition="{start}" endPosition="{end}"><Coding guid="{G[20 + n]}"'
+        f' creatingUser="{G[2]}"><CodeRef targetGUID="{code}"/></Coding></PlainTextSelection>'
+        for n, (start, end, code) in enumerate([(6, 23, G[1]), (6, 999, G[1]), (0, 4, G[9])]))
+    source = f'<TextSource guid="{G[3]}" name="talk" plainTextPath="internal://{G[3]}.txt">{selections}</TextSource>'
+    xml = project_xml(source, ONE_CODE, f'<Users><User guid="{G[2]}" name="ana"/></Users>')
+    return make_qdpx(tmp_path / "bad.qdpx", xml, {f"sources/{G[3]}.txt": text.encode()})
+
+
+def test_qdpx_bad_parts_refuse_the_project_unless_skip_bad_which_imports_the_rest_and_lists_them(tmp_path, make_study):
+    from coder.doctor import examine
+
+    path = bad_parts(tmp_path)
+    study, db = fresh(make_study)
+    before, findings = state(study), examine(study, db)
+    with pytest.raises(CoderError) as refused:
+        import_refi(db, study, path)
+    assert str(refused.value) == (
+        "bad.qdpx: source 'talk': selection 6–999 lies outside its text (0–24) (and 1 more bad part); nothing was imported"
+        " — fix: export the project again from the QDA tool, or import the rest with --skip-bad (each bad part is listed)")
+    assert state(study) == before
+    report = import_refi(db, study, path, skip_bad=True)
+    assert report.skipped == ["source 'talk', selection 6–999 (1 coding): lies outside its text (0–24)",
+                              f"source 'talk', selection 0–4 (1 coding): a coding of code {G[9]}, which the project does"
+                              " not define"]
+    assert (report.codings_read, report.codings_added, report.codings_skipped) == (3, 1, 2)
+    assert report.summary().endswith(", 2 bad parts skipped") and "  skipped: source 'talk', selection 6–999" in "\n".join(report.lines())
+    assert codings(db) == [("talk", "imported/mangos", "ana", 6, 23, None)]
+    event = db.execute("SELECT summary, changes FROM events WHERE action = 'import_refi'").fetchone()
+    inserts = [op for op in json.loads(event[1]) if op[0] == "insert"]
+    assert "2 bad parts skipped" in event[0] and [op[2]["end"] for op in inserts] == [23]  # the log accounts for the one coding
+    assert examine(study, db) == findings
+    db.close()
+
+
+def test_qdpx_cli_skip_bad(tmp_path, make_study):
+    path = bad_parts(tmp_path)
+    study, db = fresh(make_study)
+    db.close()
+    refused = CliRunner().invoke(main, ["--study", str(study.root), "import", "qdpx", str(path)])
+    assert refused.exit_code == 1 and "import the rest with --skip-bad" in refused.output and refused.output.count("\n") == 1
+    result = CliRunner().invoke(main, ["--study", str(study.root), "import", "qdpx", str(path), "--skip-bad"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("imported bad.qdpx: 1 new codes (1 read), 1 documents, 1 codings, 0 memos, 1 coders,"
+                                    " 2 bad parts skipped")
+    assert "  skipped: source 'talk', selection 6–999 (1 coding): lies outside its text (0–24)\n" in result.output
+
+
+def test_qdpx_skip_bad_leaves_out_the_second_code_of_an_exclusive_group(study, make_study):
+    from coder.refi import export_qdpx
+    from tests.agreement.coded_study import legacy_coding
+
+    db = connect_study(study)
+    ana = coding.add_coder(db, "ana")
+    start, end = coding.passage_span(db, 1, 2)
+    coding.apply_code(db, 1, coding.find_code(db, "Phase 1"), ana, start, start + 20)
+    legacy_coding(db, ana, 1, coding.find_code(db, "Phase 2"), end - 20, end)
+    project = export_qdpx(db, study.exports_dir, "two phases")
+    db.close()
+    target, target_db = fresh(make_study)
+    with pytest.raises(CoderError, match="whose group phase is not exclusive, or import the rest with --skip-bad"):
+        import_refi(target_db, target, project)
+    report = import_refi(target_db, target, project, skip_bad=True)
+    assert len(report.skipped) == 1 and "one passage would get two codes of the exclusive group phase" in report.skipped[0]
+    assert report.skipped[0].endswith("; Phase 2 left out") and report.codings_added == 1
+    assert [c[1] for c in codings(target_db)] == ["phase/Phase 1"]
+    target_db.close()
