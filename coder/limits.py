@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -106,7 +107,7 @@ def open_archive(path: Path, *, where: str | None = None, limits: Limits = LIMIT
             raise too_big("the archive's number of entries", f"{declared:,}", f"{limits.archive_entries:,}", where,
                           f"{fix} (a possible zip bomb)")
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, struct.error, OSError, ValueError, EOFError, NotImplementedError) as error:
         raise CoderError(f"is not a readable zip file ({error})", where=where, fix="save or export it again") from error
     try:
         check_entries(archive.infolist(), where, limits, fix)
@@ -148,7 +149,7 @@ def read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, limi
                     raise too_big(f"entry '{info.filename}' unpacked", f"over {megabytes(cap)}", megabytes(cap), where,
                                   "check where the file comes from (a possible zip bomb)")
                 parts.append(chunk)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as error:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError) as error:
         raise CoderError(f"entry '{info.filename}' cannot be unpacked ({error})", where=where,
                          fix="save or export the file again (a truncated or damaged archive?)") from error
     return b"".join(parts)
