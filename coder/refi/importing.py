@@ -34,7 +34,7 @@ from coder.db import Database, inserted_id, new_uuid, now, set_setting, transact
 from coder.errors import CoderError
 from coder.events import Changes, Op, accounted, log_event
 from coder.exports.files import Progress
-from coder.limits import LIMITS, Limits
+from coder.limits import LIMITS, Limits, too_big
 from coder.refi.descriptions import parse_description, parse_group_description
 from coder.refi.markup import clean_guid, stable_guid
 from coder.refi.model import BadPart, RefiCode, RefiImportReport, RefiNote, RefiProject, RefiSource
@@ -101,7 +101,7 @@ def import_refi(
         new_text, codebook = add_codes(study.codebook_dir, plan.groups, plan.codes,
                                        comment=f"Imported from {path.name} on {date.today().isoformat()}")
     seen = _documents_now(db)
-    documents = _prepare_documents(db, project, codebook, report, progress)
+    documents = _prepare_documents(db, project, codebook, report, progress, limits)
     backup_if_coded(study, db, "import-qdpx")
     original = yaml_path.read_bytes()
     replaced = False
@@ -278,8 +278,9 @@ def _documents_now(db: Database) -> list[tuple[int, str, str, int]]:
 
 
 def _prepare_documents(db: Database, project: RefiProject, codebook: Codebook, report: RefiImportReport,
-                       progress: Progress | None) -> list[_Document]:
-    """Each source as a document cut into passages with sentences and mentions (before any write)."""
+                       progress: Progress | None, limits: Limits) -> list[_Document]:
+    """Each source as a document cut into passages with sentences and mentions (before any write); a speaker turn
+    longer than spaCy takes (its paragraphs were checked, a turn may join several) is refused before spaCy sees it."""
     spellings = organisation_spellings(codebook)
     by_uuid = {r[0]: (r[1], r[2]) for r in db.execute("SELECT uuid, id, text FROM documents")}
     by_name = {r[0]: (r[1], r[2]) for r in db.execute("SELECT name, id, text FROM documents")}
@@ -302,6 +303,11 @@ def _prepare_documents(db: Database, project: RefiProject, codebook: Codebook, r
         attributes = dict(source.attributes)
         speakers = attributes.get("speakers") or []
         passages = cut_passages(source.text, [str(s) for s in speakers] if isinstance(speakers, list) else [str(speakers)])
+        longest = max(passages, key=lambda p: p.end - p.start, default=None)
+        if longest and longest.end - longest.start > limits.passage_characters:
+            raise too_big(f"passage {passages.index(longest) + 1}", f"{longest.end - longest.start:,} characters",
+                          f"{limits.passage_characters:,}", f"{project.file}: source '{source.name}'",
+                          "split it into several speaker turns (NAME: at the start of a line)")
         language = str(attributes.get("language") or DEFAULT_LANGUAGE)
         try:
             notes = list(nlp.annotate((source.text[p.start : p.end] for p in passages), language, spellings))

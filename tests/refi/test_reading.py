@@ -82,6 +82,8 @@ HOSTILE = {
     "paragraph too long inline": (lambda p: make_qdpx(p, project_xml(
         f'<TextSource guid="{G[3]}" name="inline"><PlainTextContent>{"a " * 3_000}</PlainTextContent></TextSource>')),
                                   "evil.qdpx: source 'inline': the paragraph from line 1 is 6,000 characters"),
+    "speaker turn too long": (lambda p: one_source(p, "ANNA: " + ("word " * 150 + "\n\n") * 10 + "BEN: ok\n"),
+                              "evil.qdpx: source 'long': passage 1 is 7,517 characters, over coder's limit of 1,000"),
     "too many paragraphs": (lambda p: one_source(p, "a\n\n" * 60), "the document's number of paragraphs is over 50"),
     "XML too deep": (lambda p: make_qdpx(p, project_xml(extra="<x>" * 40 + "</x>" * 40)),
                      "evil.qdpx:project.qde: the XML's nesting is over 30 elements deep, over coder's limit of 30 levels"),
