@@ -107,7 +107,7 @@ def parse_xml(raw: bytes, where: str, limits: Limits = LIMITS) -> Any:
                 raise too_big("the XML's number of elements", f"over {limits.xml_elements:,}", f"{limits.xml_elements:,}",
                               where, XML_FIX)
     except etree.XMLSyntaxError as error:
-        message = str(error)
+        message = " ".join(str(error).split())  # libxml2's messages may hold line breaks; a refusal is one line
         if "depth" in message.lower():  # libxml2's own limit, should it come first
             raise too_big("the XML's nesting", "over 256 elements deep", f"{min(limits.xml_depth, 256):,} levels", where,
                           XML_FIX) from error
@@ -144,4 +144,4 @@ def schema_errors(tree: Any, name: str, limit: int = 5) -> list[str]:
     checker = schema(name)
     if checker.validate(tree):
         return []
-    return [f"line {e.line}: {e.message}" for e in list(checker.error_log)[:limit]]
+    return [f"line {e.line}: {' '.join(e.message.split())}" for e in list(checker.error_log)[:limit]]

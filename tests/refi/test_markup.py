@@ -36,3 +36,12 @@ def test_qdpx_xml_too_deep_or_too_large_is_refused_while_it_is_parsed():
     assert str(wide.value).startswith("wide.qdc: the XML's number of elements is over 2,000, over coder's limit of 2,000")
     assert "— fix: check that this is a REFI-QDA file" in str(wide.value) and "\n" not in str(wide.value)
     assert len(parse_xml(b"<r>" + b"<a/>" * 2_000 + b"</r>", "ok.qdc", Limits(xml_elements=2_001)).getroot()) == 2_000
+
+
+def test_qdpx_a_parser_message_with_a_line_break_is_refused_in_one_line():
+    """libxml2 says "Char 0x0 out of allowed range\\n"; found by tests/refi/test_fuzz.py."""
+    from coder.refi.markup import parse_xml
+
+    with pytest.raises(CoderError) as refused:
+        parse_xml(b"<\x00Project/>", "nul.qde")
+    assert str(refused.value).startswith("nul.qde: is not well-formed XML (") and "\n" not in str(refused.value)
