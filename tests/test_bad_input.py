@@ -108,7 +108,7 @@ CASES: list[tuple[str, Put, list[str], list[str]]] = [
     ("md-header-only", {"outside/h.md": b"---\nid: int09\n---\n\n"}, ["import", "{outside}/h.md"], ["h.md", "no text"]),
     ("md-duplicate-id", {"outside/copy.md": DUPLICATE_ID.encode()}, ["import", "{outside}/copy.md"],
      ["copy.md", "already used by transcripts/int01.md"]),
-    ("txt-huge-line", {"outside/long.txt": HUGE_LINE}, ["import", "{outside}/long.txt"], ["long.txt:1", "characters long"]),
+    ("txt-huge-line", {"outside/long.txt": HUGE_LINE}, ["import", "{outside}/long.txt"], ["long.txt:1", "the paragraph is 5,000,001 characters, over coder's limit of 1,000,000; refused"]),
     ("pdf-unsupported", {"outside/x.pdf": b"%PDF-1.4\n"}, ["import", "{outside}/x.pdf"], ["x.pdf", "unsupported file type"]),
     ("docx-binary", {"outside/b.docx": PNG}, ["import", "{outside}/b.docx"], ["b.docx", "not a valid Word"]),
     ("docx-truncated", {"outside/t.docx": b"PK\x03\x04\x14\x00\x00\x00" + bytes(40)}, ["import", "{outside}/t.docx"],
