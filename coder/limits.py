@@ -14,7 +14,7 @@ import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from coder.errors import CoderError
 
@@ -37,6 +37,7 @@ class Limits:
     csv_rows: int = 2_000_000  # rows of a coding file or a survey file
     csv_field_characters: int = 100_000  # one cell of a CSV file (a memo of 15,000 words)
     codebook_bytes: int = 2 * MB  # codebook.yaml or organisations.yaml (thousands of codes take ≈1 MB)
+    yaml_values: int = 200_000  # values of one YAML text, aliases expanded (a codebook of 5,000 codes has ≈50,000)
 
 
 LIMITS = Limits()
@@ -179,3 +180,20 @@ def check_text(text: str, where: str, limits: Limits = LIMITS, *, first_line: in
             raise too_big("the document's number of paragraphs", f"over {limits.passages:,}", f"{limits.passages:,}", where,
                           "split the document into several files")
         start = end + 2
+
+
+def check_yaml(data: Any, where: str, limits: Limits = LIMITS) -> None:
+    """Refuse YAML whose values, each alias expanded, pass the limit: a "billion laughs" of nested anchors
+    loads as a few shared lists but expands to 10^10 values when walked. Stops counting at the limit."""
+    pending, seen = [data], 0
+    while pending:
+        value = pending.pop()
+        seen += 1
+        if seen > limits.yaml_values:
+            raise CoderError(f"the YAML expands, its aliases followed, to over {limits.yaml_values:,} values, coder's limit;"
+                             " refused", where=where, fix="write the values out instead of repeating anchors (&name / *name)")
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)

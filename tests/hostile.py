@@ -127,6 +127,20 @@ def _survey_field(outside: Path, study: Path) -> None:
     write_repeated(study / "transcripts" / "survey" / "organisations.csv", b'name,type\n"', b"x", 100 * MB, b'",firm\n')
 
 
+ANCHORS = [f"&a{n} [{', '.join([f'*a{n - 1}' if n else 'x'] * 10)}]" for n in range(10)]  # ten of the last, ten times:
+LAUGHS = "".join(f"a{n}: {anchor}\n" for n, anchor in enumerate(ANCHORS))  # 10^10 values once expanded
+
+
+def _laughs_header(outside: Path, study: Path) -> None:
+    (outside / "laughs.md").write_text(f"---\n{LAUGHS}---\n\nRESPONDENT: Hello.\n", encoding="utf-8")
+
+
+def _laughs_codebook(outside: Path, study: Path) -> None:
+    path = study / "codebook" / "codebook.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("keywords: [buyers, trade fair]", f"keywords: [{', '.join(ANCHORS)}]"), encoding="utf-8")
+
+
 HOSTILE = (
     Hostile("zip bomb: one 60 MB entry of one character, in a .qdpx", _bomb, ("import", "qdpx", "{outside}/bomb.qdpx"),
             ("bomb.qdpx", "zip bomb")),
@@ -139,6 +153,9 @@ HOSTILE = (
     Hostile("a 200 MB one-cue .vtt", _vtt, ("import", "{outside}/paragraph.vtt"), ("paragraph.vtt", "25 MB")),
     Hostile("a coding file of 10 million rows", _coding_rows, ("import", "codings", "{outside}/rows.csv"), ("rows.csv", "limit")),
     Hostile("a survey file with a 100 MB field", _survey_field, ("status",), ("organisations.csv", "limit")),
+    Hostile("a billion laughs of YAML anchors in a transcript's header", _laughs_header, ("import", "{outside}/laughs.md"),
+            ("laughs.md", "aliases")),
+    Hostile("a billion laughs of YAML anchors in the codebook", _laughs_codebook, ("status",), ("codebook.yaml", "aliases")),
 )
 
 

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from coder.errors import CoderError
-from coder.limits import LIMITS, Limits, check_text, count_entries, megabytes, open_archive, read_bounded, read_entry
+from coder.limits import LIMITS, Limits, check_text, check_yaml, count_entries, megabytes, open_archive, read_bounded, read_entry
 from tests.conftest import REPO
 
 
@@ -86,3 +86,15 @@ def test_limits_a_document_is_measured_before_it_is_cut():
         check_text("a\n\nb\n\nc", "t.md", Limits(passages=2))
     with pytest.raises(CoderError, match=r"the document's text is 12 characters, over coder's limit of 10; refused — fix: split"):
         check_text("a" * 12, "t.md", Limits(document_characters=10))
+
+
+def test_limits_yaml_is_counted_with_its_aliases_expanded_and_the_count_stops_at_the_limit():
+    shared = ["x"] * 10
+    for _ in range(9):
+        shared = [shared] * 10  # what ten nested anchors load as: 10^10 values when expanded
+    small = {"title": "A study", "groups": [{"name": "g", "codes": ["a", "b"]}]}  # 12 values, keys counted
+    check_yaml(small, "c.yaml", Limits(yaml_values=12))
+    with pytest.raises(CoderError, match="to over 11 values"):
+        check_yaml(small, "c.yaml", Limits(yaml_values=11))
+    with pytest.raises(CoderError, match=r"c.yaml:2: the YAML expands, its aliases followed, to over 200,000 values"):
+        check_yaml({"a": shared}, "c.yaml:2")

@@ -18,7 +18,7 @@ from typing import Any
 from coder.corpus.captions import read_captions
 from coder.corpus.passages import Passage, cut_passages
 from coder.errors import CoderError
-from coder.limits import LIMITS, check_text, open_archive, read_bounded, read_entry, too_big
+from coder.limits import LIMITS, check_text, check_yaml, open_archive, read_bounded, read_entry, too_big
 from coder.text import decode as decode_bytes
 from coder.text import normalise
 
@@ -96,6 +96,7 @@ def parse_front_matter(header: str, where: str) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise CoderError("front matter must be 'key: value' lines", where=f"{where}:2", fix="write one 'key: value' per line")
+    check_yaml(data, f"{where}:2")
     return {str(k): _plain(v) for k, v in data.items()}
 
 
