@@ -235,3 +235,18 @@ def test_text_is_made_safe_and_numbers_are_not(tmp_path: Path) -> None:
     export_table(frame, tmp_path / "t.xlsx")
     assert read_cells(tmp_path / "t.csv") == [["'+1", "'=2+3", "share"], ["'@SUM(1)", "-3", "-0.5"], ["'-1+2", "4", ""]]
     assert read_cells(tmp_path / "t.xlsx") == [["'+1", "'=2+3", "share"], ["'@SUM(1)", -3, -0.5], ["'-1+2", 4, None]]
+
+
+def test_table_csv_is_what_pandas_wrote_before_but_for_the_apostrophes(tmp_path: Path) -> None:
+    """The shared writer changes no ordinary cell: missing values, nullable numbers, a nameless index level."""
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame({"n": [1, 2], "share": [0.5, np.nan], "text": ["a,b", None], "flag": [True, False],
+                          "Int64": pd.array([1, None], dtype="Int64"), "=2+3": [-3, 4]},
+                         index=pd.MultiIndex.from_tuples([("int01", 1), ("-1+2", 2)], names=["document", None]))
+    for index in (True, False):
+        frame.to_csv(tmp_path / "pandas.csv", index=index)
+        export_table(frame, tmp_path / "coder.csv", overwrite=True, index=index)
+        expected = (tmp_path / "pandas.csv").read_text(encoding="utf-8").replace(",=2+3", ",'=2+3").replace("\n-1+2", "\n'-1+2")
+        assert (tmp_path / "coder.csv").read_text(encoding="utf-8") == expected
