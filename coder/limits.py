@@ -15,7 +15,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from coder.errors import CoderError
 
@@ -25,7 +25,7 @@ CHUNK = 1 << 20  # bytes read at a time
 
 @dataclass(frozen=True)
 class Limits:
-    file_bytes: int = 50 * MB  # a transcript, coding file, survey file or network file on disk
+    file_bytes: int = 25 * MB  # a transcript (.docx included), coding file, survey file or network file on disk
     document_characters: int = 20_000_000  # one document's text, whatever the format (≈3 million words)
     passage_characters: int = 1_000_000  # one passage: spaCy's limit for one text, far beyond any speaker turn
     passages: int = 200_000  # passages in one document
@@ -34,10 +34,11 @@ class Limits:
     archive_bytes: int = 1_000 * MB  # every entry of an archive together, unpacked
     compression_ratio: int = 100  # unpacked ÷ packed, for an entry over 1 MB (text packs 3–10×; a bomb 1,000×)
     xml_depth: int = 256  # nesting of elements (libxml2's own limit without XML_PARSE_HUGE)
-    xml_elements: int = 2_000_000  # elements in one XML file (a project of 200,000 codings has ≈800,000)
+    xml_elements: int = 600_000  # elements in one XML file (≈150,000 codings; parsed, they take ≈270 MB)
     csv_rows: int = 2_000_000  # rows of a coding file or a survey file
     csv_field_characters: int = 100_000  # one cell of a CSV file (a memo of 15,000 words)
     codebook_bytes: int = 2 * MB  # codebook.yaml or organisations.yaml (thousands of codes take ≈1 MB)
+    yaml_values: int = 200_000  # values of one YAML text, aliases expanded (a codebook of 5,000 codes has ≈50,000)
 
 
 LIMITS = Limits()
@@ -45,7 +46,7 @@ LIMITS = Limits()
 
 def too_big(what: str, size: str, limit: str, where: str, fix: str) -> CoderError:
     """The one-line refusal: what is over which limit, where, and how to proceed."""
-    return CoderError(f"{what} is {size}, over coder's limit of {limit}; nothing was read", where=where, fix=fix)
+    return CoderError(f"{what} is {size}, over coder's limit of {limit}; refused", where=where, fix=fix)
 
 
 def megabytes(size: float) -> str:
@@ -92,23 +93,26 @@ def count_entries(stream: BinaryIO) -> int | None:
     return entries
 
 
-def open_archive(path: Path, *, where: str | None = None, limits: Limits = LIMITS,
+def open_archive(source: Path | BinaryIO, *, where: str, limits: Limits = LIMITS, kind: str = "zip file",
                  fix: str = "check where the file comes from") -> zipfile.ZipFile:
     """Open a zip archive (a .qdpx or .docx) whose every entry is within the budget: count, sizes, ratio.
 
     The entries are counted from the end record before the directory is read; the sizes and ratios are the
     ones the directory declares, and `read_entry` holds each entry to them while unpacking it.
     """
-    where = where or str(path)
     try:
-        with path.open("rb") as stream:
-            declared = count_entries(stream)
+        if isinstance(source, Path):
+            with source.open("rb") as stream:
+                declared = count_entries(stream)
+        else:
+            declared = count_entries(source)
+            source.seek(0)
         if declared is not None and declared > limits.archive_entries:
             raise too_big("the archive's number of entries", f"{declared:,}", f"{limits.archive_entries:,}", where,
                           f"{fix} (a possible zip bomb)")
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, struct.error, OSError, ValueError, EOFError, NotImplementedError) as error:
-        raise CoderError(f"is not a readable zip file ({error})", where=where, fix="save or export it again") from error
+        raise CoderError(f"is not a valid {kind} ({error})", where=where, fix="save or export it again") from error
     try:
         check_entries(archive.infolist(), where, limits, fix)
     except CoderError:
@@ -130,7 +134,7 @@ def check_entries(infos: list[zipfile.ZipInfo], where: str, limits: Limits = LIM
         if info.file_size > MB and info.file_size > limits.compression_ratio * max(info.compress_size, 1):
             raise CoderError(f"entry '{info.filename}' unpacks {info.file_size / max(info.compress_size, 1):,.0f} times its"
                              f" packed size, over coder's limit of {limits.compression_ratio}×; refused as a possible zip"
-                             " bomb, nothing was read", where=where, fix=fix)
+                             " bomb", where=where, fix=fix)
         total += info.file_size
         if total > limits.archive_bytes:
             raise too_big("the archive unpacked", f"over {megabytes(limits.archive_bytes)}", megabytes(limits.archive_bytes),
@@ -155,7 +159,7 @@ def read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, where: str, limi
     return b"".join(parts)
 
 
-def check_text(text: str, where: str, limits: Limits = LIMITS) -> None:
+def check_text(text: str, where: str, limits: Limits = LIMITS, *, first_line: int = 1) -> None:
     """Refuse a document whose text, or one of its paragraphs, is beyond what can be cut and analysed.
 
     Runs before passages are cut or sentences split (both take memory in proportion to the longest
@@ -169,11 +173,28 @@ def check_text(text: str, where: str, limits: Limits = LIMITS) -> None:
         end = text.find("\n\n", start)
         end = len(text) if end < 0 else end
         if end - start > limits.passage_characters:
-            line = text.count("\n", 0, start) + 1
-            raise too_big(f"the paragraph from line {line}", f"{end - start:,} characters", f"{limits.passage_characters:,}",
-                          where, "split it with blank lines (one paragraph per speaker turn)")
+            line = text.count("\n", 0, start) + first_line
+            raise too_big("the paragraph", f"{end - start:,} characters", f"{limits.passage_characters:,}", f"{where}:{line}",
+                          "split it with blank lines (one paragraph per speaker turn)")
         count += end > start
         if count > limits.passages:
             raise too_big("the document's number of paragraphs", f"over {limits.passages:,}", f"{limits.passages:,}", where,
                           "split the document into several files")
         start = end + 2
+
+
+def check_yaml(data: Any, where: str, limits: Limits = LIMITS) -> None:
+    """Refuse YAML whose values, each alias expanded, pass the limit: a "billion laughs" of nested anchors
+    loads as a few shared lists but expands to 10^10 values when walked. Stops counting at the limit."""
+    pending, seen = [data], 0
+    while pending:
+        value = pending.pop()
+        seen += 1
+        if seen > limits.yaml_values:
+            raise CoderError(f"the YAML expands, its aliases followed, to over {limits.yaml_values:,} values, coder's limit;"
+                             " refused", where=where, fix="write the values out instead of repeating anchors (&name / *name)")
+        if isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)

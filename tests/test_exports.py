@@ -11,10 +11,11 @@ from click.testing import CliRunner
 
 from coder.cli import main
 from coder.errors import CoderError
+from coder.exports.cells import safe_cell
 from coder.exports.codebook import codebook_entries, export_codebook
 from coder.exports.excerpt_formats import sheet_names
 from coder.exports.excerpts import COLUMNS, ExcerptQuery, export_excerpts, find_excerpts
-from coder.exports.files import export_name, free_path, md_escape, neutralise
+from coder.exports.files import export_name, free_path, md_escape
 from coder.exports.memos import export_memos, find_memos
 from coder.study import connect_study
 from tests import export_study
@@ -188,7 +189,7 @@ def test_exports_csv_and_jsonl_hold_every_column(db, out):
 
 
 def test_exports_spreadsheet_cells_are_neutralised_but_readable():
-    assert [neutralise(v) for v in ("=1+1", "+31 6", "-5", "@x", "plain", 5, None)] == [
+    assert [safe_cell(v) for v in ("=1+1", "+31 6", "-5", "@x", "plain", 5, None)] == [
         "'=1+1", "'+31 6", "'-5", "'@x", "plain", 5, None]
 
 

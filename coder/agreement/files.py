@@ -2,12 +2,13 @@
 
 `save` writes `parameters.json` (the choices, the results and how to recompute them) and one CSV
 per code, group and the pooled stack with a row per unit and a column per coder; at character
-level, the coders' sections and the documents' lengths instead.
+level, the coders' sections and the documents' lengths instead. Cells are written through
+`coder.exports.cells` (a coder named `=2+3` is the column `'=2+3`, never a formula), and
+parameters.json names the columns and codes as the files spell them.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from coder import __version__
 from coder.agreement.result import plain
 from coder.agreement.study import Report, Variable, variable_blocks
+from coder.exports.cells import csv_writer, safe_cell
 from coder.text import slug
 
 
@@ -31,13 +33,13 @@ def save(report: Report, directory: Path | str) -> list[Path]:
     written: list[Path] = []
     files: dict[str, Any] = {}
     coders = list(report.parameters["coders"])
-    columns = [f"coder {name}" if name in ("code", "document", "unit", "start", "end") else name for name in coders]
+    columns = [safe_cell(f"coder {name}" if name in ("code", "document", "unit", "start", "end") else name) for name in coders]
     taken: set[str] = {"parameters"}
     for key, variable in report.variables.items():
         path = folder / f"{_file_name(key, taken)}.csv"
         _write_variable(report, variable, path, columns)
         files[key] = {"file": path.name, "values": dict(enumerate(variable.labels)), "coder_columns": columns,
-                      "stacked_codes": list(variable.codes) or None}
+                      "stacked_codes": [safe_cell(code) for code in variable.codes] or None}
         written.append(path)
     if report.sections:
         written += _write_sections(report.sections, folder)
@@ -70,7 +72,7 @@ def _write_variable(report: Report, variable: Variable, path: Path, columns: lis
     units = report.units
     ids = [units["document"], units["unit"].astype(str), units["start"].astype(str), units["end"].astype(str)]
     with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv_writer(out, lineterminator="\n")
         writer.writerow((["code"] if variable.codes else []) + ["document", "unit", "start", "end", *columns])
         for code, values in blocks:
             cells = np.where(values < 0, "", values.astype(str))
@@ -82,12 +84,12 @@ def _write_sections(sections: dict[str, Any], folder: Path) -> list[Path]:
     """The coders' sections, and each document's length and offset on the pooled continuum, as CSV."""
     codings = sections["codings"]
     with (folder / "sections.csv").open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv_writer(out, lineterminator="\n")
         writer.writerow(["document", "code", "coder", "start", "end"])
         for d, c, j, s, e in zip(codings["doc"], codings["code"], codings["coder"], codings["start"], codings["end"]):
             writer.writerow([sections["documents"][d], sections["codes"][c], sections["coders"][j], int(s), int(e)])
     with (folder / "documents.csv").open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv_writer(out, lineterminator="\n")
         writer.writerow(["document", "length", "offset"])
         writer.writerows([name, int(n), int(o)] for name, n, o in zip(sections["documents"], sections["lengths"], sections["offsets"]))
     return [folder / "sections.csv", folder / "documents.csv"]

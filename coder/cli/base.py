@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import re
@@ -16,6 +14,7 @@ import click
 
 from coder.coding import current_coder
 from coder.errors import CoderError
+from coder.exports.cells import csv_text
 from coder.reanchor import report_lines
 from coder.storage import storage_problem
 from coder.study import Study, connect_study, locate_study, read_only_reason, refresh_study
@@ -162,12 +161,8 @@ def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | No
     columns = list(columns or (rows[0].keys() if rows else []))
     if fmt == "json":
         return json.dumps([{c: row.get(c) for c in columns} for row in rows], ensure_ascii=False, indent=2)
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        return out.getvalue().rstrip("\n")
+    if fmt == "csv":  # a spreadsheet may open it: cells are made safe as in every table file
+        return csv_text(columns, ([row.get(c) for c in columns] for row in rows))
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]
     if fmt == "md":
         lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]

@@ -19,7 +19,6 @@ from coder.corpus.importing import (
 from coder.corpus.passages import Passage, cut_passages, is_speaker_label
 from coder.corpus.readers import (
     DEFAULT_LANGUAGE,
-    MAX_PASSAGE,
     RESERVED_FOLDERS,
     SUPPORTED,
     ParsedDocument,
@@ -31,7 +30,7 @@ from coder.corpus.readers import (
 )
 
 __all__ = [
-    "DEFAULT_LANGUAGE", "MAX_PASSAGE", "RESERVED_FOLDERS", "SUPPORTED", "ImportReport", "ParsedDocument", "Passage", "Progress",
+    "DEFAULT_LANGUAGE", "RESERVED_FOLDERS", "SUPPORTED", "ImportReport", "ParsedDocument", "Passage", "Progress",
     "cut_passages", "decode", "document_files", "import_documents", "is_speaker_label", "organisation_spellings",
     "parse_front_matter", "read_captions", "read_document", "refresh_mentions", "split_front_matter", "store_passages",
 ]

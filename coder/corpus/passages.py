@@ -50,11 +50,18 @@ def cut_passages(body: str, speakers: Iterable[str] = ()) -> list[Passage]:
     return passages
 
 
+BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
 def _paragraphs(body: str, start: int, end: int) -> Iterator[Passage]:
-    for match in re.finditer(r"(?:(?!\n[ \t]*\n)[\s\S])+", body[start:end]):
-        passage = _trimmed(body, start + match.start(), start + match.end())
-        if passage:
+    """The paragraphs between blank lines: found by the gaps, so memory does not grow with a paragraph's length."""
+    at = start
+    for gap in BLANK_LINE.finditer(body, start, end):
+        if passage := _trimmed(body, at, gap.start()):
             yield passage
+        at = gap.end()
+    if passage := _trimmed(body, at, end):
+        yield passage
 
 
 def _trimmed(body: str, start: int, end: int, speaker: str | None = None) -> Passage | None:

@@ -18,11 +18,11 @@ from typing import Any
 from coder.corpus.captions import read_captions
 from coder.corpus.passages import Passage, cut_passages
 from coder.errors import CoderError
+from coder.limits import LIMITS, check_text, check_yaml, open_archive, read_bounded, read_entry, too_big
 from coder.text import decode as decode_bytes
 from coder.text import normalise
 
 SUPPORTED = (".md", ".txt", ".docx", ".vtt", ".srt")
-MAX_PASSAGE = 1_000_000  # characters; spaCy's limit for one text, and far beyond any real speaker turn
 RESERVED_FOLDERS = ("survey", "codings")  # transcripts/ subfolders that hold other study data
 DEFAULT_LANGUAGE = "en"
 
@@ -96,6 +96,7 @@ def parse_front_matter(header: str, where: str) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise CoderError("front matter must be 'key: value' lines", where=f"{where}:2", fix="write one 'key: value' per line")
+    check_yaml(data, f"{where}:2")
     return {str(k): _plain(v) for k, v in data.items()}
 
 
@@ -119,26 +120,26 @@ def read_document(path: Path, *, where: str | None = None) -> ParsedDocument:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise CoderError(f"unsupported file type '{suffix}'", where=where, fix=f"use one of {', '.join(SUPPORTED)}")
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise CoderError(f"cannot read the file ({error.strerror})", where=where, fix="check the path and its permissions") from error
+    raw = read_bounded(path, LIMITS.file_bytes, where=where, fix="split the transcript into several files")
     sha256 = hashlib.sha256(raw).hexdigest()
     if suffix == ".docx":
         attributes, text, body_line, passages = _read_docx(raw, where)
     elif suffix in (".vtt", ".srt"):
-        attributes, text, body_line, passages = read_captions(decode(raw, where), where, suffix)
+        captions = decode(raw, where)
+        check_text(captions, where)
+        attributes, text, body_line, passages = read_captions(captions, where, suffix)
     else:
         attributes, body, body_line = split_front_matter(decode(raw, where), where)
         text = body if body.endswith("\n") else body + "\n"
+        check_text(text, where, first_line=body_line)
         passages = cut_passages(text, _speakers(attributes))
     if not passages:
         raise CoderError("has no text after its header", where=where, fix="add the transcript's text below the --- header")
     longest = max(passages, key=lambda p: p.end - p.start)
-    if longest.end - longest.start > MAX_PASSAGE:
+    if longest.end - longest.start > LIMITS.passage_characters:
         line = text.count("\n", 0, longest.start) + body_line
         raise CoderError(f"passage {passages.index(longest) + 1} is {longest.end - longest.start:,} characters long, over the"
-                         f" limit of {MAX_PASSAGE:,}", where=f"{where}:{line}",
+                         f" limit of {LIMITS.passage_characters:,}", where=f"{where}:{line}",
                          fix="split it into paragraphs (blank lines) or speaker turns (NAME: at the start of a line)")
     name = str(attributes.pop("id", None) or path.stem).strip()
     return ParsedDocument(name=name, path=path, text=text, sha256=sha256, passages=passages,
@@ -156,6 +157,13 @@ def _read_docx(raw: bytes, where: str) -> tuple[dict[str, Any], str, int, list[P
 
     import docx  # python-docx, ≈0.2 s; only for .docx files
 
+    with open_archive(io.BytesIO(raw), where=where, kind="Word .docx file",
+                      fix="re-save it from Word as .docx, without images") as archive:
+        body = next((i for i in archive.infolist() if i.filename == "word/document.xml"), None)
+        tags = read_entry(archive, body, where).count(b"<") if body is not None else 0
+    if tags > 2 * LIMITS.xml_elements:  # python-docx parses the whole body: bound its elements before it does
+        raise too_big("the Word file's body", f"≈{tags // 2:,} XML elements", f"{LIMITS.xml_elements:,}", where,
+                      "split the document into several files")
     try:
         document = docx.Document(io.BytesIO(raw))
         paragraphs = [normalise(p.text) for p in document.paragraphs]
@@ -176,6 +184,7 @@ def _read_docx(raw: bytes, where: str) -> tuple[dict[str, Any], str, int, list[P
     if title and "title" not in attributes:
         attributes["title"] = title
     text = "\n\n".join(p.strip() for p in paragraphs if p.strip()) + "\n"
+    check_text(text, where)
     return attributes, text, 1, cut_passages(text, _speakers(attributes))
 
 

@@ -7,14 +7,14 @@ given, reporting progress, and the caller moves the finished file into place.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from coder.exports.cells import csv_writer
 from coder.exports.excerpts import COLUMNS, Excerpt, ExcerptSet
-from coder.exports.files import Progress, blockquote, md_escape, neutralise
+from coder.exports.files import Progress, blockquote, md_escape
 
 
 def _summary(found: ExcerptSet) -> str:
@@ -69,10 +69,10 @@ def write_markdown(found: ExcerptSet, path: Path, progress: Progress) -> None:
 
 def write_csv(found: ExcerptSet, path: Path, progress: Progress) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:  # the BOM makes Excel read UTF-8
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(COLUMNS)
         for done, excerpt in enumerate(found.items, 1):
-            writer.writerow([neutralise(v) if v is not None else "" for v in excerpt.cells()])
+            writer.writerow(excerpt.cells())
             if done % 5000 == 0:
                 progress(done, len(found.items))
     progress(len(found.items), len(found.items))

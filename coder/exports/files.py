@@ -3,7 +3,7 @@
 Every export is written to a temporary file beside its target and renamed into place, so a
 failed or cancelled export never leaves half a file, and an existing file is never replaced
 unless the caller asks (`force`): the next free name `-2`, `-3`… is taken instead.
-This module also makes text safe for spreadsheets (formula injection).
+What goes into a spreadsheet cell is `coder.exports.cells`'s business (formula injection).
 """
 
 from __future__ import annotations
@@ -15,16 +15,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from coder.errors import CoderError
 from coder.text import slug
 
 Progress = Callable[[int, int], object]  # called with (done, total); what it returns is ignored
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what Excel, LibreOffice and Sheets may run as a formula
-EXCEL_CELL_LIMIT = 32_767
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 MAX_NAME = 150
 
 
@@ -84,24 +80,6 @@ def _new_file_beside(path: Path) -> Path:
         except FileExistsError:
             continue
         return temp
-
-
-def neutralise(value: Any) -> Any:
-    """Text that a spreadsheet could run as a formula gets a leading apostrophe; other values pass."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def excel_text(value: Any) -> Any:
-    """A value Excel accepts: neutralised, without XML-illegal control characters, within the cell limit."""
-    value = neutralise(value)
-    if not isinstance(value, str):
-        return value
-    value = _ILLEGAL_XML.sub("", value)
-    if len(value) > EXCEL_CELL_LIMIT:
-        value = value[: EXCEL_CELL_LIMIT - 20] + " … [truncated]"
-    return value
 
 
 def check_format(fmt: str, formats: Sequence[str]) -> None:

@@ -7,15 +7,15 @@ each with the passage, lines and quoted text it is attached to.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from coder.db import Database, setting
+from coder.exports.cells import csv_writer
 from coder.exports.citing import load_documents
-from coder.exports.files import Progress, blockquote, check_format, export_name, free_path, md_escape, neutralise, output_path, replacing
+from coder.exports.files import Progress, blockquote, check_format, export_name, free_path, md_escape, output_path, replacing
 
 FORMATS = ("md", "csv", "docx")
 COLUMNS = ("kind", "attached_to", "document", "passage", "lines", "code", "coder", "quote", "memo", "created", "updated", "uuid")
@@ -155,11 +155,11 @@ def _write_markdown(memos: list[Memo], path: Path, study: str | None) -> None:
 
 def _write_csv(memos: list[Memo], path: Path, study: str | None) -> None:
     with open(path, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv_writer(handle)
         writer.writerow(COLUMNS)
         for memo in memos:
             row = memo.row()
-            writer.writerow([neutralise(row[c]) if row[c] is not None else "" for c in COLUMNS])
+            writer.writerow([row[c] for c in COLUMNS])
 
 
 def _write_docx(memos: list[Memo], path: Path, study: str | None) -> None:

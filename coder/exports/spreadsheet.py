@@ -4,8 +4,8 @@ openpyxl, even in write-only mode, writes about 45,000 cells a second here; an e
 of 100,000 codings is 4 million cells (the "all" sheet and one sheet per code), so it would take
 a minute and a half. The workbook format is simple enough to write as text: inline strings,
 one bold header row, frozen panes, an autofilter and column widths — what the exports need, and
-nothing else. Every cell goes through `files.excel_text` (formula injection, control characters,
-the 32,767-character limit). openpyxl reads these files back in the tests.
+nothing else. Every cell, the header's too, goes through `cells.excel_text` (formula injection,
+control characters, the 32,767-character limit). openpyxl reads these files back in the tests.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any, cast
 from xml.sax.saxutils import escape, quoteattr
 
 from coder.errors import CoderError
-from coder.exports.files import EXCEL_CELL_LIMIT, FORMULA_STARTS, excel_text
+from coder.exports.cells import EXCEL_CELL_LIMIT, FORMULA_STARTS, excel_text
 
 MAX_ROWS = 1_048_576
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -42,7 +42,7 @@ class Sheet:
     """
 
     title: str
-    columns: Sequence[str]
+    columns: Sequence[Any]  # header cells: text, or numbers (a year)
     rows: Iterable[Sequence[Any]]
     count: int
     widths: Sequence[float] = ()
@@ -61,7 +61,7 @@ def column_letter(index: int) -> str:
 def cell_parts(values: Sequence[Any]) -> list[str | None]:
     """Each value as the end of a `<c>` element (everything after its reference); None for an empty cell.
 
-    Text is made safe as `files.excel_text` does; this is that function inlined, because it runs
+    Text is made safe as `cells.excel_text` does; this is that function inlined, because it runs
     for every cell of the workbook.
     """
     parts: list[str | None] = []
@@ -106,13 +106,12 @@ def _cell_starts(count: int) -> tuple[str, ...]:
 
 def _sheet_xml(sheet: Sheet, rows: Iterable[str], write: Any) -> None:
     letters = [column_letter(i) for i in range(1, len(sheet.columns) + 1)]
-    last = f"{letters[-1]}{sheet.count + 1}"
+    last = f"{letters[-1] if letters else 'A'}{sheet.count + 1}"
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(sheet.widths, 1))
     write(f'{HEAD}<worksheet xmlns="{MAIN}"><dimension ref="A1:{last}"/><sheetViews><sheetView workbookViewId="0">'
           '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/>'
           f'</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>{f"<cols>{cols}</cols>" if cols else ""}<sheetData>')
-    header = "".join(f'<c r="{letter}1" t="inlineStr" s="1"><is><t>{escape(str(name))}</t></is></c>'
-                     for letter, name in zip(letters, sheet.columns))
+    header = "".join(f'<c r="{letter}1" s="1"{part}' for letter, part in zip(letters, cell_parts(sheet.columns)) if part)
     write(f'<row r="1">{header}</row>')
     chunk: list[str] = []
     for number, cells in enumerate(rows, 2):
@@ -158,7 +157,7 @@ def write_xlsx(path: Path, sheets: Sequence[Sheet], *, title: str | None = None)
         names = "".join(f'<sheet name={quoteattr(s.title)} sheetId="{n}" r:id="rId{n}"/>' for n, s in enumerate(sheets, 1))
         filters = "".join(
             f'<definedName name="_xlnm._FilterDatabase" localSheetId="{n}" hidden="1">'
-            f"{escape(_quoted(s.title))}!$A$1:${column_letter(len(s.columns))}${s.count + 1}</definedName>"
+            f"{escape(_quoted(s.title))}!$A$1:${column_letter(max(len(s.columns), 1))}${s.count + 1}</definedName>"
             for n, s in enumerate(sheets))
         archive.writestr("xl/workbook.xml", (
             f'{HEAD}<workbook xmlns="{MAIN}" xmlns:r="{RELATIONSHIPS}"><bookViews><workbookView/></bookViews>'

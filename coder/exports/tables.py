@@ -2,7 +2,8 @@
 
 The table commands print a table or write it here. A file is written beside its target and renamed
 into place (`coder.exports.files.replacing`), and it never replaces an existing file unless asked;
-a table saved under exports/ takes the next free name (`-2`, `-3`…) instead.
+a table saved under exports/ takes the next free name (`-2`, `-3`…) instead. CSV and Excel cells,
+the header and index labels too, are written through `coder.exports.cells` (formula injection).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coder.errors import CoderError
+from coder.exports.cells import csv_writer, frame_cells
 from coder.exports.files import free_path, replacing
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -44,9 +46,16 @@ def save_table(frame: pandas.DataFrame, folder: Path, stem: str, suffix: str, *,
 
 def _write(frame: pandas.DataFrame, path: Path, suffix: str, index: bool) -> None:
     if suffix == ".csv":
-        frame.to_csv(path, index=index, encoding="utf-8")
+        columns, rows = frame_cells(frame, index=index)
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv_writer(handle, lineterminator="\n")
+            writer.writerow(columns)
+            writer.writerows(rows)
     elif suffix == ".xlsx":
-        frame.to_excel(path, index=index, engine="openpyxl")  # openpyxl ≈0.3 s, loaded by pandas here
+        from coder.exports.spreadsheet import Sheet, write_xlsx
+
+        columns, rows = frame_cells(frame, index=index)
+        write_xlsx(path, [Sheet("table", columns, rows, len(frame))])
     elif suffix == ".md":
         path.write_text(_markdown(frame, index), encoding="utf-8")
     elif index:

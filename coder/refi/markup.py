@@ -101,15 +101,15 @@ def parse_xml(raw: bytes, where: str, limits: Limits = LIMITS) -> Any:
             depth += 1
             elements += 1
             if depth > limits.xml_depth:
-                raise too_big("the XML's nesting", f"over {limits.xml_depth:,} elements deep", f"{limits.xml_depth:,} levels",
-                              where, XML_FIX)
+                raise too_big("the XML's depth", f"over {limits.xml_depth:,} levels", f"{limits.xml_depth:,} levels", where,
+                              XML_FIX)
             if elements > limits.xml_elements:
                 raise too_big("the XML's number of elements", f"over {limits.xml_elements:,}", f"{limits.xml_elements:,}",
                               where, XML_FIX)
     except etree.XMLSyntaxError as error:
         message = " ".join(str(error).split())  # libxml2's messages may hold line breaks; a refusal is one line
         if "depth" in message.lower():  # libxml2's own limit, should it come first
-            raise too_big("the XML's nesting", "over 256 elements deep", f"{min(limits.xml_depth, 256):,} levels", where,
+            raise too_big("the XML's depth", "over 256 levels", f"{min(limits.xml_depth, 256):,} levels", where,
                           XML_FIX) from error
         if "entity" in message.lower() or "amplification" in message.lower():
             raise CoderError(f"the XML uses entities ({message}); refused", where=where,

@@ -99,7 +99,7 @@ class _Entries:
 
 def _read_qdpx(path: Path, limits: Limits) -> RefiProject:
     """The project of a `.qdpx`, whose entries are checked against the budget before any is unpacked."""
-    archive = open_archive(path, limits=limits)
+    archive = open_archive(path, where=str(path), limits=limits)
     with archive:
         infos = archive.infolist()
         by_name: dict[str, zipfile.ZipInfo] = {}
@@ -327,7 +327,7 @@ def _source(element: Any, project: RefiProject, entries: _Entries, variables: di
     if raw:
         text = _decode(raw, project, f"source '{name}'")
     elif _text(kid(element, "PlainTextContent")):
-        text, where = _text(kid(element, "PlainTextContent")), f"{entries.file}: source '{name}'"
+        text, where = _text(kid(element, "PlainTextContent")), f"{entries.file}:{name}"
     if text:  # before positions are mapped or passages cut: both take memory in proportion to the text
         check_text(text, where, entries.limits)
     if not guid:

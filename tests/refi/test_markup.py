@@ -30,7 +30,7 @@ def test_qdpx_xml_too_deep_or_too_large_is_refused_while_it_is_parsed():
 
     with pytest.raises(CoderError) as deep:
         parse_xml(b"<a>" * 100_000 + b"</a>" * 100_000, "deep.qdpx:project.qde")
-    assert str(deep.value).startswith("deep.qdpx:project.qde: the XML's nesting is over 256 elements deep, over coder's limit")
+    assert str(deep.value).startswith("deep.qdpx:project.qde: the XML's depth is over 256 levels, over coder's limit of 256 levels")
     with pytest.raises(CoderError) as wide:
         parse_xml(b"<r>" + b"<a/>" * 3_000 + b"</r>", "wide.qdc", Limits(xml_elements=2_000))
     assert str(wide.value).startswith("wide.qdc: the XML's number of elements is over 2,000, over coder's limit of 2,000")

@@ -77,16 +77,16 @@ HOSTILE = {
     "archive too large": (lambda p: stored(p, {f"sources/{n}.txt": b"a" * 900_000 for n in range(4)}),
                           "the archive unpacked is over 3 MB, over coder's limit of 3 MB"),
     "paragraph too long": (lambda p: one_source(p, "a" * 5_000),
-                           f"evil.qdpx:sources/{G[3]}.txt: the paragraph from line 1 is 5,000 characters, over coder's limit"
+                           f"evil.qdpx:sources/{G[3]}.txt:1: the paragraph is 5,000 characters, over coder's limit"
                            " of 1,000"),
     "paragraph too long inline": (lambda p: make_qdpx(p, project_xml(
         f'<TextSource guid="{G[3]}" name="inline"><PlainTextContent>{"a " * 3_000}</PlainTextContent></TextSource>')),
-                                  "evil.qdpx: source 'inline': the paragraph from line 1 is 6,000 characters"),
+                                  "evil.qdpx:inline:1: the paragraph is 6,000 characters"),
     "speaker turn too long": (lambda p: one_source(p, "ANNA: " + ("word " * 150 + "\n\n") * 10 + "BEN: ok\n"),
                               "evil.qdpx: source 'long': passage 1 is 7,517 characters, over coder's limit of 1,000"),
     "too many paragraphs": (lambda p: one_source(p, "a\n\n" * 60), "the document's number of paragraphs is over 50"),
     "XML too deep": (lambda p: make_qdpx(p, project_xml(extra="<x>" * 40 + "</x>" * 40)),
-                     "evil.qdpx:project.qde: the XML's nesting is over 30 elements deep, over coder's limit of 30 levels"),
+                     "evil.qdpx:project.qde: the XML's depth is over 30 levels, over coder's limit of 30 levels"),
     "XML too many elements": (lambda p: make_qdpx(p, project_xml(extra="<x/>" * 600)),
                               "evil.qdpx:project.qde: the XML's number of elements is over 500"),
     "billion laughs": (lambda p: make_qdpx(p, laughs()), "declares a DTD (<!DOCTYPE>)"),
