@@ -108,7 +108,7 @@ def parse_xml(raw: bytes, where: str, limits: Limits = LIMITS) -> Any:
                               where, XML_FIX)
     except etree.XMLSyntaxError as error:
         message = " ".join(str(error).split())  # libxml2's messages may hold line breaks; a refusal is one line
-        if "depth" in message.lower():  # libxml2's own limit, should it come first
+        if "excessive depth" in message.lower():  # libxml2's own limit, should it come first
             raise too_big("the XML's depth", "over 256 levels", f"{min(limits.xml_depth, 256):,} levels", where,
                           XML_FIX) from error
         if "entity" in message.lower() or "amplification" in message.lower():
