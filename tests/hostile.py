@@ -101,9 +101,10 @@ def _qdpx_paragraph(outside: Path, study: Path) -> None:
 
 
 def _deep(outside: Path, study: Path) -> None:
-    rezip(outside / "good.qdpx", outside / "deep.qdpx",
+    rezip(outside / "good.qdpx", outside / "deep.qdpx",  # stored: packed, it would be refused for its ratio first
           {"project.qde": lambda: iter([b'<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0" name="x">',
-                                        b"<Description>" * 100_000, b"</Description>" * 100_000, b"</Project>"])})
+                                        b"<Description>" * 100_000, b"</Description>" * 100_000, b"</Project>"])},
+          compression=zipfile.ZIP_STORED)
 
 
 def _txt(outside: Path, study: Path) -> None:
