@@ -10,8 +10,10 @@ seconds and an import stays within a few hundred MB.
 
 from __future__ import annotations
 
+import csv
 import struct
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -176,3 +178,36 @@ def check_text(text: str, where: str, limits: Limits = LIMITS) -> None:
             raise too_big("the document's number of paragraphs", f"over {limits.passages:,}", f"{limits.passages:,}", where,
                           "split the document into several files")
         start = end + 2
+
+
+QUOTES_FIX = 'shorten it, or close its quotes (a " left open runs on to the end of the file)'
+
+
+def csv_rows(lines: Iterable[str], where: str, limits: Limits = LIMITS,
+             fix: str = "split the file, or check that it is the right one") -> Iterator[tuple[int, list[str]]]:
+    """The rows of CSV lines with the line each starts on, refused as soon as a field or the count of rows passes
+    the budget: the reader holds one row at a time, and the csv module stops a field before it grows past its limit.
+    """
+    if csv.field_size_limit() < limits.csv_field_characters:  # the module's own stop must not come before ours
+        csv.field_size_limit(limits.csv_field_characters)
+    reader = csv.reader(lines)
+    count, start = 0, 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "field limit" in str(error):
+                raise too_big("a field", f"longer than {limits.csv_field_characters:,} characters",
+                              f"{limits.csv_field_characters:,} characters", f"{where}:{start}", QUOTES_FIX) from None
+            raise CoderError(f"is not readable CSV ({error})", where=f"{where}:{start}", fix="save it again as CSV") from None
+        count += 1
+        if count > limits.csv_rows:
+            raise too_big("the file", f"longer than {limits.csv_rows:,} rows", f"{limits.csv_rows:,} rows", f"{where}:{start}", fix)
+        for cell in row:
+            if len(cell) > limits.csv_field_characters:
+                raise too_big("a field", f"{len(cell):,} characters", f"{limits.csv_field_characters:,} characters",
+                              f"{where}:{start}", QUOTES_FIX)
+        yield start, row
+        start = reader.line_num + 1
