@@ -41,7 +41,7 @@ from coder.coding import (
     passage_span,
 )
 from coder.db import Database, set_setting, setting, transaction
-from coder.errors import CoderError
+from coder.errors import CoderError, quotes_a_file
 from coder.events import Changes, accounted, log_event
 from coder.limits import LIMITS, Limits, csv_rows, read_bounded
 
@@ -84,6 +84,7 @@ def _read(path: Path, shown: str, limits: Limits) -> bytes:
     return read_bounded(path, limits.file_bytes, where=shown, fix="split it into several coding files")
 
 
+@quotes_a_file
 def _plan(db: Database, raw: bytes, shown: str, limits: Limits) -> list[PlannedCoding]:
     """Every row of the file's bytes checked against the budget, then against the study."""
     try:

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from coder.errors import CoderError
+from coder.errors import CoderError, quotes_a_file
 from coder.limits import LIMITS, Limits, csv_rows, read_bounded, too_big
 from coder.network.survey import MAX_RATING, Survey, Tie, weight_name
 from coder.text import decode, fold
@@ -89,6 +89,7 @@ def _csv_rows(path: Path, where: str, limits: Limits) -> tuple[list[str], Iterat
     return names, rows()
 
 
+@quotes_a_file
 def read_organisations_csv(path: Path, survey: Survey, *, where: str | None = None, limits: Limits = LIMITS) -> None:
     """Add the nodes and attributes of an organisations CSV (name, type, member_of, based_in, …)."""
     where = where or str(path)
@@ -120,6 +121,7 @@ def read_organisations_csv(path: Path, survey: Survey, *, where: str | None = No
     survey.files.append(where)
 
 
+@quotes_a_file
 def read_ties_csv(path: Path, survey: Survey, *, where: str | None = None, limits: Limits = LIMITS) -> None:
     """Add the ties of a ties CSV (source, target, technological, commercial, origin)."""
     where = where or str(path)
@@ -172,6 +174,7 @@ def _relation_of(label: str | None, default: str, where: str) -> str:
                      fix='label the lists *Arcs :1 "technological" and *Arcs :2 "commercial"')
 
 
+@quotes_a_file
 def read_pajek(path: Path, survey: Survey | None = None, *, weight_as: str = "technological",
                where: str | None = None, limits: Limits = LIMITS) -> Survey:
     """Read a Pajek `.net` network: `*Vertices` with labels, one or two `*Arcs` lists.
