@@ -88,12 +88,13 @@ def _read(path: Path, shown: str, limits: Limits) -> bytes:
 def _plan(db: Database, raw: bytes, shown: str, limits: Limits) -> list[PlannedCoding]:
     """Every row of the file's bytes checked against the budget, then against the study."""
     try:
-        text = raw.decode("utf-8-sig")
+        raw.decode("utf-8-sig")  # all of it UTF-8 (or the byte that is not); read below a line at a time
     except UnicodeDecodeError as error:
         raise CoderError(f"not UTF-8 text (byte {error.start})", where=shown, fix="save the file as UTF-8 CSV") from error
 
-    def lines() -> Iterator[str]:  # comment lines become empty lines, so the line numbers stay those of the file
-        return ("\n" if line.lstrip().startswith("#") else line for line in io.StringIO(text, newline=""))
+    def lines() -> Iterator[str]:  # a line at a time; comment lines become empty, so the line numbers stay the file's
+        text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline="")
+        return ("\n" if line.lstrip().startswith("#") else line for line in text)
 
     fix = "split it into several coding files"
     for _ in csv_rows(lines(), shown, limits, fix):  # the budget first, one row at a time: a refusal comes in seconds

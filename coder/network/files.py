@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from coder.errors import CoderError, quotes_a_file
 from coder.limits import LIMITS, Limits, csv_rows, read_bounded, too_big
@@ -26,11 +26,12 @@ SURVEY_FOLDER = "survey"
 # CSV -----------------------------------------------------------------------------------------
 
 
-def _decode(path: Path, where: str, limits: Limits) -> str:
-    """The file's text, refused before reading when it is over the budget."""
+def _open(path: Path, where: str, limits: Limits, newline: str | None = "") -> TextIO:
+    """The file's lines, one at a time: refused unread when over the budget, or when it is not text."""
     raw = read_bounded(path, limits.file_bytes, where=where,
                        fix="check that it is the survey (a survey of thousands of ties is under 1 MB)")
-    return decode(raw, where, fix="save the survey as CSV (UTF-8) or as a Pajek .net text file").text
+    encoding = decode(raw, where, fix="save the survey as CSV (UTF-8) or as a Pajek .net text file").encoding
+    return io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline=newline)
 
 
 def _value(text: str) -> Any:
@@ -74,7 +75,7 @@ TIE_COLUMNS = {"source": "source", "from": "source", "target": "target", "to": "
 
 def _csv_rows(path: Path, where: str, limits: Limits) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
     """The header and, one at a time, the rows (line, column → cell) that are not blank, within the budget."""
-    records = csv_rows(io.StringIO(_decode(path, where, limits), newline=""), where, limits)
+    records = csv_rows(_open(path, where, limits), where, limits)
     header = next((row for _, row in records if row), [])
     if not header:
         raise CoderError("the file is empty", where=where, fix="write a header line and one row per entry")
@@ -191,7 +192,7 @@ def read_pajek(path: Path, survey: Survey | None = None, *, weight_as: str = "te
     relations: dict[str, str] = {}  # relation number → technological | commercial
     section, relation = None, weight_as
     pending: list[tuple[str, str, str, list[str], str]] = []
-    for number, raw in enumerate(io.StringIO(_decode(path, where, limits), newline=None), 1):
+    for number, raw in enumerate(_open(path, where, limits, newline=None), 1):
         line, at = raw.strip(), f"{where}:{number}"
         if number > limits.csv_rows:
             raise too_big("the file", f"longer than {limits.csv_rows:,} lines", f"{limits.csv_rows:,} lines", at,
@@ -313,7 +314,7 @@ def read_survey(files: Sequence[Path], *, root: Path | None = None, limits: Limi
 
 
 def _looks_like_organisations(path: Path, where: str, limits: Limits) -> bool:
-    first = _decode(path, where, limits).split("\n", 1)[0].lower()
+    first = _open(path, where, limits).readline(limits.csv_field_characters).lower()
     return "source" not in first and "target" not in first
 
 
