@@ -36,7 +36,8 @@ class Limits:
     compression_ratio: int = 100  # unpacked ÷ packed, for an entry over 1 MB (text packs 3–10×; a bomb 1,000×)
     xml_depth: int = 256  # nesting of elements (libxml2's own limit without XML_PARSE_HUGE)
     xml_elements: int = 2_000_000  # elements in one XML file (a project of 200,000 codings has ≈800,000)
-    csv_rows: int = 2_000_000  # rows of a coding file or a survey file
+    csv_rows: int = 2_000_000  # rows of a coding file
+    survey_rows: int = 100_000  # rows of a survey CSV, lines of a Pajek file (the bundled survey: 191 ties; 100,000 take ≈10 s, 250 MB)
     csv_field_characters: int = 100_000  # one cell of a CSV file (a memo of 15,000 words)
     codebook_bytes: int = 2 * MB  # codebook.yaml or organisations.yaml (thousands of codes take ≈1 MB)
 
@@ -184,10 +185,12 @@ QUOTES_FIX = 'shorten it, or close its quotes (a " left open runs on to the end 
 
 
 def csv_rows(lines: Iterable[str], where: str, limits: Limits = LIMITS,
-             fix: str = "split the file, or check that it is the right one") -> Iterator[tuple[int, list[str]]]:
+             fix: str = "split the file, or check that it is the right one", *, most: int | None = None) -> Iterator[tuple[int, list[str]]]:
     """The rows of CSV lines with the line each starts on, refused as soon as a field or the count of rows passes
-    the budget: the reader holds one row at a time, and the csv module stops a field before it grows past its limit.
+    the budget (`most` rows, else `limits.csv_rows`): the reader holds one row at a time, and the csv module stops a
+    field before it grows past its limit.
     """
+    most = limits.csv_rows if most is None else most
     if csv.field_size_limit() < limits.csv_field_characters:  # the module's own stop must not come before ours
         csv.field_size_limit(limits.csv_field_characters)
     reader = csv.reader(lines)
@@ -203,8 +206,8 @@ def csv_rows(lines: Iterable[str], where: str, limits: Limits = LIMITS,
                               f"{limits.csv_field_characters:,} characters", f"{where}:{start}", QUOTES_FIX) from None
             raise CoderError(f"is not readable CSV ({error})", where=f"{where}:{start}", fix="save it again as CSV") from None
         count += 1
-        if count > limits.csv_rows:
-            raise too_big("the file", f"longer than {limits.csv_rows:,} rows", f"{limits.csv_rows:,} rows", f"{where}:{start}", fix)
+        if count > most:
+            raise too_big("the file", f"longer than {most:,} rows", f"{most:,} rows", f"{where}:{start}", fix)
         for cell in row:
             if len(cell) > limits.csv_field_characters:
                 raise too_big("a field", f"{len(cell):,} characters", f"{limits.csv_field_characters:,} characters",

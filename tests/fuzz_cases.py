@@ -23,7 +23,7 @@ from tests.conftest import study_builder
 from tests.network.examples import ORGANISATIONS_CSV, TIES_CSV
 
 # Small budgets, so that mutations (a long cell, a line copied 300 times) reach them.
-LIMITS = Limits(file_bytes=200_000, csv_rows=200, csv_field_characters=1_000)
+LIMITS = Limits(file_bytes=200_000, csv_rows=200, survey_rows=200, csv_field_characters=1_000)
 
 CODINGS = """\
 # codings from the paper coding sheet

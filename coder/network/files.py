@@ -75,7 +75,10 @@ TIE_COLUMNS = {"source": "source", "from": "source", "target": "target", "to": "
 
 def _csv_rows(path: Path, where: str, limits: Limits) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
     """The header and, one at a time, the rows (line, column → cell) that are not blank, within the budget."""
-    records = csv_rows(_open(path, where, limits), where, limits)
+    fix = "check that it is the survey (the bundled survey has 191 ties)"
+    for _ in csv_rows(_open(path, where, limits), where, limits, fix, most=limits.survey_rows):
+        pass  # the budget first, one row at a time: a refusal comes in seconds, before any row is taken
+    records = csv_rows(_open(path, where, limits), where, limits, fix, most=limits.survey_rows)
     header = next((row for _, row in records if row), [])
     if not header:
         raise CoderError("the file is empty", where=where, fix="write a header line and one row per entry")
@@ -191,15 +194,16 @@ def read_pajek(path: Path, survey: Survey | None = None, *, weight_as: str = "te
     labels: dict[str, str] = {}
     relations: dict[str, str] = {}  # relation number → technological | commercial
     section, relation = None, weight_as
-    pending: list[tuple[str, str, str, list[str], str]] = []
+    pending: list[tuple[str, str, str, list[str], int]] = []  # the line's number, not its `where`: an arc takes little
+    for number, raw in enumerate(_open(path, where, limits, newline=None), 1):  # the budget first: a refusal in seconds
+        if number > limits.survey_rows:
+            raise too_big("the file", f"longer than {limits.survey_rows:,} lines", f"{limits.survey_rows:,} lines", f"{where}:{number}",
+                          "check that it is the survey (the bundled survey has 191 ties)")
+        if len(raw) > limits.csv_field_characters and len(raw.strip()) > limits.csv_field_characters:
+            raise too_big("the line", f"{len(raw.strip()):,} characters", f"{limits.csv_field_characters:,} characters",
+                          f"{where}:{number}", "write one vertex or arc a line")
     for number, raw in enumerate(_open(path, where, limits, newline=None), 1):
         line, at = raw.strip(), f"{where}:{number}"
-        if number > limits.csv_rows:
-            raise too_big("the file", f"longer than {limits.csv_rows:,} lines", f"{limits.csv_rows:,} lines", at,
-                          "check that it is the survey (a survey of thousands of ties has thousands of lines)")
-        if len(line) > limits.csv_field_characters:
-            raise too_big("the line", f"{len(line):,} characters", f"{limits.csv_field_characters:,} characters", at,
-                          "write one vertex or arc a line")
         if not line or line.startswith("%"):
             continue
         if line.startswith("*"):
@@ -232,12 +236,13 @@ def read_pajek(path: Path, survey: Survey | None = None, *, weight_as: str = "te
                 tokens = tokens[1:]
             if len(tokens) < 2:
                 raise CoderError("an arc needs a source and a target", where=at, fix="write: source target weight")
-            pending.append((tokens[0], tokens[1], arc_relation, tokens[2:], at))
+            pending.append((tokens[0], tokens[1], arc_relation, tokens[2:], number))
         else:
             raise CoderError("line outside a *Vertices or *Arcs list", where=at, fix="start the file with *Vertices N")
     ties: dict[tuple[str, str], Tie] = {}
-    rated: dict[tuple[str, str, str], str] = {}
-    for source_id, target_id, arc_relation, rest, at in pending:
+    rated: dict[tuple[str, str, str], int] = {}
+    for source_id, target_id, arc_relation, rest, number in pending:
+        at = f"{where}:{number}"
         source = survey.node(labels.get(source_id, source_id)).name
         target = survey.node(labels.get(target_id, target_id)).name
         if fold(source) == fold(target):
@@ -258,9 +263,9 @@ def read_pajek(path: Path, survey: Survey | None = None, *, weight_as: str = "te
             if name == "origin":
                 tie.origin = value
                 continue
-            first = rated.setdefault((source, target, name), at)
-            if first != at:
-                raise CoderError(f"arc {source} → {target} has a second {name} rating (first at {first})", where=at,
+            first = rated.setdefault((source, target, name), number)
+            if first != number:
+                raise CoderError(f"arc {source} → {target} has a second {name} rating (first at {where}:{first})", where=at,
                                  fix="keep one arc per pair and relation")
             setattr(tie, name, _rating(value, name, at))
     for label in labels.values():

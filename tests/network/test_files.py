@@ -136,5 +136,5 @@ def test_network_a_survey_file_over_the_size_budget_is_refused_unread(make_study
 ])
 def test_network_survey_files_keep_the_row_and_field_budget(tmp_path, name, text, message):
     with pytest.raises(CoderError, match=message) as raised:
-        network.read_survey([write(tmp_path / name, text)], limits=Limits(csv_rows=4, csv_field_characters=20))
+        network.read_survey([write(tmp_path / name, text)], limits=Limits(survey_rows=4, csv_field_characters=20))
     assert "\n" not in str(raised.value) and "over coder's limit" in str(raised.value)
