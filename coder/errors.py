@@ -22,7 +22,6 @@ class CoderError(Exception):
         return f"{text} — fix: {self.fix}" if self.fix else text
 
 
-
 LINE_BREAKS = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 P = ParamSpec("P")
 R = TypeVar("R")
