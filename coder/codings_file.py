@@ -21,9 +21,9 @@ sha256 in the settings, so loading it again does nothing.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,8 +41,9 @@ from coder.coding import (
     passage_span,
 )
 from coder.db import Database, set_setting, setting, transaction
-from coder.errors import CoderError
+from coder.errors import CoderError, quotes_a_file
 from coder.events import Changes, accounted, log_event
+from coder.limits import LIMITS, Limits, csv_rows, read_bounded
 
 CODINGS_FOLDER = "codings"  # transcripts/codings/: loaded with the study (corpus.RESERVED_FOLDERS skips it)
 SETTING_PREFIX = "codings_file:"  # settings key per imported file: codings_file:<sha256> = file name
@@ -72,29 +73,38 @@ class CodingsFileReport:
     coders: list[str] = field(default_factory=list)
 
 
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def read_codings_file(db: Database, path: Path, *, name: str | None = None) -> list[PlannedCoding]:
+def read_codings_file(db: Database, path: Path, *, name: str | None = None, limits: Limits = LIMITS) -> list[PlannedCoding]:
     """Read and check every row of a coding file against the study; one error names the first bad line."""
     shown = name or path.name
+    return _plan(db, _read(path, shown, limits), shown, limits)
+
+
+def _read(path: Path, shown: str, limits: Limits) -> bytes:
+    """The file's bytes, refused before reading when it is over the budget."""
+    return read_bounded(path, limits.file_bytes, where=shown, fix="split it into several coding files")
+
+
+@quotes_a_file
+def _plan(db: Database, raw: bytes, shown: str, limits: Limits) -> list[PlannedCoding]:
+    """Every row of the file's bytes checked against the budget, then against the study."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        raw.decode("utf-8-sig")  # all of it UTF-8 (or the byte that is not); read below a line at a time
     except UnicodeDecodeError as error:
         raise CoderError(f"not UTF-8 text (byte {error.start})", where=shown, fix="save the file as UTF-8 CSV") from error
-    except OSError as error:
-        raise CoderError(f"cannot read the file ({error.strerror})", where=shown, fix="check the path") from error
-    # Comment lines become empty lines, so the reader's line numbers stay those of the file.
-    lines = ["\n" if line.lstrip().startswith("#") else line for line in text.splitlines(keepends=True)]
-    reader = csv.reader(io.StringIO("".join(lines)))
+
+    def lines() -> Iterator[str]:  # a line at a time; comment lines become empty, so the line numbers stay the file's
+        text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig", newline="")
+        return ("\n" if line.lstrip().startswith("#") else line for line in text)
+
+    fix = "split it into several coding files"
+    for _ in csv_rows(lines(), shown, limits, fix):  # the budget first, one row at a time: a refusal comes in seconds
+        pass
     problems: list[tuple[int, str, str]] = []
     header: list[str] | None = None
     planned: list[PlannedCoding] = []
     seen: dict[tuple, int] = {}
     lengths: dict[int, int] = {}
-    for row in reader:
-        line = reader.line_num
+    for line, row in csv_rows(lines(), shown, limits, fix):
         if not any(cell.strip() for cell in row):
             continue
         if header is None:
@@ -200,16 +210,17 @@ def _check_against_the_study(db: Database, planned: list[PlannedCoding], shown: 
                              fix=f"uncode {name} there first if {item.code.name} is right, or remove the row")
 
 
-def import_codings(db: Database, path: Path | str, *, name: str | None = None) -> CodingsFileReport:
+def import_codings(db: Database, path: Path | str, *, name: str | None = None, limits: Limits = LIMITS) -> CodingsFileReport:
     """Load a coding file: every row checked first, then one transaction; a file loaded before is skipped."""
     path = Path(path)
     shown = name or path.name
-    sha = file_sha256(path)
+    raw = _read(path, shown, limits)
+    sha = hashlib.sha256(raw).hexdigest()
     report = CodingsFileReport(shown)
     if setting(db, SETTING_PREFIX + sha) is not None:
         report.skipped = True
         return report
-    planned = read_codings_file(db, path, name=shown)
+    planned = _plan(db, raw, shown, limits)
     report.rows = len(planned)
     report.coders = list(dict.fromkeys(p.coder for p in planned))
     with transaction(db):

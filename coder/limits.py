@@ -10,9 +10,11 @@ seconds and an import stays within a few hundred MB.
 
 from __future__ import annotations
 
+import csv
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -35,7 +37,8 @@ class Limits:
     compression_ratio: int = 100  # unpacked ÷ packed, for an entry over 1 MB (text packs 3–10×; a bomb 1,000×)
     xml_depth: int = 256  # nesting of elements (libxml2's own limit without XML_PARSE_HUGE)
     xml_elements: int = 600_000  # elements in one XML file (≈150,000 codings; parsed, they take ≈270 MB)
-    csv_rows: int = 2_000_000  # rows of a coding file or a survey file
+    csv_rows: int = 2_000_000  # rows of a coding file
+    survey_rows: int = 100_000  # rows of a survey CSV, lines of a Pajek file (the bundled survey: 191 ties; 100,000: ≈7 s, 180 MB)
     csv_field_characters: int = 100_000  # one cell of a CSV file (a memo of 15,000 words)
     codebook_bytes: int = 2 * MB  # codebook.yaml or organisations.yaml (thousands of codes take ≈1 MB)
     yaml_values: int = 200_000  # values of one YAML text, aliases expanded (a codebook of 5,000 codes has ≈50,000)
@@ -198,3 +201,38 @@ def check_yaml(data: Any, where: str, limits: Limits = LIMITS) -> None:
             pending.extend(value.values())
         elif isinstance(value, list):
             pending.extend(value)
+
+
+QUOTES_FIX = 'shorten it, or close its quotes (a " left open runs on to the end of the file)'
+
+
+def csv_rows(lines: Iterable[str], where: str, limits: Limits = LIMITS,
+             fix: str = "split the file, or check that it is the right one", *, most: int | None = None) -> Iterator[tuple[int, list[str]]]:
+    """The rows of CSV lines with the line each starts on, refused as soon as a field or the count of rows passes
+    the budget (`most` rows, else `limits.csv_rows`): the reader holds one row at a time, and the csv module stops a
+    field before it grows past its limit.
+    """
+    most = limits.csv_rows if most is None else most
+    if csv.field_size_limit() < limits.csv_field_characters:  # the module's own stop must not come before ours
+        csv.field_size_limit(limits.csv_field_characters)
+    reader = csv.reader(lines)
+    count, start = 0, 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "field limit" in str(error):
+                raise too_big("a field", f"longer than {limits.csv_field_characters:,} characters",
+                              f"{limits.csv_field_characters:,} characters", f"{where}:{start}", QUOTES_FIX) from None
+            raise CoderError(f"is not readable CSV ({error})", where=f"{where}:{start}", fix="save it again as CSV") from None
+        count += 1
+        if count > most:
+            raise too_big("the file", f"longer than {most:,} rows", f"{most:,} rows", f"{where}:{start}", fix)
+        for cell in row:
+            if len(cell) > limits.csv_field_characters:
+                raise too_big("a field", f"{len(cell):,} characters", f"{limits.csv_field_characters:,} characters",
+                              f"{where}:{start}", QUOTES_FIX)
+        yield start, row
+        start = reader.line_num + 1

@@ -22,10 +22,7 @@ from coder.coding import passage_extent
 from coder.db import Database, inserted_id, now, open_db, reading, set_setting, transaction
 from coder.errors import CoderError
 from coder.events import accounted, log_event
-from coder.schema import SCHEMA_VERSION
-
-MERGED_TABLES = ("codings", "memos")  # events touching only these keep their undo information when merged
-STUDY_TABLES = ("coders", "documents", "code_groups", "codes", "codings", "memos", "events")
+from coder.merge_source import MERGED_TABLES, Copy, damaged, read_copy
 
 
 @dataclass
@@ -69,24 +66,6 @@ def copy_database_path(other: Path | str) -> Path:
     return path.resolve()
 
 
-def open_copy(path: Path) -> sqlite3.Connection:
-    """Open another copy's database read-only (merging never writes to it)."""
-    conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    except sqlite3.DatabaseError as error:
-        conn.close()
-        raise CoderError(f"'{path}' is not a SQLite database ({error})", fix="pass a study folder or a .db written by coder") from error
-    if not version or not set(STUDY_TABLES) <= tables:
-        conn.close()
-        raise CoderError(f"'{path}' is not a coder study database", fix="pass a study folder or a .db written by coder export-coder")
-    if version > SCHEMA_VERSION:
-        conn.close()
-        raise CoderError(f"'{path}' was written by a newer coder (schema {version})", fix="upgrade coder, then merge again")
-    return conn
-
-
 def _code_paths(conn: sqlite3.Connection | Database) -> dict[int, str]:
     return {r[0]: f"{r[1]}/{r[2]}" for r in conn.execute(
         "SELECT c.id, g.name, c.name FROM codes c JOIN code_groups g ON g.id = c.group_id")}
@@ -103,13 +82,13 @@ class _Maps:
     code_paths: dict[int, str] = field(default_factory=dict)  # ours, for messages
 
 
-def _match(db: Database, theirs: sqlite3.Connection, codings: list[dict], memos: list[dict], report: MergeReport) -> _Maps:
+def _match(db: Database, theirs: Copy, codings: list[dict], memos: list[dict], report: MergeReport) -> _Maps:
     """Match their coders, documents and codes to ours; raise listing every document or code that differs."""
     maps = _Maps()
     problems: list[str] = []
     ours_by_uuid = {r["uuid"]: r for r in _rows(db, "SELECT id, uuid, name FROM coders")}
     ours_by_name = {r["name"]: r for r in ours_by_uuid.values()}
-    for coder in _rows(theirs, "SELECT id, uuid, name FROM coders"):
+    for coder in theirs.coders:
         if coder["uuid"] in ours_by_uuid:
             maps.coders[coder["id"]] = ours_by_uuid[coder["uuid"]]["id"]
         elif coder["name"] in ours_by_name:
@@ -122,7 +101,7 @@ def _match(db: Database, theirs: sqlite3.Connection, codings: list[dict], memos:
     by_name = {d["name"]: d for d in ours_docs}
     by_sha = {d["sha256"]: d for d in ours_docs}
     maps.document_names = {d["id"]: d["name"] for d in ours_docs}
-    for doc in _rows(theirs, "SELECT id, name, sha256 FROM documents"):
+    for doc in theirs.documents:
         if doc["id"] not in used_docs:
             continue
         mine = by_name.get(doc["name"])
@@ -140,12 +119,18 @@ def _match(db: Database, theirs: sqlite3.Connection, codings: list[dict], memos:
     folded = {path.casefold(): i for path, i in ours_paths.items()}
     maps.code_paths = {i: path for path, i in ours_paths.items()}
     used_codes = {r["code_id"] for r in codings} | {r["code_id"] for r in memos if r["code_id"] is not None}
-    for code_id, path in _code_paths(theirs).items():
+    for code_id, path in theirs.code_paths.items():
         found = ours_paths.get(path, folded.get(path.casefold()))
         if found is not None:
             maps.codes[code_id] = found
         elif code_id in used_codes:
             problems.append(f"code {path} is not in this codebook")
+    lengths = dict(db.execute("SELECT id, length(text) FROM documents").fetchall())
+    for row in codings:  # offsets beyond our text: a damaged copy, or a document's sha256 that lies
+        ours = maps.documents.get(row["document_id"])
+        if ours is not None and row["end"] > lengths[ours]:
+            raise damaged(theirs.path, f"coding {row['uuid'][:8]} spans {row['start']}-{row['end']}, beyond document"
+                                       f" {maps.document_names[ours]} (0-{lengths[ours]})")
     if problems:
         raise CoderError(f"the copies differ, nothing was merged: {'; '.join(problems)}",
                          fix="give both copies the same transcripts and codebook (coder import, coder codebook), then merge again")
@@ -163,11 +148,8 @@ def merge_copy(db: Database, other: Path | str, *, backup: Callable[[], Path] | 
     own = db.execute("PRAGMA database_list").fetchone()[2]
     if own and Path(own).resolve() == path:
         raise CoderError("that is this study's own database", fix="pass the other coder's copy")
-    theirs = open_copy(path)
-    try:
-        return _merge(db, theirs, path, backup)
-    finally:
-        theirs.close()
+    columns = {table: {r[1] for r in db.execute(f"PRAGMA table_info([{table}])")} for table in MERGED_TABLES}
+    return _merge(db, read_copy(path, columns), backup)
 
 
 @dataclass
@@ -186,13 +168,11 @@ class _Work:
         return bool(self.codings or self.memos or self.events or self.coders)
 
 
-def _plan(db: Database, theirs: sqlite3.Connection, path: Path) -> _Work:
-    report = MergeReport(str(path))
-    codings = _rows(theirs, "SELECT * FROM codings ORDER BY id")
-    memos = _rows(theirs, "SELECT * FROM memos ORDER BY id")
-    events = _rows(theirs, "SELECT * FROM events WHERE coder_id IS NOT NULL ORDER BY id")
+def _plan(db: Database, theirs: Copy) -> _Work:
+    report = MergeReport(str(theirs.path))
+    codings, memos, events = theirs.codings, theirs.memos, theirs.events
     maps = _match(db, theirs, codings, memos, report)
-    their_coders = {r["id"]: r for r in _rows(theirs, "SELECT * FROM coders")}
+    their_coders = {r["id"]: r for r in theirs.coders}
     plan = _Plan(db, maps, report)
     new_codings = [c for c in codings if plan.coding_is_new(c)]
     new_memos = [m for m in memos if plan.memo_is_new(m)]
@@ -204,14 +184,22 @@ def _plan(db: Database, theirs: sqlite3.Connection, path: Path) -> _Work:
     return _Work(report, maps, new_codings, new_memos, new_events, new_coders)
 
 
-def _merge(db: Database, theirs: sqlite3.Connection, path: Path, backup: Callable[[], Path] | None) -> MergeReport:
+def _merge(db: Database, theirs: Copy, backup: Callable[[], Path] | None) -> MergeReport:
     with reading(db):  # a first look: a backup only when something will be written
-        first = _plan(db, theirs, path)
+        first = _plan(db, theirs)
     if not first.anything:
         return first.report
     saved = backup() if backup is not None else None
+    try:
+        return _write(db, theirs, saved)
+    except sqlite3.IntegrityError as error:  # a row of theirs this study's constraints refuse: rolled back whole
+        raise CoderError(f"'{theirs.path}' holds a row this study cannot take ({error}); nothing was merged",
+                         fix="pass a study folder or a .db written by coder export-coder") from error
+
+
+def _write(db: Database, theirs: Copy, saved: Path | None) -> MergeReport:
     with transaction(db):  # planned again under the write lock: what another session wrote meanwhile counts
-        work = _plan(db, theirs, path)
+        work = _plan(db, theirs)
         report, maps = work.report, work.maps
         report.backup = saved
         if not work.anything:
@@ -328,13 +316,13 @@ def _insert(db: Database, table: str, row: dict[str, Any]) -> int:
     return inserted_id(db.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({', '.join('?' for _ in row)})", list(row.values())))
 
 
-def _merge_events(db: Database, theirs: sqlite3.Connection, events: list[dict[str, Any]], maps: _Maps) -> None:
+def _merge_events(db: Database, theirs: Copy, events: list[dict[str, Any]], maps: _Maps) -> None:
     """Append their events (audit and undo history), with the row ids in their changes translated to ours."""
-    their_uuids = {table: {r[0]: r[1] for r in theirs.execute(f"SELECT id, uuid FROM [{table}]")} for table in MERGED_TABLES}
+    their_uuids = theirs.uuids
     our_ids = {table: {r[1]: r[0] for r in db.execute(f"SELECT id, uuid FROM [{table}]")} for table in MERGED_TABLES}
-    event_uuid = {r[0]: r[1] for r in theirs.execute("SELECT id, uuid FROM events")}
+    event_uuid = theirs.uuids["events"]
     our_events = {r[1]: r[0] for r in db.execute("SELECT id, uuid FROM events")}
-    all_codes = {code_id: maps.codes.get(code_id) for code_id in _code_paths(theirs)}
+    all_codes = {code_id: maps.codes.get(code_id) for code_id in theirs.code_paths}
     all_docs = _all_documents(db, theirs, maps)
 
     def translate(table: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -351,7 +339,7 @@ def _merge_events(db: Database, theirs: sqlite3.Connection, events: list[dict[st
         return out
 
     for event in events:
-        ops = json.loads(event["changes"] or "[]")
+        ops = event["ops"]
         undoable = event["undoable"]
         if all(op[1] in MERGED_TABLES for op in ops):
             moved = []
@@ -373,10 +361,10 @@ def _merge_events(db: Database, theirs: sqlite3.Connection, events: list[dict[st
         our_events[event["uuid"]] = new_id
 
 
-def _all_documents(db: Database, theirs: sqlite3.Connection, maps: _Maps) -> dict[int, int | None]:
+def _all_documents(db: Database, theirs: Copy, maps: _Maps) -> dict[int, int | None]:
     """Every document of theirs that is also here (events may mention documents no coding uses any more)."""
     ours = {(r[0], r[1]): r[2] for r in db.execute("SELECT name, sha256, id FROM documents")}
-    return {r[0]: maps.documents.get(r[0], ours.get((r[1], r[2]))) for r in theirs.execute("SELECT id, name, sha256 FROM documents")}
+    return {d["id"]: maps.documents.get(d["id"], ours.get((d["name"], d["sha256"]))) for d in theirs.documents}
 
 
 # Handing one coder's work over ---------------------------------------------------------------

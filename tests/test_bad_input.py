@@ -163,6 +163,10 @@ CASES: list[tuple[str, Put, list[str], list[str]]] = [
     ("pajek-truncated", {NET: b'*Vertices 2\n1 "A"\n2 "B"\n*Arcs\n1'}, ["status"], ["network.net:5", "an arc needs"]),
     ("pajek-undirected", {NET: b'*Vertices 2\n1 "A"\n2 "B"\n*Edges\n1 2 3\n'}, ["status"], ["network.net:4", "undirected"]),
     ("pajek-binary", {NET: PNG}, ["status"], ["network.net", "binary"]),
+    ("ties-huge-field", {TIES_CSV: b'source,target\nSENASA,"' + b"x" * 200_000 + b'"\n'}, ["status"],
+     ["ties.csv:2", "a field is longer than 100,000 characters, over coder's limit"]),
+    ("pajek-huge-line", {NET: b'*Vertices 1\n1 "' + b"v" * 200_000 + b'"\n'}, ["status"],
+     ["network.net:2", "the line is 200,004 characters, over coder's limit of 100,000"]),
     # REFI-QDA projects and codebooks
     ("qdpx-empty", {"outside/e.qdpx": b""}, ["import", "qdpx", "{outside}/e.qdpx"], ["e.qdpx", "not a zip"]),
     ("qdpx-binary", {"outside/b.qdpx": PNG}, ["import", "qdpx", "{outside}/b.qdpx"], ["b.qdpx", "not a zip"]),
@@ -192,6 +196,10 @@ CASES: list[tuple[str, Put, list[str], list[str]]] = [
      ["import", "codings", "{outside}/c.csv"], ["c.csv:3", "duplicate of line 2"]),
     ("codings-binary", {"outside/c.csv": PNG}, ["import", "codings", "{outside}/c.csv"], ["c.csv", "not UTF-8"]),
     ("codings-empty", {"outside/c.csv": b""}, ["import", "codings", "{outside}/c.csv"], ["c.csv", "no header"]),
+    ("codings-huge-field", {"outside/c.csv": (CODINGS_HEADER + 'int01,1,Accessing,ana,"' + "x" * 200_000 + '",,\n').encode()},
+     ["import", "codings", "{outside}/c.csv"], ["c.csv:2", "a field is longer than 100,000 characters, over coder's limit"]),
+    ("codings-quote-left-open", {"outside/c.csv": (CODINGS_HEADER + 'int01,1,Accessing,ana,"open\n' + 'words\n' * 30_000).encode()},
+     ["import", "codings", "{outside}/c.csv"], ["c.csv:2", "close its quotes"]),
     # command-line arguments
     ("code-passage-zero", {}, ["code", "int01", "0", "Accessing"], ["'0'", "not a passage number"]),
     ("code-passage-negative", {}, ["code", "int01", "--", "-1", "Accessing"], ["'-1'", "not a passage number"]),

@@ -11,6 +11,7 @@ from coder.cli import main
 from coder.coding import add_coder, apply_code, find_code, passage_span
 from coder.codings_file import import_codings, read_codings_file
 from coder.errors import CoderError
+from coder.limits import Limits
 from coder.study import Study, connect_study, refresh_study
 from tests.conftest import REPO, write
 
@@ -151,3 +152,41 @@ def test_codings_file_never_replaces_a_phase_the_coder_gave_in_the_study(db, tmp
     with pytest.raises(CoderError, match=r"team.csv:2: phase is exclusive .* ana already gave this passage Phase 1 in the study"):
         import_codings(db, path)
     assert [c[1] for c in codings(db)] == ["Phase 1"]
+
+
+def _unchanged(db) -> tuple:
+    return codings(db), db.execute("SELECT count(*) FROM events").fetchone(), db.execute("SELECT count(*) FROM settings").fetchone()
+
+
+def test_codings_file_over_the_size_budget_is_refused_before_it_is_read(db, tmp_path):
+    """Ten million rows (≈200 MB) are over file_bytes: refused from the file's size, without reading a byte."""
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as handle:
+        handle.write(b"document,passage,code,coder,memo\n")
+        handle.truncate(10_000_000 * 20)  # a sparse file: its size is all the reader may look at
+    before = _unchanged(db)
+    with pytest.raises(CoderError) as raised:
+        import_codings(db, path)
+    assert str(raised.value).startswith("huge.csv: the file is 200 MB, over coder's limit of 25 MB; refused")
+    assert "\n" not in str(raised.value) and _unchanged(db) == before
+
+
+def test_codings_file_over_the_row_budget_is_refused_before_any_row_is_resolved(db, tmp_path):
+    path = write(tmp_path / "rows.csv", "document,passage,code,coder,memo\n" + "int01,2,Nope,ana,\n" * 5_000)
+    before = _unchanged(db)
+    with pytest.raises(CoderError) as raised:
+        import_codings(db, path, limits=Limits(csv_rows=1_000))
+    assert str(raised.value).startswith("rows.csv:1001: the file is longer than 1,000 rows, over coder's limit of 1,000 rows")
+    assert _unchanged(db) == before
+
+
+def test_codings_file_a_field_over_the_budget_is_refused_with_its_line(db, tmp_path):
+    path = write(tmp_path / "memo.csv", f"# memos\ndocument,passage,code,coder,memo\nint01,2,Enabling,ana,\"{'x' * 101}\"\n")
+    with pytest.raises(CoderError, match=r"^memo.csv:3: a field is 101 characters, over coder's limit of 100 characters"):
+        read_codings_file(db, path, limits=Limits(csv_field_characters=100))
+    unclosed = write(tmp_path / "quote.csv", "document,passage,code,coder,memo\nint01,2,Enabling,ana,\"open\n" + "y" * 300_000 + "\n")
+    before = _unchanged(db)
+    with pytest.raises(CoderError) as raised:
+        import_codings(db, unclosed)
+    assert str(raised.value).startswith("quote.csv:2: a field is longer than 100,000 characters, over coder's limit")
+    assert "close its quotes" in str(raised.value) and "\n" not in str(raised.value) and _unchanged(db) == before

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -205,3 +207,43 @@ def test_merge_the_same_copy_merged_meanwhile_by_another_session_comes_in_once(t
     assert not report.changed and report.backup is not None
     merged, expected = snapshot(ours), snapshot(once)
     assert [merged[table] for table in ("coders", "codings", "memos")] == [expected[table] for table in ("coders", "codings", "memos")]
+
+
+def _hostile(path: Path, change: str) -> None:
+    """Change a copy's database as a damaged or hostile file would be: SQL, or bytes over its pages."""
+    conn = sqlite3.connect(path)
+    if change.startswith("bytes"):
+        conn.execute("PRAGMA journal_mode = DELETE")
+        conn.close()
+        with path.open("r+b") as handle:
+            handle.seek(2 * 4096)
+            handle.write(b"\xff\x13garbage" * 2000)
+        return
+    conn.execute("PRAGMA ignore_check_constraints = ON")  # a file from elsewhere need not keep them
+    conn.executescript(change)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+@pytest.mark.parametrize("change, message", [
+    ("DROP INDEX codings_status; ALTER TABLE codings DROP COLUMN status", "table codings has no column status"),
+    ("ALTER TABLE memos ADD COLUMN evil TEXT", "table memos has column(s) evil this study does not have"),
+    ("UPDATE codings SET memo = CAST(zeroblob(51000000) AS TEXT)", "string or blob too big"),
+    ("UPDATE codings SET start = 'abc'", "has start 'abc'"),
+    ("UPDATE codings SET document_id = 999", "refers to document 999, which it does not hold"),
+    ("UPDATE codings SET start = end + 5", "spans"),
+    ("UPDATE codings SET end = 99999999", "beyond document int01"),
+    ("UPDATE events SET changes = '[[\"update\", 5' WHERE coder_id IS NOT NULL", "changes that are not JSON"),
+    ("UPDATE events SET changes = '[[\"update\", \"codings\"]]' WHERE coder_id IS NOT NULL", "a change of an unknown shape"),
+    ("UPDATE events SET changes = '" + "[" * 100_000 + "' WHERE coder_id IS NOT NULL", "not JSON (maximum recursion"),
+    ("DROP TABLE events; CREATE VIEW events AS SELECT 1", "is not a coder study database"),
+    ("bytes", "'"),
+])
+def test_merge_a_damaged_or_hostile_copy_is_refused_in_one_line(two_copies, change, message):
+    ours, theirs = two_copies
+    _hostile(theirs.root / "study.db", change)
+    before = snapshot(ours)
+    with pytest.raises(CoderError, match=re.escape(message)) as raised:
+        merge(ours, theirs)
+    assert "\n" not in str(raised.value) and "ben-copy" in str(raised.value)
+    assert snapshot(ours) == before

@@ -19,8 +19,10 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from coder.codebook.loading import TOO_LARGE_FIX
 from coder.codebook.model import CODE_FIELDS, CODEBOOK_FILE
 from coder.errors import CoderError
+from coder.limits import LIMITS, read_bounded
 
 FOLD_WIDTH = 76  # where long descriptions are folded when written as `>` blocks
 
@@ -35,7 +37,7 @@ class CodebookDocument:
         self.folder = folder
         self.path = folder / CODEBOOK_FILE
         try:
-            self.original = self.path.read_bytes()
+            self.original = read_bounded(self.path, LIMITS.codebook_bytes, fix=TOO_LARGE_FIX)
             text = self.original.decode("utf-8-sig")
             sequence_indent, offset = _list_indent(text)
             self.yaml = YAML(typ="rt")
@@ -121,7 +123,7 @@ def load_document(folder: Path) -> CodebookDocument:
     """The codebook document, reused from the last edit while the file is unchanged (parsing costs ≈0.3 s)."""
     cached = _documents.get(folder)
     path = folder / CODEBOOK_FILE
-    if cached is not None and path.exists() and path.read_bytes() == cached.original:
+    if cached is not None and path.exists() and path.stat().st_size == len(cached.original) and path.read_bytes() == cached.original:
         return cached
     document = CodebookDocument(folder)
     _documents[folder] = document
@@ -141,7 +143,7 @@ def files_sha256(folder: Path, codebook_bytes: bytes, data: Any) -> str:
     digest = hashlib.sha256(codebook_bytes)
     organisations = data.get("organisations") if isinstance(data, dict) else None
     if isinstance(organisations, str) and organisations.strip() and (folder / organisations.strip()).exists():
-        digest.update((folder / organisations.strip()).read_bytes())
+        digest.update(read_bounded(folder / organisations.strip(), LIMITS.codebook_bytes, fix=TOO_LARGE_FIX))
     return digest.hexdigest()
 
 

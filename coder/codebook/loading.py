@@ -28,6 +28,8 @@ from coder.codebook.model import (
     Group,
     Organisation,
 )
+from coder.errors import CoderError
+from coder.limits import LIMITS, check_yaml, read_bounded
 from coder.text import fold
 
 
@@ -56,22 +58,22 @@ def _line(node: Any, key: str | int | None = None) -> int:
         return lc.line + 1
 
 
-MAX_YAML_BYTES = 2_000_000  # a codebook of thousands of codes is ~1 MB; beyond this it is some other file
+TOO_LARGE_FIX = "check that it is the right file (too large for a codebook file: thousands of codes take ≈1 MB)"
 
 
-def _read_yaml(path: Path, problems: _Problems) -> Any:
+def _read_bytes(path: Path, problems: _Problems) -> bytes | None:
+    """A codebook file's bytes, or None after adding the problem: a file over the budget is refused unread."""
+    try:
+        return read_bounded(path, LIMITS.codebook_bytes, fix=TOO_LARGE_FIX)
+    except CoderError as error:
+        problems.lines.append(str(error))
+        return None
+
+
+def _read_yaml(raw: bytes, path: Path, problems: _Problems) -> Any:
     from ruamel.yaml import YAML  # ≈60 ms; only needed when the codebook changed
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    try:
-        if path.stat().st_size > MAX_YAML_BYTES:
-            problems.add(str(path), f"the file is {path.stat().st_size / 1e6:,.1f} MB, too large for a codebook file"
-                         f" (limit {MAX_YAML_BYTES / 1e6:,.0f} MB)", "check that this is the right file")
-            return None
-        raw = path.read_bytes()
-    except OSError as error:
-        problems.add(str(path), f"cannot read the file ({error.strerror})", "check the path and its permissions")
-        return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -79,7 +81,12 @@ def _read_yaml(path: Path, problems: _Problems) -> Any:
         problems.add(f"{path}:{line}", "is not UTF-8", "save the file as UTF-8")
         return None
     try:
-        return YAML(typ="rt").load(text)
+        data = YAML(typ="rt").load(text)
+        check_yaml(data, str(path))
+        return data
+    except CoderError as error:  # aliases that expand past the budget
+        problems.add(str(path), error.message, error.fix or "")
+        return None
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 0
@@ -155,8 +162,9 @@ def load_codebook(folder: Path) -> Codebook:
     problems = _Problems()
     if not path.exists():
         raise CodebookError([f"{path}: not found — fix: create it (see README, 'The codebook format') or run coder init"])
-    data = _read_yaml(path, problems)
-    if problems.lines:
+    raw = _read_bytes(path, problems)
+    data = _read_yaml(raw, path, problems) if raw is not None else None
+    if problems.lines or raw is None:
         raise CodebookError(problems.lines)
     if data is None:
         raise CodebookError([f"{path}:1: the codebook is empty — fix: write its groups and codes (see README's example),"
@@ -166,7 +174,7 @@ def load_codebook(folder: Path) -> Codebook:
     _unknown_fields(data, TOP_FIELDS, str(path), "codebook", problems)
     organisations_file = _text(data, "organisations", str(path), problems)
     organisations: list[Organisation] = []
-    digest = hashlib.sha256(path.read_bytes())
+    digest = hashlib.sha256(raw)
     if organisations_file:
         org_path = folder / organisations_file
         if not _inside(org_path, folder.parent):
@@ -176,8 +184,10 @@ def load_codebook(folder: Path) -> Codebook:
             problems.add(f"{path}:{_line(data, 'organisations')}", f"organisations file '{organisations_file}' not found",
                          "create it or correct the path (relative to codebook.yaml)")
         else:
-            digest.update(org_path.read_bytes())
-            organisations = _load_organisations(org_path, problems)
+            org_raw = _read_bytes(org_path, problems)
+            if org_raw is not None:
+                digest.update(org_raw)
+                organisations = _load_organisations(org_raw, org_path, problems)
     groups = _load_groups(data, path, organisations, bool(organisations_file), problems)
     if problems.lines:
         raise CodebookError(problems.lines)
@@ -198,8 +208,8 @@ def _inside(path: Path, folder: Path) -> bool:
         return False
 
 
-def _load_organisations(path: Path, problems: _Problems) -> list[Organisation]:
-    data = _read_yaml(path, problems)
+def _load_organisations(raw: bytes, path: Path, problems: _Problems) -> list[Organisation]:
+    data = _read_yaml(raw, path, problems)
     if data is None:
         if not problems.lines:
             problems.add(f"{path}:1", "the organisations file is empty", "list the organisations under organisations:")

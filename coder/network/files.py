@@ -8,15 +8,15 @@ Every error names the file and line, and bytes are decoded by `coder.text.decode
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
-from coder.errors import CoderError
+from coder.errors import CoderError, quotes_a_file
+from coder.limits import LIMITS, Limits, csv_rows, read_bounded, too_big
 from coder.network.survey import MAX_RATING, Survey, Tie, weight_name
 from coder.text import decode, fold
 
@@ -26,8 +26,12 @@ SURVEY_FOLDER = "survey"
 # CSV -----------------------------------------------------------------------------------------
 
 
-def _decode(path: Path, where: str | None = None) -> str:
-    return decode(path.read_bytes(), where or str(path), fix="save the survey as CSV (UTF-8) or as a Pajek .net text file").text
+def _open(path: Path, where: str, limits: Limits, newline: str | None = "") -> TextIO:
+    """The file's lines, one at a time: refused unread when over the budget, or when it is not text."""
+    raw = read_bounded(path, limits.file_bytes, where=where,
+                       fix="check that it is the survey (a survey of thousands of ties is under 1 MB)")
+    encoding = decode(raw, where, fix="save the survey as CSV (UTF-8) or as a Pajek .net text file").encoding
+    return io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline=newline)
 
 
 def _value(text: str) -> Any:
@@ -69,23 +73,31 @@ TIE_COLUMNS = {"source": "source", "from": "source", "target": "target", "to": "
                "commercial": "commercial", "comm": "commercial", "weight": "weight", "origin": "origin"}
 
 
-def _csv_rows(path: Path, where: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    reader = csv.DictReader(io.StringIO(_decode(path, where)))
-    header = [h.strip() for h in reader.fieldnames or []]
-    rows = []
-    for row in reader:
-        cleaned = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
-        if any(cleaned.values()):
-            rows.append((reader.line_num, cleaned))
+def _csv_rows(path: Path, where: str, limits: Limits) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+    """The header and, one at a time, the rows (line, column → cell) that are not blank, within the budget."""
+    fix = "check that it is the survey (the bundled survey has 191 ties)"
+    for _ in csv_rows(_open(path, where, limits), where, limits, fix, most=limits.survey_rows):
+        pass  # the budget first, one row at a time: a refusal comes in seconds, before any row is taken
+    records = csv_rows(_open(path, where, limits), where, limits, fix, most=limits.survey_rows)
+    header = next((row for _, row in records if row), [])
     if not header:
         raise CoderError("the file is empty", where=where, fix="write a header line and one row per entry")
-    return header, rows
+    names = [h.strip() for h in header]
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        for line, row in records:
+            cells = [cell.strip() for cell in row]
+            cleaned = {name: cells[i] if i < len(cells) else "" for i, name in enumerate(names)}  # extra cells are dropped
+            if any(cleaned.values()):
+                yield line, cleaned
+    return names, rows()
 
 
-def read_organisations_csv(path: Path, survey: Survey, *, where: str | None = None) -> None:
+@quotes_a_file
+def read_organisations_csv(path: Path, survey: Survey, *, where: str | None = None, limits: Limits = LIMITS) -> None:
     """Add the nodes and attributes of an organisations CSV (name, type, member_of, based_in, …)."""
     where = where or str(path)
-    header, rows = _csv_rows(path, where)
+    header, rows = _csv_rows(path, where, limits)
     names = {h: ORGANISATION_COLUMNS.get(h.lower()) for h in header}
     if "name" not in names.values():
         raise CoderError("no 'name' column", where=f"{where}:1", fix="name the first column 'name'")
@@ -113,10 +125,11 @@ def read_organisations_csv(path: Path, survey: Survey, *, where: str | None = No
     survey.files.append(where)
 
 
-def read_ties_csv(path: Path, survey: Survey, *, where: str | None = None) -> None:
+@quotes_a_file
+def read_ties_csv(path: Path, survey: Survey, *, where: str | None = None, limits: Limits = LIMITS) -> None:
     """Add the ties of a ties CSV (source, target, technological, commercial, origin)."""
     where = where or str(path)
-    header, rows = _csv_rows(path, where)
+    header, rows = _csv_rows(path, where, limits)
     roles = {h: TIE_COLUMNS.get(h.lower()) for h in header}
     for needed in ("source", "target"):
         if needed not in roles.values():
@@ -165,8 +178,9 @@ def _relation_of(label: str | None, default: str, where: str) -> str:
                      fix='label the lists *Arcs :1 "technological" and *Arcs :2 "commercial"')
 
 
+@quotes_a_file
 def read_pajek(path: Path, survey: Survey | None = None, *, weight_as: str = "technological",
-               where: str | None = None) -> Survey:
+               where: str | None = None, limits: Limits = LIMITS) -> Survey:
     """Read a Pajek `.net` network: `*Vertices` with labels, one or two `*Arcs` lists.
 
     Args:
@@ -180,8 +194,15 @@ def read_pajek(path: Path, survey: Survey | None = None, *, weight_as: str = "te
     labels: dict[str, str] = {}
     relations: dict[str, str] = {}  # relation number → technological | commercial
     section, relation = None, weight_as
-    pending: list[tuple[str, str, str, list[str], str]] = []
-    for number, raw in enumerate(_decode(path, where).splitlines(), 1):
+    pending: list[tuple[str, str, str, list[str], int]] = []  # the line's number, not its `where`: an arc takes little
+    for number, raw in enumerate(_open(path, where, limits, newline=None), 1):  # the budget first: a refusal in seconds
+        if number > limits.survey_rows:
+            raise too_big("the file", f"longer than {limits.survey_rows:,} lines", f"{limits.survey_rows:,} lines", f"{where}:{number}",
+                          "check that it is the survey (the bundled survey has 191 ties)")
+        if len(raw) > limits.csv_field_characters and len(raw.strip()) > limits.csv_field_characters:
+            raise too_big("the line", f"{len(raw.strip()):,} characters", f"{limits.csv_field_characters:,} characters",
+                          f"{where}:{number}", "write one vertex or arc a line")
+    for number, raw in enumerate(_open(path, where, limits, newline=None), 1):
         line, at = raw.strip(), f"{where}:{number}"
         if not line or line.startswith("%"):
             continue
@@ -215,12 +236,13 @@ def read_pajek(path: Path, survey: Survey | None = None, *, weight_as: str = "te
                 tokens = tokens[1:]
             if len(tokens) < 2:
                 raise CoderError("an arc needs a source and a target", where=at, fix="write: source target weight")
-            pending.append((tokens[0], tokens[1], arc_relation, tokens[2:], at))
+            pending.append((tokens[0], tokens[1], arc_relation, tokens[2:], number))
         else:
             raise CoderError("line outside a *Vertices or *Arcs list", where=at, fix="start the file with *Vertices N")
     ties: dict[tuple[str, str], Tie] = {}
-    rated: dict[tuple[str, str, str], str] = {}
-    for source_id, target_id, arc_relation, rest, at in pending:
+    rated: dict[tuple[str, str, str], int] = {}
+    for source_id, target_id, arc_relation, rest, number in pending:
+        at = f"{where}:{number}"
         source = survey.node(labels.get(source_id, source_id)).name
         target = survey.node(labels.get(target_id, target_id)).name
         if fold(source) == fold(target):
@@ -241,9 +263,9 @@ def read_pajek(path: Path, survey: Survey | None = None, *, weight_as: str = "te
             if name == "origin":
                 tie.origin = value
                 continue
-            first = rated.setdefault((source, target, name), at)
-            if first != at:
-                raise CoderError(f"arc {source} → {target} has a second {name} rating (first at {first})", where=at,
+            first = rated.setdefault((source, target, name), number)
+            if first != number:
+                raise CoderError(f"arc {source} → {target} has a second {name} rating (first at {where}:{first})", where=at,
                                  fix="keep one arc per pair and relation")
             setattr(tie, name, _rating(value, name, at))
     for label in labels.values():
@@ -281,22 +303,23 @@ def survey_files(folder: Path) -> list[Path]:
     return files + nets
 
 
-def read_survey(files: Sequence[Path], *, root: Path | None = None) -> Survey:
+def read_survey(files: Sequence[Path], *, root: Path | None = None, limits: Limits = LIMITS) -> Survey:
     """Read survey files (organisations CSV, ties CSV, Pajek .net) into one survey."""
     survey = Survey()
     for path in sorted(files, key=lambda p: (p.suffix.lower() == ".csv" and p.name != "organisations.csv", p.name)):
         where = _display(path, root)
         if path.suffix.lower() == ".net":
-            read_pajek(path, survey, where=where)
-        elif path.name.lower() == "organisations.csv" or (path.name.lower() != "ties.csv" and _looks_like_organisations(path, where)):
-            read_organisations_csv(path, survey, where=where)
+            read_pajek(path, survey, where=where, limits=limits)
+        elif path.name.lower() == "organisations.csv" or (
+                path.name.lower() != "ties.csv" and _looks_like_organisations(path, where, limits)):
+            read_organisations_csv(path, survey, where=where, limits=limits)
         else:
-            read_ties_csv(path, survey, where=where)
+            read_ties_csv(path, survey, where=where, limits=limits)
     return survey
 
 
-def _looks_like_organisations(path: Path, where: str) -> bool:
-    first = _decode(path, where).split("\n", 1)[0].lower()
+def _looks_like_organisations(path: Path, where: str, limits: Limits) -> bool:
+    first = _open(path, where, limits).readline(limits.csv_field_characters).lower()
     return "source" not in first and "target" not in first
 
 

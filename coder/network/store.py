@@ -18,6 +18,7 @@ from typing import Any
 from coder.db import Database, inserted_id, set_setting, setting, transaction
 from coder.errors import CoderError
 from coder.events import log_event
+from coder.limits import CHUNK
 from coder.network.files import read_survey, survey_files
 from coder.network.survey import Node, Survey
 from coder.text import fold
@@ -203,8 +204,15 @@ def _replace_ties(db: Database, survey: Survey, ids: dict[str, int], report: Sur
 def survey_digest(db: Database, files: Iterable[Path]) -> str:
     """What the stored survey depends on: the files' names and bytes, and the codebook version (for matching)."""
     digest = hashlib.sha256((setting(db, "codebook_sha256") or "").encode())
-    for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in files:  # a chunk at a time: a file over the budget is refused by the reader, not held here
+        digest.update(path.name.encode() + b"\0")
+        try:
+            with path.open("rb") as stream:
+                while chunk := stream.read(CHUNK):
+                    digest.update(chunk)
+        except OSError as error:
+            raise CoderError(f"cannot be read ({error.strerror or error})", where=str(path), fix="check the file's permissions") from error
+        digest.update(b"\0")
     return digest.hexdigest()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from coder.codebook import CodebookError, load_codebook
+from coder.limits import LIMITS
 from coder.text import fold
 from tests.conftest import SMALL_CODEBOOK, SMALL_ORGANISATIONS, write
 
@@ -136,3 +137,15 @@ def test_codebook_a_hand_code_cannot_shadow_a_generated_actor(tmp_path):
 
 def test_codebook_fold_ignores_case_and_accents():
     assert fold("PromPerú") == fold("PROMPERU") == "promperu"
+
+
+@pytest.mark.parametrize("name", ["codebook.yaml", "organisations.yaml"])
+def test_codebook_a_file_over_codebook_bytes_is_refused_unread_in_one_line(tmp_path, name):
+    load(tmp_path, SMALL_CODEBOOK)
+    with (tmp_path / name).open("ab") as handle:
+        handle.truncate(5 * LIMITS.codebook_bytes // 2)  # 5 MB, sparse: the reader may only look at the size
+    with pytest.raises(CodebookError) as caught:
+        load_codebook(tmp_path)
+    assert caught.value.problems == [f"{tmp_path / name}: the file is 5 MB, over coder's limit of 2 MB; refused"
+                                     " — fix: check that it is the right file (too large for a codebook file: thousands of"
+                                     " codes take ≈1 MB)"]

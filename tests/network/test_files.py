@@ -9,9 +9,11 @@ import pytest
 
 from coder import network
 from coder.errors import CoderError
+from coder.limits import Limits
+from coder.study import refresh_study
 from coder.text import fold
 from tests.conftest import write
-from tests.network.examples import BUNDLED_SURVEY, PUBLISHED, half_up, published_name, read_csv
+from tests.network.examples import BUNDLED_SURVEY, PUBLISHED, half_up, published_name, read_csv, survey_study
 
 
 def test_network_pajek_reader_accepts_the_documented_conventions(tmp_path):
@@ -107,3 +109,32 @@ def test_network_bundled_association_ties_are_the_published_ones(bundled):
                      for r in read_csv(PUBLISHED / file)}
         ours = {(t.source, int(t.technological), int(t.commercial)) for t in survey.ties if t.target == association}
         assert ours == published
+
+
+def test_network_a_survey_file_over_the_size_budget_is_refused_unread(make_study):
+    """A ties file with a 100 MB field is over file_bytes: refused from its size, in one line, and the study keeps its survey."""
+    study, db, _ = survey_study(make_study)
+    before = db.execute("SELECT source_id, target_id, technological, commercial FROM ties ORDER BY 1, 2").fetchall()
+    with (study.transcripts_dir / "survey" / "ties.csv").open("wb") as handle:
+        handle.write(b'source,target,technological,commercial,origin\na,b,1,1,"')
+        handle.truncate(100_000_000)  # sparse: the field is never read
+    with pytest.raises(CoderError) as raised:
+        refresh_study(study, db)
+    assert str(raised.value).startswith("transcripts/survey/ties.csv: the file is 100 MB, over coder's limit of 25 MB")
+    assert "\n" not in str(raised.value)
+    assert db.execute("SELECT source_id, target_id, technological, commercial FROM ties ORDER BY 1, 2").fetchall() == before
+    db.close()
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("ties.csv", "source,target\na,b\n\"c\nd\",e\nf,g\nh,i\n", r"ties.csv:6: the file is longer than 4 rows"),
+    ("ties.csv", f"source,target,origin\na,b,{'o' * 21}\n", r"ties.csv:2: a field is 21 characters, over coder's limit of 20"),
+    ("organisations.csv", f"name,type\n\"{'n' * 21}\",firm\n", r"organisations.csv:2: a field is 21 characters"),
+    ("organisations.csv", "name,type\na,\"firm\n" + "x" * 200_000, r"organisations.csv:2: a field is longer than 20 characters"),
+    ("survey.net", "*Vertices 2\n1 a\n2 b\n*Arcs\n1 2 1\n", r"survey.net:5: the file is longer than 4 lines"),
+    ("survey.net", f"*Vertices 1\n1 \"{'v' * 20}\"\n", r"survey.net:2: the line is 24 characters, over coder's limit of 20"),
+])
+def test_network_survey_files_keep_the_row_and_field_budget(tmp_path, name, text, message):
+    with pytest.raises(CoderError, match=message) as raised:
+        network.read_survey([write(tmp_path / name, text)], limits=Limits(survey_rows=4, csv_field_characters=20))
+    assert "\n" not in str(raised.value) and "over coder's limit" in str(raised.value)
