@@ -100,6 +100,11 @@ def _qdpx_paragraph(outside: Path, study: Path) -> None:
     rezip(good, outside / "paragraph.qdpx", {first_source(good): lambda: chunks(b"word ", 200 * MB)})
 
 
+def _qdpx_stored(outside: Path, study: Path) -> None:
+    good = outside / "good.qdpx"
+    rezip(good, outside / "stored.qdpx", {first_source(good): lambda: chunks(b"word ", 60 * MB)}, compression=zipfile.ZIP_STORED)
+
+
 def _deep(outside: Path, study: Path) -> None:
     rezip(outside / "good.qdpx", outside / "deep.qdpx",  # stored: packed, it would be refused for its ratio first
           {"project.qde": lambda: iter([b'<?xml version="1.0"?><Project xmlns="urn:QDA-XML:project:1.0" name="x">',
@@ -109,6 +114,10 @@ def _deep(outside: Path, study: Path) -> None:
 
 def _txt(outside: Path, study: Path) -> None:
     write_repeated(outside / "paragraph.txt", b"", b"word ", 200 * MB, b"\n")
+
+
+def _txt_within(outside: Path, study: Path) -> None:
+    write_repeated(outside / "paragraph.txt", b"", b"word ", 15 * MB, b"\n")
 
 
 def _docx(outside: Path, study: Path) -> None:
@@ -148,8 +157,12 @@ HOSTILE = (
     Hostile("a .qdpx of 100,000 entries", _entries, ("import", "qdpx", "{outside}/entries.qdpx"), ("entries.qdpx", "100,00")),
     Hostile("a 200 MB paragraph inside a .qdpx", _qdpx_paragraph, ("import", "qdpx", "{outside}/paragraph.qdpx"),
             ("paragraph.qdpx", "limit")),
+    Hostile("a 60 MB source stored unpacked in a .qdpx", _qdpx_stored, ("import", "qdpx", "{outside}/stored.qdpx"),
+            ("stored.qdpx", "20,000,000")),
     Hostile("XML nested 100,000 deep in a .qdpx", _deep, ("import", "qdpx", "{outside}/deep.qdpx"), ("deep.qdpx", "depth")),
     Hostile("a 200 MB one-paragraph .txt", _txt, ("import", "{outside}/paragraph.txt"), ("paragraph.txt", "25 MB")),
+    Hostile("a 15 MB one-paragraph .txt (under the file and document limits)", _txt_within, ("import", "{outside}/paragraph.txt"),
+            ("paragraph.txt:1", "1,000,000")),
     Hostile("a 200 MB one-paragraph .docx", _docx, ("import", "{outside}/paragraph.docx"), ("paragraph.docx", "limit")),
     Hostile("a 200 MB one-cue .vtt", _vtt, ("import", "{outside}/paragraph.vtt"), ("paragraph.vtt", "25 MB")),
     Hostile("a coding file of 10 million rows", _coding_rows, ("import", "codings", "{outside}/rows.csv"), ("rows.csv", "limit")),
