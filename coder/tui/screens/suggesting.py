@@ -34,6 +34,8 @@ else:
 class Suggesting(_Screen):
     """Keyword suggestions (s accepts, S dismisses) for the coding screen."""
 
+    hinted = ""  # the status note the suggestions gave last: replaced as the cursor moves on
+
     if TYPE_CHECKING:  # what the suggestions use of CodingScreen
         study: Study
         db: Database
@@ -42,6 +44,7 @@ class Suggesting(_Screen):
         code_styles: dict[int, CodeStyle]
         suggest: Suggester
         suggested: dict[int, list[Suggestion]]
+        note: str
 
         @property
         def document(self) -> Document: ...
@@ -86,9 +89,20 @@ class Suggesting(_Screen):
         labels: dict[int, list[str]] = {}
         for ordinal in self.suggested:
             if open_here := self.pending(ordinal, gone):
-                labels[ordinal - 1] = [f"{self.code_styles[c].name} «{', '.join(w)}»" if c in self.code_styles else ", ".join(w)
-                                       for c, w in open_here.items()]
+                labels[ordinal - 1] = [f"{self.named(c)} «{', '.join(w)}»" for c, w in open_here.items()]
+        self.hint(gone)
         return labels
+
+    def named(self, code_id: int) -> str:
+        return self.code_styles[code_id].name if code_id in self.code_styles else str(code_id)
+
+    def hint(self, gone: set[tuple[int, int]]) -> None:
+        """The cursor passage's suggestions and the words behind them, in the status line (a write's news comes first)."""
+        if self.note and self.note != self.hinted:
+            return
+        open_here = self.pending(self.passage().ordinal, gone)
+        words = "; ".join(f"{self.named(c)} ({', '.join(w)})" for c, w in open_here.items())
+        self.note = self.hinted = f"suggested: {words} — s accepts, S dismisses" if open_here else ""
 
     def action_accept_suggestion(self) -> None:
         mine = {c.code_id for c in self.mine_in_selection()}
@@ -120,5 +134,5 @@ class Suggesting(_Screen):
         except CoderError as error:
             self.fail(error)
             return
-        name = self.code_styles[code_id].name if code_id in self.code_styles else str(code_id)
-        self.wrote(f"dismissed the suggestion {name} for passage {ordinal} (u undoes)", (self.passage().start, self.passage().end))
+        self.wrote(f"dismissed the suggestion {self.named(code_id)} for passage {ordinal} (u undoes)",
+                   (self.passage().start, self.passage().end))
