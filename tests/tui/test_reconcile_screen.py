@@ -3,10 +3,11 @@ driven by key presses; asserts on the database and on the widgets."""
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, SelectionList, Static
 
 from coder import reconcile
 from coder.study import Study, connect_study, refresh_study
+from coder.tui.dialogs.coder_picker import CoderPicker
 from coder.tui.dialogs.memo import MemoDialog
 from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.screens.agreement import AgreementScreen
@@ -145,9 +146,12 @@ async def test_reconcile_screen_agreement_table_sorts_and_lists_disagreements(co
         await pilot.press("a")
         await press_to_close(pilot, "escape", ReconcileScreen)
         await press_to_open(pilot, "f2", AgreementScreen)
-        await pilot.press("w")  # the consensus against ana, then against ben
+        picker = await press_to_open(pilot, "w", CoderPicker)  # whose agreement: now the consensus against ana
+        assert picker.query_one(SelectionList).selected == ["ana", "ben"]
+        await pilot.press("down", "space", "down", "space")  # untick ben, tick the consensus
+        await press_to_close(pilot, "enter", CoderPicker)
         await settle(pilot)
-        assert "consensus vs ana" in str(app.screen.query_one("#agree-title", Static).render())
+        assert "ana vs consensus" in str(app.screen.query_one("#agree-title", Static).render())
 
 
 async def test_reconcile_screen_reads_the_queue_again_when_its_transcript_was_re_imported(coded_piura):
