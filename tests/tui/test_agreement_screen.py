@@ -59,3 +59,35 @@ async def test_agreement_screen_picks_coders_and_drills_into_disagreements(coded
         await until(pilot, lambda: isinstance(app.screen, CodingScreen), "the coding screen")
         screen: CodingScreen = app.screen
         assert screen.document.info.name == second[0] and screen.passage().ordinal == int(second[1])
+
+
+def help_rows(app) -> dict[str, str]:
+    """The `?` table on top: key → what it does."""
+    table = app.screen.table
+    keys, does = (list(column.cells) for column in table.columns)
+    return {str(k): str(d) for k, d in zip(keys, does)}
+
+
+async def test_every_view_key_is_in_the_key_bar_the_help_and_the_palette(coded_piura):
+    from coder.tui.screens.help import HelpScreen
+
+    views = {"F2": "agreement", "F3": "reconcile", "F4": "cross-tabs", "F5": "network"}
+    app = app_for(coded_piura)
+    async with running(app, size=(200, 50)) as pilot:
+        for key, screen_kind, own in [(None, CodingScreen, {"S": "dismiss suggestion"}),
+                                      ("f2", AgreementScreen, {"w": "which coders…", "o": "open passage"}),
+                                      ("f3", ReconcileScreen, {"1…9": "keep coder N"})]:
+            if key:
+                await press_to_open(pilot, key, screen_kind)
+            screen = app.screen
+            bar = str(screen.query_one("#keys", Static).render())
+            assert all(f"{k.lower()} {name}" in bar for k, name in views.items()), bar
+            await press_to_open(pilot, "question_mark", HelpScreen)
+            rows = help_rows(app)
+            assert all(name in rows[k] for k, name in views.items()) and all(rows[k] == v for k, v in own.items()), rows
+            await press_to_close(pilot, "escape", HelpScreen)
+            commands = {command.title for command in app.get_system_commands(screen)}
+            assert {"Agreement", "Reconcile", "Cross-tabs", "Network"} <= commands
+            assert {v.capitalize() for v in own.values()} <= commands, commands
+            if key:
+                await press_to_close(pilot, "escape", screen_kind)

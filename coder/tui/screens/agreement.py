@@ -67,6 +67,7 @@ class AgreementScreen(Screen):
         Binding("w", "whose", "which coders…"),
         Binding("r", "refresh", "run again"),
         Binding("escape", "back", "back"),
+        Binding("question_mark", "help", "help"),
     ]
 
     def __init__(self, study: Study, db: Database) -> None:
@@ -197,6 +198,11 @@ class AgreementScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_help(self) -> None:
+        from coder.tui.screens.help import view_help
+
+        view_help(self)
 
     def action_open_row(self) -> None:
         focused = self.focused

@@ -316,4 +316,5 @@ class CodingTools(_Screen):
         from coder.tui.screens.help import HelpScreen
 
         bindings = [b for b in self.BINDINGS if isinstance(b, Binding)]  # all of CodingScreen's are
-        self.app.push_screen(HelpScreen(bindings, self.code_styles, self.code_keys))
+        views = [b for b in self.app.BINDINGS if isinstance(b, Binding)]  # F2… open the other views
+        self.app.push_screen(HelpScreen(bindings, self.code_styles, self.code_keys, views=views))

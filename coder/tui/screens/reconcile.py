@@ -64,6 +64,7 @@ class ReconcileScreen(Screen):
         Binding("z", "undo", "undo"),
         Binding("g", "agreement", "consensus α"),
         Binding("escape,q", "back", "back"),
+        Binding("question_mark", "help", "help"),
     ]
 
     def __init__(self, study: Study, db: Database, *, coders: list[str] | None = None, documents: list[str] | None = None,
@@ -310,6 +311,11 @@ class ReconcileScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_help(self) -> None:
+        from coder.tui.screens.help import view_help
+
+        view_help(self)
 
     # Agreement of the consensus with each coder -------------------------------------------
 
