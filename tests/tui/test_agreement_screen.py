@@ -3,7 +3,7 @@ code's disagreements listed by Enter, and each one opened in the reconcile queue
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Label, SelectionList, Static
+from textual.widgets import DataTable, SelectionList, Static
 
 from coder.tui.dialogs.coder_picker import CoderPicker
 from coder.tui.screens.agreement import AgreementScreen
@@ -34,7 +34,7 @@ async def test_agreement_screen_picks_coders_and_drills_into_disagreements(coded
         assert picker.query_one(SelectionList).selected == ["ana", "ben", "maria"] and picker.focused is picker.query_one(SelectionList)
         await pilot.press("space", "down", "space")  # untick ana and ben: one coder left
         await pilot.press("enter")
-        assert app.screen is picker and "at least two" in str(picker.query_one("#picker-help", Label).render())
+        assert app.screen is picker and "at least two" in str(picker.query_one("#picker-help", Static).render())
         await pilot.press("space")  # tick ben again: ben and maria
         await press_to_close(pilot, "enter", CoderPicker)
         await settle(pilot)

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, SelectionList
+from textual.widgets import Label, SelectionList, Static
 
 
 class CoderPicker(ModalScreen[list[str] | None]):
@@ -31,9 +31,9 @@ class CoderPicker(ModalScreen[list[str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.title_text, classes="dialog-title")
-            yield SelectionList[str](*((f"{name} (the consensus)" if name == self.consensus else name, name, name in self.chosen)
+            yield SelectionList[str](*((f"{name} — the consensus coder" if name == self.consensus else name, name, name in self.chosen)
                                        for name in self.coders))
-            yield Label("Space ticks a coder · Enter compares the ticked ones (two or more) · Esc cancels", id="picker-help")
+            yield Static("Space ticks a coder · Enter compares the ticked ones (two or more) · Esc cancels", id="picker-help")
 
     def on_mount(self) -> None:
         self.query_one(SelectionList).focus()
@@ -41,6 +41,6 @@ class CoderPicker(ModalScreen[list[str] | None]):
     def action_compare(self) -> None:
         ticked = self.query_one(SelectionList).selected
         if len(ticked) < 2:
-            self.query_one("#picker-help", Label).update("Tick at least two coders (Space), then Enter · Esc cancels")
+            self.query_one("#picker-help", Static).update("Tick at least two coders (Space), then Enter · Esc cancels")
             return
         self.dismiss([name for name in self.coders if name in ticked])

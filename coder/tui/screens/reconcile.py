@@ -102,7 +102,7 @@ class ReconcileScreen(Screen):
         self.call_after_refresh(self.show)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("back", "agreement"):
+        if action in ("back", "agreement", "help"):
             return True
         if action == "take_agreed":
             return self.queue is not None
