@@ -75,13 +75,14 @@ async def test_every_view_key_is_in_the_key_bar_the_help_and_the_palette(coded_p
     app = app_for(coded_piura)
     async with running(app, size=(200, 50)) as pilot:
         for key, screen_kind, own in [(None, CodingScreen, {"S": "dismiss suggestion"}),
-                                      ("f2", AgreementScreen, {"w": "which coders…", "o": "open passage"}),
+                                      ("f2", AgreementScreen, {"Enter": "disagreements", "w": "which coders…", "o": "open passage"}),
                                       ("f3", ReconcileScreen, {"1…9": "keep coder N"})]:
             if key:
                 await press_to_open(pilot, key, screen_kind)
             screen = app.screen
             bar = str(screen.query_one("#keys", Static).render())
             assert all(f"{k.lower()} {name}" in bar for k, name in views.items()), bar
+            assert all(does in bar for does in own.values()), bar
             await press_to_open(pilot, "question_mark", HelpScreen)
             rows = help_rows(app)
             assert all(name in rows[k] for k, name in views.items()) and all(rows[k] == v for k, v in own.items()), rows

@@ -61,7 +61,7 @@ class AgreementScreen(Screen):
     """Agreement per code, group and pooled; Enter on a code lists where the coders differ."""
 
     BINDINGS = [
-        Binding("enter", "open_row", "disagreements"),
+        Binding("enter", "open_row", "disagreements", priority=True),  # shown in the key bar, not shadowed by the table
         Binding("o", "open_passage", "open passage"),
         Binding("s", "sort", "sort by column"),
         Binding("w", "whose", "which coders…"),
