@@ -187,7 +187,8 @@ class ReconcileScreen(Screen):
             self.refused(error)
             return
         self.active = None
-        self.note = f"{unit.document} passage {unit.ordinal}: {decision.kind} ({len(decision.codes)} codes)"
+        count = len(decision.codes)
+        self.note = f"{unit.document} passage {unit.ordinal}: {decision.kind} ({count} code{'s' * (count != 1)})"
         if advance and self.opened_queue.position < len(self.opened_queue.units) - 1:
             reconcile.move(self.opened_queue, 1)
         elif advance:
