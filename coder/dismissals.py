@@ -3,7 +3,8 @@
 A dismissal belongs to a coder, a passage and a code. It is written when the coder dismisses a
 suggestion (`coder.suggest.dismiss_suggestion`) and when the coder removes a code from a passage
 (`coder.coding.remove_code`: a code taken off is a code not wanted there). It records the passage's
-offsets: a re-import that moves the passage lets the suggestion be made again on the new text.
+offsets; a re-import moves it to the passage with the same words (`carry_dismissals`), and a passage
+whose words changed lets the suggestion be made again.
 Both writes go into the caller's event, so undo takes a dismissal back with the rest.
 """
 
@@ -46,3 +47,30 @@ def dismissed(db: Database, document_id: int, coder: int) -> set[tuple[int, int]
     return {(r[0], r[1]) for r in db.execute(
         f"SELECT s.ordinal, x.code_id FROM {TABLE} x JOIN segments s ON s.document_id = x.document_id AND s.start = x.start"
         " AND s.end = x.end WHERE x.coder_id = ? AND x.document_id = ?", [coder, document_id])}
+
+
+def carry_dismissals(changes: Changes, document_id: int, old_text: str) -> int:
+    """After a re-import (inside it): each dismissal follows its passage's words to the new passage that has exactly
+    them (the nearest one, if several do); a passage whose words changed lets its suggestions come back.
+    Returns how many dismissals moved."""
+    db = changes.db
+    rows = db.execute(f"SELECT id, coder_id, code_id, start, end FROM {TABLE} WHERE document_id = ?", [document_id]).fetchall()
+    if not rows:
+        return 0
+    text = db.execute("SELECT text FROM documents WHERE id = ?", [document_id]).fetchone()[0]
+    places: dict[str, list[tuple[int, int]]] = {}
+    for start, end in db.execute("SELECT start, end FROM segments WHERE document_id = ?", [document_id]):
+        places.setdefault(text[start:end], []).append((start, end))
+    taken = {(coder, code, start, end) for _, coder, code, start, end in rows}
+    moved = 0
+    for row_id, coder, code, start, end in rows:
+        found = places.get(old_text[start:end])
+        if not found or (start, end) in found:
+            continue
+        new_start, new_end = min(found, key=lambda place: abs(place[0] - start))
+        if (coder, code, new_start, new_end) in taken:
+            continue
+        taken.add((coder, code, new_start, new_end))
+        changes.update(TABLE, row_id, {"start": new_start, "end": new_end})
+        moved += 1
+    return moved

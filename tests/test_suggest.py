@@ -172,3 +172,25 @@ def test_suggest_a_code_removed_from_a_passage_is_not_suggested_there_again(talk
     assert talk.execute("SELECT count(*) FROM suggestion_dismissals").fetchone()[0] == 1
     assert events.undo(talk, ana).action == "uncode"  # undoing the removal takes the dismissal back with it
     assert talk.execute("SELECT count(*) FROM suggestion_dismissals").fetchone()[0] == 0
+
+
+def test_suggest_a_dismissal_follows_its_passage_through_a_re_import(make_study):
+    study = make_study(documents={"talk.md": INTERVIEW}, codebook=SMALL_CODEBOOK)
+    db = connect_study(study)
+    refresh_study(study, db)
+    ana = coding.add_coder(db, "ana")
+    coordinating, diffusing = coding.find_code(db, "Coordinating").id, coding.find_code(db, "Diffusing").id
+    suggest.dismiss_suggestion(db, 1, 4, coordinating, ana)  # "The committee sends a newsletter."
+    suggest.dismiss_suggestion(db, 1, 2, diffusing, ana)  # "The training was held at the pilot plant."
+    path = study.transcripts_dir / "talk.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(  # two turns at the top; passage 2's words change
+        "INTERVIEWER: Tell me", "INTERVIEWER: Shall we start?\n\nRESPONDENT: Yes, the training.\n\nINTERVIEWER: Tell me").replace(
+        "was held at", "took place at"), encoding="utf-8")
+    refresh_study(study, db)
+    found = suggest.suggestions(db, 1, coder_id=ana)
+    assert [s.code for s in found[6]] == ["function/Diffusing"]  # old passage 4, now 6: still no Coordinating
+    assert [s.code for s in found[4]] == ["function/Diffusing", "function/Enabling"]  # its words changed: suggested again
+    assert [s.code for s in found[2]] == ["function/Diffusing"]  # the new turn: a passage never dismissed
+    assert db.execute("SELECT summary FROM events WHERE action = 'carry_dismissals'").fetchone()[0] == (
+        "re-anchored talk: 1 dismissed suggestion")
+    db.close()
