@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from coder.db import Database, inserted_id, locked, new_uuid, now, set_setting, setting, transaction
+from coder.dismissals import dismiss_in
 from coder.errors import CoderError
 from coder.events import Changes, log_event, writing
 
@@ -333,12 +334,15 @@ def apply_in(changes: Changes, document_id: int, code: CodeRef, coder: int, star
 
 def remove_code(db: Database, document_id: int, code: CodeRef, coder: int, start: int, end: int, *,
                 version: int | None = None) -> int:
-    """Uncode a span: the coder's codings of this code lose whatever lies inside it; returns how many changed."""
+    """Uncode a span: the coder's codings of this code lose whatever lies inside it; returns how many changed.
+
+    The code is then not suggested again to the coder on the passages it left (`coder.dismissals`)."""
     with writing(db, "uncode", coder_id=coder, summary=f"uncode {code.path} at {start}-{end}") as changes:
         check_version(db, document_id, version)
         found = overlapping_codings(db, document_id, coder, start, end, [code.id])
         for coding in found:
             carve_coding(changes, coding, start, end)
+            dismiss_in(changes, document_id, code.id, coder, max(start, coding["start"]), min(end, coding["end"]))
         return len(found)
 
 

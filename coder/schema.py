@@ -203,7 +203,22 @@ def m004_every_coding_accounted(db: Database) -> None:
     account_for_codings(db)
 
 
-MIGRATIONS: list[str | Callable[[Database], None]] = [M001_CORE, M002_SEARCH, M003_VERSIONS, m004_every_coding_accounted]
+M005_DISMISSALS = """
+CREATE TABLE suggestion_dismissals (
+    id INTEGER PRIMARY KEY,
+    coder_id INTEGER NOT NULL REFERENCES coders(id) ON DELETE CASCADE,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    code_id INTEGER NOT NULL REFERENCES codes(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    UNIQUE (coder_id, document_id, code_id, start, end)
+);
+"""
+
+MIGRATIONS: list[str | Callable[[Database], None]] = [
+    M001_CORE, M002_SEARCH, M003_VERSIONS, m004_every_coding_accounted, M005_DISMISSALS,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -5,6 +5,11 @@ built from the active codes' keywords, so "Capacitación" in a keyword list find
 "CAPACITACION" in a transcript. Actor codes are left out: organisation mentions, found at
 import, already point at them. spaCy costs about 1.3 s to import, so it is loaded on the
 first call, and matchers are cached per language and keyword set.
+
+Suggestions help only where they are wanted: none on interviewer turns (the rule is
+`coder.turns`; the study setting `suggest_interviewer_turns` = `on` brings them back), none of
+a code the coder dismissed on that passage or removed from it (`coder.dismissals`), and each
+says which words of the passage triggered it (`triggers`).
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from coder.coding import apply_in, check_version, code_ref, passage_span
-from coder.db import Database, transaction
+from coder.db import Database, set_setting, setting, transaction
+from coder.dismissals import dismiss_in, dismissed
 from coder.errors import CoderError
 from coder.events import writing
+from coder.turns import interviewer_passages
 
 if TYPE_CHECKING:
     from concurrent.futures import Executor
@@ -29,6 +36,7 @@ if TYPE_CHECKING:
     from spacy.tokenizer import Tokenizer
 
 CACHE_SIZE = 16  # documents whose suggestions are kept (before filtering by coder)
+INTERVIEWER_SETTING = "suggest_interviewer_turns"  # "on": suggest on interviewer turns too
 
 
 @dataclass(frozen=True)
@@ -98,11 +106,22 @@ def matcher(language: str, table: list[_Keyword], version: str | None = None) ->
     return phrase_matcher, labels
 
 
-def suggestions(db: Database, document_id: int, *, coder_id: int | None = None) -> dict[int, list[Suggestion]]:
+def suggest_on_interviewer_turns(db: Database) -> bool:
+    """Whether suggestions are made on interviewer turns too (off unless the study says `on`)."""
+    return setting(db, INTERVIEWER_SETTING) == "on"
+
+
+def set_suggest_on_interviewer_turns(db: Database, on: bool) -> None:
+    set_setting(db, INTERVIEWER_SETTING, "on" if on else None)
+
+
+def suggestions(db: Database, document_id: int, *, coder_id: int | None = None,
+                interviewer: bool | None = None) -> dict[int, list[Suggestion]]:
     """Suggested codes per passage ordinal of a document, in text order.
 
     Args:
-        coder_id: leave out codes this coder already applied to the passage.
+        coder_id: leave out codes this coder already applied to the passage, or dismissed or removed there.
+        interviewer: suggest on interviewer turns too (default: the study's setting, off).
     """
     row = db.execute("SELECT language, sha256, version FROM documents WHERE id = ?", [document_id]).fetchone()
     if row is None:
@@ -120,9 +139,32 @@ def suggestions(db: Database, document_id: int, *, coder_id: int | None = None) 
             _results.popitem(last=False)
     else:
         _results.move_to_end(key)
+    if not (suggest_on_interviewer_turns(db) if interviewer is None else interviewer):
+        asking = interviewer_passages(db, document_id)
+        found = {ordinal: items for ordinal, items in found.items() if ordinal not in asking}
     if coder_id is None:
         return {ordinal: list(items) for ordinal, items in found.items()}
-    return _without_coded(db, document_id, coder_id, found)
+    return without_dismissed(db, document_id, coder_id, _without_coded(db, document_id, coder_id, found))
+
+
+def without_dismissed(db: Database, document_id: int, coder_id: int,
+                      found: dict[int, list[Suggestion]]) -> dict[int, list[Suggestion]]:
+    """The suggestions but those the coder dismissed, or whose code the coder removed, on their passage."""
+    gone = dismissed(db, document_id, coder_id)
+    if not gone:
+        return found
+    kept = {ordinal: [s for s in items if (ordinal, s.code_id) not in gone] for ordinal, items in found.items()}
+    return {ordinal: items for ordinal, items in kept.items() if items}
+
+
+def triggers(items: list[Suggestion]) -> dict[int, list[str]]:
+    """The words that triggered each suggested code (its keywords found in the passage), code id → keywords."""
+    words: dict[int, list[str]] = {}
+    for item in items:
+        found = words.setdefault(item.code_id, [])
+        if item.keyword not in found:
+            found.append(item.keyword)
+    return words
 
 
 def _match_document(db: Database, document_id: int, language: str, table: list[_Keyword], version: str) -> dict[int, list[Suggestion]]:
@@ -175,6 +217,20 @@ def accept_suggestion(db: Database, document_id: int, ordinal: int, code_id: int
         start, end = passage_span(db, document_id, ordinal)
         with writing(db, "accept_suggestion", coder_id=coder, summary=f"accept suggestion {code.path} at {start}-{end}") as changes:
             return apply_in(changes, document_id, code, coder, start, end)
+
+
+def dismiss_suggestion(db: Database, document_id: int, ordinal: int, code_id: int, coder: int, *,
+                       version: int | None = None) -> bool:
+    """The coder turns a suggested code down for a passage: it is not suggested there again (one undoable event).
+
+    Returns False when it was already dismissed (nothing written)."""
+    code = code_ref(db, code_id)
+    with transaction(db):
+        check_version(db, document_id, version)
+        start, end = passage_span(db, document_id, ordinal)
+        with writing(db, "dismiss_suggestion", coder_id=coder,
+                     summary=f"dismiss suggestion {code.path} at {start}-{end}") as changes:
+            return dismiss_in(changes, document_id, code_id, coder, start, end) > 0
 
 
 def suggestions_in_study(study_root: Path | str, document_id: int, coder_id: int | None = None) -> dict[int, list[Suggestion]]:

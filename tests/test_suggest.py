@@ -91,3 +91,106 @@ def test_suggest_follows_keyword_changes(db):
 def test_suggest_unknown_document_is_an_error(db):
     with pytest.raises(CoderError, match="does not exist"):
         suggest.suggestions(db, 99)
+
+
+INTERVIEW = """\
+---
+id: talk
+language: en
+interviewer: LUCÍA
+---
+
+INTERVIEWER: Tell me about the training and the newsletter.
+
+RESPONDENT: The training was held at the pilot plant.
+
+LUCÍA: And the committee, was it a joint project?
+
+RESPONDENT: The committee sends a newsletter.
+"""
+
+
+@pytest.fixture
+def talk(make_study):
+    study = make_study(documents={"talk.md": INTERVIEW}, codebook=SMALL_CODEBOOK)
+    database = connect_study(study)
+    refresh_study(study, database)
+    yield database
+    database.close()
+
+
+def test_suggest_interviewer_rule_labels_and_the_header():
+    from coder.turns import header_interviewers, is_interviewer
+
+    for label in ("INTERVIEWER", "Interviewer 2", "ENTREVISTADOR", "Entrevistadora (María)", "ENQUÊTEUR", "INTERVIEWERIN"):
+        assert is_interviewer(label), label
+    for label in ("RESPONDENT", "ENTREVISTADO", "ENTREVISTADA", "NOTES", "QUESTION FROM THE FLOOR", None, ""):
+        assert not is_interviewer(label), label
+    named = header_interviewers({"interviewer": "Lucía", "interviewers": ["PEDRO (field team)"]})
+    assert named == {"lucia", "pedro"}
+    assert is_interviewer("LUCÍA", named) and is_interviewer("Pedro", named) and not is_interviewer("LUCÍA")
+
+
+def test_suggest_nothing_on_interviewer_turns_unless_the_study_says_so(talk):
+    assert sorted(suggest.suggestions(talk, 1)) == [2, 4]  # passages 1 (INTERVIEWER) and 3 (LUCÍA, named in the header) left out
+    assert sorted(suggest.suggestions(talk, 1, interviewer=True)) == [1, 2, 3, 4]
+    suggest.set_suggest_on_interviewer_turns(talk, True)
+    assert sorted(suggest.suggestions(talk, 1)) == [1, 2, 3, 4]
+    suggest.set_suggest_on_interviewer_turns(talk, False)
+    assert sorted(suggest.suggestions(talk, 1)) == [2, 4]
+
+
+def test_suggest_the_words_that_triggered_each_code(talk):
+    found = suggest.triggers(suggest.suggestions(talk, 1)[4])
+    paths = {coding.code_ref(talk, code).path: words for code, words in found.items()}
+    assert paths == {"function/Coordinating": ["committee"], "function/Diffusing": ["newsletter"]}
+
+
+def test_suggest_a_dismissed_suggestion_stays_away_for_that_coder_and_passage_until_undone(talk):
+    ana, ben = coding.add_coder(talk, "ana"), coding.add_coder(talk, "ben")
+    coordinating = coding.find_code(talk, "Coordinating").id
+    assert suggest.dismiss_suggestion(talk, 1, 4, coordinating, ana) is True
+    assert suggest.dismiss_suggestion(talk, 1, 4, coordinating, ana) is False  # once is enough: nothing written again
+    assert [s.code for s in suggest.suggestions(talk, 1, coder_id=ana)[4]] == ["function/Diffusing"]
+    assert {s.code for s in suggest.suggestions(talk, 1, coder_id=ben)[4]} == {"function/Coordinating", "function/Diffusing"}
+    assert [e[0] for e in talk.execute("SELECT action FROM events WHERE action = 'dismiss_suggestion'")] == ["dismiss_suggestion"]
+    assert events.undo(talk, ana).action == "dismiss_suggestion"
+    assert {s.code for s in suggest.suggestions(talk, 1, coder_id=ana)[4]} == {"function/Coordinating", "function/Diffusing"}
+
+
+def test_suggest_a_code_removed_from_a_passage_is_not_suggested_there_again(talk):
+    ana = coding.add_coder(talk, "ana")
+    diffusing = coding.find_code(talk, "Diffusing")
+    start, end = coding.passage_span(talk, 1, 2)
+    assert [s.code for s in suggest.suggestions(talk, 1, coder_id=ana)[2]] == ["function/Diffusing", "function/Enabling"]
+    suggest.accept_suggestion(talk, 1, 2, diffusing.id, ana)
+    assert [s.code for s in suggest.suggestions(talk, 1, coder_id=ana)[2]] == ["function/Enabling"]  # applied: not suggested
+    coding.remove_code(talk, 1, diffusing, ana, start, end)  # the coder takes it off again …
+    assert [s.code for s in suggest.suggestions(talk, 1, coder_id=ana)[2]] == ["function/Enabling"]  # … and it stays away
+    assert [s.code for s in suggest.suggestions(talk, 1, coder_id=ana)[4]] == ["function/Coordinating", "function/Diffusing"]
+    coding.remove_code(talk, 1, coding.find_code(talk, "Enabling"), ana, start, end)  # not coded: nothing dismissed
+    assert talk.execute("SELECT count(*) FROM suggestion_dismissals").fetchone()[0] == 1
+    assert events.undo(talk, ana).action == "uncode"  # undoing the removal takes the dismissal back with it
+    assert talk.execute("SELECT count(*) FROM suggestion_dismissals").fetchone()[0] == 0
+
+
+def test_suggest_a_dismissal_follows_its_passage_through_a_re_import(make_study):
+    study = make_study(documents={"talk.md": INTERVIEW}, codebook=SMALL_CODEBOOK)
+    db = connect_study(study)
+    refresh_study(study, db)
+    ana = coding.add_coder(db, "ana")
+    coordinating, diffusing = coding.find_code(db, "Coordinating").id, coding.find_code(db, "Diffusing").id
+    suggest.dismiss_suggestion(db, 1, 4, coordinating, ana)  # "The committee sends a newsletter."
+    suggest.dismiss_suggestion(db, 1, 2, diffusing, ana)  # "The training was held at the pilot plant."
+    path = study.transcripts_dir / "talk.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(  # two turns at the top; passage 2's words change
+        "INTERVIEWER: Tell me", "INTERVIEWER: Shall we start?\n\nRESPONDENT: Yes, the training.\n\nINTERVIEWER: Tell me").replace(
+        "was held at", "took place at"), encoding="utf-8")
+    refresh_study(study, db)
+    found = suggest.suggestions(db, 1, coder_id=ana)
+    assert [s.code for s in found[6]] == ["function/Diffusing"]  # old passage 4, now 6: still no Coordinating
+    assert [s.code for s in found[4]] == ["function/Diffusing", "function/Enabling"]  # its words changed: suggested again
+    assert [s.code for s in found[2]] == ["function/Diffusing"]  # the new turn: a passage never dismissed
+    assert db.execute("SELECT summary FROM events WHERE action = 'carry_dismissals'").fetchone()[0] == (
+        "re-anchored talk: 1 dismissed suggestion")
+    db.close()

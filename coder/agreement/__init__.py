@@ -9,7 +9,7 @@ study layer reads a subset of the study (`data`), reports per code, per code gro
 the same numbers (`files`). Definitions, references and choices are in docs/agreement.md.
 """
 
-from coder.agreement.data import consensus_pairs
+from coder.agreement.data import coders_with_codings
 from coder.agreement.files import save
 from coder.agreement.metrics import (
     LEVELS,
@@ -37,7 +37,7 @@ from coder.agreement.unitized import (
 
 __all__ = [
     "LEVELS", "RELIABLE", "TENTATIVE", "Ratings", "Report", "Result", "Row", "Section", "Unitized", "band", "binary_u_alpha",
-    "bootstrap_alpha", "brennan_prediger", "cohen_kappa", "consensus_pairs", "cu_alpha", "disagreements", "fleiss_kappa",
+    "bootstrap_alpha", "brennan_prediger", "coders_with_codings", "cohen_kappa", "cu_alpha", "disagreements", "fleiss_kappa",
     "krippendorff_alpha", "measure_agreement", "nvivo_comparison", "percent_agreement", "pool_continua", "ratings", "save",
     "scott_pi", "stack", "u_alpha", "unitized",
 ]

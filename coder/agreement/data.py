@@ -39,14 +39,9 @@ class CodeInfo:
         return f"{self.group}/{self.name}"
 
 
-def consensus_pairs(db: Database) -> list[list[str]]:
-    """The consensus coder paired with each other coder who has codings; none while the consensus has no codings."""
-    consensus = consensus_coder(db)
-    others = [r[0] for r in db.execute(
-        "SELECT name FROM coders WHERE name != ? AND id IN (SELECT DISTINCT coder_id FROM codings) ORDER BY name", [consensus])]
-    if not db.execute("SELECT 1 FROM codings c JOIN coders r ON r.id = c.coder_id WHERE r.name = ? LIMIT 1", [consensus]).fetchone():
-        return []
-    return [[consensus, name] for name in others]
+def coders_with_codings(db: Database) -> list[str]:
+    """Every coder with at least one coding (the consensus coder among them), by name: whom agreement can compare."""
+    return [r[0] for r in db.execute("SELECT name FROM coders WHERE id IN (SELECT DISTINCT coder_id FROM codings) ORDER BY name")]
 
 
 def documents_named(db: Database, names: Sequence[str]) -> list[int]:

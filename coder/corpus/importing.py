@@ -20,6 +20,7 @@ from coder.codebook import Codebook
 from coder.corpus.passages import Passage
 from coder.corpus.readers import DEFAULT_LANGUAGE, ParsedDocument, read_document
 from coder.db import Database, inserted_id, new_uuid, now, reading, transaction
+from coder.dismissals import carry_dismissals
 from coder.errors import CoderError
 from coder.events import Changes, log_event
 
@@ -127,6 +128,7 @@ def import_documents(
             _store(db, document, existing_id, notes, root)
             if existing_id and old_text is not None:
                 report.placements.extend(_reanchor(db, existing_id, document, old_text))
+                _carry_dismissals(db, existing_id, document.name, old_text)
             (report.updated if existing_id else report.added).append(document.name)
             report.words += document.words
             report.passages += len(document.passages)
@@ -180,6 +182,15 @@ def _reanchor(db: Database, document_id: int, document: ParsedDocument, old_text
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
         log_event(db, "reanchor", coder_id=None, summary=f"re-anchored {document.name}: {summary}", ops=changes.ops)
     return placements
+
+
+def _carry_dismissals(db: Database, document_id: int, name: str, old_text: str) -> None:
+    """Suggestions a coder dismissed stay dismissed on the passages that kept their words (one logged event)."""
+    changes = Changes(db)
+    moved = carry_dismissals(changes, document_id, old_text)
+    if moved:
+        log_event(db, "carry_dismissals", coder_id=None, summary=f"re-anchored {name}: {moved} dismissed suggestion{'s' * (moved != 1)}",
+                  ops=changes.ops)
 
 
 def _store(db: Database, document: ParsedDocument, existing_id: int | None, notes: list[nlp.Annotation], root: Path | None) -> None:

@@ -38,8 +38,8 @@ VIEWS: dict[str, tuple[str, str]] = {
 # refuses them with a notice before any dialog opens. Whatever else tries to write is refused by the
 # transaction itself, in the same words.
 WRITING_ACTIONS = frozenset({
-    "code_key", "pick_code", "cycle_phase", "code_actors", "accept_suggestion", "memo", "undo", "redo", "nudge",
-    "new_code", "edit_code", "autocode", "switch_coder", "keep", "decide", "recode",
+    "code_key", "pick_code", "cycle_phase", "code_actors", "accept_suggestion", "dismiss_suggestion", "memo", "undo", "redo", "nudge",
+    "new_code", "edit_code", "autocode", "switch_coder", "keep", "keep_coder", "decide", "recode",
 })
 
 

@@ -64,7 +64,8 @@ OPENINGS: dict[str, Opening] = {
     "QuickPick": Opening(("enter",), frozenset({"code", "uncode"}), frozenset({"escape", "enter"})),
     "SearchDialog": Opening(("slash",), closes=frozenset({"escape", "enter"})),
     "HelpScreen": Opening(("question_mark",), closes=frozenset({"escape", "question_mark", "q"})),
-    "AgreementScreen": Opening(("f2",), closes=VIEW_CLOSES | {"enter"}),  # Enter on a disagreement: the reconcile queue
+    "AgreementScreen": Opening(("f2",), closes=VIEW_CLOSES | {"enter", "o"}),  # on a disagreement: the reconcile queue, the passage
+    "CoderPicker": Opening(("f2", "w"), closes=frozenset({"escape", "enter"})),  # Enter with two or more coders ticked
     "ReconcileScreen": Opening(("f3",), frozenset({"add_coder", "reconcile", "reconcile_agreed", "undo", "nudge", "memo"}),
                                VIEW_CLOSES | {"q"}),  # its decisions are its keys (a b u i d r c z, nudges)
     "CrossTabScreen": Opening(("f4",), closes=VIEW_CLOSES | {"enter"}),  # Enter on a listed passage: the coding screen

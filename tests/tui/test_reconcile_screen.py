@@ -3,10 +3,11 @@ driven by key presses; asserts on the database and on the widgets."""
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, SelectionList, Static
 
 from coder import reconcile
 from coder.study import Study, connect_study, refresh_study
+from coder.tui.dialogs.coder_picker import CoderPicker
 from coder.tui.dialogs.memo import MemoDialog
 from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.screens.agreement import AgreementScreen
@@ -145,9 +146,12 @@ async def test_reconcile_screen_agreement_table_sorts_and_lists_disagreements(co
         await pilot.press("a")
         await press_to_close(pilot, "escape", ReconcileScreen)
         await press_to_open(pilot, "f2", AgreementScreen)
-        await pilot.press("w")  # the consensus against ana, then against ben
+        picker = await press_to_open(pilot, "w", CoderPicker)  # whose agreement: now the consensus against ana
+        assert picker.query_one(SelectionList).selected == ["ana", "ben"]
+        await pilot.press("down", "space", "down", "space")  # untick ben, tick the consensus
+        await press_to_close(pilot, "enter", CoderPicker)
         await settle(pilot)
-        assert "consensus vs ana" in str(app.screen.query_one("#agree-title", Static).render())
+        assert "ana vs consensus" in str(app.screen.query_one("#agree-title", Static).render())
 
 
 async def test_reconcile_screen_reads_the_queue_again_when_its_transcript_was_re_imported(coded_piura):
@@ -166,3 +170,41 @@ async def test_reconcile_screen_reads_the_queue_again_when_its_transcript_was_re
         await until(pilot, lambda: app.screen.current_unit.version == 2, "the queue read again")
         await pilot.press("a")  # the key again: now on the new text
         assert len(decided(coded_piura)) == 1
+
+
+def add_third_coder(study: Study, name: str = "maria") -> None:
+    """A third coder who gives every even passage of int01 from 2 to 22 the code Diffusing, and nothing else."""
+    from coder import coding
+
+    db = connect_study(study)
+    try:
+        maria = coding.add_coder(db, name)
+        document = coding.find_document(db, "int01")
+        diffusing = coding.find_code(db, "function/Diffusing")
+        for passage in range(2, 23, 2):
+            coding.code_passages(db, document, passage, passage, diffusing, maria)
+    finally:
+        db.close()
+
+
+async def test_reconcile_screen_with_three_coders_keeps_any_coder_by_number(coded_piura):
+    add_third_coder(coded_piura)
+    app = app_for(coded_piura)
+    async with running(app, size=(140, 40)) as pilot:
+        await press_to_open(pilot, "f3", ReconcileScreen)
+        queue = app.screen.opened_queue
+        assert queue.coders == ["ana", "ben", "maria"] and "int01 passage 2" in title(app)
+        columns = [str(app.screen.query_one(f"#rec-coder-{i}", Static).render()).splitlines()[0] for i in range(3)]
+        assert columns == ["A/1 · ana", "B/2 · ben", "3 · maria"]
+        assert "1…9" in str(app.screen.query_one("#keys", Static).render())  # the key bar says how
+        await pilot.press("3")  # keep maria's codes, through reconcile.decide like a and b
+        assert consensus_at(coded_piura, 2) == ["Diffusing"] and "int01 passage 4" in title(app)
+        assert decided(coded_piura)["int01:2"].startswith("keep maria")
+        await pilot.press("4")  # there is no fourth coder: a message, nothing written, the unit stays
+        await until(pilot, lambda: any("No coder 4 here" in n.message for n in app._notifications), "the refusal")
+        assert "int01 passage 4" in title(app) and len(decided(coded_piura)) == 1
+        ben4 = coders_codes(coded_piura, "ben", 4)
+        await pilot.press("2")  # keep ben (as b would)
+        assert consensus_at(coded_piura, 4) == ben4 and decided(coded_piura)["int01:4"].startswith("keep ben")
+        await pilot.press("1")  # keep ana (as a would)
+        assert decided(coded_piura)["int01:6"].startswith("keep ana") and len(decided(coded_piura)) == 3

@@ -1,9 +1,10 @@
 """The agreement screen: the per-code agreement table, sortable, coloured by band; Enter lists a code's
-disagreements, and Enter on one of them opens the reconcile queue at that passage.
+disagreements, and Enter on one of them opens the reconcile queue at that passage (`o`: the passage
+itself, in the transcript).
 
 `agreement.measure_agreement` does all the computing, in a thread worker on its own connection (a big
-study takes a moment); this screen only lays the report out. `w` switches between the coders'
-agreement and the consensus coder's agreement with each coder.
+study takes a moment); this screen only lays the report out. `w` chooses whose agreement: any two or
+more of the coders, the consensus coder among them if wanted (`CoderPicker`).
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Label, Static
 
+from coder.coding import consensus_coder
 from coder.errors import CoderError
+from coder.tui.dialogs.coder_picker import CoderPicker
 from coder.tui.widgets.key_bar import KeyBar
+from coder.tui.widgets.passage_list import PassageList
 
 if TYPE_CHECKING:
     from coder.db import Database
@@ -57,11 +61,13 @@ class AgreementScreen(Screen):
     """Agreement per code, group and pooled; Enter on a code lists where the coders differ."""
 
     BINDINGS = [
-        Binding("enter", "open_row", "disagreements"),
+        Binding("enter", "open_row", "disagreements", priority=True),  # shown in the key bar, not shadowed by the table
+        Binding("o", "open_passage", "open passage"),
         Binding("s", "sort", "sort by column"),
-        Binding("w", "whose", "coders / consensus"),
+        Binding("w", "whose", "which coders…"),
         Binding("r", "refresh", "run again"),
         Binding("escape", "back", "back"),
+        Binding("question_mark", "help", "help"),
     ]
 
     def __init__(self, study: Study, db: Database) -> None:
@@ -72,8 +78,7 @@ class AgreementScreen(Screen):
         self.rows: list[dict[str, Any]] = []
         self.sort_column: str | None = None
         self.reverse = False
-        self.choices: list[list[str] | None] = [None]  # None: every coder but the consensus; else [consensus, coder]
-        self.choice = 0
+        self.coders: list[str] | None = None  # None: every coder with codings but the consensus
         self.found: list[dict[str, Any]] = []
 
     def compose(self) -> ComposeResult:
@@ -90,9 +95,6 @@ class AgreementScreen(Screen):
         for column in COLUMNS:
             table.add_column(column, key=column)
         self.query_one("#agree-disagreements", DataTable).add_columns("document", "passage", "code", "values")
-        from coder.agreement import consensus_pairs
-
-        self.choices += consensus_pairs(self.db)
         table.focus()
         self.measure()
 
@@ -100,7 +102,7 @@ class AgreementScreen(Screen):
 
     def measure(self) -> None:
         self.query_one("#agree-title", Static).update("Measuring agreement…")
-        self.run_agreement(self.choices[self.choice])
+        self.run_agreement(self.coders)
 
     @work(thread=True, exclusive=True, group="agreement", exit_on_error=False, description="Measuring agreement")
     def run_agreement(self, coders: list[str] | None) -> None:
@@ -174,10 +176,21 @@ class AgreementScreen(Screen):
         self.action_sort()
 
     def action_whose(self) -> None:
-        if len(self.choices) == 1:
-            self.notify("The consensus coder has no codings yet: reconcile some passages first.", severity="warning")
+        """Choose the coders to compare: any two or more, the consensus coder among them if wanted."""
+        from coder.agreement import coders_with_codings
+
+        found = coders_with_codings(self.db)
+        consensus = consensus_coder(self.db)
+        now = list(self.report.parameters["coders"]) if self.report is not None else (self.coders or [])
+        self.app.push_screen(CoderPicker("Compare which coders? (now: " + (" vs ".join(now) or "everyone") + ")", found,
+                                         now or [n for n in found if n != consensus], consensus=consensus), self.chose_coders)
+
+    def chose_coders(self, chosen: list[str] | None) -> None:
+        if chosen is None:
             return
-        self.choice = (self.choice + 1) % len(self.choices)
+        self.coders = chosen
+        self.query_one("#agree-disagreements", DataTable).clear()
+        self.found = []
         self.measure()
 
     def action_refresh(self) -> None:
@@ -185,6 +198,11 @@ class AgreementScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_help(self) -> None:
+        from coder.tui.screens.help import view_help
+
+        view_help(self)
 
     def action_open_row(self) -> None:
         focused = self.focused
@@ -218,9 +236,19 @@ class AgreementScreen(Screen):
             listing.add_row(item["document"], str(item["unit"] or f"{item['start']}-{item['end']}"),
                             item["code"].split("/", 1)[-1], values)
         self.query_one("#agree-heading", Label).update(
-            f"{key}: {len(self.found)} disagreement{'s' * (len(self.found) != 1)} — Enter opens the reconcile queue there")
+            f"{key}: {len(self.found)} disagreement{'s' * (len(self.found) != 1)} — Enter: the reconcile queue there,"
+            " o: the passage")
         if self.found:
             listing.focus()
+
+    def action_open_passage(self) -> None:
+        """The disagreement under the cursor, in the transcript: the views close and the coding screen goes there."""
+        listing = self.query_one("#agree-disagreements", DataTable)
+        index = listing.cursor_row
+        if not 0 <= index < len(self.found) or self.found[index]["unit"] is None:
+            self.notify("Choose a disagreement first: Enter on a code lists them.", severity="warning")
+            return
+        self.app.post_message(PassageList.Chosen(self.found[index]["document"], self.found[index]["unit"]))
 
     def jump(self, index: int) -> None:
         """Open the reconcile queue (same coders and documents) at the unit of a disagreement, in place of this screen."""

@@ -31,6 +31,7 @@ from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.marks import CodeStyle, PassageCodings, code_styles
 from coder.tui.messages import ImportProgress, StudyRefreshed
 from coder.tui.screens.coding_tools import CodingTools
+from coder.tui.screens.suggesting import Suggesting
 from coder.tui.widgets.codebook_pane import CodebookPane
 from coder.tui.widgets.document_list import DocumentList
 from coder.tui.widgets.key_bar import KeyBar
@@ -60,7 +61,7 @@ class Position:
     hits: list[Hit] = field(default_factory=list)
 
 
-class CodingScreen(CodingTools, Screen):
+class CodingScreen(CodingTools, Suggesting, Screen):
     """Read and code a study passage by passage."""
 
     class CoderSwitched(Message):
@@ -83,6 +84,7 @@ class CodingScreen(CodingTools, Screen):
         Binding("p", "cycle_phase", "phase"),
         Binding("a", "code_actors", "actors"),
         Binding("s", "accept_suggestion", "suggestion"),
+        Binding("S", "dismiss_suggestion", "dismiss suggestion"),
         Binding("m", "memo", "memo"),
         Binding("u", "undo", "undo"),
         Binding("ctrl+r", "redo", "redo"),
@@ -220,19 +222,13 @@ class CodingScreen(CodingTools, Screen):
 
     def marks(self) -> Marks:
         document = self.document
-        pending: dict[int, list[str]] = {}
-        for ordinal, suggestions in self.suggested.items():
-            applied = {c.code_id for c in self.codings.in_passage(ordinal - 1) if c.coder_id == self.coder_id}
-            names = [s.code.split("/", 1)[-1] for s in suggestions if s.code_id not in applied]
-            if names:
-                pending[ordinal - 1] = list(dict.fromkeys(names))
         memo_passages = {i for s, e in memos.passages_with_memos(self.db, document.info.id, self.coder_id)
                          for i in document.passages_touched(s, e)}
         active = self.active_coding()
         low, high = sorted((self.at.cursor, self.at.anchor))
         return Marks(
             cursor=self.at.cursor, selection=(low, high), sentence=self.sentence_span(),
-            codings=self.index, mentions=self.mention_spans, suggestions=pending, memos=memo_passages,
+            codings=self.index, mentions=self.mention_spans, suggestions=self.suggestion_labels(), memos=memo_passages,
             hits=[span for hit in self.at.hits if hit.document_id == document.info.id for span in hit.spans],
             active=(active.start, active.end) if active else None,
         )

@@ -1,5 +1,5 @@
 """The coding screen's tools beyond the coding keys: search, auto-coding, open coding, export,
-memos, undo and redo, who is coding, and keyword suggestions.
+memos, undo and redo, who is coding (keyword suggestions are `coder.tui.screens.suggesting`).
 
 A mixin of `CodingScreen` (kept apart so the screen file stays readable); every action
 writes through the domain, then hands back to the screen's `wrote` to re-read and repaint.
@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
 from textual.binding import Binding
 
 from coder import coding, memos
@@ -37,7 +36,6 @@ from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.dialogs.search import SearchDialog
 from coder.tui.widgets.codebook_pane import CodebookPane
 from coder.tui.widgets.document_list import DocumentList
-from coder.tui.widgets.transcript import TranscriptView
 
 if TYPE_CHECKING:
     from textual.screen import Screen as _Screen
@@ -47,7 +45,6 @@ if TYPE_CHECKING:
     from coder.documents import CodingSpan, Document, Passage
     from coder.search import Hit
     from coder.study import Study
-    from coder.suggest import Suggester, Suggestion
     from coder.tui.marks import CodeStyle
     from coder.tui.screens.coding import CodingScreen, Position
     from coder.tui.widgets.transcript import Marks
@@ -57,7 +54,7 @@ else:
 
 class CodingTools(_Screen):
     """Search (/ n N), auto-coding (A), new and edited codes (+ e), export (X), memos (m), undo and redo (u ctrl+r),
-    switching coder (c), other coders' codings (v), help (?) and keyword suggestions (s) for the coding screen."""
+    switching coder (c), other coders' codings (v) and help (?) for the coding screen (suggestions: `Suggesting`)."""
 
     if TYPE_CHECKING:  # what the tools use of CodingScreen, written down for the type checker
         CoderSwitched: ClassVar[type[CodingScreen.CoderSwitched]]
@@ -71,8 +68,6 @@ class CodingTools(_Screen):
         code_keys: dict[str, int]
         refs: dict[int, CodeRef]
         note: str
-        suggest: Suggester
-        suggested: dict[int, list[Suggestion]]
 
         @property
         def document(self) -> Document: ...
@@ -321,26 +316,5 @@ class CodingTools(_Screen):
         from coder.tui.screens.help import HelpScreen
 
         bindings = [b for b in self.BINDINGS if isinstance(b, Binding)]  # all of CodingScreen's are
-        self.app.push_screen(HelpScreen(bindings, self.code_styles, self.code_keys))
-
-    # Keyword suggestions -----------------------------------------------------------------
-
-    @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
-    def find_suggestions(self, document_id: int) -> None:
-        """Keyword suggestions need spaCy (≈1.3 s to import and heavy on the CPU): the app's suggestion
-        helper finds them (in a process of its own), this thread only waits for them."""
-        found = self.suggest(self.study.root, document_id)
-        self.app.call_from_thread(self.show_suggestions, document_id, found)
-
-    def show_suggestions(self, document_id: int, found: dict[int, list[Suggestion]]) -> None:
-        if self.at.document is not None and self.at.document.info.id == document_id:
-            self.suggested = found
-            self.query_one(TranscriptView).update_marks(self.marks())
-
-    def action_accept_suggestion(self) -> None:
-        mine = {c.code_id for c in self.mine_in_selection()}
-        pending = [s for s in self.suggested.get(self.passage().ordinal, []) if s.code_id not in mine]
-        if not pending:
-            self.notify("No suggestion for this passage.", severity="warning")
-            return
-        self.toggle(pending[0].code_id)
+        views = [b for b in self.app.BINDINGS if isinstance(b, Binding)]  # F2… open the other views
+        self.app.push_screen(HelpScreen(bindings, self.code_styles, self.code_keys, views=views))

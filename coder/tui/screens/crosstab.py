@@ -66,6 +66,7 @@ class CrossTabScreen(Screen):
         Binding("w", "whose", "coders"),
         Binding("x", "export", "export…"),
         Binding("escape", "back", "back"),
+        Binding("question_mark", "help", "help"),
     ]
 
     def __init__(self, study: Study, db: Database, coder: str) -> None:
@@ -164,6 +165,11 @@ class CrossTabScreen(Screen):
             self.query_one(DataTable).focus()
         else:
             self.app.pop_screen()
+
+    def action_help(self) -> None:
+        from coder.tui.screens.help import view_help
+
+        view_help(self)
 
     # The table ---------------------------------------------------------------------------
 

@@ -107,6 +107,7 @@ class NetworkScreen(Screen):
         Binding("w", "whose", "coders"),
         Binding("a", "coded_only", "coded only"),
         Binding("escape", "back", "back"),
+        Binding("question_mark", "help", "help"),
     ]
 
     def __init__(self, study: Study, db: Database) -> None:
@@ -251,6 +252,11 @@ class NetworkScreen(Screen):
             self.query_one(DataTable).focus()
         else:
             self.app.pop_screen()
+
+    def action_help(self) -> None:
+        from coder.tui.screens.help import view_help
+
+        view_help(self)
 
     # The ego network ---------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """The reconcile queue: every passage where the coders differ, one at a time, like `git add -p`.
 
 The passage is shown with each coder's codes side by side and the consensus coder's codes beside
-them. One key settles the passage (keep A, keep B, union, intersection, drop) and moves on; `r`
+them. One key settles the passage (keep A, keep B — or keep any coder's codes by the coder's
+number, 1–9 — union, intersection, drop) and moves on; `r`
 recodes by hand, `m` writes the rationale, the shift/ctrl arrows nudge a consensus coding's
 boundary, `c` gives the consensus the codes the coders agree on. Every decision goes through
 `coder.reconcile` (one transaction, one undoable event of the consensus coder). Opening the
@@ -45,6 +46,8 @@ class ReconcileScreen(Screen):
     BINDINGS = [
         Binding("a", "keep(0)", "keep A"),
         Binding("b", "keep(1)", "keep B"),
+        Binding("1", "keep_coder(1)", "keep coder N", key_display="1…9"),
+        *(Binding(str(n), f"keep_coder({n})", f"keep coder {n}", show=False) for n in range(2, 10)),
         Binding("u", "decide('union')", "union"),
         Binding("i", "decide('intersection')", "intersection"),
         Binding("d", "decide('drop')", "drop"),
@@ -61,6 +64,7 @@ class ReconcileScreen(Screen):
         Binding("z", "undo", "undo"),
         Binding("g", "agreement", "consensus α"),
         Binding("escape,q", "back", "back"),
+        Binding("question_mark", "help", "help"),
     ]
 
     def __init__(self, study: Study, db: Database, *, coders: list[str] | None = None, documents: list[str] | None = None,
@@ -98,7 +102,7 @@ class ReconcileScreen(Screen):
         self.call_after_refresh(self.show)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("back", "agreement"):
+        if action in ("back", "agreement", "help"):
             return True
         if action == "take_agreed":
             return self.queue is not None
@@ -142,7 +146,7 @@ class ReconcileScreen(Screen):
         self.query_one("#rec-text", Static).update(Text(reconcile.unit_text(self.db, unit)))
         self.query_one("#rec-passage", VerticalScroll).scroll_home(animate=False)
         for i, name in enumerate(queue.coders):
-            letter = "AB"[i] if i < 2 else str(i + 1)
+            letter = f"{'AB'[i]}/{i + 1}" if i < 2 else str(i + 1)
             codes = unit.codes.get(name)
             self.query_one(f"#rec-coder-{i}", Static).update(
                 self.column(f"{letter} · {name}", codes, unit) if codes is not None else Text(f"{letter} · {name}\n(did not code here)"))
@@ -183,7 +187,8 @@ class ReconcileScreen(Screen):
             self.refused(error)
             return
         self.active = None
-        self.note = f"{unit.document} passage {unit.ordinal}: {decision.kind} ({len(decision.codes)} codes)"
+        count = len(decision.codes)
+        self.note = f"{unit.document} passage {unit.ordinal}: {decision.kind} ({count} code{'s' * (count != 1)})"
         if advance and self.opened_queue.position < len(self.opened_queue.units) - 1:
             reconcile.move(self.opened_queue, 1)
         elif advance:
@@ -207,9 +212,16 @@ class ReconcileScreen(Screen):
         self.show()
 
     def action_keep(self, index: int) -> None:
-        if index >= len(self.opened_queue.coders):
+        """Keep the codes of the coder in column `index` (a/b, or the coder's number 1–9)."""
+        coders = self.opened_queue.coders
+        if index >= len(coders):
+            self.notify(f"No coder {index + 1} here: the queue compares {len(coders)} coders"
+                        f" ({', '.join(f'{i + 1} {name}' for i, name in enumerate(coders))})", severity="warning")
             return
-        self.settle("keep", coder=self.opened_queue.coders[index])
+        self.settle("keep", coder=coders[index])
+
+    def action_keep_coder(self, number: int) -> None:
+        self.action_keep(number - 1)
 
     def action_decide(self, kind: str) -> None:
         self.settle(kind)
@@ -300,6 +312,11 @@ class ReconcileScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+    def action_help(self) -> None:
+        from coder.tui.screens.help import view_help
+
+        view_help(self)
 
     # Agreement of the consensus with each coder -------------------------------------------
 
