@@ -30,6 +30,7 @@ from coder.suggest import Suggester, Suggestion
 from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.marks import CodeStyle, PassageCodings, code_styles
 from coder.tui.messages import ImportProgress, StudyRefreshed
+from coder.tui.screens.coding_layout import PANE_KEYS, PaneLayout
 from coder.tui.screens.coding_tools import CodingTools
 from coder.tui.widgets.codebook_pane import CodebookPane
 from coder.tui.widgets.document_list import DocumentList
@@ -60,7 +61,7 @@ class Position:
     hits: list[Hit] = field(default_factory=list)
 
 
-class CodingScreen(CodingTools, Screen):
+class CodingScreen(CodingTools, PaneLayout, Screen):
     """Read and code a study passage by passage."""
 
     class CoderSwitched(Message):
@@ -78,6 +79,7 @@ class CodingScreen(CodingTools, Screen):
         Binding("right_square_bracket", "sentence(1)", "next", group=SENTENCE),
         Binding("left_square_bracket", "sentence(-1)", "prev", group=SENTENCE),
         Binding("escape", "whole_passage", "whole passage", show=False),
+        *PANE_KEYS,
         Binding("1", "code_key('1')", "toggle code", key_display="1…9"),
         Binding("enter", "pick_code", "code…"),
         Binding("p", "cycle_phase", "phase"),
@@ -238,9 +240,7 @@ class CodingScreen(CodingTools, Screen):
         )
 
     def coder_names(self) -> dict[int, str]:
-        if not self.show_others:
-            return {self.coder_id: self.coder_name}
-        return documents.coders_by_id(self.db)
+        return documents.coders_by_id(self.db) if self.show_others else {self.coder_id: self.coder_name}
 
     def sentence_span(self) -> tuple[int, int] | None:
         if self.at.sentence is None:

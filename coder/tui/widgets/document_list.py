@@ -28,6 +28,7 @@ class DocumentList(OptionList):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        Binding("escape", "screen.close_pane", "back to the transcript", show=False),
     ]
 
     def set_documents(self, documents: list[DocumentInfo], coded: dict[int, int]) -> None:
