@@ -8,7 +8,7 @@ A mixin of `CodingScreen`, which keeps its size classes (Textual's breakpoints) 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 from textual.events import DescendantFocus
@@ -33,7 +33,7 @@ class PaneLayout(_Screen):
     """Folds the side panes on a narrow terminal and brings them back as overlays."""
 
     # Narrow: panes folded. Wide: three panes. Widest: the codebook takes what its labels need.
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (120, "-wide"), (170, "-widest")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide"), (170, "-widest")]
 
     @property
     def narrow(self) -> bool:
