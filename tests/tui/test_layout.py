@@ -111,3 +111,37 @@ async def test_a_mention_keeps_the_space_after_it(piura: Study) -> None:
         underlined = [segment.text for strip in drawn for segment in strip if segment.style and segment.style.underline]
         assert "SGS" in underlined and "PromPerú" in underlined
         assert all(text.strip() == text for text in underlined), underlined
+
+
+def status(screen: CodingScreen) -> str:
+    return str(screen.query_one("#status").render())
+
+
+async def test_the_status_line_says_what_happened_whole_at_80_columns(piura: Study) -> None:
+    """Item 8: "actors: …" lists every organisation coded, and an undo says which code on which passage."""
+    async with running(app_for(piura), size=(80, 24)) as pilot:
+        screen = pilot.app.screen
+        assert isinstance(screen, CodingScreen)
+        await pilot.press("a")  # cong01 ¶1 mentions five organisations: the note takes the line
+        await until(pilot, lambda: "actors:" in status(screen), "the actors coded")
+        assert status(screen).strip() == "actors: SENASA, PROMPERU, Ministry of Agriculture, SGS, Control Union"
+        await pilot.press("j", "1", "u")
+        await until(pilot, lambda: "undid:" in status(screen), "the undo said")
+        assert "undid: code Accessing on cong01 ¶2" in status(screen)
+        await pilot.press("k")  # the next move: the place in full again
+        await until(pilot, lambda: "passage 1/26" in status(screen), "the place in full")
+
+
+async def test_a_dialog_title_wraps_inside_the_dialog_at_80_columns(piura: Study) -> None:
+    from coder.tui.dialogs.search import SearchDialog
+    from tests.tui.waiting import press_to_open
+
+    async with running(app_for(piura), size=(80, 24)) as pilot:
+        dialog = await press_to_open(pilot, "slash", SearchDialog)
+        title = dialog.query_one(".dialog-title", Widget)
+        box = title.parent
+        assert isinstance(box, Widget) and box.region.right <= 80
+        assert title.region.right <= box.content_region.right and title.size.height >= 2
+        lines = title.render_lines(title.size.region)
+        words = " ".join(strip.text for strip in lines).split()
+        assert words == 'Search — words, "a phrase", prefix*, a OR b, -word; an organisation finds its mentions'.split()

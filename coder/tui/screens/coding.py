@@ -130,8 +130,8 @@ class CodingScreen(CodingTools, PaneLayout, Screen):
             with Vertical(id="middle"):
                 yield TranscriptView(id="transcript")
                 yield ProgressBar(id="import-progress", show_eta=False)
-                yield StatusLine(id="status")
             yield CodebookPane(id="codebook")
+        yield StatusLine(id="status")  # the whole width: the place and what just happened, on a narrow terminal too
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
