@@ -49,6 +49,12 @@ async def test_a_laptop_terminal_gives_the_transcript_the_width(piura: Study) ->
         await pilot.press("escape")
         await until(pilot, lambda: not shown(documents) and transcript.has_focus, "Esc to fold the documents")
 
+        line, start, _, _ = next(place for place in keys.places if place[3][1] == "pane('codebook')")
+        await pilot.click(KeyBar, offset=(start + 1, line))  # a click on the key in the key bar does the same
+        await until(pilot, lambda: shown(codebook) and codebook.has_focus, "the codebook at a click")
+        await pilot.press("escape")
+        await until(pilot, lambda: not shown(codebook), "Esc to fold the codebook")
+
         await pilot.press("ctrl+d", "down", "enter")  # choosing a document puts the overlay away
         await until(pilot, lambda: screen.document.info.name == "cong02" and not shown(documents), "cong02 opened")
 

@@ -1,7 +1,7 @@
 """The coding screen at any terminal size: below 120 columns the documents and the codebook fold away.
 
-The transcript then takes the width; ctrl+d and ctrl+b (or a click on the handle in the status
-line) bring each pane back as an overlay over the transcript, and Esc, the key again or moving
+The transcript then takes the width; ctrl+d and ctrl+b (or a click on those keys in the key
+bar) bring each pane back as an overlay over the transcript, and Esc, the key again or moving
 the focus elsewhere puts it away. On a wide terminal the same keys move the focus to the pane.
 A mixin of `CodingScreen`, which keeps its size classes (Textual's breakpoints) on the screen.
 """
