@@ -321,8 +321,8 @@ class TranscriptView(ScrollView, can_focus=True):
         labels = [(f"● {name}", Style(color=colour)) for name, colour in self.marks.labels(line.passage)]
         labels += [(f"? {name}", self.get_component_rich_style("transcript--suggestion"))
                    for name in self.marks.suggestions.get(line.passage, [])]
-        rows = [(("  " if number else "") + text[start:end], style) for text, style in labels
-                for number, (start, end) in enumerate(wrap(text, 0, len(text), width - 2, width))]  # long ones wrap
+        rows = [(("  " if part else "") + text[start:end], style) for text, style in labels
+                for part, (start, end) in enumerate(wrap(text, 0, len(text), width - 2, width))]  # long ones wrap
         capacity = last - first + 1
         if len(rows) > capacity and row == capacity - 1:
             return [Segment(" "), Segment(f"+{len(rows) - capacity + 1} more"[:width], base)]
