@@ -151,3 +151,11 @@ async def test_a_dialog_title_wraps_inside_the_dialog_at_80_columns(piura: Study
         lines = title.render_lines(title.size.region)
         words = " ".join(strip.text for strip in lines).split()
         assert words == 'Search — words, "a phrase", prefix*, a OR b, -word; an organisation finds its mentions'.split()
+
+
+def test_a_long_document_name_keeps_its_start_and_end() -> None:
+    from coder.tui.widgets.document_list import short_name
+
+    assert short_name("int01", 9) == "int01"
+    assert short_name("interview-2024-maria-lopez", 12) == "interv…lopez"
+    assert len(short_name("interview-2024-maria-lopez", 12)) == 12
