@@ -63,3 +63,6 @@ def test_what_changed_names_the_code_and_the_passage(study, db):
     coding.add_coder(db, "ben")
     added = events_log(db, action="add_coder")[-1]
     assert what_changed(db, events.Event(added["id"], "add_coder", added["summary"], False, None, [])) == "added coder ben"
+    accessing = coding.find_code(db, "Accessing").id
+    bulk = [["insert", "codings", {"id": n, "code_id": accessing, "document_id": 1, "start": n, "end": n + 1}] for n in range(101)]
+    assert what_changed(db, events.Event(0, "autocode", "", True, None, bulk)) == "autocode Accessing: 101 codings in 1 documents"
