@@ -14,6 +14,7 @@ from typing import Any
 
 from coder.db import Database
 from coder.errors import CoderError
+from coder.events import Event
 
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -78,3 +79,34 @@ def _undone(db: Database) -> set[int]:
     for reverts, action in db.execute("SELECT reverts, action FROM events WHERE reverts IS NOT NULL ORDER BY id"):
         latest[reverts] = action
     return {event for event, action in latest.items() if action == "undo"}
+
+
+def what_changed(db: Database, event: Event) -> str:
+    """An event in the coder's words — which code on which passage ("code Accessing on
+    int01 ¶2"), for the workbench's undo and redo; an event that touched no coding keeps its summary."""
+    rows = [op[2] if op[0] != "update" else {"id": op[2]} for op in event.ops if op[1] == "codings"]
+    if not rows:
+        return event.summary
+    for row in rows:
+        if "code_id" not in row:  # an update names only the coding: it still exists, or the event could not be reverted
+            found = db.execute("SELECT code_id, document_id, start, end FROM codings WHERE id = ?", [row["id"]]).fetchone()
+            row.update(zip(("code_id", "document_id", "start", "end"), found or (None, None, 0, 0)))
+    rows = [row for row in rows if row["document_id"] is not None]
+    if not rows:
+        return event.summary
+    codes = [r[0] for r in (db.execute("SELECT name FROM codes WHERE id = ?", [code]).fetchone()
+                            for code in dict.fromkeys(row["code_id"] for row in rows)) if r]
+    named = ", ".join(codes[:3]) + (f" and {len(codes) - 3} more" if len(codes) > 3 else "")
+    documents = {row["document_id"] for row in rows}
+    if len(rows) > 100:  # a bulk change (auto-coding): counted, not placed passage by passage
+        return f"{event.action} {named}: {len(rows)} codings in {len(documents)} documents"
+    places = {(row["document_id"], ordinal) for row in rows for (ordinal,) in db.execute(
+        "SELECT ordinal FROM segments WHERE document_id = ? AND start < ? AND end > ?",
+        [row["document_id"], max(row["end"], row["start"] + 1), row["start"]])}
+    if len(documents) != 1:
+        return f"{event.action} {named} on {len(places)} passages in {len(documents)} documents"
+    document = next(iter(documents))
+    name = db.execute("SELECT name FROM documents WHERE id = ?", [document]).fetchone()[0]
+    ordinals = sorted(ordinal for _, ordinal in places)
+    where = "" if not ordinals else f" ¶{ordinals[0]}" if len(ordinals) == 1 else f" ¶{ordinals[0]}–{ordinals[-1]}"
+    return f"{event.action} {named} on {name}{where}"

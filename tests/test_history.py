@@ -45,3 +45,24 @@ def test_history_cli_formats(study):
     assert table.exit_code == 0 and "code function/Accessing" in table.output
     rows = json.loads(runner.invoke(main, ["--study", str(study.root), "log", "--action", "code", "--format", "json"]).output)
     assert [r["summary"].split(" at ")[0] for r in rows] == ["code function/Accessing"] and rows[0]["uuid"]
+
+
+def test_what_changed_names_the_code_and_the_passage(study, db):
+    """The workbench's undo and redo say which code on which passage (issue 14, item 8), not offsets."""
+    from coder.history import what_changed
+
+    ana = coding.add_coder(db, "ana")
+    name = db.execute("SELECT name FROM documents WHERE id = 1").fetchone()[0]
+    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), ana, *coding.passage_span(db, 1, 2))
+    assert what_changed(db, events.undo(db, ana)) == f"code Accessing on {name} ¶2"
+    coding.apply_code(db, 1, coding.find_code(db, "Diffusing"), ana, *coding.passage_span(db, 1, 1, 3))
+    assert what_changed(db, events.undo(db, ana)) == f"code Diffusing on {name} ¶1–3"
+    coded = coding.apply_code(db, 1, coding.find_code(db, "Accessing"), ana, *coding.passage_span(db, 1, 2))
+    coding.nudge_coding(db, coded, "end", -1, ana)
+    assert what_changed(db, events.undo(db, ana)) == f"nudge Accessing on {name} ¶2"
+    coding.add_coder(db, "ben")
+    added = events_log(db, action="add_coder")[-1]
+    assert what_changed(db, events.Event(added["id"], "add_coder", added["summary"], False, None, [])) == "added coder ben"
+    accessing = coding.find_code(db, "Accessing").id
+    bulk = [["insert", "codings", {"id": n, "code_id": accessing, "document_id": 1, "start": n, "end": n + 1}] for n in range(101)]
+    assert what_changed(db, events.Event(0, "autocode", "", True, None, bulk)) == "autocode Accessing: 101 codings in 1 documents"

@@ -82,7 +82,8 @@ async def test_every_view_key_is_in_the_key_bar_the_help_and_the_palette(coded_p
             screen = app.screen
             bar = str(screen.query_one("#keys", Static).render())
             assert all(f"{k.lower()} {name}" in bar for k, name in views.items()), bar
-            assert all(does in bar for does in own.values()), bar
+            if screen_kind is not CodingScreen:  # the coding screen's bar is one line, `?` for the rest (its own keys)
+                assert all(does in bar for does in own.values()), bar
             await press_to_open(pilot, "question_mark", HelpScreen)
             rows = help_rows(app)
             assert all(name in rows[k] for k, name in views.items()) and all(rows[k] == v for k, v in own.items()), rows

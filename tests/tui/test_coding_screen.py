@@ -54,7 +54,7 @@ async def test_coding_screen_cycles_the_phase_never_stacking(piura):
         assert codings(piura) == [("cong01", "Phase 1 accessing", 1, 1)]
         await pilot.press("p")
         assert codings(piura) == [("cong01", "Phase 2 coordinating", 1, 1)]
-        assert "phase Phase 2 coordinating" in status(app)
+        assert "phase: Phase 2 coordinating" in status(app)
         await pilot.press("p", "p")
         assert codings(piura) == []
 
@@ -107,7 +107,7 @@ async def test_coding_screen_undo_and_redo_also_after_a_restart(piura):
         await pilot.press("1", "j", "2")
         await pilot.press("u")
         assert codings(piura) == [("cong01", "Accessing", 1, 1)]
-        assert "undid: code function/Diffusing" in status(app)
+        assert "undid: code Diffusing on cong01 ¶2" in status(app)
     app = app_for(piura)
     async with running(app) as pilot:
         await pilot.press("ctrl+r")

@@ -30,6 +30,7 @@ from coder.suggest import Suggester, Suggestion
 from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.marks import CodeStyle, PassageCodings, code_styles
 from coder.tui.messages import ImportProgress, StudyRefreshed
+from coder.tui.screens.coding_layout import PANE_KEYS, PaneLayout
 from coder.tui.screens.coding_tools import CodingTools
 from coder.tui.screens.suggesting import Suggesting
 from coder.tui.widgets.codebook_pane import CodebookPane
@@ -61,7 +62,7 @@ class Position:
     hits: list[Hit] = field(default_factory=list)
 
 
-class CodingScreen(CodingTools, Suggesting, Screen):
+class CodingScreen(CodingTools, Suggesting, PaneLayout, Screen):
     """Read and code a study passage by passage."""
 
     class CoderSwitched(Message):
@@ -79,6 +80,7 @@ class CodingScreen(CodingTools, Suggesting, Screen):
         Binding("right_square_bracket", "sentence(1)", "next", group=SENTENCE),
         Binding("left_square_bracket", "sentence(-1)", "prev", group=SENTENCE),
         Binding("escape", "whole_passage", "whole passage", show=False),
+        *PANE_KEYS,
         Binding("1", "code_key('1')", "toggle code", key_display="1…9"),
         Binding("enter", "pick_code", "code…"),
         Binding("p", "cycle_phase", "phase"),
@@ -130,8 +132,8 @@ class CodingScreen(CodingTools, Suggesting, Screen):
             with Vertical(id="middle"):
                 yield TranscriptView(id="transcript")
                 yield ProgressBar(id="import-progress", show_eta=False)
-                yield StatusLine(id="status")
             yield CodebookPane(id="codebook")
+        yield StatusLine(id="status")  # the whole width: the place and what just happened, on a narrow terminal too
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
@@ -234,9 +236,7 @@ class CodingScreen(CodingTools, Suggesting, Screen):
         )
 
     def coder_names(self) -> dict[int, str]:
-        if not self.show_others:
-            return {self.coder_id: self.coder_name}
-        return documents.coders_by_id(self.db)
+        return documents.coders_by_id(self.db) if self.show_others else {self.coder_id: self.coder_name}
 
     def sentence_span(self) -> tuple[int, int] | None:
         if self.at.sentence is None:
@@ -281,6 +281,7 @@ class CodingScreen(CodingTools, Suggesting, Screen):
         self.query_one(StatusLine).show(
             study=self.study.root.name, coder=self.coder_name, document=document.info.name, passage=passage.ordinal,
             passages=len(document.passages), phase=phase, selection=abs(self.at.cursor - self.at.anchor) + 1, note=self.note,
+            hint=self.hinted,
         )
         self.note = ""
 

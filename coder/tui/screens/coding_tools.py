@@ -26,6 +26,7 @@ from coder.codebook import (
 )
 from coder.errors import CoderError
 from coder.events import Event
+from coder.history import what_changed
 from coder.search import next_hit
 from coder.tui.dialogs.autocode import AutocodeDialog
 from coder.tui.dialogs.coder_choice import choose_coder
@@ -280,7 +281,7 @@ class CodingTools(_Screen):
         place = next((op[2] for op in event.ops if op[1] == "codings" and op[0] in ("insert", "delete")), None)
         if place and place["document_id"] != self.document.info.id:
             self.open_document(place["document_id"], 1)
-        self.wrote(f"{verb}: {event.summary}")
+        self.wrote(f"{verb}: {what_changed(self.db, event)}")
         self.load_documents()
         self.query_one(DocumentList).show_current(self.document.info.id)
 

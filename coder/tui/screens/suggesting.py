@@ -34,7 +34,7 @@ else:
 class Suggesting(_Screen):
     """Keyword suggestions (s accepts, S dismisses) for the coding screen."""
 
-    hinted = ""  # the status note the suggestions gave last: replaced as the cursor moves on
+    hinted = ""  # the status line's hint: the cursor passage's suggestions, with their words
 
     if TYPE_CHECKING:  # what the suggestions use of CodingScreen
         study: Study
@@ -99,12 +99,10 @@ class Suggesting(_Screen):
         return self.code_styles[code_id].name if code_id in self.code_styles else str(code_id)
 
     def hint(self, gone: set[tuple[int, int]]) -> None:
-        """The cursor passage's suggestions and the words behind them, in the status line (a write's news comes first)."""
-        if self.note and self.note != self.hinted:
-            return
+        """The cursor passage's suggestions and the words behind them: the status line's hint, after the place."""
         open_here = self.pending(self.passage().ordinal, gone)
         words = "; ".join(f"{self.named(c)} ({', '.join(w)})" for c, w in open_here.items())
-        self.note = self.hinted = f"suggested: {words} — s accepts, S dismisses" if open_here else ""
+        self.hinted = f"suggested: {words} — s accepts, S dismisses" if open_here else ""
 
     def action_accept_suggestion(self) -> None:
         mine = {c.code_id for c in self.mine_in_selection()}

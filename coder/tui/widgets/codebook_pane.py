@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -21,6 +22,8 @@ def code_label(row: dict[str, Any], count: int) -> Text:
 
 class CodebookPane(Tree[int]):
     """Enter on a code applies it to the selection; `e` edits it."""
+
+    BINDINGS = [Binding("escape", "screen.close_pane", "back to the transcript", show=False)]
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__("codebook", id=id)

@@ -10,6 +10,15 @@ from textual.widgets.option_list import Option
 from coder.documents import DocumentInfo
 
 BAR = 6
+NAME = 9  # the cells a document's name gets at the least; a wider list (the overlay on a narrow terminal) gives more
+
+
+def short_name(name: str, width: int) -> str:
+    """The name in `width` cells: whole if it fits, else its start and end around an ellipsis (int-2024-…-maria)."""
+    if len(name) <= width:
+        return name
+    keep = width - 1
+    return name[: (keep + 1) // 2] + "…" + name[len(name) - keep // 2:] if keep > 1 else name[:width]
 
 
 def progress_bar(coded: int, total: int) -> Text:
@@ -28,22 +37,36 @@ class DocumentList(OptionList):
     BINDINGS = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
+        Binding("escape", "screen.close_pane", "back to the transcript", show=False),
     ]
+
+    name_width = NAME
+
+    def on_resize(self) -> None:
+        """The names take the list's width (less the bar); the options are made again only if that changed."""
+        width = max(NAME, self.scrollable_content_region.width - BAR - 8)
+        if width == self.name_width:
+            return
+        self.name_width = width
+        if hasattr(self, "documents"):  # shown already: shown again with the new width
+            highlighted = self.highlighted
+            self.set_documents(list(self.documents.values()), self.coded)
+            self.highlighted = highlighted
 
     def set_documents(self, documents: list[DocumentInfo], coded: dict[int, int]) -> None:
         self.documents = {d.id: d for d in documents}
         self.coded = {d.id: coded.get(d.id, 0) for d in documents}
-        self.set_options([Option(self._prompt(d, self.coded[d.id]), id=str(d.id)) for d in documents])
+        self.set_options([Option(self._prompt(d, self.coded[d.id], self.name_width), id=str(d.id)) for d in documents])
 
     def update_progress(self, document_id: int, coded: int) -> None:
         if self.coded.get(document_id) != coded:  # redrawing the list costs more than a key press may take
             self.coded[document_id] = coded
-            self.replace_option_prompt(str(document_id), self._prompt(self.documents[document_id], coded))
+            self.replace_option_prompt(str(document_id), self._prompt(self.documents[document_id], coded, self.name_width))
 
     def show_current(self, document_id: int) -> None:
         self.highlighted = self.get_option_index(str(document_id))
 
     @staticmethod
-    def _prompt(document: DocumentInfo, coded: int) -> Text:
-        text = Text(f"{document.name[:9]:<9} ", no_wrap=True, overflow="ellipsis")
+    def _prompt(document: DocumentInfo, coded: int, width: int) -> Text:
+        text = Text(f"{short_name(document.name, width):<{width}} ", no_wrap=True, overflow="ellipsis")
         return text + progress_bar(coded, document.passages)

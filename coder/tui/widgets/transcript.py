@@ -24,7 +24,8 @@ from coder.documents import Document
 from coder.tui.marks import Painted, PassageCodings
 
 LEFT_GUTTER = 6  # passage number, memo mark and selection bar
-RIGHT_GUTTER = 17  # code labels
+LABELS = (16, 2 / 7)  # the code labels' column: at least 16 cells, at most 2/7 of the width (wider labels wrap)
+WORD = re.compile(r"\S*")
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,17 @@ class Marks:
 @lru_cache(maxsize=256)
 def coding_style(colour: str, mine: bool) -> Style:
     return Style(color=colour) if mine else Style(color=colour, italic=True, dim=True)
+
+
+def label_width(codings: PassageCodings | None, width: int) -> int:
+    """The cells a code label may take: what the longest label needs ("● name", with "· coder" when others are shown),
+    within LABELS."""
+    needed = 0
+    if codings is not None:
+        names = max((len(style.name) for style in codings.styles.values()), default=0)
+        others = max((len(name) for name in codings.coder_names.values()), default=0) if len(codings.coder_names) > 1 else 0
+        needed = 2 + names + (3 + others if others else 0)
+    return max(LABELS[0], min(needed, int((width - LEFT_GUTTER) * LABELS[1])))
 
 
 @lru_cache(maxsize=32)
@@ -114,6 +126,7 @@ class TranscriptView(ScrollView, can_focus=True):
         self.lines: list[Line] = []
         self.first_line: list[int] = []  # per passage: its first line
         self._laid_out_width = 0
+        self.label_width = LABELS[0]
         self._buckets: dict[int, list[tuple[int, int, str, Style]]] = {}
         self._mention_buckets: dict[int, list[tuple[int, int, str, Style]]] = {}
         self._bucketed_mentions: object = None
@@ -139,13 +152,18 @@ class TranscriptView(ScrollView, can_focus=True):
         self.marks = marks
         self._signatures = {}
         self._bucket_marks()
+        if self.lines and self.text_width != self._laid_out_width:  # a longer code name, or others' codings shown
+            self._layout()
         self.refresh()
 
     # Layout ------------------------------------------------------------------------------
 
     @property
     def text_width(self) -> int:
-        return max(10, self.scrollable_content_region.width - LEFT_GUTTER - RIGHT_GUTTER - 1)
+        """The text's column, with the labels' column (`label_width`, measured afresh) beside it."""
+        width = self.scrollable_content_region.width
+        self.label_width = label_width(self.marks.codings, width)
+        return max(10, width - LEFT_GUTTER - self.label_width - 2)
 
     def on_resize(self) -> None:
         if self.text_width != self._laid_out_width or not self.lines:
@@ -166,8 +184,13 @@ class TranscriptView(ScrollView, can_focus=True):
                 self.lines.append(Line(-1, passage.start, passage.start))
             self.first_line.append(len(self.lines))
             label = len(passage.speaker) + 1 if passage.speaker else 0
-            for number, (start, end) in enumerate(wrap(text, passage.start, passage.end, width, width - label)):
-                self.lines.append(Line(index, start, end, first=number == 0))
+            word = WORD.match(text, passage.start, passage.end)
+            own_line = bool(label and word and label + word.end() - word.start() > width)  # the speaker's name alone
+            if own_line:
+                self.lines.append(Line(index, passage.start, passage.start, first=True))
+            first_width = width if own_line else width - label
+            for number, (start, end) in enumerate(wrap(text, passage.start, passage.end, width, first_width)):
+                self.lines.append(Line(index, start, end, first=number == 0 and not own_line))
         self.virtual_size = Size(self.scrollable_content_region.width, len(self.lines))
         self.refresh()
 
@@ -274,7 +297,8 @@ class TranscriptView(ScrollView, can_focus=True):
         text = self.document.text
         segments: list[Segment] = []
         if line.first and passage.speaker:
-            segments.append(Segment(passage.speaker + " ", base + self.get_component_rich_style("transcript--speaker")))
+            speaker = passage.speaker if len(passage.speaker) < self._laid_out_width else passage.speaker[: self._laid_out_width - 2] + "…"
+            segments.append(Segment(speaker + " ", base + self.get_component_rich_style("transcript--speaker")))
         spans = [(p.start, p.end, "coding", coding_style(p.colour, p.mine)) for p in self.marks.painted(line.passage)]
         spans += self._mention_buckets.get(line.passage, []) + self._buckets.get(line.passage, [])
         spans = [s for s in spans if s[0] < line.end and s[1] > line.start]
@@ -293,16 +317,18 @@ class TranscriptView(ScrollView, can_focus=True):
     def _labels(self, line: Line, number: int, base: Style) -> list[Segment]:
         first, last = self.passage_lines(line.passage)
         row = number - first
-        labels = self.marks.labels(line.passage)
-        suggestions = self.marks.suggestions.get(line.passage, [])
-        rows = [(f"● {name}", Style(color=colour)) for name, colour in labels]
-        rows += [(f"? {name}", self.get_component_rich_style("transcript--suggestion")) for name in suggestions]
+        width = self.label_width
+        labels = [(f"● {name}", Style(color=colour)) for name, colour in self.marks.labels(line.passage)]
+        labels += [(f"? {name}", self.get_component_rich_style("transcript--suggestion"))
+                   for name in self.marks.suggestions.get(line.passage, [])]
+        rows = [(("  " if part else "") + text[start:end], style) for text, style in labels
+                for part, (start, end) in enumerate(wrap(text, 0, len(text), width - 2, width))]  # long ones wrap
         capacity = last - first + 1
         if len(rows) > capacity and row == capacity - 1:
-            return [Segment(" "), Segment(f"+{len(rows) - capacity + 1} more"[:RIGHT_GUTTER], base)]
+            return [Segment(" "), Segment(f"+{len(rows) - capacity + 1} more"[:width], base)]
         if row < len(rows):
             text, style = rows[row]
-            return [Segment(" "), Segment(text[: RIGHT_GUTTER - 1], base + style)]
+            return [Segment(" "), Segment(text[:width], base + style)]
         return []
 
     # Mouse -------------------------------------------------------------------------------
