@@ -25,3 +25,11 @@ class StudyRefreshed(Message):
     def __init__(self, report: OpenReport) -> None:
         super().__init__()
         self.report = report
+
+
+class CodingsChanged(Message):
+    """A view wrote the coder's codings (the retrieval view's uncode, recode, memo): read them again."""
+
+    def __init__(self, note: str) -> None:
+        super().__init__()
+        self.note = note
