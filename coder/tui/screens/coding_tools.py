@@ -328,7 +328,7 @@ class CodingTools(_Screen):
     def action_help(self) -> None:
         from coder.tui.screens.help import HelpScreen
 
-        bindings = [b for b in self.BINDINGS if isinstance(b, Binding)]  # all of CodingScreen's are
+        bindings = [b for b in [*self.BINDINGS, *self.app.BINDINGS] if isinstance(b, Binding)]  # the views' keys too
         self.app.push_screen(HelpScreen(bindings, self.code_styles, self.code_keys))
 
     # Keyword suggestions -----------------------------------------------------------------

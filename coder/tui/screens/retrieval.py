@@ -47,14 +47,15 @@ FORMAT_NAMES = {"md": "Markdown (.md)", "docx": "Word (.docx)", "xlsx": "Excel (
 
 
 def opening_retrieval(screen: Screen, last: Retrieval | None) -> Retrieval | None:
-    """What F6 lists first: the code highlighted in the focused codebook, else the last list, else the codes of the
-    coder's codings in the selection (as the coder's own, or everybody's when others are shown); None: the view chooses."""
+    """What F6 lists first: the code highlighted in the focused codebook (unless the last list was of it), else the
+    last list, else the code of the coder's first coding in the selection (as the coder's own, or everybody's when
+    others are shown); None: the view chooses."""
     if not isinstance(screen, CodingScreen) or screen.at.document is None:
         return last
     pane = screen.query_one(CodebookPane)
     whose = () if screen.show_others else (screen.coder_name,)
     node = pane.cursor_node if pane.has_focus else None
-    if node is not None and node.data is not None:
+    if node is not None and node.data is not None and (last is None or screen.refs[node.data].path not in last.codes):
         return Retrieval(codes=(screen.refs[node.data].path,), coders=last.coders if last else whose)
     if last is not None:
         return last

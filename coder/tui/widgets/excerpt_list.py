@@ -1,7 +1,7 @@
 """The retrieval view's list of excerpts, and the text of the one under the cursor with its context.
 
-Each row says where the excerpt is (document, passage), who coded it and with what, then the start
-of its text; Enter posts `PassageList.Chosen`, which the app turns into the coding screen's cursor
+Each row is one line: where the excerpt is (document, passage), who coded it and with what, then the
+start of its text; Enter posts `PassageList.Chosen`, which the app turns into the coding screen's cursor
 on that passage, as for the passages behind a cross-tab cell.
 """
 
@@ -28,15 +28,15 @@ def shortened(text: str, limit: int, *, tail: bool = False) -> str:
 
 
 def excerpt_row(excerpt: Excerpt, *, code: bool) -> Text:
-    """`int01 ¶ 4 · ana · Coordinating · memo` over the start of the excerpt's text."""
-    text = Text(no_wrap=False)
+    """`int01 ¶ 4 · ana · Coordinating · memo  The start of the excerpt…` on one line (more of the list fits)."""
+    text = Text(no_wrap=True, overflow="ellipsis", end="")
     text.append(f"{excerpt.document} ¶ {excerpt.passage}", style="bold")
     text.append(f" · {excerpt.coder}", style="italic")
     if code:
         text.append(f" · {excerpt.code}")
     if excerpt.memo:
         text.append(" · memo", style="bold")
-    text.append("\n" + shortened(excerpt.text, PREVIEW))
+    text.append("  " + shortened(excerpt.text, PREVIEW))
     return text
 
 
