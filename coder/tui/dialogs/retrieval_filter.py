@@ -66,7 +66,7 @@ class RetrievalFilter(ModalScreen[tuple[Retrieval, ExcerptSet] | None]):
                        "group": list(dict.fromkeys(r["group"] for r in rows)), "coders": coders(self.db),
                        "documents": [*(d.name for d in documents), *attributes]}
         with Vertical(classes="dialog", id="retrieval-filter"):
-            yield Label("Filter — Enter: next field (in the last: apply), ctrl+s: apply, Esc: cancel", classes="dialog-title")
+            yield Label("Filter — Enter: next field (last: apply) · ctrl+s: apply · Esc: cancel", classes="dialog-title")
             for name, (label, placeholder) in FIELDS.items():
                 with Horizontal(classes="filter-row"):
                     yield Label(label)
