@@ -24,7 +24,7 @@ from coder.db import Database, now
 from coder.errors import CoderError
 from coder.events import writing
 from coder.exports.citing import load_documents
-from coder.exports.excerpts import FORMATS, ExcerptQuery, ExcerptSet, find_excerpts, write_excerpts
+from coder.exports.excerpts import FORMATS, Excerpt, ExcerptQuery, ExcerptSet, find_excerpts, write_excerpts
 from coder.exports.files import Progress, check_format, export_name, free_path, output_path
 
 
@@ -74,7 +74,7 @@ def _document_names(db: Database, selectors: tuple[str, ...]) -> list[str]:
             if document_id in wanted]
 
 
-def _combined(db: Database, found: ExcerptSet, also: list[CodeRef], without: list[CodeRef]) -> list:
+def _combined(db: Database, found: ExcerptSet, also: list[CodeRef], without: list[CodeRef]) -> list[Excerpt]:
     """The excerpts whose passages also carry every `also` code and none of the `without` codes (same coder)."""
     if not found.items:
         return []
@@ -141,7 +141,7 @@ def export_retrieved(db: Database, exports_dir: Path, retrieval: Retrieval, fmt:
 
 
 @dataclass(frozen=True)
-class Listed:
+class ListedCoding:
     """A listed excerpt's coding as it is now."""
 
     id: int
@@ -153,7 +153,7 @@ class Listed:
     memo: str | None
 
 
-def _listed(db: Database, uuid: str, coder: int) -> Listed:
+def _listed(db: Database, uuid: str, coder: int) -> ListedCoding:
     """The coding behind an excerpt, if it is still there and the coder's own (only one's own codings change here)."""
     row = db.execute(
         "SELECT c.id, c.document_id, k.id, k.name, g.name, g.exclusive, c.coder_id, c.start, c.end, c.memo, r.name"
@@ -165,7 +165,7 @@ def _listed(db: Database, uuid: str, coder: int) -> Listed:
     if row[6] != coder:
         raise CoderError(f"this is {row[10]}'s coding: only your own codings change here",
                          fix="switch coder (c on the coding screen) to change it")
-    return Listed(row[0], row[1], CodeRef(row[2], row[3], row[4], bool(row[5])), row[6], row[7], row[8], row[9])
+    return ListedCoding(row[0], row[1], CodeRef(row[2], row[3], row[4], bool(row[5])), row[6], row[7], row[8], row[9])
 
 
 def uncode_excerpt(db: Database, uuid: str, coder: int) -> CodeRef:

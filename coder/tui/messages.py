@@ -28,8 +28,10 @@ class StudyRefreshed(Message):
 
 
 class CodingsChanged(Message):
-    """A view wrote the coder's codings (the retrieval view's uncode, recode, memo): read them again."""
+    """A view wrote the coder's codings (the retrieval view's uncode, recode, memo, undo): read them again
+    (and the codebook, when an undo changed it)."""
 
-    def __init__(self, note: str) -> None:
+    def __init__(self, note: str, *, codebook: bool = False) -> None:
         super().__init__()
         self.note = note
+        self.codebook = codebook

@@ -189,3 +189,17 @@ async def test_x_exports_what_is_listed(coded_piura):
         (path,) = coded_piura.exports_dir.glob("*.jsonl")
         assert path.name.startswith("excerpts-function-Accessing-ana-not-Phase-1-accessing-")
         assert [json.loads(line)["coding_uuid"] for line in path.read_text().splitlines()] == listed
+
+
+def test_snapshot_of_the_retrieval_view_at_80_by_24(coded_piura, snap_compare):
+    """The picture must show: the heading with the count and the coder, one line per excerpt (document ¶ passage,
+    coder, the start of its text, `memo` where there is one), the third excerpt in full below with its citation,
+    codes and the end of the passage before, and the key bar."""
+    async def ready(pilot) -> None:
+        await until(pilot, lambda: isinstance(pilot.app.screen, CodingScreen) and pilot.app.screen.is_mounted, "the coding screen")
+        await settle(pilot)
+        await press_to_open(pilot, "f6", RetrievalScreen)
+        await pilot.press("j", "j")
+        await pilot.pause()
+
+    assert snap_compare(app_for(coded_piura), terminal_size=(80, 24), run_before=ready)

@@ -292,6 +292,8 @@ class CodingTools(_Screen):
 
     def on_codings_changed(self, message: CodingsChanged) -> None:
         """Another view changed the coder's codings: show them as they are now."""
+        if message.codebook:
+            self.load_codebook()
         if self.at.document is not None:
             self.wrote(message.note)
             self.load_documents()

@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
 from coder import coding
-from coder.codebook import codebook_tree, undo_with_codebook
+from coder.codebook import CODEBOOK_ACTIONS, codebook_tree, undo_with_codebook
 from coder.documents import code_counts
 from coder.errors import CoderError
 from coder.exports.excerpts import FORMATS
@@ -209,7 +209,7 @@ class RetrievalScreen(Screen):
             self.notify("Nothing is listed.", severity="warning")
         return excerpt
 
-    def wrote(self, note: str) -> None:
+    def wrote(self, note: str, *, codebook: bool = False) -> None:
         """After a write: list again (the cursor stays at its place) and have the coding screen read its codings again."""
         at = self.query_one(ExcerptList).highlighted or 0
         try:
@@ -221,7 +221,7 @@ class RetrievalScreen(Screen):
         self.notify(note, timeout=3)
         for screen in self.app.screen_stack:
             if isinstance(screen, CodingScreen):
-                screen.post_message(CodingsChanged(note))
+                screen.post_message(CodingsChanged(note, codebook=codebook))
 
     def act(self, write: Callable[[], str]) -> None:
         """Run one write, then show what it did (the note it returns), or its refusal."""
@@ -274,7 +274,7 @@ class RetrievalScreen(Screen):
         if event is None:
             self.notify("Nothing to undo.", severity="warning")
             return
-        self.wrote(f"undid: {event.summary}")
+        self.wrote(f"undid: {event.summary}", codebook=event.action in CODEBOOK_ACTIONS)
 
     # Export ------------------------------------------------------------------------------
 
