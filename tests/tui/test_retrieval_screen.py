@@ -203,3 +203,15 @@ def test_snapshot_of_the_retrieval_view_at_80_by_24(coded_piura, snap_compare):
         await pilot.pause()
 
     assert snap_compare(app_for(coded_piura), terminal_size=(80, 24), run_before=ready)
+
+
+async def test_f6_after_going_to_a_passage_brings_back_the_same_list_at_any_place(coded_piura):
+    app = app_for(coded_piura)
+    async with running(app) as pilot:
+        screen = await press_to_open(pilot, "f6", RetrievalScreen)
+        first = screen.retrieval
+        await pilot.press("end")
+        await press_to_close(pilot, "enter", RetrievalScreen)
+        await pilot.press("j", "j")  # elsewhere, among other codes
+        again = await press_to_open(pilot, "f6", RetrievalScreen)
+        assert again.retrieval == first

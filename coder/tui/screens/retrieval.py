@@ -124,8 +124,7 @@ class RetrievalScreen(Screen):
     # What is listed ----------------------------------------------------------------------
 
     def show(self, retrieval: Retrieval, found: ExcerptSet, at: int = 0) -> None:
-        if retrieval != self.retrieval:
-            self.post_message(self.Listed(retrieval))
+        self.post_message(self.Listed(retrieval))
         self.retrieval, self.found = retrieval, found
         documents = len({e.document for e in found.items})
         title = Text(found.heading, style="bold")
