@@ -23,7 +23,7 @@ from coder.crosstab.dimensions import choose_documents
 from coder.db import Database, now
 from coder.errors import CoderError
 from coder.events import writing
-from coder.exports.citing import load_documents
+from coder.exports.citing import chunks, load_documents
 from coder.exports.excerpts import FORMATS, Excerpt, ExcerptQuery, ExcerptSet, find_excerpts, write_excerpts
 from coder.exports.files import Progress, check_format, export_name, free_path, output_path
 
@@ -96,14 +96,15 @@ def _coded_passages(db: Database, documents: list[int], code_ids: list[int]) -> 
     indexes = load_documents(db, documents)
     coded: dict[tuple[int, int, int], set[int]] = defaultdict(set)
     codes = ",".join("?" * len(code_ids))
-    marks = ",".join("?" * len(documents))
-    for document_id, coder, code, start, end in db.execute(
-        f"SELECT document_id, coder_id, code_id, start, end FROM codings WHERE code_id IN ({codes})"
-        f" AND document_id IN ({marks})", [*code_ids, *documents]
-    ):
-        index = indexes[document_id]
-        first, last = index.passages(start, end)
-        coded[(document_id, coder, code)].update(index.ordinals[first : last + 1])
+    for chunk in chunks(documents):
+        marks = ",".join("?" * len(chunk))
+        for document_id, coder, code, start, end in db.execute(
+            f"SELECT document_id, coder_id, code_id, start, end FROM codings WHERE code_id IN ({codes})"
+            f" AND document_id IN ({marks})", [*code_ids, *chunk]
+        ):
+            index = indexes[document_id]
+            first, last = index.passages(start, end)
+            coded[(document_id, coder, code)].update(index.ordinals[first : last + 1])
     return coded
 
 
