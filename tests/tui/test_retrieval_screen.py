@@ -215,3 +215,29 @@ async def test_f6_after_going_to_a_passage_brings_back_the_same_list_at_any_plac
         await pilot.press("j", "j")  # elsewhere, among other codes
         again = await press_to_open(pilot, "f6", RetrievalScreen)
         assert again.retrieval == first
+
+
+async def test_a_read_only_study_lists_and_refuses_every_key_that_writes(coded_piura):
+    from textual.actions import parse
+
+    from coder.tui.app import WRITING_ACTIONS
+    from tests.unwritable import snapshot, unwritable, with_contents
+
+    before = snapshot(coded_piura.root)
+    with unwritable(*with_contents(coded_piura.root)):
+        app = app_for(coded_piura, "ana")
+        notices: list[str] = []
+        notify = app.notify
+        app.notify = lambda message, **options: (notices.append(str(message)), notify(message, **options))[1]
+        async with running(app) as pilot:
+            screen = await press_to_open(pilot, "f6", RetrievalScreen)
+            assert len(shown(screen)) == 14  # reading goes on as ever
+            writing = [b.key for b in RetrievalScreen.BINDINGS if parse(b.action)[1] in WRITING_ACTIONS]
+            assert set(writing) == {"r", "d", "m", "u"}
+            for key in [*writing, "x"]:
+                notices.clear()
+                await pilot.press(key)
+                await until(pilot, lambda: bool(notices), f"a notice for {key}")
+                assert app.screen is screen, f"{key} opened {app.screen}"
+                assert len(notices) == 1 and "read-only" in notices[0], (key, notices)
+    assert snapshot(coded_piura.root) == before
