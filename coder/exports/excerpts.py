@@ -283,11 +283,14 @@ def _neighbour_codings(db: Database, rows: list[tuple]) -> dict[tuple[int, int],
     """Every coding of the documents and coders in `rows`, by (document, coder): sorted by start, with the longest span."""
     pairs = {(r[1], r[3]) for r in rows}
     documents = sorted({d for d, _ in pairs})
+    coders = sorted({c for _, c in pairs})
+    who = f" AND coder_id IN ({','.join('?' * len(coders))})"  # only their codings: a few coders of a large team's study
     found: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
     for chunk in chunks(documents):
         marks = ",".join("?" * len(chunk))
         for document_id, coder, start, end, code in db.execute(
-            f"SELECT document_id, coder_id, start, end, code_id FROM codings WHERE document_id IN ({marks})", chunk
+            f"SELECT document_id, coder_id, start, end, code_id FROM codings WHERE document_id IN ({marks}){who}",
+            [*chunk, *coders],
         ):
             if (document_id, coder) in pairs:
                 found[(document_id, coder)].append((start, end, code))

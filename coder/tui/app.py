@@ -6,6 +6,7 @@ import gc
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.actions import ActionParseResult
@@ -26,12 +27,17 @@ from coder.tui.messages import ImportProgress, StudyRefreshed
 from coder.tui.screens.coding import CodingScreen
 from coder.tui.widgets.passage_list import PassageList
 
+if TYPE_CHECKING:
+    from coder.retrieval import Retrieval
+    from coder.tui.screens.retrieval import RetrievalScreen
+
 # The other views of a study, opened over the coding screen (Esc returns): name → (key, label).
 VIEWS: dict[str, tuple[str, str]] = {
     "agreement": ("f2", "agreement"),
     "reconcile": ("f3", "reconcile"),
     "tables": ("f4", "cross-tabs"),
     "network": ("f5", "network"),
+    "retrieval": ("f6", "excerpts"),
 }
 
 # The keys that write (their actions, on the coding and reconcile screens): a study that may only be read
@@ -39,7 +45,7 @@ VIEWS: dict[str, tuple[str, str]] = {
 # transaction itself, in the same words.
 WRITING_ACTIONS = frozenset({
     "code_key", "pick_code", "cycle_phase", "code_actors", "accept_suggestion", "dismiss_suggestion", "memo", "undo", "redo", "nudge",
-    "new_code", "edit_code", "autocode", "switch_coder", "keep", "keep_coder", "decide", "recode",
+    "new_code", "edit_code", "autocode", "switch_coder", "keep", "keep_coder", "decide", "recode", "uncode",
 })
 
 
@@ -61,6 +67,7 @@ class CoderApp(App):
         self.coder_name, self.coder_source = (coder, "--coder") if coder else who_codes(self.db)
         self.suggest = suggest or SuggestionProcess()
         self.read_only = read_only_reason(self.db)
+        self.retrieval: Retrieval | None = None  # what the retrieval view (F6) listed last
         if self.read_only:
             self.sub_title = f"read-only: {self.read_only}"
 
@@ -138,6 +145,10 @@ class CoderApp(App):
             from coder.tui.screens.reconcile import ReconcileScreen
 
             return ReconcileScreen(self.study, self.db)
+        if name == "retrieval":
+            from coder.tui.screens.retrieval import RetrievalScreen, opening_retrieval
+
+            return RetrievalScreen(self.study, self.db, self.coder_name, opening_retrieval(self.screen, self.retrieval))
         if name == "tables":
             from coder.tui.screens.crosstab import CrossTabScreen
 
@@ -160,6 +171,10 @@ class CoderApp(App):
 
     def on_coding_screen_coder_switched(self, message: CodingScreen.CoderSwitched) -> None:
         self.coder_name = message.coder
+        self.retrieval = None
+
+    def on_retrieval_screen_listed(self, message: RetrievalScreen.Listed) -> None:
+        self.retrieval = message.retrieval
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False, description="Bringing the study up to date")
     def bring_up_to_date(self) -> None:

@@ -25,3 +25,13 @@ class StudyRefreshed(Message):
     def __init__(self, report: OpenReport) -> None:
         super().__init__()
         self.report = report
+
+
+class CodingsChanged(Message):
+    """A view wrote the coder's codings (the retrieval view's uncode, recode, memo, undo): read them again
+    (and the codebook, when an undo changed it)."""
+
+    def __init__(self, note: str, *, codebook: bool = False) -> None:
+        super().__init__()
+        self.note = note
+        self.codebook = codebook

@@ -6,6 +6,8 @@ Targets (issue 4, 2-core machine): first screen ≤ 1.5 s, open a 100,000-word d
 key-to-repaint p95 ≤ 50 ms — on the bundled study and on a study with a 100,000-word document
 and 100,000 codings. Key-to-repaint is measured inside Textual's Pilot: from the moment the key is
 sent to the moment the next frame with its effect has been written out by the compositor.
+Retrieval view open (issue 14): from F6 to the view's first frame, on the bundled study (target ≤ 50 ms)
+and on the study with 100,000 codings; also the CPU time spent, which a busy machine does not inflate.
 Key-to-saved (issue 12): from the key to the moment its transaction has committed — with
 synchronous = FULL (coder's setting: the -wal file synced at every commit, so a coding shown is
 on the disk) and, for comparison, NORMAL (synced only at checkpoints).
@@ -142,6 +144,54 @@ async def inside(study_root: Path, document: str | None, coder: str, size: tuple
     return figures
 
 
+async def retrieval_open(study_root: Path, coder: str, size: tuple[int, int]) -> tuple[list[float], list[float], int]:
+    """From F6 to the retrieval view's first frame written out, six times (the first imports the view's modules):
+    the seconds on the clock and the seconds of CPU this process spent, and how many excerpts it listed."""
+    from coder.tui.app import make_app
+    from coder.tui.screens.retrieval import RetrievalScreen
+    from coder.tui.widgets.excerpt_list import ExcerptList
+
+    app = make_app(study_root, coder)
+    painted: list[tuple[float, float]] = []
+    original = RetrievalScreen._compositor_refresh  # private, benchmark only: the moment a frame reaches the terminal
+
+    def compositor_refresh(screen: RetrievalScreen) -> None:
+        original(screen)
+        painted.append((time.perf_counter(), time.process_time()))
+
+    RetrievalScreen._compositor_refresh = compositor_refresh  # type: ignore[method-assign]
+    clock: list[float] = []
+    cpu: list[float] = []
+    listed = 0
+    try:
+        async with app.run_test(size=size) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            for _ in range(6):
+                painted.clear()
+                started, used = time.perf_counter(), time.process_time()
+                await pilot.press("f6")
+                while not painted and time.perf_counter() - started < 10:
+                    await asyncio.sleep(0.001)
+                clock.append(painted[0][0] - started)
+                cpu.append(painted[0][1] - used)
+                listed = len(app.screen.query_one(ExcerptList).excerpts)
+                await pilot.press("escape")
+                await pilot.pause()
+    finally:
+        RetrievalScreen._compositor_refresh = original  # type: ignore[method-assign]
+    return clock, cpu, listed
+
+
+def print_retrieval(study_root: Path, coder: str) -> None:
+    """The retrieval view's open at the two sizes: the first open, then the median of five (clock and CPU)."""
+    for size in ((80, 24), (200, 60)):
+        clock, cpu, listed = asyncio.run(retrieval_open(study_root, coder, size))
+        print(f"  retrieval view (F6) open at {size[0]}×{size[1]}, {listed} excerpts: first {1000 * clock[0]:.1f} ms,"
+              f" then median {1000 * statistics.median(clock[1:]):.1f} ms (CPU {1000 * statistics.median(cpu[1:]):.1f} ms)"
+              " (target ≤ 50 ms on the bundled study)")
+
+
 async def key_to_saved(study_root: Path, synchronous: str, keys: int = 150) -> tuple[float, float]:
     """Median and p95 seconds from a coding key to its transaction committed (the toggle returned)."""
     from coder import coding
@@ -201,6 +251,7 @@ def main() -> None:
             print(f"  first screen: {first_screen(bundled, 'ana', size):.3f} s (target ≤ 1.5 s)")
             for name, value in asyncio.run(inside(bundled, None, "ana", size)).items():
                 print(f"  {name}: {1000 * value:.1f} ms")
+        print_retrieval(bundled, "ana")
         print_saved(bundled)
         large = long_study(Path(tmp) / "large")
         print("study with a 100,000-word document and 100,000 codings")
@@ -210,6 +261,7 @@ def main() -> None:
             for name, value in asyncio.run(inside(large, "long", "bench", size)).items():
                 target = "(target ≤ 300 ms)" if name.startswith("open") else "(target p95 ≤ 50 ms)" if "p95" in name else ""
                 print(f"  {name}: {1000 * value:.1f} ms {target}")
+        print_retrieval(large, "bench")
 
 
 if __name__ == "__main__":

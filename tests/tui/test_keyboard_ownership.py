@@ -2,7 +2,7 @@
 
 Each one found in coder/tui/dialogs and coder/tui/screens is opened on the bundled study and given
 a few hundred random keys from a seeded generator — letters, digits, punctuation, Tab, shift+Tab,
-Enter, Esc, arrows, the coding screen's keys, F2–F5. Opening writes nothing and puts the focus on
+Enter, Esc, arrows, the coding screen's keys, F2–F6. Opening writes nothing and puts the focus on
 the first field; no key reaches a screen below it; it closes only on a key that says so (after
 which the test opens it again, as a researcher would); and the events log ends up holding only
 what the dialog's own action writes.
@@ -37,7 +37,7 @@ CHARACTERS = {"full_stop": ".", "comma": ",", "minus": "-", "slash": "/", "semic
               "space": " ", "tab": "\t", "enter": "\r", "escape": "\x1b", "backspace": "\x7f"}
 MOVING = ["tab", "shift+tab", "enter", "escape", "up", "down", "left", "right", "backspace", "home", "end"]
 CODING = ["shift+up", "shift+down", "shift+left", "shift+right", "ctrl+left", "ctrl+right", "ctrl+r"]  # the coding screen's
-VIEWS = ["f2", "f3", "f4", "f5"]
+VIEWS = ["f2", "f3", "f4", "f5", "f6"]
 ALPHABET = [*string.ascii_letters, *string.digits, *(k for k in CHARACTERS if k not in MOVING), *MOVING * 3, *CODING, *VIEWS]
 
 
@@ -51,7 +51,7 @@ class Opening:
     call: Callable[[CodingScreen], None] | None = None  # instead of keys
 
 
-VIEW_CLOSES = frozenset({"escape", *VIEWS})  # F2–F5 switch to another view
+VIEW_CLOSES = frozenset({"escape", *VIEWS})  # F2–F6 switch to another view
 
 
 OPENINGS: dict[str, Opening] = {
@@ -70,6 +70,9 @@ OPENINGS: dict[str, Opening] = {
                                VIEW_CLOSES | {"q"}),  # its decisions are its keys (a b u i d r c z, nudges)
     "CrossTabScreen": Opening(("f4",), closes=VIEW_CLOSES | {"enter"}),  # Enter on a listed passage: the coding screen
     "NetworkScreen": Opening(("f5",), closes=VIEW_CLOSES | {"enter"}),
+    "RetrievalScreen": Opening(("f6",), frozenset({"uncode", "recode", "memo", "undo"}),  # its keys d r m u
+                               VIEW_CLOSES | {"enter"}),  # Enter on an excerpt: the coding screen
+    "RetrievalFilter": Opening(("f6", "f"), closes=frozenset({"escape", "enter"})),  # Enter in its last field applies
 }
 
 
@@ -142,7 +145,7 @@ def settings(study: Study) -> list[tuple]:
 async def open_it(pilot: Pilot, probe: Probe, kind: type[Screen], opening: Opening) -> Screen:
     """Open the dialog or view from the coding screen; it must start on its first field."""
     app = pilot.app
-    while not isinstance(app.screen, CodingScreen):  # a view switched to another one (F2–F5): back to the coding screen
+    while not isinstance(app.screen, CodingScreen):  # a view switched to another one (F2–F6): back to the coding screen
         app.pop_screen()
         await quiet(pilot, lambda: probe.handled)
     below = app.screen

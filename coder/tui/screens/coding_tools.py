@@ -35,6 +35,7 @@ from coder.tui.dialogs.new_code import NewCodeDialog
 from coder.tui.dialogs.prompt import PromptDialog
 from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.dialogs.search import SearchDialog
+from coder.tui.messages import CodingsChanged
 from coder.tui.widgets.codebook_pane import CodebookPane
 from coder.tui.widgets.document_list import DocumentList
 
@@ -284,6 +285,15 @@ class CodingTools(_Screen):
         self.wrote(f"{verb}: {what_changed(self.db, event)}")
         self.load_documents()
         self.query_one(DocumentList).show_current(self.document.info.id)
+
+    def on_codings_changed(self, message: CodingsChanged) -> None:
+        """Another view changed the coder's codings: show them as they are now."""
+        if message.codebook:
+            self.load_codebook()
+        if self.at.document is not None:
+            self.wrote(message.note)
+            self.load_documents()
+            self.query_one(DocumentList).show_current(self.document.info.id)
 
     def action_switch_coder(self) -> None:
         choose_coder(self.app, f"Switch coder (now {self.coder_name})", coding.coder_names(self.db), self.switch_coder)

@@ -1,0 +1,195 @@
+"""Retrieval: the excerpts of a code, of a combination of codes, of a code by document attribute or by coder.
+
+The workbench's retrieval view (QualCoder's coded-text report, ATLAS.ti's quotation manager) lists
+what `retrieve` returns, and acts on one listed excerpt with `uncode_excerpt`, `recode_excerpt`
+and `excerpt_memo`. The excerpts are `coder export excerpts`'s own (`find_excerpts`, with its
+filters: codes, code group, coders, documents, phases); this module adds only what a combination
+needs. Combinations are judged at passage level and per coder, as each coder's coding says it:
+an excerpt of A is kept "with B" when its coder also coded B in one of the passages the excerpt
+touches, and "without C" when that coder coded C in none of them. Documents are chosen by name,
+pattern (`int0*`) or attribute (`kind=interview`), as in the cross-tabs. `export_retrieved`
+writes exactly what is listed through the export writers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from coder.coding import CodeRef, apply_in, find_code, remove_code
+from coder.crosstab.dimensions import choose_documents
+from coder.db import Database, now
+from coder.errors import CoderError
+from coder.events import writing
+from coder.exports.citing import chunks, load_documents
+from coder.exports.excerpts import FORMATS, Excerpt, ExcerptQuery, ExcerptSet, find_excerpts, write_excerpts
+from coder.exports.files import Progress, check_format, export_name, free_path, output_path
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    """What the retrieval view lists; every part is optional (no codes and no group: every code).
+
+    Args:
+        codes: excerpts of any of these codes (names, or `group/name`).
+        also: codes that must each be coded, by the excerpt's coder, in a passage the excerpt touches (AND).
+        without: codes that none of those passages may carry, by the excerpt's coder (NOT).
+        documents: document names, patterns (`int0*`) or attributes (`kind=interview`); any of them.
+        context: exports carry the passage before and after each excerpt (the view always shows them).
+    """
+
+    codes: tuple[str, ...] = ()
+    group: str | None = None
+    also: tuple[str, ...] = ()
+    without: tuple[str, ...] = ()
+    coders: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
+    phases: tuple[str, ...] = ()
+    context: bool = False
+
+    def query(self, documents: Iterable[str] = ()) -> ExcerptQuery:
+        """The export's query for the codes, coders and phases (the documents' selectors resolved to names)."""
+        return ExcerptQuery(codes=self.codes, group=self.group, coders=self.coders, documents=tuple(documents),
+                            phases=self.phases, context=True)
+
+
+def retrieve(db: Database, retrieval: Retrieval) -> ExcerptSet:
+    """The excerpts a retrieval lists, each with its passages before and after, in the export's order."""
+    names = _document_names(db, retrieval.documents)
+    found = find_excerpts(db, retrieval.query(names))
+    also = [find_code(db, name) for name in retrieval.also]
+    without = [find_code(db, name) for name in retrieval.without]
+    if also or without:
+        found.items = _combined(db, found, also, without)
+    _describe(found, retrieval, names, also, without)
+    return found
+
+
+def _document_names(db: Database, selectors: tuple[str, ...]) -> list[str]:
+    """Names of the chosen documents (none: every document); a selector that matches none is refused."""
+    wanted = set(choose_documents(db, selectors) or ())
+    return [name for document_id, name in db.execute("SELECT id, name FROM documents ORDER BY name")
+            if document_id in wanted]
+
+
+def _combined(db: Database, found: ExcerptSet, also: list[CodeRef], without: list[CodeRef]) -> list[Excerpt]:
+    """The excerpts whose passages also carry every `also` code and none of the `without` codes (same coder)."""
+    if not found.items:
+        return []
+    ids = {name: document_id for document_id, name in db.execute("SELECT id, name FROM documents")}
+    coders = {name: coder for coder, name in db.execute("SELECT id, name FROM coders")}
+    wanted = sorted({ids[e.document] for e in found.items})
+    coded = _coded_passages(db, wanted, [c.id for c in also + without])
+    kept = []
+    for excerpt in found.items:
+        place = (ids[excerpt.document], coders[excerpt.coder])
+        passages = set(range(excerpt.first_passage, excerpt.last_passage + 1))
+        if all(coded[(*place, c.id)] & passages for c in also) and not any(coded[(*place, c.id)] & passages for c in without):
+            kept.append(excerpt)
+    return kept
+
+
+def _coded_passages(db: Database, documents: list[int], code_ids: list[int]) -> dict[tuple[int, int, int], set[int]]:
+    """(document, coder, code) → the passage numbers its codings touch, by the citations' rule."""
+    indexes = load_documents(db, documents)
+    coded: dict[tuple[int, int, int], set[int]] = defaultdict(set)
+    codes = ",".join("?" * len(code_ids))
+    for chunk in chunks(documents):
+        marks = ",".join("?" * len(chunk))
+        for document_id, coder, code, start, end in db.execute(
+            f"SELECT document_id, coder_id, code_id, start, end FROM codings WHERE code_id IN ({codes})"
+            f" AND document_id IN ({marks})", [*code_ids, *chunk]
+        ):
+            index = indexes[document_id]
+            first, last = index.passages(start, end)
+            coded[(document_id, coder, code)].update(index.ordinals[first : last + 1])
+    return coded
+
+
+def _describe(found: ExcerptSet, retrieval: Retrieval, names: list[str], also: list[CodeRef], without: list[CodeRef]) -> None:
+    """Say what the export holds (heading, filters, file name) with the combination and the documents as chosen."""
+    if also:
+        found.filters.append("in the same passage as: " + ", ".join(c.path for c in also))
+        found.name_parts += ["and", *(c.name for c in also)]
+    if without:
+        found.filters.append("not in a passage with: " + ", ".join(c.path for c in without))
+        found.name_parts += ["not", *(c.name for c in without)]
+    if retrieval.documents:
+        resolved = {*names[:2], f"{len(names)}-documents"}
+        found.filters = [f for f in found.filters if not f.startswith("documents: ")] + \
+            ["documents: " + ", ".join(retrieval.documents)]
+        found.name_parts = [p for p in found.name_parts if p not in resolved] + list(retrieval.documents[:2])
+    if also or without:
+        found.heading += (" with " + ", ".join(c.name for c in also) if also else "") + \
+            (" without " + ", ".join(c.name for c in without) if without else "")
+
+
+def export_retrieved(db: Database, exports_dir: Path, retrieval: Retrieval, fmt: str = "md", *,
+                     output: Path | str | None = None, progress: Progress | None = None) -> Path:
+    """Write what the view lists, with the export writers, to a new file named for what it holds."""
+    check_format(fmt, FORMATS)
+    found = retrieve(db, retrieval)
+    if not retrieval.context:
+        for excerpt in found.items:
+            excerpt.before = excerpt.after = None
+    path = free_path(output_path(exports_dir, export_name(found.name_parts, fmt), output))
+    return write_excerpts(found, path, fmt, progress=progress)
+
+
+# Acting on a listed excerpt -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListedCoding:
+    """A listed excerpt's coding as it is now."""
+
+    id: int
+    document_id: int
+    code: CodeRef
+    coder_id: int
+    start: int
+    end: int
+    memo: str | None
+
+
+def _listed(db: Database, uuid: str, coder: int) -> ListedCoding:
+    """The coding behind an excerpt, if it is still there and the coder's own (only one's own codings change here)."""
+    row = db.execute(
+        "SELECT c.id, c.document_id, k.id, k.name, g.name, g.exclusive, c.coder_id, c.start, c.end, c.memo, r.name"
+        " FROM codings c JOIN codes k ON k.id = c.code_id JOIN code_groups g ON g.id = k.group_id"
+        " JOIN coders r ON r.id = c.coder_id WHERE c.uuid = ?", [uuid]).fetchone()
+    if row is None:
+        raise CoderError("this coding is no longer in the study (changed since it was listed)",
+                         fix="the list is read again: look for it there")
+    if row[6] != coder:
+        raise CoderError(f"this is {row[10]}'s coding: only your own codings change here",
+                         fix="switch coder (c on the coding screen) to change it")
+    return ListedCoding(row[0], row[1], CodeRef(row[2], row[3], row[4], bool(row[5])), row[6], row[7], row[8], row[9])
+
+
+def uncode_excerpt(db: Database, uuid: str, coder: int) -> CodeRef:
+    """Remove the listed coding (one transaction, one `uncode` event); returns its code."""
+    listed = _listed(db, uuid, coder)
+    remove_code(db, listed.document_id, listed.code, coder, listed.start, listed.end)
+    return listed.code
+
+
+def recode_excerpt(db: Database, uuid: str, code: CodeRef, coder: int) -> CodeRef:
+    """Give the listed coding's span another code, its memo kept (one `recode` event); returns the old code."""
+    old = _listed(db, uuid, coder).code
+    with writing(db, "recode", coder_id=coder, summary=f"recode {old.path} to {code.path}") as changes:
+        listed = _listed(db, uuid, coder)  # again, inside the write: as it is now
+        if listed.code.id != code.id:
+            changes.delete("codings", listed.id)
+            apply_in(changes, listed.document_id, code, coder, listed.start, listed.end, memo=listed.memo)
+    return listed.code
+
+
+def excerpt_memo(db: Database, uuid: str, text: str, coder: int) -> str:
+    """Write (or clear, when blank) the listed coding's memo (one `memo` event); says which it did."""
+    with writing(db, "memo", coder_id=coder, summary=f"memo on coding {uuid}") as changes:
+        listed = _listed(db, uuid, coder)
+        changes.update("codings", listed.id, {"memo": text.strip() or None, "updated": now()})
+    return "memo saved" if text.strip() else "memo removed"
