@@ -49,7 +49,8 @@ if TYPE_CHECKING:
     from coder.study import Study
     from coder.suggest import Suggester, Suggestion
     from coder.tui.marks import CodeStyle
-    from coder.tui.screens.coding import CodingScreen, Position
+    from coder.tui.screens.coding import CodingScreen
+    from coder.tui.screens.moving import Position
     from coder.tui.widgets.transcript import Marks
 else:
     _Screen = object  # at run time the mixin's screen comes from CodingScreen's other base
