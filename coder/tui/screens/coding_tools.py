@@ -169,11 +169,24 @@ class CodingTools(_Screen):
         self.wrote(f"new code {code.path}, applied", (start, end))
 
     def action_edit_code(self) -> None:
-        node = self.query_one(CodebookPane).cursor_node
-        code_id = node.data if node is not None else None
-        if code_id is None:
-            self.notify("Highlight a code in the codebook (Tab to it), then press e.", severity="warning")
+        """The code highlighted in the codebook when the codebook has the keys (the status line says so), else the one
+        chosen from a list: the selection's codes first."""
+        pane = self.query_one(CodebookPane)
+        node = pane.cursor_node if pane.has_focus else None
+        if node is not None and node.data is not None:
+            self.edit_actions(node.data)
             return
+        mine = [c.code_id for c in self.mine_in_selection()]
+        order = list(dict.fromkeys([*mine, *self.code_styles]))
+        items = [(str(i), f"{self.code_styles[i].group} / {self.code_styles[i].name}", self.code_styles[i].colour) for i in order]
+        self.app.push_screen(QuickPick("Edit which code? (or Tab to the codebook, highlight one, press e)", items),
+                             self.edit_actions)
+
+    def edit_actions(self, code_id: int | str | None) -> None:
+        """What to do with the code (rename, define, move, merge); `code_id` as a list's choice, None if none was."""
+        if code_id is None:
+            return
+        code_id = int(code_id)
         actions = [("rename", "Rename…", None), ("define", "Write its definition…", None),
                    ("move", "Move under another code…", None), ("merge", "Merge into another code…", None)]
         self.app.push_screen(QuickPick(f"Edit {self.refs[code_id].path}", actions),
