@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from coder.db import Database
     from coder.documents import Document, DocumentInfo, Passage
     from coder.search import Hit
+    from coder.tui.widgets.transcript import Marks
 else:
     _Screen = object  # at run time the mixin's screen comes from CodingScreen's other base
 
@@ -94,6 +95,7 @@ class Moving(_Screen):
         def sentences(self) -> list[tuple[int, int]]: ...
         def open_document(self, document_id: int, ordinal: int = 1) -> None: ...
         def moved(self) -> None: ...
+        def marks(self) -> Marks: ...
         def after_move(self) -> None: ...
 
     def open_last_position(self) -> None:
@@ -182,9 +184,16 @@ class Moving(_Screen):
 
     # Mouse -------------------------------------------------------------------------------
 
+    def chose(self) -> None:
+        """After a click or a drag: as `moved`, but the view stays still under the pointer."""
+        self.at.active = None
+        self.query_one(TranscriptView).update_marks(self.marks())
+        self.after_move()
+        documents.remember_position(self.db, self.coder_name, self.document.info.id, self.passage().ordinal)
+
     def on_transcript_view_passage_clicked(self, event: TranscriptView.PassageClicked) -> None:
         self.at.select(event.index)
-        self.moved()
+        self.chose()
 
     def on_transcript_view_span_selected(self, event: TranscriptView.SpanSelected) -> None:
         """Words dragged across: the passages they touch are selected, narrowed to exactly the words."""
@@ -192,14 +201,14 @@ class Moving(_Screen):
         cursor = min(max(event.index, touched[0]), touched[-1])
         self.at.select(cursor, touched[-1] if cursor == touched[0] else touched[0])
         self.at.span = (event.start, event.end)
-        self.moved()
+        self.chose()
 
     def on_transcript_view_sentence_clicked(self, event: TranscriptView.SentenceClicked) -> None:
         """A double-click: the sentence under the pointer."""
         self.at.select(event.index)
         sentences = self.sentences()
         self.at.sentence = next((i for i, (start, end) in enumerate(sentences) if start <= event.offset < end), None)
-        self.moved()
+        self.chose()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """A document chosen in the list opens where the coder last was in it."""
