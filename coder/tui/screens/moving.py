@@ -34,8 +34,8 @@ else:
 MOVE = Binding.Group("move")
 EXTEND = Binding.Group("extend")
 SENTENCE = Binding.Group("sentence")
-EDGE = Binding.Group("first / last passage")
-PAGE = Binding.Group("a screenful up / down")
+EDGE = Binding.Group("go to the")
+PAGE = Binding.Group("a screenful")
 
 MOVING_BINDINGS = [
     Binding("j,down", "move(1)", "next", group=MOVE),
@@ -45,8 +45,8 @@ MOVING_BINDINGS = [
     Binding("right_square_bracket", "sentence(1)", "next", group=SENTENCE),
     Binding("left_square_bracket", "sentence(-1)", "prev", group=SENTENCE),
     Binding("escape", "whole_passage", "whole passage", show=False),
-    Binding("home", "edge(-1)", "first", group=EDGE, show=False),
-    Binding("end", "edge(1)", "last", group=EDGE, show=False),
+    Binding("home", "edge(-1)", "first passage", group=EDGE, show=False),
+    Binding("end", "edge(1)", "last passage", group=EDGE, show=False),
     Binding("pageup", "page(-1)", "up", group=PAGE, show=False),
     Binding("pagedown", "page(1)", "down", group=PAGE, show=False),
     Binding("colon", "go_to_passage", "go to passage…", show=False),
