@@ -116,3 +116,22 @@ def test_a_drag_takes_whole_words():
     assert text[slice(*word_span(text, hotel - 1, hall + 4))] == "hotel conference hall"  # from the space before
     assert text[slice(*word_span(text, hotel, hotel + 1))] == "hotel"
     assert word_span(text, len(text) - 1, len(text)) is None  # the full stop alone: no word
+
+
+async def test_a_drag_past_the_bottom_of_the_view_scrolls_it_and_goes_on_choosing(piura):
+    app = app_for(piura)
+    async with running(app) as pilot:
+        screen: CodingScreen = app.screen
+        view = screen.query_one(TranscriptView)
+        hotel = on_screen(view, "hotel")
+        height = view.scrollable_content_region.height
+        await pilot.mouse_down(view, offset=hotel)
+        for _ in range(3):
+            await pilot.hover(view, offset=(20, height))  # on the status line, below the view
+        await pilot.mouse_up(view, offset=(20, height))
+        scrolled = round(view.scroll_y)
+        assert scrolled == 4  # a line per move below the view (the release's own move too), none for the release
+        start, end = screen.selection()
+        assert screen.document.text[start:].startswith("hotel conference hall")
+        last = view.lines[height - 1 + scrolled]  # the last line shown now
+        assert last.start <= end <= last.end

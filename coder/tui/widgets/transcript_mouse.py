@@ -41,7 +41,6 @@ class TranscriptMouse(_Widget):
     if TYPE_CHECKING:  # what the mouse uses of TranscriptView
         document: Document | None
         lines: list[Line]
-        scroll_y: float
         left_gutter: int
 
     class PassageClicked(Message, namespace="transcript_view"):
@@ -72,11 +71,17 @@ class TranscriptMouse(_Widget):
     dragged = False  # the pointer moved over other text since: the click that follows chooses nothing more
 
     def point(self, event: MouseEvent) -> tuple[int, int] | None:
-        """The passage index and the text offset under the pointer (the nearest line's edge outside the text)."""
-        at = event.get_content_offset(self)
+        """The passage index and the text offset under the pointer (the nearest line's edge outside the text).
+
+        During a drag the pointer may leave the view: above or below it, the view scrolls a line towards it.
+        """
+        at = event.get_content_offset_capture(self) if self.pressed is not None else event.get_content_offset(self)
         if self.document is None or at is None or not self.lines:
             return None
-        number = min(max(at.y + round(self.scroll_y), 0), len(self.lines) - 1)
+        height = self.scrollable_content_region.height
+        if isinstance(event, MouseMove) and self.pressed is not None and not 0 <= at.y < height:
+            self.scroll_to(y=self.scroll_y + (1 if at.y >= height else -1), animate=False, immediate=True)
+        number = min(max(min(max(at.y, 0), height - 1) + round(self.scroll_y), 0), len(self.lines) - 1)
         line = self.lines[number]
         if line.passage < 0:  # the gap between two passages: the next one's start
             return self.lines[number + 1].passage, line.start
