@@ -163,3 +163,22 @@ async def test_e_in_the_transcript_asks_which_code_the_selections_first(piura):
         assert actions.title_text == "Edit function/Diffusing"
         await press_to_close(pilot, "escape", QuickPick)
         assert isinstance(app.screen, CodingScreen) and screen.query_one(TranscriptView).has_focus
+
+
+async def test_help_and_the_palette_list_the_moving_keys_and_the_mouse(piura):
+    from rich.console import Console
+
+    from coder.tui.screens.help import HelpScreen
+
+    app = app_for(piura)
+    async with running(app) as pilot:
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"Go to the first passage", "Go to the last passage", "A screenful up", "A screenful down",
+                "Go to passage…", "G skips interviewer turns (on/off)"} <= titles
+        help_screen = await press_to_open(pilot, "question_mark", HelpScreen)
+        console = Console(width=120, record=True)
+        console.print(help_screen.table)
+        shown = console.export_text()
+    for row in ("Home ", "End ", "PgUp ", "PgDn ", ": ", "I ", "g skips interviewer turns", "drag", "double-click",
+                "click a code"):
+        assert row in shown, row
