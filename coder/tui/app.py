@@ -39,7 +39,7 @@ VIEWS: dict[str, tuple[str, str]] = {
 # transaction itself, in the same words.
 WRITING_ACTIONS = frozenset({
     "code_key", "pick_code", "cycle_phase", "code_actors", "accept_suggestion", "memo", "undo", "redo", "nudge",
-    "new_code", "edit_code", "autocode", "switch_coder", "keep", "decide", "recode",
+    "new_code", "edit_code", "autocode", "switch_coder", "keep", "decide", "recode", "skip_interviewer",
 })
 
 

@@ -17,6 +17,7 @@ from textual.events import DescendantFocus
 from textual.widgets import OptionList
 
 from coder import documents
+from coder.errors import CoderError
 from coder.tui.dialogs.go_to import GoToDialog
 from coder.tui.widgets.status_line import StatusLine
 from coder.tui.widgets.transcript import TranscriptView
@@ -97,6 +98,7 @@ class Moving(_Screen):
         def moved(self) -> None: ...
         def marks(self) -> Marks: ...
         def after_move(self) -> None: ...
+        def fail(self, error: CoderError) -> None: ...
 
     def open_last_position(self) -> None:
         document_id, ordinal = documents.last_position(self.db, self.coder_name) or (None, 1)
@@ -178,7 +180,11 @@ class Moving(_Screen):
 
     def action_skip_interviewer(self) -> None:
         skip = not documents.skips_interviewer(self.db, self.coder_name)
-        documents.set_skips_interviewer(self.db, self.coder_name, skip)
+        try:
+            documents.set_skips_interviewer(self.db, self.coder_name, skip)
+        except CoderError as error:  # the study held locked by another program (a read-only one never gets here: app.py)
+            self.fail(error)
+            return
         self.note = "g now skips the interviewer's turns" if skip else "g now stops at the interviewer's turns too"
         self.after_move()
 
