@@ -91,6 +91,9 @@ async def test_a_click_selects_a_passage_and_a_double_click_a_sentence(piura):
         assert screen.passage().ordinal == 2 and screen.sentence_span() is None
         await pilot.press("4")
         assert coded_text(piura)[-1][1].startswith("Opened by welcoming everybody")
+        await pilot.click(view, offset=on_screen(view, "hotel"))
+        await pilot.click(view, offset=on_screen(view, "Opened"), shift=True)  # every passage up to the one shift+clicked
+        assert (screen.at.anchor, screen.at.cursor) == (0, 1) and "(+1 selected)" in status(app)
 
 
 async def test_a_click_on_a_code_in_the_codebook_applies_it_to_the_dragged_words(piura):

@@ -16,7 +16,7 @@ KEY_NAMES = {"slash": "/", "question_mark": "?", "plus": "+", "semicolon": ";", 
              "right_square_bracket": "]", "escape": "Esc", "enter": "Enter", "colon": ":", "home": "Home", "end": "End",
              "pageup": "PgUp", "pagedown": "PgDn"}
 MOUSE = [
-    ("click", "select the passage clicked"),
+    ("click", "select the passage clicked (shift+click: every passage up to it)"),
     ("drag", "select the words dragged across (in one passage or several): the code keys apply to exactly them"),
     ("double-click", "select the sentence clicked"),
     ("click a code", "in the codebook: apply it to the selection"),

@@ -198,7 +198,7 @@ class Moving(_Screen):
         documents.remember_position(self.db, self.coder_name, self.document.info.id, self.passage().ordinal)
 
     def on_transcript_view_passage_clicked(self, event: TranscriptView.PassageClicked) -> None:
-        self.at.select(event.index)
+        self.at.select(event.index, self.at.anchor if event.extend else None)
         self.chose()
 
     def on_transcript_view_span_selected(self, event: TranscriptView.SpanSelected) -> None:

@@ -1,4 +1,4 @@
-"""The transcript's mouse: a click chooses a passage, a drag chooses words, a double-click a sentence.
+"""The transcript's mouse: a click chooses a passage (shift+click: up to it), a drag words, a double-click a sentence.
 
 A mixin of `TranscriptView`: it turns a pointer position into an offset in the document's text
 (through the lines the view laid out) and tells the screen what was chosen; the screen decides
@@ -44,11 +44,12 @@ class TranscriptMouse(_Widget):
         left_gutter: int
 
     class PassageClicked(Message, namespace="transcript_view"):
-        """The reader clicked a passage."""
+        """The reader clicked a passage (with shift: extending the selection to it)."""
 
-        def __init__(self, index: int) -> None:
+        def __init__(self, index: int, extend: bool = False) -> None:
             super().__init__()
             self.index = index
+            self.extend = extend
 
     class SpanSelected(Message, namespace="transcript_view"):
         """The reader dragged across words: `start`–`end` in the document's text; `index`: the passage under the pointer."""
@@ -140,4 +141,4 @@ class TranscriptMouse(_Widget):
         if event.chain >= 2:
             self.post_message(self.SentenceClicked(*here))
         else:
-            self.post_message(self.PassageClicked(here[0]))
+            self.post_message(self.PassageClicked(here[0], extend=event.shift))
