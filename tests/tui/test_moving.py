@@ -179,6 +179,6 @@ async def test_help_and_the_palette_list_the_moving_keys_and_the_mouse(piura):
         console = Console(width=120, record=True)
         console.print(help_screen.table)
         shown = console.export_text()
-    for row in ("Home ", "End ", "PgUp ", "PgDn ", ": ", "I ", "g skips interviewer turns", "drag", "double-click",
+    for row in ("Home ", "End ", "PgUp ", "PgDn ", ": ", "I ", "g skips interviewer turns (on/off): now off", "drag", "double-click",
                 "click a code"):
         assert row in shown, row

@@ -93,6 +93,7 @@ class CodingTools(_Screen):
         def fail(self, error: CoderError) -> None: ...
         def marks(self) -> Marks: ...
         def toggle(self, code_id: int) -> None: ...
+        def with_state(self, binding: Binding) -> Binding: ...
 
     def reloaded(self, error: CoderError) -> bool:
         """A write refused because the transcript was re-imported since it was opened: show the new text and say so
@@ -335,7 +336,7 @@ class CodingTools(_Screen):
     def action_help(self) -> None:
         from coder.tui.screens.help import HelpScreen
 
-        bindings = [b for b in self.BINDINGS if isinstance(b, Binding)]  # all of CodingScreen's are
+        bindings = [self.with_state(b) for b in self.BINDINGS if isinstance(b, Binding)]  # all of CodingScreen's are
         self.app.push_screen(HelpScreen(bindings, self.code_styles, self.code_keys))
 
     # Keyword suggestions -----------------------------------------------------------------

@@ -9,7 +9,7 @@ of the pane that has the keyboard in the status line. A mixin of `CodingScreen`,
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding
@@ -187,6 +187,13 @@ class Moving(_Screen):
             return
         self.note = "g now skips the interviewer's turns" if skip else "g now stops at the interviewer's turns too"
         self.after_move()
+
+    def with_state(self, binding: Binding) -> Binding:
+        """The binding as help shows it: a key that turns a setting on and off says which it is now."""
+        if binding.action != "skip_interviewer":
+            return binding
+        now = "on" if documents.skips_interviewer(self.db, self.coder_name) else "off"
+        return replace(binding, description=f"{binding.description}: now {now}")
 
     # Mouse -------------------------------------------------------------------------------
 
