@@ -7,12 +7,14 @@ reflects the database. Every query here is indexed and cheap enough to run after
 from __future__ import annotations
 
 import json
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from coder.db import Database, reading, set_setting, setting
+from coder.db import Database, reading, set_setting, setting, transaction
+from coder.errors import CoderError
 
 
 @dataclass(frozen=True)
@@ -166,19 +168,29 @@ def _coded_segments(db: Database, coder_id: int, document_id: int | None = None)
     return coded
 
 
-def next_uncoded_passage(db: Database, coder_id: int, document_id: int, after: int) -> tuple[int, int] | None:
+def next_uncoded_passage(db: Database, coder_id: int, document_id: int, after: int, *,
+                         skip_interviewer: bool = False) -> tuple[int, int] | None:
     """The next passage the coder has not coded: later in this document, then in the following ones.
 
+    With `skip_interviewer`, the interviewer's turns (see `is_interviewer`) are passed over: only answers need codes.
     Returns (document id, passage ordinal), or None when everything is coded.
     """
     order = [r[0] for r in db.execute("SELECT id FROM documents ORDER BY name")]
     here = order.index(document_id)
     for document, beyond in [(document_id, after), *((d, 0) for d in order[here + 1 :] + order[:here]), (document_id, 0)]:
         coded = _coded_segments(db, coder_id, document)
-        for (ordinal,) in db.execute("SELECT ordinal FROM segments WHERE document_id = ? ORDER BY ordinal", [document]):
-            if ordinal > beyond and (document, ordinal) not in coded:
+        for ordinal, speaker in db.execute("SELECT ordinal, speaker FROM segments WHERE document_id = ? ORDER BY ordinal", [document]):
+            if ordinal > beyond and (document, ordinal) not in coded and not (skip_interviewer and is_interviewer(speaker)):
                 return document, ordinal
     return None
+
+
+INTERVIEWER = re.compile(r"(interviewer|entrevistador|entrevistadora|moderator|moderador|moderadora|q|i)\b", re.IGNORECASE)
+
+
+def is_interviewer(speaker: str | None) -> bool:
+    """A turn of whoever asks the questions: `INTERVIEWER:`, `ENTREVISTADOR (JUAN):`, `Q:`, `I:`, a moderator."""
+    return bool(speaker and INTERVIEWER.match(speaker.strip()))
 
 
 def code_counts(db: Database, coder_id: int, code_ids: list[int] | None = None) -> dict[int, int]:
@@ -206,4 +218,31 @@ def last_position(db: Database, coder: str) -> tuple[int, int] | None:
 
 
 def remember_position(db: Database, coder: str, document_id: int, ordinal: int) -> None:
-    set_setting(db, f"position:{coder}", f"{document_id}:{ordinal}", remembered=True)
+    """Where the coder is now: the study reopens here, and this document reopens at this passage.
+
+    A convenience, written without a flush to disk and not kept when the study may not be written (see `set_setting`).
+    """
+    try:
+        with transaction(db, durable=False):
+            set_setting(db, f"position:{coder}", f"{document_id}:{ordinal}", remembered=True)
+            set_setting(db, f"document_position:{document_id}:{coder}", str(ordinal), remembered=True)
+    except CoderError:
+        pass
+
+
+def document_position(db: Database, coder: str, document_id: int) -> int:
+    """The passage ordinal the coder was last at in a document (1 for a document not opened yet)."""
+    saved = setting(db, f"document_position:{document_id}:{coder}")
+    return int(saved) if saved else 1
+
+
+SKIP_INTERVIEWER = "skip_interviewer:"  # settings key per coder: "1" when g passes over the interviewer's turns
+
+
+def skips_interviewer(db: Database, coder: str) -> bool:
+    return setting(db, SKIP_INTERVIEWER + coder) == "1"
+
+
+def set_skips_interviewer(db: Database, coder: str, skip: bool) -> None:
+    """The coder's choice for `g` (next uncoded): pass over the interviewer's turns or not; kept across sessions."""
+    set_setting(db, SKIP_INTERVIEWER + coder, "1" if skip else "0")

@@ -45,7 +45,7 @@ VIEWS: dict[str, tuple[str, str]] = {
 # transaction itself, in the same words.
 WRITING_ACTIONS = frozenset({
     "code_key", "pick_code", "cycle_phase", "code_actors", "accept_suggestion", "dismiss_suggestion", "memo", "undo", "redo", "nudge",
-    "new_code", "edit_code", "autocode", "switch_coder", "keep", "keep_coder", "decide", "recode", "uncode",
+    "new_code", "edit_code", "autocode", "switch_coder", "keep", "keep_coder", "decide", "recode", "uncode", "skip_interviewer",
 })
 
 

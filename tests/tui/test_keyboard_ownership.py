@@ -63,6 +63,7 @@ OPENINGS: dict[str, Opening] = {
                             call=lambda screen: screen.edit_code(next(iter(screen.refs)), "rename")),
     "QuickPick": Opening(("enter",), frozenset({"code", "uncode"}), frozenset({"escape", "enter"})),
     "SearchDialog": Opening(("slash",), closes=frozenset({"escape", "enter"})),
+    "GoToDialog": Opening(("colon",), closes=frozenset({"escape", "enter"})),  # Enter on a passage number goes there
     "HelpScreen": Opening(("question_mark",), closes=frozenset({"escape", "question_mark", "q"})),
     "AgreementScreen": Opening(("f2",), closes=VIEW_CLOSES | {"enter", "o"}),  # on a disagreement: the reconcile queue, the passage
     "CoderPicker": Opening(("f2", "w"), closes=frozenset({"escape", "enter"})),  # Enter with two or more coders ticked

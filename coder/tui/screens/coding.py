@@ -7,7 +7,6 @@ screen then re-reads what it shows from the database — there is no optimistic 
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -18,13 +17,12 @@ from textual.events import Key
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import OptionList, ProgressBar, Tree
+from textual.widgets import ProgressBar, Tree
 
 from coder import coding, documents, memos
 from coder.codebook import codebook_tree
 from coder.documents import CodingSpan, Document, Passage
 from coder.errors import CoderError
-from coder.search import Hit
 from coder.study import Study, read_only_reason
 from coder.suggest import Suggester, Suggestion
 from coder.tui.dialogs.quick_pick import QuickPick
@@ -32,6 +30,7 @@ from coder.tui.marks import CodeStyle, PassageCodings, code_styles
 from coder.tui.messages import ImportProgress, StudyRefreshed
 from coder.tui.screens.coding_layout import PANE_KEYS, PaneLayout
 from coder.tui.screens.coding_tools import CodingTools
+from coder.tui.screens.moving import MOVING_BINDINGS, UNCODED_BINDINGS, Moving, Position
 from coder.tui.screens.suggesting import Suggesting
 from coder.tui.widgets.codebook_pane import CodebookPane
 from coder.tui.widgets.document_list import DocumentList
@@ -42,27 +41,12 @@ from coder.tui.widgets.transcript import Marks, TranscriptView
 if TYPE_CHECKING:
     from coder.db import Database
 
-MOVE = Binding.Group("move")
-EXTEND = Binding.Group("extend")
-SENTENCE = Binding.Group("sentence")
 HITS = Binding.Group("hit")
 NUDGE_END = Binding.Group("end ±word")
 NUDGE_START = Binding.Group("start ±word")
 
 
-@dataclass
-class Position:
-    """Where the reader is: the document, the cursor passage, the selection and the narrowed sentence."""
-
-    document: Document | None = None
-    cursor: int = 0
-    anchor: int = 0
-    sentence: int | None = None
-    active: int | None = None  # the coding that nudges and memos act on
-    hits: list[Hit] = field(default_factory=list)
-
-
-class CodingScreen(CodingTools, Suggesting, PaneLayout, Screen):
+class CodingScreen(CodingTools, Suggesting, Moving, PaneLayout, Screen):
     """Read and code a study passage by passage."""
 
     class CoderSwitched(Message):
@@ -73,13 +57,7 @@ class CodingScreen(CodingTools, Suggesting, PaneLayout, Screen):
             self.coder = coder
 
     BINDINGS = [
-        Binding("j,down", "move(1)", "next", group=MOVE),
-        Binding("k,up", "move(-1)", "prev", group=MOVE),
-        Binding("J,shift+down", "extend(1)", "more", group=EXTEND),
-        Binding("K,shift+up", "extend(-1)", "less", group=EXTEND),
-        Binding("right_square_bracket", "sentence(1)", "next", group=SENTENCE),
-        Binding("left_square_bracket", "sentence(-1)", "prev", group=SENTENCE),
-        Binding("escape", "whole_passage", "whole passage", show=False),
+        *MOVING_BINDINGS,
         *PANE_KEYS,
         Binding("1", "code_key('1')", "toggle code", key_display="1…9"),
         Binding("enter", "pick_code", "code…"),
@@ -93,7 +71,7 @@ class CodingScreen(CodingTools, Suggesting, PaneLayout, Screen):
         Binding("slash", "search", "search"),
         Binding("n", "next_hit(1)", "next", group=HITS),
         Binding("N", "next_hit(-1)", "prev", group=HITS),
-        Binding("g", "next_uncoded", "uncoded"),
+        *UNCODED_BINDINGS,
         Binding("semicolon", "next_coding", "pick coding"),
         Binding("shift+right", "nudge('end', 1)", "+", group=NUDGE_END, key_display="⇧→"),
         Binding("shift+left", "nudge('end', -1)", "-", group=NUDGE_END, key_display="⇧←"),
@@ -174,14 +152,6 @@ class CodingScreen(CodingTools, Suggesting, PaneLayout, Screen):
         self.documents = documents.list_documents(self.db)
         self.query_one(DocumentList).set_documents(self.documents, documents.coded_passages(self.db, self.coder_id))
 
-    def open_last_position(self) -> None:
-        document_id, ordinal = documents.last_position(self.db, self.coder_name) or (None, 1)
-        known = {d.id for d in self.documents}
-        if document_id not in known:
-            document_id = self.documents[0].id if self.documents else None
-        if document_id is not None:
-            self.open_document(document_id, ordinal)
-
     def open_document(self, document_id: int, ordinal: int = 1) -> None:
         document = documents.load_document(self.db, document_id)
         index = next((i for i, p in enumerate(document.passages) if p.ordinal == ordinal), 0)
@@ -239,8 +209,9 @@ class CodingScreen(CodingTools, Suggesting, PaneLayout, Screen):
         return documents.coders_by_id(self.db) if self.show_others else {self.coder_id: self.coder_name}
 
     def sentence_span(self) -> tuple[int, int] | None:
-        if self.at.sentence is None:
-            return None
+        """The narrowed part of the selection: the words chosen with the mouse, or the sentence chosen with [ ]."""
+        if self.at.span is not None or self.at.sentence is None:
+            return self.at.span
         return self.sentences()[self.at.sentence]
 
     def sentences(self) -> list[tuple[int, int]]:
@@ -324,59 +295,6 @@ class CodingScreen(CodingTools, Suggesting, PaneLayout, Screen):
         if self.at.document is None and action not in ("help", "switch_coder", "search", "app.quit"):
             return False
         return True
-
-    def action_move(self, step: int) -> None:
-        last = len(self.document.passages) - 1
-        self.at.cursor = self.at.anchor = min(max(self.at.cursor + step, 0), last)
-        self.at.sentence = None
-        self.moved()
-
-    def action_extend(self, step: int) -> None:
-        last = len(self.document.passages) - 1
-        self.at.cursor = min(max(self.at.cursor + step, 0), last)
-        self.at.sentence = None
-        self.moved()
-
-    def action_sentence(self, step: int) -> None:
-        sentences = self.sentences()
-        if not sentences:
-            return
-        self.at.anchor = self.at.cursor
-        current = self.at.sentence
-        self.at.sentence = (0 if step > 0 else len(sentences) - 1) if current is None else min(max(current + step, 0), len(sentences) - 1)
-        self.moved()
-
-    def action_whole_passage(self) -> None:
-        self.at.sentence = None
-        self.at.anchor = self.at.cursor
-        self.moved()
-
-    @on(TranscriptView.PassageClicked)
-    def clicked(self, event: TranscriptView.PassageClicked) -> None:
-        self.at.cursor = self.at.anchor = event.index
-        self.at.sentence = None
-        self.moved()
-
-    @on(OptionList.OptionSelected, "#documents")
-    def document_chosen(self, event: OptionList.OptionSelected) -> None:
-        assert event.option.id is not None  # every option is made with its document's id
-        self.open_document(int(event.option.id))
-        self.query_one(TranscriptView).focus()
-
-    def action_next_uncoded(self) -> None:
-        found = documents.next_uncoded_passage(self.db, self.coder_id, self.document.info.id, self.passage().ordinal)
-        if found is None:
-            self.notify("Every passage is coded.")
-            return
-        self.go_to(*found)
-
-    def go_to(self, document_id: int, ordinal: int) -> None:
-        if document_id != self.document.info.id:
-            self.open_document(document_id, ordinal)
-            return
-        self.at.cursor = self.at.anchor = next(i for i, p in enumerate(self.document.passages) if p.ordinal == ordinal)
-        self.at.sentence = None
-        self.moved()
 
     # Coding ------------------------------------------------------------------------------
 

@@ -48,7 +48,8 @@ if TYPE_CHECKING:
     from coder.search import Hit
     from coder.study import Study
     from coder.tui.marks import CodeStyle
-    from coder.tui.screens.coding import CodingScreen, Position
+    from coder.tui.screens.coding import CodingScreen
+    from coder.tui.screens.moving import Position
     from coder.tui.widgets.transcript import Marks
 else:
     _Screen = object  # at run time the mixin's screen comes from CodingScreen's other base
@@ -75,6 +76,7 @@ class CodingTools(_Screen):
         def document(self) -> Document: ...
         def passage(self) -> Passage: ...
         def selection(self) -> tuple[int, int]: ...
+        def sentence_span(self) -> tuple[int, int] | None: ...
         def mine_in_selection(self) -> list[CodingSpan]: ...
         def active_coding(self) -> CodingSpan | None: ...
         def load_codebook(self) -> None: ...
@@ -88,6 +90,7 @@ class CodingTools(_Screen):
         def fail(self, error: CoderError) -> None: ...
         def marks(self) -> Marks: ...
         def toggle(self, code_id: int) -> None: ...
+        def with_state(self, binding: Binding) -> Binding: ...
 
     def reloaded(self, error: CoderError) -> bool:
         """A write refused because the transcript was re-imported since it was opened: show the new text and say so
@@ -165,11 +168,24 @@ class CodingTools(_Screen):
         self.wrote(f"new code {code.path}, applied", (start, end))
 
     def action_edit_code(self) -> None:
-        node = self.query_one(CodebookPane).cursor_node
-        code_id = node.data if node is not None else None
-        if code_id is None:
-            self.notify("Highlight a code in the codebook (Tab to it), then press e.", severity="warning")
+        """The code highlighted in the codebook when the codebook has the keys (the status line says so), else the one
+        chosen from a list: the selection's codes first."""
+        pane = self.query_one(CodebookPane)
+        node = pane.cursor_node if pane.has_focus else None
+        if node is not None and node.data is not None:
+            self.edit_actions(node.data)
             return
+        mine = [c.code_id for c in self.mine_in_selection()]
+        order = list(dict.fromkeys([*mine, *self.code_styles]))
+        items = [(str(i), f"{self.code_styles[i].group} / {self.code_styles[i].name}", self.code_styles[i].colour) for i in order]
+        self.app.push_screen(QuickPick("Edit which code? (or Tab to the codebook, highlight one, press e)", items),
+                             self.edit_actions)
+
+    def edit_actions(self, code_id: int | str | None) -> None:
+        """What to do with the code (rename, define, move, merge); `code_id` as a list's choice, None if none was."""
+        if code_id is None:
+            return
+        code_id = int(code_id)
         actions = [("rename", "Rename…", None), ("define", "Write its definition…", None),
                    ("move", "Move under another code…", None), ("merge", "Merge into another code…", None)]
         self.app.push_screen(QuickPick(f"Edit {self.refs[code_id].path}", actions),
@@ -235,7 +251,7 @@ class CodingTools(_Screen):
     def action_memo(self) -> None:
         start, end = self.selection()
         document_id = self.document.info.id
-        targets = [("passage", "this passage" if self.at.sentence is None and self.at.cursor == self.at.anchor else "this selection",
+        targets = [("passage", "this passage" if self.sentence_span() is None and self.at.cursor == self.at.anchor else "this selection",
                     memos.memo(self.db, self.coder_id, document_id=document_id, start=start, end=end) or "")]
         targets += [(f"coding:{c.id}", f"coding: {self.code_styles[c.code_id].name}", c.memo or "") for c in self.mine_in_selection()]
         if self.active_coding():
@@ -326,6 +342,6 @@ class CodingTools(_Screen):
     def action_help(self) -> None:
         from coder.tui.screens.help import HelpScreen
 
-        bindings = [b for b in self.BINDINGS if isinstance(b, Binding)]  # all of CodingScreen's are
+        bindings = [self.with_state(b) for b in self.BINDINGS if isinstance(b, Binding)]  # all of CodingScreen's are
         views = [b for b in self.app.BINDINGS if isinstance(b, Binding)]  # F2… open the other views
         self.app.push_screen(HelpScreen(bindings, self.code_styles, self.code_keys, views=views))

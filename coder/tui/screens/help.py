@@ -1,5 +1,5 @@
 """The key table (`?`): every binding of the screen it is asked on (the coding screen, or a view), the keys that open
-the views (F2…), and on the coding screen every shortcut key of the codebook."""
+the views (F2…), the mouse, and on the coding screen every shortcut key of the codebook."""
 
 from __future__ import annotations
 
@@ -16,7 +16,14 @@ from textual.widgets import Static
 from coder.tui.marks import CodeStyle
 
 KEY_NAMES = {"slash": "/", "question_mark": "?", "plus": "+", "semicolon": ";", "left_square_bracket": "[",
-             "right_square_bracket": "]", "escape": "Esc", "enter": "Enter"}
+             "right_square_bracket": "]", "escape": "Esc", "enter": "Enter", "colon": ":", "home": "Home", "end": "End",
+             "pageup": "PgUp", "pagedown": "PgDn"}
+MOUSE = [
+    ("click", "select the passage clicked (shift+click: every passage up to it)"),
+    ("drag", "select the words dragged across (in one passage or several): the code keys apply to exactly them"),
+    ("double-click", "select the sentence clicked"),
+    ("click a code", "in the codebook: apply it to the selection"),
+]
 
 
 def key_names(keys: str) -> str:
@@ -38,8 +45,11 @@ def help_table(bindings: list[Binding], styles: dict[int, CodeStyle], keys: dict
     for binding in views:
         table.add_row(key_names(binding.key), f"the {binding.description} view (Esc returns to coding)")
     if panes:
-        table.add_row("Tab / shift+Tab", "move between the documents, the transcript and the codebook")
+        table.add_row("Tab / shift+Tab", "move between the documents, the transcript and the codebook (the status line names"
+                      " the one the keys go to)")
     table.add_row("ctrl+p", "the command palette: every action, by name")
+    for row in MOUSE:
+        table.add_row(*row)
     for key, code_id in sorted(keys.items()):
         style = styles[code_id]
         table.add_row(key, Text.assemble("toggle ", (f"● {style.group} / {style.name}", style.colour)))

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from coder.study import Study
     from coder.suggest import Suggester, Suggestion
     from coder.tui.marks import CodeStyle, PassageCodings
-    from coder.tui.screens.coding import Position
+    from coder.tui.screens.moving import Position
     from coder.tui.widgets.transcript import Marks
 else:
     _Screen = object  # at run time the mixin's screen comes from CodingScreen's other base

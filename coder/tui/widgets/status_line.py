@@ -1,4 +1,5 @@
-"""One line under the transcript: study, coder, document, passage n/N, phase, and what just happened.
+"""One line under the transcript: the pane the keys go to, study, coder, document, passage n/N, phase, and what
+just happened.
 
 When the line does not fit, the place is said shorter: without the study, then "ana · int01 ¶4/26 · phase —",
 then "int01 ¶4/26"; what just happened comes first, even if the place waits for the next key. A note longer
@@ -30,6 +31,11 @@ class StatusLine(Static):
     place: Place | None = None
     note = ""
     hint = ""
+    pane = ""  # the pane that has the keyboard (documents, transcript, codebook): named first, so `e` or Enter never surprise
+
+    def set_pane(self, pane: str) -> None:
+        self.pane = pane
+        self.draw()
 
     def show(self, *, study: str, coder: str, document: str, passage: int, passages: int, phase: str | None,
              selection: int = 1, note: str = "", hint: str = "") -> None:
@@ -57,7 +63,7 @@ class StatusLine(Static):
         self.update(text, layout=False)  # one line, always: no layout pass on every key
 
     def long(self, place: Place, *, study: bool = True) -> Text:
-        text = Text(no_wrap=True, overflow="ellipsis")
+        text = self.with_pane()
         text.append(f" {place.study} " if study else " ", style="bold")
         self.mark_read_only(text)
         text.append("· coder " if study else "coder ")
@@ -71,7 +77,7 @@ class StatusLine(Static):
 
     def short(self, place: Place, *, bare: bool = False) -> Text:
         """The place in few cells: the coder, the document, the passage (¶) and the selection; the phase unless `bare`."""
-        text = Text(no_wrap=True, overflow="ellipsis")
+        text = self.with_pane()
         text.append(" ")
         self.mark_read_only(text)
         if not bare:
@@ -82,6 +88,12 @@ class StatusLine(Static):
         if not bare:
             text.append(" · phase ")
             text.append(place.phase or "—", style="bold")
+        return text
+
+    def with_pane(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        if self.pane:
+            text.append(f" {self.pane} ", style="bold reverse")
         return text
 
     def mark_read_only(self, text: Text) -> None:

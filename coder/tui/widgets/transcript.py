@@ -14,14 +14,13 @@ from functools import lru_cache
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
-from textual.events import Click
 from textual.geometry import Size
-from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from coder.documents import Document
 from coder.tui.marks import Painted, PassageCodings
+from coder.tui.widgets.transcript_mouse import TranscriptMouse
 
 LEFT_GUTTER = 6  # passage number, memo mark and selection bar
 LABELS = (16, 2 / 7)  # the code labels' column: at least 16 cells, at most 2/7 of the width (wider labels wrap)
@@ -103,21 +102,20 @@ def wrap(text: str, start: int, end: int, width: int, first_width: int) -> list[
     return spans
 
 
-class TranscriptView(ScrollView, can_focus=True):
-    """A document's passages with their codings marked; the cursor passage highlighted."""
+class TranscriptView(TranscriptMouse, ScrollView, can_focus=True, inherit_bindings=False):
+    """A document's passages with their codings marked; the cursor passage highlighted.
+
+    No bindings of its own (not even the scroll keys it would inherit): the screen's moving keys move the cursor.
+    """
+
+    ALLOW_SELECT = False  # a drag chooses words to code (transcript_mouse.py), not text to copy
+    left_gutter = LEFT_GUTTER
 
     COMPONENT_CLASSES = {
         "transcript--speaker", "transcript--number", "transcript--current", "transcript--selected",
         "transcript--sentence", "transcript--hit", "transcript--mention", "transcript--suggestion",
         "transcript--bar", "transcript--active",
     }
-
-    class PassageClicked(Message):
-        """The reader clicked a passage."""
-
-        def __init__(self, index: int) -> None:
-            super().__init__()
-            self.index = index
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
         super().__init__(id=id)
@@ -330,10 +328,3 @@ class TranscriptView(ScrollView, can_focus=True):
             text, style = rows[row]
             return [Segment(" "), Segment(text[:width], base + style)]
         return []
-
-    # Mouse -------------------------------------------------------------------------------
-
-    def on_click(self, event: Click) -> None:
-        number = event.y + round(self.scroll_y)
-        if 0 <= number < len(self.lines) and self.lines[number].passage >= 0:
-            self.post_message(self.PassageClicked(self.lines[number].passage))
