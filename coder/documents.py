@@ -7,7 +7,6 @@ reflects the database. Every query here is indexed and cheap enough to run after
 from __future__ import annotations
 
 import json
-import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -15,6 +14,7 @@ from typing import Any, NamedTuple
 
 from coder.db import Database, reading, set_setting, setting, transaction
 from coder.errors import CoderError
+from coder.turns import interviewer_passages
 
 
 @dataclass(frozen=True)
@@ -172,25 +172,19 @@ def next_uncoded_passage(db: Database, coder_id: int, document_id: int, after: i
                          skip_interviewer: bool = False) -> tuple[int, int] | None:
     """The next passage the coder has not coded: later in this document, then in the following ones.
 
-    With `skip_interviewer`, the interviewer's turns (see `is_interviewer`) are passed over: only answers need codes.
+    With `skip_interviewer`, the interviewer's turns (`coder.turns`: the same rule as the suggestions') are passed
+    over: only answers need codes.
     Returns (document id, passage ordinal), or None when everything is coded.
     """
     order = [r[0] for r in db.execute("SELECT id FROM documents ORDER BY name")]
     here = order.index(document_id)
     for document, beyond in [(document_id, after), *((d, 0) for d in order[here + 1 :] + order[:here]), (document_id, 0)]:
         coded = _coded_segments(db, coder_id, document)
-        for ordinal, speaker in db.execute("SELECT ordinal, speaker FROM segments WHERE document_id = ? ORDER BY ordinal", [document]):
-            if ordinal > beyond and (document, ordinal) not in coded and not (skip_interviewer and is_interviewer(speaker)):
+        asking = interviewer_passages(db, document) if skip_interviewer else set()
+        for (ordinal,) in db.execute("SELECT ordinal FROM segments WHERE document_id = ? ORDER BY ordinal", [document]):
+            if ordinal > beyond and (document, ordinal) not in coded and ordinal not in asking:
                 return document, ordinal
     return None
-
-
-INTERVIEWER = re.compile(r"(interviewer|entrevistador|entrevistadora|moderator|moderador|moderadora|q|i)\b", re.IGNORECASE)
-
-
-def is_interviewer(speaker: str | None) -> bool:
-    """A turn of whoever asks the questions: `INTERVIEWER:`, `ENTREVISTADOR (JUAN):`, `Q:`, `I:`, a moderator."""
-    return bool(speaker and INTERVIEWER.match(speaker.strip()))
 
 
 def code_counts(db: Database, coder_id: int, code_ids: list[int] | None = None) -> dict[int, int]:

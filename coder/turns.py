@@ -3,7 +3,7 @@
 The rule, the same everywhere it is asked (keyword suggestions leave interviewer turns out by default):
 a passage is an interviewer turn when its speaker label, ignoring case, accents, a trailing number and
 anything in brackets, is one of `INTERVIEWER_LABELS` (INTERVIEWER, ENTREVISTADOR, ENTREVISTADORA,
-INTERVIEWERIN, INTERVIEWEUR, ENQUÊTEUR… — `INTERVIEWER 2` and `ENTREVISTADORA (MARÍA)` too), or
+INTERVIEWERIN, INTERVIEWEUR, ENQUÊTEUR, a moderator, `Q` or `I`… — `INTERVIEWER 2` and `ENTREVISTADORA (MARÍA)` too), or
 when the transcript's header names it as the interviewer (`interviewer: LUCÍA` or
 `interviewers: [LUCÍA, PEDRO]`). Paragraphs without a speaker are never interviewer turns.
 """
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 INTERVIEWER_LABELS = frozenset({
     "interviewer", "interviewers", "interviewerin", "entrevistador", "entrevistadora", "entrevistadores",
     "intervieweur", "intervieweuse", "enqueteur", "enqueteuse", "enquetrice", "intervistatore", "intervistatrice",
+    "moderator", "moderador", "moderadora", "q", "i",  # a focus group's moderator; transcripts written Q:/A: or I:/R:
 })
 HEADER_FIELDS = ("interviewer", "interviewers")  # front-matter fields that name a transcript's interviewer(s)
 _DECORATION = re.compile(r"\(.*?\)|\[.*?\]|[\d#.:]+")  # "INTERVIEWER 2", "ENTREVISTADORA (MARÍA)"

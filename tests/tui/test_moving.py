@@ -130,10 +130,12 @@ async def test_g_passes_over_the_interviewers_turns_when_the_coder_chooses_so(pi
         assert "g now stops at the interviewer's turns too" in status(app) and not skips(piura, "ana")
 
 
-def test_interviewer_turns_are_named_as_transcripts_name_them():
+def test_g_skips_the_turns_the_suggestions_leave_out_too():
+    from coder.turns import is_interviewer  # one rule for both (tests/test_suggest.py has its other cases)
+
     asking = ["INTERVIEWER", "ENTREVISTADOR", "Entrevistadora (María)", "Q", "I", "MODERATOR"]
     answering = ["RESPONDENT", "ENTREVISTADO", "INTERVIEWEE", "QUESTION FROM THE FLOOR", "IMG MANAGER", None]
-    assert all(documents.is_interviewer(s) for s in asking) and not any(documents.is_interviewer(s) for s in answering)
+    assert all(is_interviewer(s) for s in asking) and not any(is_interviewer(s) for s in answering)
 
 
 async def test_the_focused_pane_shows_in_its_border_and_in_the_status_line(piura):
