@@ -71,20 +71,6 @@ async def test_a_drag_selects_words_and_the_code_key_codes_exactly_them(piura):
         assert coded_text(piura) == [("Diffusing", "hotel conference hall")]
 
 
-async def test_a_drag_across_two_passages(piura):
-    app = app_for(piura)
-    async with running(app) as pilot:
-        await suggested(pilot)
-        screen: CodingScreen = app.screen
-        view = screen.query_one(TranscriptView)
-        neighbours, opened = on_screen(view, "neighbours"), on_screen(view, "Opened")
-        await drag(pilot, view, (neighbours[0] + 4, neighbours[1]), (opened[0] + 2, opened[1]))
-        assert (screen.at.anchor, screen.at.cursor) == (0, 1) and "(+1 selected)" in status(app)
-        await pilot.press("3")
-        [(code, text)] = coded_text(piura)
-        assert code == "Coordinating" and text.startswith("neighbours instead.") and text.endswith("PRESIDENT OF APEM: Opened")
-
-
 async def test_a_click_selects_a_passage_and_a_double_click_a_sentence(piura):
     app = app_for(piura)
     async with running(app) as pilot:
