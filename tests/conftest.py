@@ -136,6 +136,26 @@ def study_builder(root: Path) -> Callable[..., Study]:
     return build
 
 
+def small_coded_study(root: Path) -> Path:
+    """An imported study with one coding, and a REFI-QDA export of it (good.qdpx, beside it) to spoil."""
+    from click.testing import CliRunner
+
+    from coder import coding
+    from coder.cli import main
+
+    study = init_study(root)
+    (study.codebook_dir / "codebook.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
+    (study.codebook_dir / "organisations.yaml").write_text(SMALL_ORGANISATIONS, encoding="utf-8")
+    (study.transcripts_dir / "int01.md").write_text(INTERVIEW, encoding="utf-8")
+    db = connect_study(study)
+    refresh_study(study, db)
+    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.add_coder(db, "ana"), 0, 20)
+    db.close()
+    result = CliRunner().invoke(main, ["--study", str(root), "export", "qdpx", str(root.parent / "good.qdpx")])
+    assert result.exit_code == 0, result.output
+    return root
+
+
 @pytest.fixture
 def make_study(tmp_path: Path) -> Callable[..., Study]:
     """Build a study folder: `make_study(documents={"int01.md": text}, codebook=..., organisations=...)`."""

@@ -19,13 +19,12 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coder import coding
 from coder.cli import main
 from coder.codebook import BASIC_COLOURS, HEX_COLOUR, RESERVED_KEYS, CodebookError, load_codebook
 from coder.corpus import ParsedDocument, read_document
 from coder.errors import CoderError
 from coder.study import connect_study, refresh_study
-from tests.conftest import INTERVIEW, SMALL_CODEBOOK, SMALL_ORGANISATIONS
+from tests.conftest import INTERVIEW, SMALL_CODEBOOK, SMALL_ORGANISATIONS, small_coded_study
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 2
 HUGE_LINE = b"word " * 1_000_000  # 5 MB without a line break
@@ -36,20 +35,7 @@ DUPLICATE_ID = INTERVIEW.replace("really", "truly")  # another file claiming id 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small imported study with one coding, and a REFI-QDA export of it to break."""
-    from coder.study import init_study
-
-    root = tmp_path_factory.mktemp("bad") / "study"
-    study = init_study(root)
-    (study.codebook_dir / "codebook.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
-    (study.codebook_dir / "organisations.yaml").write_text(SMALL_ORGANISATIONS, encoding="utf-8")
-    (study.transcripts_dir / "int01.md").write_text(INTERVIEW, encoding="utf-8")
-    db = connect_study(study)
-    refresh_study(study, db)
-    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.add_coder(db, "ana"), 0, 20)
-    db.close()
-    result = CliRunner().invoke(main, ["--study", str(root), "export", "qdpx", str(root.parent / "good.qdpx")])
-    assert result.exit_code == 0, result.output
-    return root
+    return small_coded_study(tmp_path_factory.mktemp("bad") / "study")
 
 
 def frozen(db_path: Path) -> bytes:

@@ -12,36 +12,17 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from coder import coding
-from coder.cli import main
-from coder.study import connect_study, init_study, refresh_study
-from tests.conftest import INTERVIEW, SMALL_CODEBOOK, SMALL_ORGANISATIONS
+from tests.conftest import small_coded_study
 from tests.hostile import HOSTILE, Hostile, run_coder
 
 ABOVE_START = 300  # MB a refusal may take above what a plain `coder status` takes
 
 
-def small_study(root: Path) -> Path:
-    """An imported study with one coding, and a REFI-QDA export of it (good.qdpx, beside it) to spoil."""
-    study = init_study(root)
-    (study.codebook_dir / "codebook.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
-    (study.codebook_dir / "organisations.yaml").write_text(SMALL_ORGANISATIONS, encoding="utf-8")
-    (study.transcripts_dir / "int01.md").write_text(INTERVIEW, encoding="utf-8")
-    db = connect_study(study)
-    refresh_study(study, db)
-    coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.add_coder(db, "ana"), 0, 20)
-    db.close()
-    result = CliRunner().invoke(main, ["--study", str(root), "export", "qdpx", str(root.parent / "good.qdpx")])
-    assert result.exit_code == 0, result.output
-    return root
-
-
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
     """The study, and the peak memory of a plain `coder status` on it (the start a refusal is measured from)."""
-    root = small_study(tmp_path_factory.mktemp("hostile") / "study")
+    root = small_coded_study(tmp_path_factory.mktemp("hostile") / "study")
     plain = run_coder(root, "status")
     assert plain.exit_code == 0, plain.output
     return root, plain.peak_mb

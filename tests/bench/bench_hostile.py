@@ -14,13 +14,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from tests.conftest import small_coded_study  # noqa: E402
 from tests.hostile import HOSTILE, run_coder  # noqa: E402
-from tests.test_hostile_inputs import small_study  # noqa: E402
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        base = small_study(Path(tmp) / "base" / "study")
+        base = small_coded_study(Path(tmp) / "base" / "study")
         plain = run_coder(base, "status")
         print(f"plain `coder status`: {plain.seconds:.2f} s, peak {plain.peak_mb:.0f} MB")
         print("| hostile input | refused in | peak memory (above `coder status`) | the line |")

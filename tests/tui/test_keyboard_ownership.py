@@ -28,6 +28,7 @@ from textual.screen import Screen
 from coder.study import Study, connect_study
 from coder.tui.screens.coding import CodingScreen
 from tests.tui.conftest import app_for
+from tests.tui.view_helpers import events_since, last_event
 from tests.tui.waiting import quiet, running, settle, until
 
 KEYS = 200  # random keys per dialog or view: a few hundred, about a second and a half (views: more)
@@ -119,22 +120,6 @@ async def type_key(pilot: Pilot, probe: Probe, key: str) -> None:
     await quiet(pilot, lambda: probe.handled)
 
 
-def new_events(study: Study, after: int) -> list[str]:
-    db = connect_study(study)
-    try:
-        return [r[0] for r in db.execute("SELECT action FROM events WHERE id > ? ORDER BY id", [after])]
-    finally:
-        db.close()
-
-
-def last_event(study: Study) -> int:
-    db = connect_study(study)
-    try:
-        return db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
-    finally:
-        db.close()
-
-
 def settings(study: Study) -> list[tuple]:
     db = connect_study(study)
     try:
@@ -175,7 +160,7 @@ async def test_every_dialog_and_view_owns_the_keyboard(name, coded_piura):
         await until(pilot, lambda: not any(w.group == "import" for w in app.workers), "the study to be brought up to date")
         before, saved = last_event(coded_piura), settings(coded_piura)
         screen = await open_it(pilot, probe, kind, opening)
-        assert new_events(coded_piura, before) == [] and settings(coded_piura) == saved, f"opening {name} wrote"
+        assert events_since(coded_piura, before) == [] and settings(coded_piura) == saved, f"opening {name} wrote"
         typed: list[str] = []
         for _ in range(KEYS):
             key = rng.choice(ALPHABET)
@@ -192,7 +177,7 @@ async def test_every_dialog_and_view_owns_the_keyboard(name, coded_piura):
                 above = app.screen_stack[app.screen_stack.index(screen) + 1:]
                 assert all(s.is_modal for s in above), f"{name} put {above} over itself"
         await settle(pilot, lambda: probe.handled)
-    written = set(new_events(coded_piura, before))
+    written = set(events_since(coded_piura, before))
     assert written <= opening.writes, f"{name} wrote {sorted(written - opening.writes)}, which is not its own action"
 
 

@@ -17,6 +17,7 @@ from coder.tui.widgets.codebook_pane import CodebookPane
 from coder.tui.widgets.excerpt_list import ExcerptList
 from coder.tui.widgets.key_bar import KeyBar
 from tests.tui.conftest import app_for
+from tests.tui.view_helpers import events_since, last_event
 from tests.tui.waiting import press_to_close, press_to_open, running, settle, until
 
 
@@ -30,22 +31,6 @@ def expected(study: Study, retrieval: Retrieval) -> list[tuple[str, str, int, in
 
 def shown(screen: RetrievalScreen) -> list[tuple[str, str, int, int]]:
     return [(e.document, e.coder, e.start, e.end) for e in screen.query_one(ExcerptList).excerpts]
-
-
-def events(study: Study, after: int = 0) -> list[str]:
-    db = connect_study(study)
-    try:
-        return [r[0] for r in db.execute("SELECT action FROM events WHERE id > ? ORDER BY id", [after])]
-    finally:
-        db.close()
-
-
-def last_event(study: Study) -> int:
-    db = connect_study(study)
-    try:
-        return db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
-    finally:
-        db.close()
 
 
 async def test_f6_lists_the_coders_excerpts_and_is_in_the_key_bar_help_and_palette(coded_piura):
@@ -132,24 +117,24 @@ async def test_uncode_recode_and_memo_from_the_list_write_exactly_their_events(c
         await press_to_open(pilot, "m", MemoDialog)
         await pilot.press(*"seen twice")
         await press_to_close(pilot, "ctrl+s", MemoDialog)
-        assert events(coded_piura, before) == ["memo"]
+        assert events_since(coded_piura, before) == ["memo"]
         assert listed.excerpts[0].memo == "seen twice" and "Memo: seen twice" in str(screen.query_one("#retrieval-detail").render())
         await press_to_open(pilot, "r", QuickPick)
         await pilot.press(*"Diffusing")
         await press_to_close(pilot, "enter", QuickPick)
-        assert events(coded_piura, before) == ["memo", "recode"]
+        assert events_since(coded_piura, before) == ["memo", "recode"]
         assert target.uuid not in {e.uuid for e in listed.excerpts} and len(listed.excerpts) == 13
         moved = expected(coded_piura, Retrieval(codes=("Diffusing",), coders=("ana",)))
         assert (target.document, "ana", target.start, target.end) in moved
         second = listed.excerpts[0]
         await pilot.press("d")
         await settle(pilot)
-        assert events(coded_piura, before) == ["memo", "recode", "uncode"]
+        assert events_since(coded_piura, before) == ["memo", "recode", "uncode"]
         assert second.uuid not in {e.uuid for e in listed.excerpts} and len(listed.excerpts) == 12
         await pilot.press("u")  # undo: the uncoded excerpt is back
         await settle(pilot)
         assert second.uuid in {e.uuid for e in listed.excerpts} and len(listed.excerpts) == 13
-        assert events(coded_piura, before) == ["memo", "recode", "uncode", "undo"]
+        assert events_since(coded_piura, before) == ["memo", "recode", "uncode", "undo"]
         await press_to_close(pilot, "escape", RetrievalScreen)
         coding_screen = app.screen
         assert isinstance(coding_screen, CodingScreen)  # told to read its codings again, it says what changed
@@ -169,7 +154,7 @@ async def test_another_coders_excerpt_is_not_changed(coded_piura):
         count = len(shown(screen))
         await pilot.press("d")
         await settle(pilot)
-        assert events(coded_piura, before) == [] and len(shown(screen)) == count
+        assert events_since(coded_piura, before) == [] and len(shown(screen)) == count
 
 
 async def test_x_exports_what_is_listed(coded_piura):

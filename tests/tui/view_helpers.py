@@ -18,3 +18,19 @@ def code(study: Study, coder: str, document: str, passages: list[int], *codes: s
     finally:
         db.close()
 
+
+def events_since(study: Study, after: int = 0) -> list[str]:
+    """The actions the events log recorded after event `after`, in order."""
+    db = connect_study(study)
+    try:
+        return [r[0] for r in db.execute("SELECT action FROM events WHERE id > ? ORDER BY id", [after])]
+    finally:
+        db.close()
+
+
+def last_event(study: Study) -> int:
+    db = connect_study(study)
+    try:
+        return db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+    finally:
+        db.close()
