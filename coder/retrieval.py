@@ -25,7 +25,7 @@ from coder.errors import CoderError
 from coder.events import writing
 from coder.exports.citing import chunks, load_documents
 from coder.exports.excerpts import FORMATS, Excerpt, ExcerptQuery, ExcerptSet, find_excerpts, write_excerpts
-from coder.exports.files import Progress, check_format, export_name, free_path, output_path
+from coder.exports.files import Progress, check_format, export_target
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class Retrieval:
         without: codes that none of those passages may carry, by the excerpt's coder (NOT).
         documents: document names, patterns (`int0*`) or attributes (`kind=interview`); any of them.
         context: exports carry the passage before and after each excerpt (the view always shows them).
+        sub_codes: `without` (the view lists the chosen codes' own codings), `with` or `apart`, as in the export.
     """
 
     codes: tuple[str, ...] = ()
@@ -48,11 +49,12 @@ class Retrieval:
     documents: tuple[str, ...] = ()
     phases: tuple[str, ...] = ()
     context: bool = False
+    sub_codes: str = "without"
 
     def query(self, documents: Iterable[str] = ()) -> ExcerptQuery:
         """The export's query for the codes, coders and phases (the documents' selectors resolved to names)."""
         return ExcerptQuery(codes=self.codes, group=self.group, coders=self.coders, documents=tuple(documents),
-                            phases=self.phases, context=True)
+                            phases=self.phases, context=True, sub_codes=self.sub_codes, each_coding=True)
 
 
 def retrieve(db: Database, retrieval: Retrieval) -> ExcerptSet:
@@ -127,14 +129,14 @@ def _describe(found: ExcerptSet, retrieval: Retrieval, names: list[str], also: l
 
 
 def export_retrieved(db: Database, exports_dir: Path, retrieval: Retrieval, fmt: str = "md", *,
-                     output: Path | str | None = None, progress: Progress | None = None) -> Path:
-    """Write what the view lists, with the export writers, to a new file named for what it holds."""
+                     output: Path | str | None = None, keep_both: bool = False, progress: Progress | None = None) -> Path:
+    """Write what the view lists, with the export writers, to a file named for what it holds."""
     check_format(fmt, FORMATS)
     found = retrieve(db, retrieval)
     if not retrieval.context:
         for excerpt in found.items:
             excerpt.before = excerpt.after = None
-    path = free_path(output_path(exports_dir, export_name(found.name_parts, fmt), output))
+    path = export_target(exports_dir, found.name_parts, fmt, output, keep_both=keep_both)
     return write_excerpts(found, path, fmt, progress=progress)
 
 

@@ -67,8 +67,8 @@ def test_exports_excerpts_cite_role_organisation_passage_lines_and_cue_time(db):
 def test_exports_excerpts_are_grouped_by_code_in_codebook_order_then_document(db):
     found = find_excerpts(db, ExcerptQuery(group="function"))
     assert [(p, len(items)) for p, items in found.by_code()] == [
-        ("function/Accessing", 3), ("function/Diffusing", 1), ("function/Coordinating", 2), ("function/Enabling", 1)]
-    assert [e.document for e in found.by_code()[0][1]] == ["cues", "int01", "int01"]
+        ("function/Accessing", 2), ("function/Diffusing", 1), ("function/Coordinating", 1), ("function/Enabling", 1)]
+    assert [(e.document, e.coder) for e in found.by_code()[0][1]] == [("cues", "ana"), ("int01", "ana, ben")]
     assert found.heading == "Coded excerpts: function"
 
 
@@ -78,7 +78,7 @@ def test_exports_excerpts_filter_by_coder_document_phase_and_passages(db):
     in_phase_2 = find_excerpts(db, ExcerptQuery(group="function", phases=["Phase 2"], coders=["ana"]))
     assert [(e.code, e.document) for e in in_phase_2.items] == [("Diffusing", "int01"), ("Coordinating", "int02")]
     cell = find_excerpts(db, ExcerptQuery(codes=["Coordinating"], passages=[("int02", 2)]))
-    assert [(e.coder, e.passage) for e in cell.items] == [("ana", "2"), ("ben", "2")]
+    assert [(e.coder, e.passage) for e in cell.items] == [("ana, ben", "2")]
     assert find_excerpts(db, ExcerptQuery(codes=["Coordinating"], passages=[("int02", 4)])).items == []
 
 
@@ -100,14 +100,14 @@ def test_exports_excerpts_unknown_names_are_one_line_errors(db):
 # Files ---------------------------------------------------------------------------------------------
 
 
-def test_exports_file_names_say_what_they_hold_and_never_overwrite(db, out):
+def test_exports_file_names_say_what_they_hold_and_a_new_export_replaces_the_old_unless_both_are_kept(db, out):
     query = ExcerptQuery(codes=["Coordinating"], coders=["ana"])
     first = export_excerpts(db, out, query, "md")
     assert first.name == f"excerpts-function-Coordinating-ana-{TODAY}.md"
-    second = export_excerpts(db, out, query, "md")
+    first.write_text("an older export")
+    assert export_excerpts(db, out, query, "md") == first and first.read_text() != "an older export"
+    second = export_excerpts(db, out, query, "md", keep_both=True)
     assert second.name == f"excerpts-function-Coordinating-ana-{TODAY}-2.md" and first.read_text() == second.read_text()
-    first.write_text("edited by hand")
-    assert export_excerpts(db, out, query, "md", force=True) == first and first.read_text() != "edited by hand"
     assert sorted(p.name for p in out.iterdir()) == sorted([first.name, second.name])  # no temporary files left
     assert export_name(["excerpts", "phase/Fase ü 2", None], "csv", day=date(2026, 11, 29)) == "excerpts-phase-Fase-u-2-2026-11-29.csv"
 
@@ -142,15 +142,15 @@ def test_exports_docx_has_headings_quotes_small_caps_citations_and_a_toc(db, out
     path = export_excerpts(db, out, ExcerptQuery(group="function", context=True), "docx")
     document = docx.Document(str(path))
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
-    assert headings == ["Accessing (function) — 3 excerpts", "Diffusing (function) — 1 excerpt",
-                        "Coordinating (function) — 2 excerpts", "Enabling (function) — 1 excerpt"]
+    assert headings == ["Accessing (function) — 2 excerpts", "Diffusing (function) — 1 excerpt",
+                        "Coordinating (function) — 1 excerpt", "Enabling (function) — 1 excerpt"]
     quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
-    assert len(quotes) == 9 and quotes[0] == "We met the buyers at the trade fair."
+    assert len(quotes) == 6 and quotes[0] == "We met the buyers at the trade fair."
     assert quotes[1].endswith("with PromPerú.") and quotes[2].startswith("A second paragraph")  # paragraphs stay apart
     citations = [p for p in document.paragraphs if p.style.name == "Excerpt Citation"]
-    assert len(citations) == 7 and citations[1].runs[0].font.small_caps
+    assert len(citations) == 5 and citations[1].runs[0].font.small_caps
     assert citations[1].runs[0].text == "int01, Owner, Small farm, ¶ 2, lines 14–16"
-    assert any(p.text == "Memo: first contact with buyers" for p in document.paragraphs)
+    assert any(p.text == "Memo (ana): first contact with buyers" for p in document.paragraphs)  # two coders: whose memo
     body = document.element.body.xml
     assert 'TOC \\o "1-2"' in body and 'w:fldCharType="begin"' in body
     assert "updateFields" in document.settings.element.xml
@@ -159,13 +159,13 @@ def test_exports_docx_has_headings_quotes_small_caps_citations_and_a_toc(db, out
 def test_exports_xlsx_has_an_all_sheet_and_one_per_code_with_filters_and_safe_cells(db, out):
     from openpyxl import load_workbook
 
-    path = export_excerpts(db, out, ExcerptQuery(group="function"), "xlsx")
+    path = export_excerpts(db, out, ExcerptQuery(group="function", each_coding=True), "xlsx")
     book = load_workbook(path)
     assert book.sheetnames == ["all", "Accessing", "Diffusing", "Coordinating", "Enabling"]
     everything = book["all"]
     assert [c.value for c in everything[1]] == list(COLUMNS) and everything["A1"].font.bold
-    assert everything.max_row == 8 and everything.auto_filter.ref == "A1:T8" and everything.freeze_panes == "A2"
-    assert book["Coordinating"].max_row == 3 and book["Coordinating"].auto_filter.ref == "A1:T3"
+    assert everything.max_row == 8 and everything.auto_filter.ref == "A1:U8" and everything.freeze_panes == "A2"
+    assert book["Coordinating"].max_row == 3 and book["Coordinating"].auto_filter.ref == "A1:U3"
     quote = COLUMNS.index("quote") + 1
     cell = book["Coordinating"].cell(row=2, column=quote)
     assert cell.value.startswith("'=SUM(A1:A9) is what") and cell.data_type == "s"  # never a formula
@@ -179,13 +179,15 @@ def test_exports_csv_and_jsonl_hold_every_column(db, out):
     with open(export_excerpts(db, out, query, "csv"), encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [(r["code"], r["coder"], r["passage"], r["lines"]) for r in rows] == [
-        ("Coordinating", "ana", "2", "13"), ("Coordinating", "ben", "2", "13"), ("Enabling", "ana", "4", "17")]
-    assert rows[0]["quote"].startswith("'=SUM") and rows[2]["quote"].startswith("'-- later")
+        ("Coordinating", "ana, ben", "2", "13"), ("Enabling", "ana", "4", "17")]
+    assert rows[0]["quote"].startswith("'=SUM") and rows[1]["quote"].startswith("'-- later")
+    assert rows[0]["memo"] == "ben: @board: the =SUM line" and len(rows[0]["coding_uuid"].split()) == 2
     assert rows[0]["also_coded"] == "phase/Phase 2" and rows[0]["interviewee_organisation"] == "Sunshine"
     lines = export_excerpts(db, out, query, "jsonl").read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
-    assert len(records) == 3 and records[0]["quote"].startswith("=SUM")  # JSON is data, not a spreadsheet
-    assert records[0]["also_coded"] == ["phase/Phase 2"] and records[2]["quote"].endswith("😀 It worked.")
+    assert len(records) == 2 and records[0]["quote"].startswith("=SUM")  # JSON is data, not a spreadsheet
+    assert records[0]["also_coded"] == ["phase/Phase 2"] and records[1]["quote"].endswith("😀 It worked.")
+    assert records[0]["coders"] == ["ana", "ben"]
 
 
 def test_exports_spreadsheet_cells_are_neutralised_but_readable():

@@ -9,11 +9,25 @@ import click
 from coder.cli.base import Session, import_progress, main, pass_session
 from coder.cli.study import import_
 from coder.errors import CoderError
-from coder.study import study_title
+from coder.study import Study, study_title
 
 output_option = click.option("--output", "-o", type=click.Path(path_type=Path), metavar="PATH",
                              help="File to write, or a folder for the default name (default: exports/).")
-force_option = click.option("--force", is_flag=True, help="Overwrite the file if it exists (default: add -2, -3…).")
+keep_both_option = click.option("--keep-both", is_flag=True,
+                                help="Keep an earlier file of the same name (write -2, -3…); by default it is replaced.")
+
+
+def _outside_study_files(study: Study, output: Path | None) -> Path | None:
+    """`output`, refused when it would land among the study's own files (its database, transcripts or codebook)."""
+    if output is None:
+        return None
+    target = output.expanduser().resolve()
+    for own in (study.transcripts_dir, study.codebook_dir):
+        if target == own.resolve() or own.resolve() in target.parents:
+            raise CoderError(f"{output} is in the study's {own.name}/ folder", fix="write exports elsewhere, e.g. into exports/")
+    if target.name.startswith(study.db_path.name) and target.parent == study.root.resolve():
+        raise CoderError(f"{output} is the study's database", fix="write exports elsewhere, e.g. into exports/")
+    return output
 
 
 @main.group()
@@ -31,45 +45,59 @@ def _passage(text: str) -> tuple[str, int]:
 @export.command()
 @click.option("--code", "codes", multiple=True, metavar="CODE", help="A code (name or group/name); repeat for more.")
 @click.option("--group", metavar="GROUP", help="Every code of this code group.")
-@click.option("--coder", "coders", multiple=True, metavar="NAME", help="Only this coder's codings; repeat for more.")
+@click.option("--coder", "coders", multiple=True, metavar="NAME",
+              help="Only this coder's codings; repeat for more (default: every coder but the consensus coder).")
+@click.option("--mine", is_flag=True, help="Only your codings (the coder you code as).")
+@click.option("--consensus", is_flag=True, help="Only the consensus coder's codings (what reconciling decided).")
 @click.option("--doc", "documents", multiple=True, metavar="DOCUMENT", help="Only this document; repeat for more.")
 @click.option("--phase", "phases", multiple=True, metavar="PHASE",
               help="Only excerpts whose passage is coded with this phase (a code of the 'phase' group); repeatable.")
 @click.option("--passage", "passages", multiple=True, metavar="DOC:N",
               help="Only excerpts in this passage, e.g. int03:12 (a crosstab cell's passages); repeatable.")
 @click.option("--context", is_flag=True, help="Add the passage before and after each excerpt.")
+@click.option("--sub-codes", "sub_codes", type=click.Choice(["with", "apart", "without"]), default="with", show_default=True,
+              help="A code's sub-codes: with it (under its heading), apart (each under its own) or left out.")
+@click.option("--each-coding", is_flag=True,
+              help="One excerpt per coding (default: one per passage and code, naming every coder who coded it).")
 @click.option("--format", "fmt", type=click.Choice(["md", "docx", "xlsx", "csv", "jsonl"]), default="md", show_default=True,
               help="Markdown, Word, Excel, CSV or JSON lines.")
 @output_option
-@force_option
+@keep_both_option
 @pass_session
-def excerpts(session: Session, codes: tuple[str, ...], group: str | None, coders: tuple[str, ...], documents: tuple[str, ...],
-             phases: tuple[str, ...], passages: tuple[str, ...], context: bool, fmt: str, output: Path | None, force: bool) -> None:
-    """Coded excerpts grouped by code then document, each with its citation, co-applied codes and memo.
+def excerpts(session: Session, codes: tuple[str, ...], group: str | None, coders: tuple[str, ...], mine: bool, consensus: bool,
+             documents: tuple[str, ...], phases: tuple[str, ...], passages: tuple[str, ...], context: bool, sub_codes: str,
+             each_coding: bool, fmt: str, output: Path | None, keep_both: bool) -> None:
+    """Coded excerpts grouped by code then document, each with its citation, coders, co-applied codes and memo.
 
-    With no --code and no --group, every code's excerpts are written. The file lands in exports/
-    with a name that says what it holds, and never replaces an existing file unless --force.
+    With no --code and no --group, every code's excerpts are written. A passage several coders
+    coded appears once, naming them; a code's excerpts include its sub-codes'. The file lands in
+    exports/ with a name that says what it holds, replacing an earlier export of that name.
 
     Example:
 
-        coder export excerpts --code Coordinating --coder ana --phase "Phase 2" --context --format docx
+        coder export excerpts --code Coordinating --consensus --phase "Phase 2" --context --format docx
     """
+    from coder.coding import consensus_coder, current_coder
     from coder.exports.excerpts import ExcerptQuery, export_excerpts
 
+    if sum((bool(coders), mine, consensus)) > 1:
+        raise CoderError("--coder, --mine and --consensus each say whose codings", fix="give one of them")
     db = session.open()
-    query = ExcerptQuery(codes=codes, group=group, coders=coders, documents=documents, phases=phases,
-                         passages=[_passage(p) for p in passages], context=context)
+    whose = [current_coder(db)] if mine else [consensus_coder(db)] if consensus else list(coders)
+    query = ExcerptQuery(codes=codes, group=group, coders=whose, documents=documents, phases=phases,
+                         passages=[_passage(p) for p in passages], context=context, sub_codes=sub_codes, each_coding=each_coding)
     with import_progress("Exporting excerpts") as progress:
-        path = export_excerpts(db, session.study.exports_dir, query, fmt, output=output, force=force, progress=progress)
+        path = export_excerpts(db, session.study.exports_dir, query, fmt, output=_outside_study_files(session.study, output),
+                               keep_both=keep_both, progress=progress)
     click.echo(f"wrote {path}")
 
 
 @export.command()
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "docx"]), default="md", show_default=True, help="Output format.")
 @output_option
-@force_option
+@keep_both_option
 @pass_session
-def memos(session: Session, fmt: str, output: Path | None, force: bool) -> None:
+def memos(session: Session, fmt: str, output: Path | None, keep_both: bool) -> None:
     """Every memo (on the study, codes, documents, passages and codings) with what it is attached to.
 
     Example:
@@ -79,7 +107,8 @@ def memos(session: Session, fmt: str, output: Path | None, force: bool) -> None:
     from coder.exports.memos import export_memos
 
     db = session.open()
-    click.echo(f"wrote {export_memos(db, session.study.exports_dir, fmt, output=output, force=force)}")
+    output = _outside_study_files(session.study, output)
+    click.echo(f"wrote {export_memos(db, session.study.exports_dir, fmt, output=output, keep_both=keep_both)}")
 
 
 @export.command()
@@ -87,9 +116,9 @@ def memos(session: Session, fmt: str, output: Path | None, force: bool) -> None:
               help="Markdown or Word (the paper's appendix), or a REFI-QDA codebook.")
 @click.option("--coder", "coder_name", metavar="NAME", help="Count only this coder's codings (default: all coders).")
 @output_option
-@force_option
+@keep_both_option
 @pass_session
-def codebook(session: Session, fmt: str, coder_name: str | None, output: Path | None, force: bool) -> None:
+def codebook(session: Session, fmt: str, coder_name: str | None, output: Path | None, keep_both: bool) -> None:
     """The codebook with definitions, include/exclude notes, examples and counts of codings and documents.
 
     Example:
@@ -99,17 +128,18 @@ def codebook(session: Session, fmt: str, coder_name: str | None, output: Path | 
     from coder.exports.codebook import export_codebook
 
     db = session.open()
-    click.echo(f"wrote {export_codebook(db, session.study.exports_dir, fmt, coder=coder_name, output=output, force=force)}")
+    output = _outside_study_files(session.study, output)
+    click.echo(f"wrote {export_codebook(db, session.study.exports_dir, fmt, coder=coder_name, output=output, keep_both=keep_both)}")
 
 
 @export.command(name="qdpx")
 @click.argument("file", required=False, type=click.Path(dir_okay=True, path_type=Path))
-@force_option
+@keep_both_option
 @pass_session
-def export_qdpx_command(session: Session, file: Path | None, force: bool) -> None:
+def export_qdpx_command(session: Session, file: Path | None, keep_both: bool) -> None:
     """The whole study as a REFI-QDA project (.qdpx) for ATLAS.ti, NVivo, MAXQDA, QualCoder and others.
 
-    FILE defaults to exports/<study>-<date>.qdpx; an existing file is never replaced unless --force.
+    FILE defaults to exports/<study>-<date>.qdpx; an earlier file of that name is replaced unless --keep-both.
 
     Example:
 
@@ -119,7 +149,8 @@ def export_qdpx_command(session: Session, file: Path | None, force: bool) -> Non
 
     db = session.open()
     with import_progress("Exporting the project") as progress:
-        path = export_qdpx(db, session.study.exports_dir, study_title(session.study, db), output=file, force=force,
+        path = export_qdpx(db, session.study.exports_dir, study_title(session.study, db),
+                           output=_outside_study_files(session.study, file), keep_both=keep_both,
                            progress=progress)
     click.echo(f"wrote {path}")
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from coder.codebook import codebook_tree
+from coder.coding import consensus_coder
 from coder.crosstab.consensus import ConsensusProgress, consensus_progress
 from coder.db import Database
 from coder.documents import list_documents
@@ -50,15 +51,16 @@ class Coders:
         return names + (f" · {self.consensus.describe()}" if self.consensus else "")
 
 
-def choose_coders(db: Database, names: Sequence[str] | None = None) -> Coders:
+def choose_coders(db: Database, names: Sequence[str] | None = None, *, progress: bool = True) -> Coders:
     """The coders whose codings count: those named; by default (or `all`) every coder but the consensus coder.
 
     The default never changes by itself — not when someone reconciles, not with who codes in the
     workbench: the consensus coder's codings are a reconciliation of the others', so it counts
     only when named (alone, or with others). A passage counts once however many coders coded it.
+    Without `progress`, how far the consensus has got is not counted (it takes a while on a large study).
     """
     everybody = db.execute("SELECT id, name FROM coders ORDER BY name").fetchall()
-    progress = consensus_progress(db)
+    consensus = consensus_progress(db) if progress else None
     if names and not any(n.strip().lower() == "all" for n in names):
         known = {name: coder_id for coder_id, name in everybody}
         missing = [n for n in names if n not in known]
@@ -66,11 +68,11 @@ def choose_coders(db: Database, names: Sequence[str] | None = None) -> Coders:
             raise CoderError(f"no coder named {', '.join(repr(m) for m in missing)}",
                              fix=f"use one of: {', '.join(known) or 'none yet'} (or all)")
         chosen = list(dict.fromkeys(names))
-        return Coders(tuple(known[n] for n in chosen), tuple(chosen), "chosen", consensus=progress)
-    left_out = progress.coder if progress else None
+        return Coders(tuple(known[n] for n in chosen), tuple(chosen), "chosen", consensus=consensus)
+    left_out = consensus_coder(db)
     counted = [r for r in everybody if r[1] != left_out] or everybody  # a study of the consensus coder alone counts it
     return Coders(tuple(r[0] for r in counted), tuple(r[1] for r in counted), "all",
-                  left_out=left_out if len(counted) < len(everybody) else None, consensus=progress)
+                  left_out=left_out if len(counted) < len(everybody) else None, consensus=consensus)
 
 
 def choose_documents(db: Database, selectors: Sequence[str] | None = None) -> list[int] | None:

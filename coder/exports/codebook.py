@@ -16,7 +16,7 @@ from typing import Any
 from coder.codebook import codebook_tree
 from coder.coding import coder_id
 from coder.db import Database, setting
-from coder.exports.files import Progress, check_format, export_name, free_path, md_escape, output_path, replacing
+from coder.exports.files import Progress, check_format, export_target, md_escape, replacing
 
 FORMATS = ("md", "docx", "qdc")
 
@@ -75,10 +75,10 @@ def codebook_entries(db: Database, *, coder: str | None = None) -> list[GroupEnt
 
 
 def export_codebook(db: Database, exports_dir: Path, fmt: str = "md", *, coder: str | None = None,
-                    output: Path | str | None = None, force: bool = False, progress: Progress | None = None) -> Path:
+                    output: Path | str | None = None, keep_both: bool = False, progress: Progress | None = None) -> Path:
     """Write the codebook as Markdown, Word or REFI-QDA `.qdc`; returns the path written."""
     check_format(fmt, FORMATS)
-    path = free_path(output_path(exports_dir, export_name(["codebook", coder], fmt), output), force=force)
+    path = export_target(exports_dir, ["codebook", coder], fmt, output, keep_both=keep_both)
     if fmt == "qdc":
         from coder.refi import write_qdc
 

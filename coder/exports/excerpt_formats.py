@@ -33,6 +33,16 @@ def _by_document(items: list[Excerpt]) -> list[tuple[str, list[Excerpt]]]:
     return list(groups.items())
 
 
+def _coded_by(excerpt: Excerpt) -> str:
+    """`coded by ana, ben · as Prices (ana)`: the coders, and the sub-codes the excerpt was coded with."""
+    text = f"coded by {excerpt.coder}"
+    return text + (f" · as {', '.join(excerpt.sub_codes)}" if excerpt.sub_codes else "")
+
+
+def _by(who: str) -> str:
+    return f" ({who})" if who else ""
+
+
 def _code_title(path: str) -> tuple[str, str]:
     group, _, name = path.partition("/")
     return name, group
@@ -54,12 +64,12 @@ def write_markdown(found: ExcerptSet, path: Path, progress: Progress) -> None:
                 out += [blockquote(excerpt.text), ""]
                 if excerpt.after:
                     out += [f"*After (¶ {excerpt.last_passage + 1}):* {md_escape(excerpt.after)}", ""]
-                line = f"— {md_escape(excerpt.citation)} · coded by {md_escape(excerpt.coder)}"
+                line = f"— {md_escape(excerpt.citation)} · {md_escape(_coded_by(excerpt))}"
                 if excerpt.also_coded:
                     line += " · also coded: " + ", ".join(names[p] for p in excerpt.also_coded)
                 out += [line, ""]
-                if excerpt.memo:
-                    out += [f"**Memo:** {md_escape(excerpt.memo)}", ""]
+                for who, memo in excerpt.named_memos():
+                    out += [f"**Memo{_by(who)}:** {md_escape(memo)}", ""]
                 done += 1
             progress(done, total)
     if not found.items:
@@ -83,6 +93,8 @@ def write_jsonl(found: ExcerptSet, path: Path, progress: Progress) -> None:
         for excerpt in found.items:
             record = excerpt.row()
             record["also_coded"] = list(excerpt.also_coded)
+            record["sub_codes"] = list(excerpt.sub_codes)
+            record["coders"] = list(excerpt.coders)
             record["code_path"] = excerpt.code_path
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     progress(len(found.items), len(found.items))
@@ -145,13 +157,13 @@ def write_docx(found: ExcerptSet, path: Path, progress: Progress) -> None:
                         out.add(paragraph, quote)
                     if excerpt.after:
                         out.add(f"After (¶ {excerpt.last_passage + 1}): {excerpt.after}", context)
-                    extra = f" · coded by {excerpt.coder}"
+                    extra = f" · {_coded_by(excerpt)}"
                     if excerpt.also_coded:
                         extra += " · also coded: " + ", ".join(_code_title(p)[0] for p in excerpt.also_coded)
                     out.add("", citation, runs=[(excerpt.citation, ("small_caps",)), (extra, ())])
-                    if excerpt.memo:
-                        first, *rest = word.paragraphs(excerpt.memo)
-                        out.add("", memo, runs=[("Memo: ", ("bold",)), (first, ())])
+                    for who, text in excerpt.named_memos():
+                        first, *rest = word.paragraphs(text)
+                        out.add("", memo, runs=[(f"Memo{_by(who)}: ", ("bold",)), (first, ())])
                         for paragraph in rest:
                             out.add(paragraph, memo)
                     done += 1

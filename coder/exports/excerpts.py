@@ -12,34 +12,30 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from coder.codebook import codebook_tree
-from coder.coding import coder_id, find_code, find_document
+from coder.coding import find_code, find_document
+from coder.crosstab.dimensions import choose_coders
 from coder.db import Database, setting
 from coder.errors import CoderError
 from coder.exports.citing import DocumentIndex, chunks, load_documents
-from coder.exports.files import (
-    Progress,
-    check_format,
-    export_name,
-    free_path,
-    output_path,
-    replacing,
-)
+from coder.exports.files import Progress, check_format, export_target, replacing
 
 FORMATS = ("md", "docx", "xlsx", "csv", "jsonl")
 DEFAULT_PHASE_GROUP = "phase"
 
 COLUMNS = (
-    "code_group", "code", "document", "title", "interviewee_role", "interviewee_organisation", "passage",
+    "code_group", "code", "sub_codes", "document", "title", "interviewee_role", "interviewee_organisation", "passage",
     "lines", "timestamp", "coder", "quote", "also_coded", "memo", "context_before", "context_after",
     "citation", "start", "end", "coding_uuid", "created",
 )
+
+
+SUB_CODES = ("with", "apart", "without")
 
 
 @dataclass
@@ -48,10 +44,15 @@ class ExcerptQuery:
 
     Args:
         codes: code names, or `group/name` where two groups share a name.
+        coders: whose codings; none means every coder but the consensus coder (the analyses' rule).
         passages: (document name or id, passage number) pairs, e.g. the passages of a crosstab cell.
         phases: codes of the exclusive group `phase_group`; an excerpt is kept when its passage
-            overlaps one of them, coded by one of the chosen coders (any coder if none is chosen).
+            overlaps one of them, coded by one of the chosen coders.
         context: add the passage before and the passage after each excerpt.
+        sub_codes: a code's sub-codes are filed `with` it (under its heading), `apart` (each under
+            its own heading) or left out (`without`).
+        each_coding: one excerpt per coding; by default the codings of one code (or its sub-codes) on
+            overlapping spans make one excerpt that names its coders.
     """
 
     codes: Sequence[str] = ()
@@ -62,19 +63,21 @@ class ExcerptQuery:
     passages: Sequence[tuple[str | int, int]] = ()
     context: bool = False
     phase_group: str = DEFAULT_PHASE_GROUP
+    sub_codes: str = "with"
+    each_coding: bool = False
 
 
 @dataclass(slots=True)
 class Excerpt:
-    """One coding with everything needed to quote and cite it."""
+    """A quote with everything needed to cite it: one coding, or the codings of several coders on one passage."""
 
-    code: str
+    code: str  # the code it is filed under
     code_group: str
     document: str
     title: str | None
     role: str | None
     organisation: str | None
-    coder: str
+    coders: list[str]
     start: int
     end: int
     text: str
@@ -84,16 +87,35 @@ class Excerpt:
     last_line: int | None = None
     begin: str | None = None
     finish: str | None = None
+    sub_codes: list[str] = field(default_factory=list)  # names, with their coders when not all of them: "Prices (ana)"
     also_coded: list[str] = field(default_factory=list)  # code paths
-    memo: str | None = None
+    memos: list[tuple[str, str]] = field(default_factory=list)  # (coder, memo)
     before: str | None = None
     after: str | None = None
-    uuid: str = ""
+    uuids: list[str] = field(default_factory=list)
     created: str = ""
 
     @property
     def code_path(self) -> str:
         return f"{self.code_group}/{self.code}"
+
+    @property
+    def coder(self) -> str:
+        return ", ".join(self.coders)
+
+    @property
+    def uuid(self) -> str:
+        """The coding's uuid (space-separated when several codings make the excerpt)."""
+        return " ".join(self.uuids)
+
+    @property
+    def memo(self) -> str | None:
+        """The coding's memo; with several coders, each memo after its coder's name."""
+        return "\n\n".join(f"{who}: {text}" if who else text for who, text in self.named_memos()) or None
+
+    def named_memos(self) -> list[tuple[str, str]]:
+        """(coder, memo), the coder left blank when the excerpt has only one."""
+        return [("" if len(self.coders) == 1 else who, text) for who, text in self.memos]
 
     @property
     def passage(self) -> str:
@@ -128,8 +150,8 @@ class Excerpt:
 
     def cells(self) -> list[Any]:
         """The excerpt's values in the order of COLUMNS."""
-        return [self.code_group, self.code, self.document, self.title, self.role, self.organisation, self.passage,
-                self.lines, self.timestamp, self.coder, self.text, "; ".join(self.also_coded), self.memo, self.before,
+        return [self.code_group, self.code, "; ".join(self.sub_codes), self.document, self.title, self.role, self.organisation,
+                self.passage, self.lines, self.timestamp, self.coder, self.text, "; ".join(self.also_coded), self.memo, self.before,
                 self.after, self.citation, self.start, self.end, self.uuid, self.created]
 
     def row(self) -> dict[str, Any]:
@@ -159,71 +181,159 @@ class ExcerptSet:
 # Choosing the excerpts ---------------------------------------------------------------------------
 
 
-def _code_order(db: Database) -> tuple[dict[int, int], dict[int, str]]:
-    rank, paths = {}, {}
-    for index, row in enumerate(codebook_tree(db)):
-        rank[row["id"]] = index
-        paths[row["id"]] = f"{row['group']}/{row['code']}"
-    return rank, paths
+class _Codebook:
+    """Codes in codebook order, with their paths and parents, to file each coding under a heading."""
+
+    def __init__(self, db: Database) -> None:
+        tree = codebook_tree(db)
+        self.rank = {row["id"]: index for index, row in enumerate(tree)}
+        self.paths = {row["id"]: f"{row['group']}/{row['code']}" for row in tree}
+        self.names = {row["id"]: (row["code"], row["group"]) for row in tree}
+        self.parent = {row["id"]: row["parent_id"] for row in tree}
+
+    def with_sub_codes(self, ids: list[int]) -> list[int]:
+        """The codes and every code below them."""
+        below: dict[int, list[int]] = defaultdict(list)
+        for code, parent in self.parent.items():
+            below[parent].append(code)
+        found, stack = list(ids), list(ids)
+        while stack:
+            children = [c for c in below.get(stack.pop(), ()) if c not in found]
+            found += children
+            stack += children
+        return found
+
+    def heading(self, code: int, asked: set[int], sub_codes: str) -> int:
+        """The code a coding of `code` is filed under: itself, or (`with`) its highest ancestor that was asked for."""
+        if sub_codes != "with":
+            return code
+        heading, parent = code, self.parent.get(code)
+        while parent is not None:
+            if not asked or parent in asked:
+                heading = parent
+            parent = self.parent.get(parent)
+        return heading
 
 
 def find_excerpts(db: Database, query: ExcerptQuery | None = None) -> ExcerptSet:
     """The excerpts a query asks for, grouped by code (codebook order) then document, with citations."""
     query = query or ExcerptQuery()
-    rank, paths = _code_order(db)
-    code_ids = _chosen_codes(db, query)
-    coder_ids = [coder_id(db, name) for name in query.coders]
+    if query.sub_codes not in SUB_CODES:
+        raise CoderError(f"unknown sub-codes choice '{query.sub_codes}'", fix=f"use one of: {', '.join(SUB_CODES)}")
+    codebook = _Codebook(db)
+    asked = _chosen_codes(db, query)
+    code_ids = asked if query.sub_codes == "without" or not asked else codebook.with_sub_codes(asked)
+    whose = choose_coders(db, query.coders, progress=False)
     document_ids = [find_document(db, name) for name in query.documents]
-    rows = _codings(db, code_ids, coder_ids, document_ids)
+    rows = _codings(db, code_ids, list(whose.ids), document_ids)
     wanted_spans = _passage_spans(db, query.passages)
     if wanted_spans is not None:
         rows = [r for r in rows if any(s < r[5] and e > r[4] for s, e in wanted_spans.get(r[1], ()))]
     documents = load_documents(db, {r[1] for r in rows})
-    phase_spans = _phase_spans(db, query, coder_ids, documents) if query.phases else None
-    neighbours = _neighbour_codings(db, rows)
-    path_rank = {path: rank[i] for i, path in paths.items()}
-    names = {r[0]: (r[1], r[2]) for r in db.execute("SELECT c.id, c.name, g.name FROM codes c JOIN code_groups g ON g.id = c.group_id")}
+    if query.phases:
+        rows = _in_phases(rows, _phase_spans(db, query, list(whose.ids), documents), documents)
     coders = dict(db.execute("SELECT id, name FROM coders").fetchall())
-    last_rank = len(rank)
-    items: list[tuple[int, Excerpt]] = []
-    right, left = bisect.bisect_right, bisect.bisect_left  # the loop below runs once per excerpt: keep it lean
-    for uuid, document_id, code, coder, start, end, memo, created in rows:
-        document = documents[document_id]
-        first = right(document.ends, start)
-        last = left(document.starts, end) - 1
-        if first > last:
-            first, last = document.passages(start, end)
-        if phase_spans is not None:
-            span_start, span_end = document.starts[first], document.ends[last]
-            if not any(s < span_end and e > span_start for s, e in phase_spans.get(document_id, ())):
-                continue
-        code_name, group_name = names[code]
+    path_rank = {path: codebook.rank[i] for i, path in codebook.paths.items()}
+    neighbours = _neighbour_codings(db, rows)
+    chosen = set(asked)
+    filed = sorted(((codebook.heading(r[2], chosen, query.sub_codes), r) for r in rows),
+                   key=lambda pair: codebook.rank.get(pair[0], len(codebook.rank)))  # stable: the SQL order stays within a code
+    items = []
+    for heading, group in _excerpt_groups(filed, query.each_coding):
+        document = documents[group[0][1]]
+        code_name, group_name = codebook.names[heading]
+        codes = {r[2] for r in group} | {heading}
+        also: dict[str, None] = {}
+        for _, document_id, _, coder, start, end, _, _ in group:
+            also.update(dict.fromkeys(_also_coded(neighbours.get((document_id, coder)), start, end, codes, codebook.paths)))
         excerpt = Excerpt(
-            code_name, group_name, document.name, document.title, document.role, document.organisation, coders[coder],
-            start, end, document.text[start:end], document.ordinals[first], document.ordinals[last],
-            memo=memo, uuid=uuid, created=created,
-            also_coded=_also_coded(neighbours.get((document_id, coder)), start, end, code, paths, path_rank),
-        )
-        if document.lines:
-            newlines = document.newline_offsets()
-            excerpt.first_line = document.body_line + left(newlines, start)
-            excerpt.last_line = document.body_line + left(newlines, end - 1 if end > start else start)
-        if document.timed:
-            excerpt.begin, excerpt.finish = document.times[first][0], document.times[last][1]
-        if query.context:
-            excerpt.before = _passage_text(document, first - 1)
-            excerpt.after = _passage_text(document, last + 1)
-        items.append((rank.get(code, last_rank), excerpt))
-    items.sort(key=itemgetter(0))  # stable: within a code, the SQL order (document, position, coder) stays
-    chosen_paths = [paths[i] for i in sorted(code_ids, key=lambda i: rank.get(i, 0)) if i in paths]
+            code_name, group_name, document.name, document.title, document.role, document.organisation,
+            sorted({coders[r[3]] for r in group}), min(r[4] for r in group), max(r[5] for r in group), "", 0, 0,
+            sub_codes=_sub_codes(group, heading, codebook, coders), memos=_memos(group, coders),
+            also_coded=sorted(also, key=lambda path: path_rank.get(path, len(path_rank))), uuids=[r[0] for r in group],
+            created=min(r[7] for r in group))
+        _place(excerpt, document, query.context)
+        items.append(excerpt)
+    chosen_paths = [codebook.paths[i] for i in sorted(asked, key=lambda i: codebook.rank.get(i, 0)) if i in codebook.paths]
     return ExcerptSet(
-        items=[e for _, e in items],
+        items=items,
         heading=_heading(query, chosen_paths),
-        filters=_filters(query, chosen_paths),
+        filters=_filters(query, chosen_paths, whose.describe()),
         name_parts=_name_parts(query, chosen_paths),
         study=setting(db, "title"),
-        code_order=[paths[i] for i in sorted(paths, key=lambda i: rank[i])],
+        code_order=[codebook.paths[i] for i in sorted(codebook.paths, key=codebook.rank.__getitem__)],
     )
+
+
+def _excerpt_groups(filed: list[tuple[int, tuple]], each_coding: bool) -> Iterator[tuple[int, list[tuple]]]:
+    """The codings that make one excerpt each: one coding, or (by default) every coding filed under one code on overlapping spans."""
+    if each_coding:
+        yield from ((heading, [row]) for heading, row in filed)
+        return
+    group: list[tuple] = []
+    open_heading, reach = 0, -1
+    for heading, row in filed:
+        if group and heading == open_heading and row[1] == group[0][1] and row[4] < reach:
+            group.append(row)
+            reach = max(reach, row[5])
+            continue
+        if group:
+            yield open_heading, group
+        open_heading, reach, group = heading, row[5], [row]
+    if group:
+        yield open_heading, group
+
+
+def _sub_codes(group: list[tuple], heading: int, codebook: _Codebook, coders: dict[int, str]) -> list[str]:
+    """The sub-codes an excerpt was coded with, each with its coders when not every coder of the excerpt used it."""
+    everybody = {r[3] for r in group}
+    used: dict[int, set[int]] = defaultdict(set)
+    for row in group:
+        if row[2] != heading:
+            used[row[2]].add(row[3])
+    named = []
+    for code in sorted(used, key=codebook.rank.__getitem__):
+        name = codebook.names[code][0]
+        named.append(name if used[code] == everybody else f"{name} ({', '.join(sorted(coders[c] for c in used[code]))})")
+    return named
+
+
+def _memos(group: list[tuple], coders: dict[int, str]) -> list[tuple[str, str]]:
+    """Each coder's memos on the excerpt's codings, once each."""
+    return list(dict.fromkeys((coders[r[3]], r[6]) for r in group if r[6]))
+
+
+def _place(excerpt: Excerpt, document: DocumentIndex, context: bool) -> None:
+    """Fill in the excerpt's text, passages, lines or cue times and (with `context`) the passages around it."""
+    start, end = excerpt.start, excerpt.end
+    first = bisect.bisect_right(document.ends, start)
+    last = bisect.bisect_left(document.starts, end) - 1
+    if first > last:
+        first, last = document.passages(start, end)
+    excerpt.text = document.text[start:end]
+    excerpt.first_passage, excerpt.last_passage = document.ordinals[first], document.ordinals[last]
+    if document.lines:
+        newlines = document.newline_offsets()
+        excerpt.first_line = document.body_line + bisect.bisect_left(newlines, start)
+        excerpt.last_line = document.body_line + bisect.bisect_left(newlines, end - 1 if end > start else start)
+    if document.timed:
+        excerpt.begin, excerpt.finish = document.times[first][0], document.times[last][1]
+    if context:
+        excerpt.before = _passage_text(document, first - 1)
+        excerpt.after = _passage_text(document, last + 1)
+
+
+def _in_phases(rows: list[tuple], phase_spans: dict[int, list[tuple[int, int]]],
+               documents: dict[int, DocumentIndex]) -> list[tuple]:
+    """The codings whose passages overlap a coding of one of the chosen phases."""
+    kept = []
+    for row in rows:
+        document = documents[row[1]]
+        first, last = document.passages(row[4], row[5])
+        span_start, span_end = document.starts[first], document.ends[last]
+        if any(s < span_end and e > span_start for s, e in phase_spans.get(row[1], ())):
+            kept.append(row)
+    return kept
 
 
 def _chosen_codes(db: Database, query: ExcerptQuery) -> list[int]:
@@ -301,9 +411,9 @@ def _neighbour_codings(db: Database, rows: list[tuple]) -> dict[tuple[int, int],
     return result
 
 
-def _also_coded(neighbours: tuple[list[tuple[int, int, int]], int] | None, start: int, end: int, code_id: int,
-                paths: dict[int, str], rank: dict[str, int]) -> list[str]:
-    """Other codes the same coder put on spans overlapping the excerpt."""
+def _also_coded(neighbours: tuple[list[tuple[int, int, int]], int] | None, start: int, end: int, codes: set[int],
+                paths: dict[int, str]) -> list[str]:
+    """Other codes the same coder put on spans overlapping the excerpt (not those it is filed under)."""
     if not neighbours:
         return []
     spans, longest = neighbours
@@ -314,9 +424,9 @@ def _also_coded(neighbours: tuple[list[tuple[int, int, int]], int] | None, start
         other_start, other_end, code = spans[index]
         if other_start < start - longest:
             break
-        if other_end > start and code != code_id:
+        if other_end > start and code not in codes:
             found[paths.get(code, str(code))] = None
-    return sorted(found, key=lambda p: rank.get(p, len(rank))) if len(found) > 1 else list(found)
+    return list(found)
 
 
 def _passage_text(document: DocumentIndex, index: int) -> str | None:
@@ -333,7 +443,7 @@ def _heading(query: ExcerptQuery, paths: list[str]) -> str:
     return "Coded excerpts"
 
 
-def _filters(query: ExcerptQuery, paths: list[str]) -> list[str]:
+def _filters(query: ExcerptQuery, paths: list[str], whose: str) -> list[str]:
     lines = []
     if query.group:
         lines.append(f"code group: {query.group}")
@@ -341,8 +451,11 @@ def _filters(query: ExcerptQuery, paths: list[str]) -> list[str]:
         lines.append("codes: " + ", ".join(query.codes))
     if not query.group and not query.codes:
         lines.append("codes: all")
-    if query.coders:
-        lines.append("coders: " + ", ".join(query.coders))
+    lines.append(f"coders: {whose}")
+    if query.sub_codes != "with":
+        lines.append(f"sub-codes: {'each under its own heading' if query.sub_codes == 'apart' else 'left out'}")
+    if query.each_coding:
+        lines.append("one excerpt per coding")
     if query.documents:
         lines.append("documents: " + ", ".join(query.documents))
     if query.phases:
@@ -381,13 +494,13 @@ def export_excerpts(
     fmt: str = "md",
     *,
     output: Path | str | None = None,
-    force: bool = False,
+    keep_both: bool = False,
     progress: Progress | None = None,
 ) -> Path:
-    """Find the excerpts and write them; returns the file written (a free name unless `force`)."""
+    """Find the excerpts and write them; returns the file written (an earlier file of that name replaced unless `keep_both`)."""
     check_format(fmt, FORMATS)
     found = find_excerpts(db, query)
-    path = free_path(output_path(exports_dir, export_name(found.name_parts, fmt), output), force=force)
+    path = export_target(exports_dir, found.name_parts, fmt, output, keep_both=keep_both)
     return write_excerpts(found, path, fmt, progress=progress)
 
 

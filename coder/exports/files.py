@@ -1,8 +1,9 @@
-"""Where exports land and how they are named: names that say what a file holds, never an overwrite.
+"""Where exports land and how they are named: names that say what a file holds.
 
 Every export is written to a temporary file beside its target and renamed into place, so a
-failed or cancelled export never leaves half a file, and an existing file is never replaced
-unless the caller asks (`force`): the next free name `-2`, `-3`… is taken instead.
+failed or cancelled export never leaves half a file. Exporting again under the same name
+replaces the earlier file (the researcher re-exports to get the current coding), unless the
+caller asks to keep both (`keep_both`): the next free name `-2`, `-3`… is taken instead.
 What goes into a spreadsheet cell is `coder.exports.cells`'s business (formula injection).
 """
 
@@ -41,11 +42,23 @@ def output_path(folder: Path, name: str, output: Path | str | None = None) -> Pa
     return path
 
 
-def free_path(path: Path, *, force: bool = False) -> Path:
-    """`path`, or `path-2`, `path-3`… when it exists (unless `force`), reserved by creating it empty."""
+def export_target(folder: Path, parts: Iterable[str | None], extension: str, output: Path | str | None = None, *,
+                  keep_both: bool = False) -> Path:
+    """The file an export writes: `output`, or a name made of `parts` in `folder` (see `output_path`).
+
+    An earlier file of that name is replaced once the export is written; with `keep_both` the
+    next free name is taken instead.
+    """
+    path = output_path(folder, export_name(parts, extension), output)
+    if keep_both:
+        return free_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if force:
-        return path
+    return path
+
+
+def free_path(path: Path) -> Path:
+    """`path`, or `path-2`, `path-3`… when it exists, reserved by creating it empty."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     stem, suffix = path.name[: len(path.name) - len(path.suffix)], path.suffix
     for number in range(1, 10_000):
         candidate = path if number == 1 else path.with_name(f"{stem}-{number}{suffix}")
@@ -54,7 +67,7 @@ def free_path(path: Path, *, force: bool = False) -> Path:
                 return candidate
         except FileExistsError:
             continue
-    raise CoderError("too many exports with the same name", where=str(path), fix="clean up the folder or pass --force")
+    raise CoderError("too many exports with the same name", where=str(path), fix="clean up the folder")
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from typing import Any
 from coder.db import Database, setting
 from coder.exports.cells import csv_writer
 from coder.exports.citing import load_documents
-from coder.exports.files import Progress, blockquote, check_format, export_name, free_path, md_escape, output_path, replacing
+from coder.exports.files import Progress, blockquote, check_format, export_target, md_escape, replacing
 
 FORMATS = ("md", "csv", "docx")
 COLUMNS = ("kind", "attached_to", "document", "passage", "lines", "code", "coder", "quote", "memo", "created", "updated", "uuid")
@@ -102,11 +102,11 @@ def find_memos(db: Database) -> list[Memo]:
 
 
 def export_memos(db: Database, exports_dir: Path, fmt: str = "md", *, output: Path | str | None = None,
-                 force: bool = False, progress: Progress | None = None) -> Path:
+                 keep_both: bool = False, progress: Progress | None = None) -> Path:
     """Write every memo to a file in exports/ (md, csv or docx); returns the path written."""
     check_format(fmt, FORMATS)
     memos = find_memos(db)
-    path = free_path(output_path(exports_dir, export_name(["memos"], fmt), output), force=force)
+    path = export_target(exports_dir, ["memos"], fmt, output, keep_both=keep_both)
     writer = {"md": _write_markdown, "csv": _write_csv, "docx": _write_docx}[fmt]
     with replacing(path) as temp:
         writer(memos, temp, setting(db, "title"))

@@ -28,7 +28,7 @@ from typing import Any
 
 from coder.db import Database, now, setting
 from coder.errors import CoderError
-from coder.exports.files import Progress, export_name, free_path, output_path, replacing
+from coder.exports.files import Progress, export_target, replacing
 from coder.refi.descriptions import JSON_VARIABLE, describe_code, describe_group
 from coder.refi.markup import CODEBOOK_NS, PROJECT_NS, hex_colour, origin, schema_errors, stable_guid
 
@@ -329,13 +329,13 @@ def write_qdpx(db: Database, path: Path, name: str, *, progress: Progress | None
 
 
 def export_qdpx(db: Database, exports_dir: Path, name: str, *, output: Path | str | None = None,
-                force: bool = False, progress: Progress | None = None) -> Path:
-    """Export the study as a REFI-QDA project; returns the file written (a free name unless `force`)."""
-    path = free_path(output_path(exports_dir, export_name([name], "qdpx"), output), force=force)
+                keep_both: bool = False, progress: Progress | None = None) -> Path:
+    """Export the study as a REFI-QDA project; returns the file written (an earlier file of that name replaced unless `keep_both`)."""
+    path = export_target(exports_dir, [name], "qdpx", output, keep_both=keep_both)
     return write_qdpx(db, path, name, progress=progress)
 
 
-def export_qdc(db: Database, exports_dir: Path, *, output: Path | str | None = None, force: bool = False) -> Path:
+def export_qdc(db: Database, exports_dir: Path, *, output: Path | str | None = None, keep_both: bool = False) -> Path:
     """Export the codebook as a REFI-QDA `.qdc`; returns the file written."""
-    path = free_path(output_path(exports_dir, export_name(["codebook"], "qdc"), output), force=force)
+    path = export_target(exports_dir, ["codebook"], "qdc", output, keep_both=keep_both)
     return write_qdc(db, path)

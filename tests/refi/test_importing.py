@@ -110,7 +110,9 @@ def test_qdpx_cli_exports_and_imports(coded, make_study, tmp_path):
     result = CliRunner().invoke(main, ["--study", str(study.root), "export", "qdpx", str(target)])
     assert result.exit_code == 0 and result.output.strip() == f"wrote {target}"
     again = CliRunner().invoke(main, ["--study", str(study.root), "export", "qdpx", str(target)])
-    assert again.output.strip() == f"wrote {tmp_path / 'study-2.qdpx'}"  # never overwritten silently
+    assert again.output.strip() == f"wrote {target}"  # exporting again replaces the earlier export
+    both = CliRunner().invoke(main, ["--study", str(study.root), "export", "qdpx", str(target), "--keep-both"])
+    assert both.output.strip() == f"wrote {tmp_path / 'study-2.qdpx'}"
     other, db = fresh(make_study, name="other")
     db.close()
     result = CliRunner().invoke(main, ["--study", str(other.root), "import", "qdpx", str(target)])

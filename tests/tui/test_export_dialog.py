@@ -34,7 +34,9 @@ async def test_export_dialog_writes_a_codes_excerpts_as_markdown_and_word(piura)
         await pilot.press("tab", "down", "down")  # the codebook pane, on function/Accessing
         dialog = await press_to_open(pilot, "X", ExportDialog)
         assert dialog.query_one("#export-codes").value == "function/Accessing"
-        await pilot.click("#export-mine")  # only tester's codings (the bundled study may carry others)
+        await pilot.click("#export-whose")  # whose codings: down from all coders to mine (the study may carry others')
+        await pilot.press("down", "enter")
+        assert dialog.query_one("#export-whose").value == "tester"
         await pilot.click("#export-run")
         await settle(pilot)
         markdown = dialog.written
@@ -85,8 +87,8 @@ async def test_export_dialog_enter_chooses_or_moves_and_only_export_exports(piur
         await pilot.press("down", "down", "enter", "tab", "tab")  # down (wrapping) to the codes again, on to their field
         assert dialog.focused is dialog.query_one("#export-codes")
         await pilot.press(*"Acc", "right", "enter")  # → accepts the suggestion (Accessing); Enter moves on: nothing exported
-        assert dialog.focused is dialog.query_one("#export-context") and dialog.written is None
-        await pilot.press(*"tob", "tab", "tab", "tab")  # keys for the coding screen stay in the dialog; Tab goes round
+        assert dialog.focused is dialog.query_one("#export-whose") and dialog.written is None
+        await pilot.press("tab", *"tob", "tab", "tab", "tab", "tab")  # keys for the coding screen stay in the dialog; Tab goes round
         assert app.screen is dialog and dialog.focused is dialog.query_one("#export-what")
         await pilot.press("shift+tab", "enter")  # Enter on Export exports
         await settle(pilot)
@@ -95,3 +97,37 @@ async def test_export_dialog_enter_chooses_or_moves_and_only_export_exports(piur
     db = connect_study(piura)
     assert db.execute("SELECT count(*) FROM codings").fetchone() == (1,)  # only tester's coding: no code was toggled
     db.close()
+
+
+async def test_export_dialog_chooses_whose_codings_sub_codes_apart_and_replaces_or_keeps_the_file(piura):
+    code(piura, "tester", "int01", [2], "Accessing")
+    code(piura, "ben", "int01", [2], "Accessing", "Outside partners")
+    app = app_for(piura, "tester")
+    async with running(app) as pilot:
+        await pilot.press("tab", "down", "down")  # the codebook pane, on function/Accessing
+        dialog = await press_to_open(pilot, "X", ExportDialog)
+        await pilot.click("#export-run")
+        await settle(pilot)
+        first = dialog.written
+        text = first.read_text(encoding="utf-8")
+        assert "1 excerpt from 1 document" in text  # one passage, two coders: once
+        assert "· coded by ben, tester · as Outside partners (ben)" in text
+        await pilot.click("#export-apart")
+        await pilot.click("#export-keep")
+        await pilot.click("#export-run")
+        await settle(pilot)
+        kept = dialog.written
+        assert kept.name == first.name.replace(".md", "-2.md") and first.read_text(encoding="utf-8") == text
+        assert "## Outside partners (function) — 1 excerpt" in kept.read_text(encoding="utf-8")
+        first.write_text("an older export", encoding="utf-8")
+        await pilot.click("#export-keep")
+        await pilot.click("#export-run")
+        await settle(pilot)
+        assert dialog.written == first and "## Outside partners" in first.read_text(encoding="utf-8")  # replaced
+        await pilot.click("#export-whose")
+        await pilot.press("down", "down", "enter")  # all coders, mine, ben
+        assert dialog.query_one("#export-whose").value == "ben"
+        await pilot.click("#export-run")
+        await settle(pilot)
+        bens = dialog.written.read_text(encoding="utf-8")
+        assert "-ben-" in dialog.written.name and "coders: ben" in bens and "tester" not in bens

@@ -32,8 +32,8 @@ def excerpt_row(excerpt: Excerpt, *, code: bool) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis", end="")
     text.append(f"{excerpt.document} ¶ {excerpt.passage}", style="bold")
     text.append(f" · {excerpt.coder}", style="italic")
-    if code:
-        text.append(f" · {excerpt.code}")
+    if code or excerpt.sub_codes:
+        text.append(f" · {', '.join(excerpt.sub_codes) or excerpt.code}")
     if excerpt.memo:
         text.append(" · memo", style="bold")
     text.append("  " + shortened(excerpt.text, PREVIEW))
@@ -46,7 +46,8 @@ def excerpt_detail(excerpt: Excerpt) -> Text:
     text.append(excerpt.citation, style="bold")
     if excerpt.title and excerpt.title != excerpt.document:
         text.append(f" — {excerpt.title}", style="italic")
-    text.append(f"\n{excerpt.code_path} · coded by {excerpt.coder}")
+    text.append(f"\n{excerpt.code_path}" + (f" › {', '.join(excerpt.sub_codes)}" if excerpt.sub_codes else "")
+                + f" · coded by {excerpt.coder}")
     if excerpt.also_coded:
         text.append(" · also: " + ", ".join(p.split("/", 1)[-1] for p in excerpt.also_coded))
     text.append("\n\n")

@@ -1,0 +1,163 @@
+"""Exports a writer wants by default (issue 14, item 6): a passage several coders coded appears once,
+naming them; a code's excerpts bring its sub-codes' (or keep them apart, or leave them out); whose
+codings — mine, the consensus, one coder, all; and exporting again replaces the earlier file unless
+both are kept. Checked on the bundled study's demonstration codings (ana and ben)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from coder import coding
+from coder.cli import main
+from coder.exports.excerpts import ExcerptQuery, export_excerpts, find_excerpts
+from coder.study import Study, connect_study
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def piura(bundled_coded: Path, tmp_path_factory: pytest.TempPathFactory) -> Study:
+    """The bundled study with ana's and ben's codings and a consensus coder who settled int01 ¶ 2."""
+    root = tmp_path_factory.mktemp("choices") / "piura"
+    shutil.copytree(bundled_coded, root)
+    study = Study(root)
+    db = connect_study(study)
+    document = coding.find_document(db, "int01")
+    start, end = coding.passage_span(db, document, 2)
+    coding.apply_code(db, document, coding.find_code(db, "Accessing"), coding.add_coder(db, "consensus"), start, end,
+                      memo="settled: the newsletter is APEM's")
+    db.close()
+    return study
+
+
+@pytest.fixture
+def db(piura: Study):
+    database = connect_study(piura)
+    yield database
+    database.close()
+
+
+def codings_of(db, code: str, coders: tuple[str, ...] = ("ana", "ben"), *, below: bool = True) -> list[tuple]:
+    """(uuid, document, start, end) of every coding of the code (and the codes below it) by the coders, straight from SQL."""
+    codes = {coding.find_code(db, code).id}
+    while below:
+        more = {r[0] for r in db.execute(f"SELECT id FROM codes WHERE parent_id IN ({','.join('?' * len(codes))})", list(codes))}
+        below = bool(more - codes)
+        codes |= more
+    return db.execute(
+        f"SELECT c.uuid, d.name, c.start, c.end FROM codings c JOIN documents d ON d.id = c.document_id"
+        f" JOIN coders r ON r.id = c.coder_id WHERE c.code_id IN ({','.join('?' * len(codes))})"
+        f" AND r.name IN ({','.join('?' * len(coders))})", [*codes, *coders]).fetchall()
+
+
+def overlapping_groups(rows: list[tuple]) -> list[set[str]]:
+    """Uuids of codings joined by overlapping spans in one document (pairwise, as a researcher would check)."""
+    groups: list[set[str]] = []
+    for uuid, document, start, end in rows:
+        joined = [g for g in groups if any(d == document and s < end and start < e for _, d, s, e in (
+            next(r for r in rows if r[0] == u) for u in g))]
+        merged = {uuid}.union(*joined)
+        groups = [g for g in groups if g not in joined] + [merged]
+    return groups
+
+
+def test_a_passage_coded_by_several_coders_appears_once_naming_them(db):
+    found = find_excerpts(db, ExcerptQuery(codes=["Accessing"]))
+    rows = codings_of(db, "Accessing")
+    assert sorted(sorted(e.uuids) for e in found.items) == sorted(sorted(g) for g in overlapping_groups(rows))
+    int01 = [e for e in found.items if e.document == "int01" and e.first_passage == 2]
+    assert len(int01) == 1 and int01[0].coders == ["ana", "ben"]  # once, not once per coding
+    assert int01[0].sub_codes == ["Outside partners (ana)"]  # only ana gave it the sub-code
+    each = find_excerpts(db, ExcerptQuery(codes=["Accessing"], each_coding=True))
+    assert len(each.items) == len(rows) > len(found.items)
+    assert sum(e.document == "int01" and e.first_passage == 2 for e in each.items) == 3
+
+
+def test_a_merged_excerpt_quotes_the_whole_stretch_its_coders_coded(db):
+    for excerpt in find_excerpts(db, ExcerptQuery(group="function")).items:
+        spans = db.execute(f"SELECT start, end FROM codings WHERE uuid IN ({','.join('?' * len(excerpt.uuids))})",
+                           excerpt.uuids).fetchall()
+        assert (excerpt.start, excerpt.end) == (min(s for s, _ in spans), max(e for _, e in spans))
+        text = db.execute("SELECT text FROM documents WHERE name = ?", [excerpt.document]).fetchone()[0]
+        assert excerpt.text == text[excerpt.start:excerpt.end]
+
+
+def test_sub_codes_come_with_their_code_or_apart_or_not_at_all(db):
+    with_them = find_excerpts(db, ExcerptQuery(codes=["Accessing"]))
+    apart = find_excerpts(db, ExcerptQuery(codes=["Accessing"], sub_codes="apart"))
+    without = find_excerpts(db, ExcerptQuery(codes=["Accessing"], sub_codes="without"))
+    everything = {r[0] for r in codings_of(db, "Accessing")}
+    assert {u for e in with_them.items for u in e.uuids} == everything == {u for e in apart.items for u in e.uuids}
+    assert [p for p, _ in with_them.by_code()] == ["function/Accessing"]
+    sub_codes = {r[0] for r in db.execute("SELECT c.name FROM codes c JOIN codes p ON p.id = c.parent_id WHERE p.name = 'Accessing'")}
+    assert {p.split("/")[1] for p, _ in apart.by_code()} - {"Accessing"} <= sub_codes and len(apart.by_code()) > 1
+    assert {u for e in without.items for u in e.uuids} == {r[0] for r in codings_of(db, "Accessing", below=False)}
+    assert all(not e.sub_codes for e in apart.items + without.items)
+    assert "sub-codes: each under its own heading" in apart.filters
+
+
+def test_whose_codings_all_but_the_consensus_by_default_or_one_coder(db):
+    everybody = find_excerpts(db, ExcerptQuery(codes=["Accessing"]))
+    assert "coders: ana, ben (all but consensus)" in everybody.filters
+    assert {c for e in everybody.items for c in e.coders} == {"ana", "ben"}
+    consensus = find_excerpts(db, ExcerptQuery(codes=["Accessing"], coders=["consensus"]))
+    assert [(e.document, e.passage, e.coders) for e in consensus.items] == [("int01", "2", ["consensus"])]
+    ben = find_excerpts(db, ExcerptQuery(codes=["Accessing"], coders=["ben"]))
+    assert {u for e in ben.items for u in e.uuids} == {r[0] for r in codings_of(db, "Accessing", ("ben",))}
+
+
+def test_memos_say_whose_when_an_excerpt_has_several_coders(db, tmp_path):
+    query = ExcerptQuery(codes=["Accessing"], coders=["ana", "ben", "consensus"])
+    found = find_excerpts(db, query)
+    text = export_excerpts(db, tmp_path, query, "md").read_text(encoding="utf-8")
+    (settled,) = [e for e in found.items if "consensus" in e.coders]
+    assert settled.coders == ["ana", "ben", "consensus"] and settled.memo == "consensus: settled: the newsletter is APEM's"
+    assert "**Memo (consensus):** settled: the newsletter is APEM's" in text
+    alone = [e for e in found.items if e.memos and len(e.coders) == 1]
+    assert alone and all(f"**Memo:** {e.memos[0][1]}" in text for e in alone)  # one coder: no name needed
+    assert text.count("· coded by ana, ben, consensus") == 1
+
+
+# The command line ------------------------------------------------------------------------------------
+
+
+def run(study: Study, *args: str, env: dict[str, str] | None = None) -> str:
+    result = CliRunner().invoke(main, ["--study", str(study.root), "export", "excerpts", *args], env=env)
+    assert result.exit_code == 0, result.output
+    return result.output.strip().removeprefix("wrote ")
+
+
+def test_the_cli_chooses_mine_the_consensus_or_a_coder(piura: Study):
+    import json
+
+    def coders_in(path: str) -> set[str]:
+        return {c for line in Path(path).read_text(encoding="utf-8").splitlines() for c in json.loads(line)["coders"]}
+
+    assert coders_in(run(piura, "--code", "Accessing", "--format", "jsonl")) == {"ana", "ben"}
+    assert coders_in(run(piura, "--code", "Accessing", "--consensus", "--format", "jsonl")) == {"consensus"}
+    assert coders_in(run(piura, "--code", "Accessing", "--mine", "--format", "jsonl", env={"CODER_NAME": "ben"})) == {"ben"}
+    result = CliRunner().invoke(main, ["--study", str(piura.root), "export", "excerpts", "--mine", "--coder", "ana"])
+    assert result.exit_code == 1 and result.output.count("\n") == 1 and "give one of them" in result.output
+
+
+def test_exporting_again_replaces_the_file_unless_both_are_kept(piura: Study):
+    first = run(piura, "--code", "Coordinating", "--format", "csv")
+    Path(first).write_text("an older export", encoding="utf-8")
+    assert run(piura, "--code", "Coordinating", "--format", "csv") == first
+    assert Path(first).read_text(encoding="utf-8-sig").startswith("code_group,code,sub_codes")
+    kept = run(piura, "--code", "Coordinating", "--format", "csv", "--keep-both")
+    assert kept == first.replace(".csv", "-2.csv") and Path(kept).read_bytes() == Path(first).read_bytes()
+
+
+def test_an_export_never_lands_among_the_studys_own_files(piura: Study):
+    before = sorted(p.name for p in piura.transcripts_dir.iterdir())
+    for target in (piura.transcripts_dir, piura.transcripts_dir / "int01-apem-general-manager.md", piura.codebook_dir / "codebook.yaml",
+                   piura.db_path):
+        result = CliRunner().invoke(main, ["--study", str(piura.root), "export", "excerpts", "-o", str(target)])
+        assert result.exit_code == 1 and result.output.count("\n") == 1 and "write exports elsewhere" in result.output
+    assert sorted(p.name for p in piura.transcripts_dir.iterdir()) == before
+    name = "int01-apem-general-manager.md"
+    assert (piura.transcripts_dir / name).read_bytes() == (REPO / "transcripts" / name).read_bytes()
