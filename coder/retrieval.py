@@ -2,29 +2,23 @@
 
 The workbench's retrieval view (QualCoder's coded-text report, ATLAS.ti's quotation manager) lists
 what `retrieve` returns, and acts on one listed excerpt with `uncode_excerpt`, `recode_excerpt`
-and `excerpt_memo`. The excerpts are `coder export excerpts`'s own (`find_excerpts`, with its
-filters: codes, code group, coders, documents, phases); this module adds only what a combination
-needs. Combinations are judged at passage level and per coder, as each coder's coding says it:
-an excerpt of A is kept "with B" when its coder also coded B in one of the passages the excerpt
-touches, and "without C" when that coder coded C in none of them. Documents are chosen by name,
-pattern (`int0*`) or attribute (`kind=interview`), as in the cross-tabs. `export_retrieved`
-writes exactly what is listed through the export writers.
+and `excerpt_memo`. The excerpts are `coder export excerpts`'s own (`find_excerpts`, with every
+one of its filters: codes, code group, coders, documents by name, pattern or attribute, phases,
+and combinations — A with B in one passage, A without C — judged per coder at passage level),
+one per coding so that each can be acted on. `export_retrieved` writes exactly what is listed
+through the export writers.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from coder.coding import CodeRef, apply_in, find_code, remove_code
-from coder.crosstab.dimensions import choose_documents
+from coder.coding import CodeRef, apply_in, remove_code
 from coder.db import Database, now
 from coder.errors import CoderError
 from coder.events import writing
-from coder.exports.citing import chunks, load_documents
-from coder.exports.excerpts import FORMATS, Excerpt, ExcerptQuery, ExcerptSet, find_excerpts, write_excerpts
+from coder.exports.excerpts import FORMATS, ExcerptQuery, ExcerptSet, find_excerpts, write_excerpts
 from coder.exports.files import Progress, check_format, export_target
 
 
@@ -51,81 +45,16 @@ class Retrieval:
     context: bool = False
     sub_codes: str = "without"
 
-    def query(self, documents: Iterable[str] = ()) -> ExcerptQuery:
-        """The export's query for the codes, coders and phases (the documents' selectors resolved to names)."""
-        return ExcerptQuery(codes=self.codes, group=self.group, coders=self.coders, documents=tuple(documents),
-                            phases=self.phases, context=True, sub_codes=self.sub_codes, each_coding=True)
+    def query(self) -> ExcerptQuery:
+        """The export's query: the same filters, one excerpt per coding, with the passages around each."""
+        return ExcerptQuery(codes=self.codes, group=self.group, coders=self.coders, documents=self.documents,
+                            phases=self.phases, also=self.also, without=self.without, context=True,
+                            sub_codes=self.sub_codes, each_coding=True)
 
 
 def retrieve(db: Database, retrieval: Retrieval) -> ExcerptSet:
     """The excerpts a retrieval lists, each with its passages before and after, in the export's order."""
-    names = _document_names(db, retrieval.documents)
-    found = find_excerpts(db, retrieval.query(names))
-    also = [find_code(db, name) for name in retrieval.also]
-    without = [find_code(db, name) for name in retrieval.without]
-    if also or without:
-        found.items = _combined(db, found, also, without)
-    _describe(found, retrieval, names, also, without)
-    return found
-
-
-def _document_names(db: Database, selectors: tuple[str, ...]) -> list[str]:
-    """Names of the chosen documents (none: every document); a selector that matches none is refused."""
-    wanted = set(choose_documents(db, selectors) or ())
-    return [name for document_id, name in db.execute("SELECT id, name FROM documents ORDER BY name")
-            if document_id in wanted]
-
-
-def _combined(db: Database, found: ExcerptSet, also: list[CodeRef], without: list[CodeRef]) -> list[Excerpt]:
-    """The excerpts whose passages also carry every `also` code and none of the `without` codes (same coder)."""
-    if not found.items:
-        return []
-    ids = {name: document_id for document_id, name in db.execute("SELECT id, name FROM documents")}
-    coders = {name: coder for coder, name in db.execute("SELECT id, name FROM coders")}
-    wanted = sorted({ids[e.document] for e in found.items})
-    coded = _coded_passages(db, wanted, [c.id for c in also + without])
-    kept = []
-    for excerpt in found.items:
-        place = (ids[excerpt.document], coders[excerpt.coder])
-        passages = set(range(excerpt.first_passage, excerpt.last_passage + 1))
-        if all(coded[(*place, c.id)] & passages for c in also) and not any(coded[(*place, c.id)] & passages for c in without):
-            kept.append(excerpt)
-    return kept
-
-
-def _coded_passages(db: Database, documents: list[int], code_ids: list[int]) -> dict[tuple[int, int, int], set[int]]:
-    """(document, coder, code) → the passage numbers its codings touch, by the citations' rule."""
-    indexes = load_documents(db, documents)
-    coded: dict[tuple[int, int, int], set[int]] = defaultdict(set)
-    codes = ",".join("?" * len(code_ids))
-    for chunk in chunks(documents):
-        marks = ",".join("?" * len(chunk))
-        for document_id, coder, code, start, end in db.execute(
-            f"SELECT document_id, coder_id, code_id, start, end FROM codings WHERE code_id IN ({codes})"
-            f" AND document_id IN ({marks})", [*code_ids, *chunk]
-        ):
-            index = indexes[document_id]
-            first, last = index.passages(start, end)
-            coded[(document_id, coder, code)].update(index.ordinals[first : last + 1])
-    return coded
-
-
-def _describe(found: ExcerptSet, retrieval: Retrieval, names: list[str], also: list[CodeRef], without: list[CodeRef]) -> None:
-    """Say what the export holds (heading, filters, file name) with the combination and the documents as chosen."""
-    if also:
-        found.filters.append("in the same passage as: " + ", ".join(c.path for c in also))
-        found.name_parts += ["and", *(c.name for c in also)]
-    if without:
-        found.filters.append("not in a passage with: " + ", ".join(c.path for c in without))
-        found.name_parts += ["not", *(c.name for c in without)]
-    if retrieval.documents:
-        resolved = {*names[:2], f"{len(names)}-documents"}
-        found.filters = [f for f in found.filters if not f.startswith("documents: ")] + \
-            ["documents: " + ", ".join(retrieval.documents)]
-        found.name_parts = [p for p in found.name_parts if p not in resolved] + list(retrieval.documents[:2])
-    if also or without:
-        found.heading += (" with " + ", ".join(c.name for c in also) if also else "") + \
-            (" without " + ", ".join(c.name for c in without) if without else "")
+    return find_excerpts(db, retrieval.query())
 
 
 def export_retrieved(db: Database, exports_dir: Path, retrieval: Retrieval, fmt: str = "md", *,

@@ -161,3 +161,19 @@ def test_an_export_never_lands_among_the_studys_own_files(piura: Study):
     assert sorted(p.name for p in piura.transcripts_dir.iterdir()) == before
     name = "int01-apem-general-manager.md"
     assert (piura.transcripts_dir / name).read_bytes() == (REPO / "transcripts" / name).read_bytes()
+
+
+def test_the_cli_combines_codes_and_chooses_documents_as_the_retrieval_view_does(piura: Study):
+    import json
+
+    from coder.retrieval import Retrieval, retrieve
+
+    path = run(piura, "--code", "Accessing", "--with", "SENASA", "--without", "Phase 1 accessing", "--doc", "kind=interview",
+               "--each-coding", "--format", "jsonl")
+    exported = {r["coding_uuid"] for r in map(json.loads, Path(path).read_text(encoding="utf-8").splitlines())}
+    db = connect_study(piura)
+    listed = retrieve(db, Retrieval(codes=("Accessing",), also=("SENASA",), without=("Phase 1 accessing",),
+                                    documents=("kind=interview",), sub_codes="with"))
+    db.close()
+    assert exported == {e.uuid for e in listed.items} and exported
+    assert "-Accessing-kind-interview-and-SENASA-not-Phase-1-accessing-" in path

@@ -49,7 +49,12 @@ def _passage(text: str) -> tuple[str, int]:
               help="Only this coder's codings; repeat for more (default: every coder but the consensus coder).")
 @click.option("--mine", is_flag=True, help="Only your codings (the coder you code as).")
 @click.option("--consensus", is_flag=True, help="Only the consensus coder's codings (what reconciling decided).")
-@click.option("--doc", "documents", multiple=True, metavar="DOCUMENT", help="Only this document; repeat for more.")
+@click.option("--doc", "documents", multiple=True, metavar="DOCUMENT",
+              help="Only this document, a pattern (int0*) or an attribute (kind=interview); repeat for more.")
+@click.option("--with", "also", multiple=True, metavar="CODE",
+              help="Only excerpts whose passage the same coder also coded with CODE; repeat: with each of them.")
+@click.option("--without", "without", multiple=True, metavar="CODE",
+              help="Only excerpts whose passage the same coder did not code with CODE; repeatable.")
 @click.option("--phase", "phases", multiple=True, metavar="PHASE",
               help="Only excerpts whose passage is coded with this phase (a code of the 'phase' group); repeatable.")
 @click.option("--passage", "passages", multiple=True, metavar="DOC:N",
@@ -65,8 +70,9 @@ def _passage(text: str) -> tuple[str, int]:
 @keep_both_option
 @pass_session
 def excerpts(session: Session, codes: tuple[str, ...], group: str | None, coders: tuple[str, ...], mine: bool, consensus: bool,
-             documents: tuple[str, ...], phases: tuple[str, ...], passages: tuple[str, ...], context: bool, sub_codes: str,
-             each_coding: bool, fmt: str, output: Path | None, keep_both: bool) -> None:
+             documents: tuple[str, ...], also: tuple[str, ...], without: tuple[str, ...], phases: tuple[str, ...],
+             passages: tuple[str, ...], context: bool, sub_codes: str, each_coding: bool, fmt: str, output: Path | None,
+             keep_both: bool) -> None:
     """Coded excerpts grouped by code then document, each with its citation, coders, co-applied codes and memo.
 
     With no --code and no --group, every code's excerpts are written. A passage several coders
@@ -76,6 +82,7 @@ def excerpts(session: Session, codes: tuple[str, ...], group: str | None, coders
     Example:
 
         coder export excerpts --code Coordinating --consensus --phase "Phase 2" --context --format docx
+        coder export excerpts --code Accessing --with PROMANGO --without "Phase 1 accessing" --doc kind=interview
     """
     from coder.coding import consensus_coder, current_coder
     from coder.exports.excerpts import ExcerptQuery, export_excerpts
@@ -84,7 +91,7 @@ def excerpts(session: Session, codes: tuple[str, ...], group: str | None, coders
         raise CoderError("--coder, --mine and --consensus each say whose codings", fix="give one of them")
     db = session.open()
     whose = [current_coder(db)] if mine else [consensus_coder(db)] if consensus else list(coders)
-    query = ExcerptQuery(codes=codes, group=group, coders=whose, documents=documents, phases=phases,
+    query = ExcerptQuery(codes=codes, group=group, coders=whose, documents=documents, phases=phases, also=also, without=without,
                          passages=[_passage(p) for p in passages], context=context, sub_codes=sub_codes, each_coding=each_coding)
     with import_progress("Exporting excerpts") as progress:
         path = export_excerpts(db, session.study.exports_dir, query, fmt, output=_outside_study_files(session.study, output),

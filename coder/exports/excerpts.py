@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coder.codebook import codebook_tree
-from coder.coding import find_code, find_document
+from coder.coding import CodeRef, find_code
 from coder.crosstab.dimensions import choose_coders
 from coder.db import Database, setting
 from coder.errors import CoderError
-from coder.exports.citing import DocumentIndex, chunks, load_documents
+from coder.exports.choosing import CodeTree, also_coded, chosen_codes, chosen_codings, neighbour_codings
+from coder.exports.citing import DocumentIndex
 from coder.exports.files import Progress, check_format, export_target, replacing
 
 FORMATS = ("md", "docx", "xlsx", "csv", "jsonl")
@@ -46,8 +46,11 @@ class ExcerptQuery:
         codes: code names, or `group/name` where two groups share a name.
         coders: whose codings; none means every coder but the consensus coder (the analyses' rule).
         passages: (document name or id, passage number) pairs, e.g. the passages of a crosstab cell.
+        documents: names, patterns (`int0*`) or attributes (`kind=interview`); any of them.
         phases: codes of the exclusive group `phase_group`; an excerpt is kept when its passage
             overlaps one of them, coded by one of the chosen coders.
+        also: codes that must each be coded, by the coding's coder, in a passage the coding touches (AND).
+        without: codes that none of those passages may carry, by the coding's coder (NOT).
         context: add the passage before and the passage after each excerpt.
         sub_codes: a code's sub-codes are filed `with` it (under its heading), `apart` (each under
             its own heading) or left out (`without`).
@@ -61,6 +64,8 @@ class ExcerptQuery:
     documents: Sequence[str] = ()
     phases: Sequence[str] = ()
     passages: Sequence[tuple[str | int, int]] = ()
+    also: Sequence[str] = ()
+    without: Sequence[str] = ()
     context: bool = False
     phase_group: str = DEFAULT_PHASE_GROUP
     sub_codes: str = "with"
@@ -181,60 +186,20 @@ class ExcerptSet:
 # Choosing the excerpts ---------------------------------------------------------------------------
 
 
-class _Codebook:
-    """Codes in codebook order, with their paths and parents, to file each coding under a heading."""
-
-    def __init__(self, db: Database) -> None:
-        tree = codebook_tree(db)
-        self.rank = {row["id"]: index for index, row in enumerate(tree)}
-        self.paths = {row["id"]: f"{row['group']}/{row['code']}" for row in tree}
-        self.names = {row["id"]: (row["code"], row["group"]) for row in tree}
-        self.parent = {row["id"]: row["parent_id"] for row in tree}
-
-    def with_sub_codes(self, ids: list[int]) -> list[int]:
-        """The codes and every code below them."""
-        below: dict[int, list[int]] = defaultdict(list)
-        for code, parent in self.parent.items():
-            below[parent].append(code)
-        found, stack = list(ids), list(ids)
-        while stack:
-            children = [c for c in below.get(stack.pop(), ()) if c not in found]
-            found += children
-            stack += children
-        return found
-
-    def heading(self, code: int, asked: set[int], sub_codes: str) -> int:
-        """The code a coding of `code` is filed under: itself, or (`with`) its highest ancestor that was asked for."""
-        if sub_codes != "with":
-            return code
-        heading, parent = code, self.parent.get(code)
-        while parent is not None:
-            if not asked or parent in asked:
-                heading = parent
-            parent = self.parent.get(parent)
-        return heading
-
-
 def find_excerpts(db: Database, query: ExcerptQuery | None = None) -> ExcerptSet:
     """The excerpts a query asks for, grouped by code (codebook order) then document, with citations."""
     query = query or ExcerptQuery()
     if query.sub_codes not in SUB_CODES:
         raise CoderError(f"unknown sub-codes choice '{query.sub_codes}'", fix=f"use one of: {', '.join(SUB_CODES)}")
-    codebook = _Codebook(db)
-    asked = _chosen_codes(db, query)
+    codebook = CodeTree(db)
+    asked = chosen_codes(db, query)
     code_ids = asked if query.sub_codes == "without" or not asked else codebook.with_sub_codes(asked)
     whose = choose_coders(db, query.coders, progress=False)
-    document_ids = [find_document(db, name) for name in query.documents]
-    rows = _codings(db, code_ids, list(whose.ids), document_ids)
-    wanted_spans = _passage_spans(db, query.passages)
-    if wanted_spans is not None:
-        rows = [r for r in rows if any(s < r[5] and e > r[4] for s, e in wanted_spans.get(r[1], ()))]
-    documents = load_documents(db, {r[1] for r in rows})
-    if query.phases:
-        rows = _in_phases(rows, _phase_spans(db, query, list(whose.ids), documents), documents)
+    also, without = [find_code(db, c) for c in query.also], [find_code(db, c) for c in query.without]
+    rows, documents = chosen_codings(db, query, code_ids, list(whose.ids), [c.id for c in also], [c.id for c in without])
     coders = dict(db.execute("SELECT id, name FROM coders").fetchall())
     path_rank = {path: codebook.rank[i] for i, path in codebook.paths.items()}
-    neighbours = _neighbour_codings(db, rows)
+    neighbours = neighbour_codings(db, rows)
     chosen = set(asked)
     filed = sorted(((codebook.heading(r[2], chosen, query.sub_codes), r) for r in rows),
                    key=lambda pair: codebook.rank.get(pair[0], len(codebook.rank)))  # stable: the SQL order stays within a code
@@ -243,23 +208,23 @@ def find_excerpts(db: Database, query: ExcerptQuery | None = None) -> ExcerptSet
         document = documents[group[0][1]]
         code_name, group_name = codebook.names[heading]
         codes = {r[2] for r in group} | {heading}
-        also: dict[str, None] = {}
+        others: dict[str, None] = {}
         for _, document_id, _, coder, start, end, _, _ in group:
-            also.update(dict.fromkeys(_also_coded(neighbours.get((document_id, coder)), start, end, codes, codebook.paths)))
+            others.update(dict.fromkeys(also_coded(neighbours.get((document_id, coder)), start, end, codes, codebook.paths)))
         excerpt = Excerpt(
             code_name, group_name, document.name, document.title, document.role, document.organisation,
             sorted({coders[r[3]] for r in group}), min(r[4] for r in group), max(r[5] for r in group), "", 0, 0,
             sub_codes=_sub_codes(group, heading, codebook, coders), memos=_memos(group, coders),
-            also_coded=sorted(also, key=lambda path: path_rank.get(path, len(path_rank))), uuids=[r[0] for r in group],
+            also_coded=sorted(others, key=lambda path: path_rank.get(path, len(path_rank))), uuids=[r[0] for r in group],
             created=min(r[7] for r in group))
         _place(excerpt, document, query.context)
         items.append(excerpt)
     chosen_paths = [codebook.paths[i] for i in sorted(asked, key=lambda i: codebook.rank.get(i, 0)) if i in codebook.paths]
     return ExcerptSet(
         items=items,
-        heading=_heading(query, chosen_paths),
-        filters=_filters(query, chosen_paths, whose.describe()),
-        name_parts=_name_parts(query, chosen_paths),
+        heading=_heading(query, chosen_paths, also, without),
+        filters=_filters(query, whose.describe(), also, without),
+        name_parts=_name_parts(query, chosen_paths, also, without),
         study=setting(db, "title"),
         code_order=[codebook.paths[i] for i in sorted(codebook.paths, key=codebook.rank.__getitem__)],
     )
@@ -284,7 +249,7 @@ def _excerpt_groups(filed: list[tuple[int, tuple]], each_coding: bool) -> Iterat
         yield open_heading, group
 
 
-def _sub_codes(group: list[tuple], heading: int, codebook: _Codebook, coders: dict[int, str]) -> list[str]:
+def _sub_codes(group: list[tuple], heading: int, codebook: CodeTree, coders: dict[int, str]) -> list[str]:
     """The sub-codes an excerpt was coded with, each with its coders when not every coder of the excerpt used it."""
     everybody = {r[3] for r in group}
     used: dict[int, set[int]] = defaultdict(set)
@@ -323,127 +288,24 @@ def _place(excerpt: Excerpt, document: DocumentIndex, context: bool) -> None:
         excerpt.after = _passage_text(document, last + 1)
 
 
-def _in_phases(rows: list[tuple], phase_spans: dict[int, list[tuple[int, int]]],
-               documents: dict[int, DocumentIndex]) -> list[tuple]:
-    """The codings whose passages overlap a coding of one of the chosen phases."""
-    kept = []
-    for row in rows:
-        document = documents[row[1]]
-        first, last = document.passages(row[4], row[5])
-        span_start, span_end = document.starts[first], document.ends[last]
-        if any(s < span_end and e > span_start for s, e in phase_spans.get(row[1], ())):
-            kept.append(row)
-    return kept
-
-
-def _chosen_codes(db: Database, query: ExcerptQuery) -> list[int]:
-    """Ids of the asked-for codes; empty means every code."""
-    ids = [find_code(db, name).id for name in query.codes]
-    if query.group:
-        group = db.execute("SELECT id FROM code_groups WHERE lower(name) = lower(?)", [query.group]).fetchone()
-        if group is None:
-            known = ", ".join(r[0] for r in db.execute("SELECT name FROM code_groups ORDER BY ordinal"))
-            raise CoderError(f"no code group named '{query.group}'", fix=f"use one of: {known}")
-        ids += [r[0] for r in db.execute("SELECT id FROM codes WHERE group_id = ? ORDER BY ordinal", [group[0]])]
-    return list(dict.fromkeys(ids))
-
-
-def _codings(db: Database, code_ids: list[int], coder_ids: list[int], document_ids: list[int]) -> list[tuple]:
-    """(uuid, document_id, code_id, coder_id, start, end, memo, created) of the chosen codings."""
-    conditions, params = [], []
-    for column, values in (("c.code_id", code_ids), ("c.coder_id", coder_ids), ("c.document_id", document_ids)):
-        if values:
-            conditions.append(f"{column} IN ({','.join('?' * len(values))})")
-            params += values
-    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    return db.execute(
-        "SELECT c.uuid, c.document_id, c.code_id, c.coder_id, c.start, c.end, c.memo, c.created FROM codings c"
-        f" JOIN documents d ON d.id = c.document_id JOIN coders r ON r.id = c.coder_id{where}"
-        " ORDER BY d.name, c.start, c.end, r.name", params).fetchall()
-
-
-def _passage_spans(db: Database, passages: Sequence[tuple[str | int, int]]) -> dict[int, list[tuple[int, int]]] | None:
-    if not passages:
-        return None
-    spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for document, ordinal in passages:
-        document_id = document if isinstance(document, int) else find_document(db, document)
-        row = db.execute("SELECT start, end FROM segments WHERE document_id = ? AND ordinal = ?", [document_id, ordinal]).fetchone()
-        if row is None:
-            raise CoderError(f"passage {ordinal} of document {document} does not exist", fix="pick passages from the crosstab again")
-        spans[document_id].append((row[0], row[1]))
-    return spans
-
-
-def _phase_spans(db: Database, query: ExcerptQuery, coder_ids: list[int],
-                 documents: dict[int, DocumentIndex]) -> dict[int, list[tuple[int, int]]]:
-    phase_ids = [find_code(db, p if "/" in p else f"{query.phase_group}/{p}").id for p in query.phases]
-    spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    marks = ",".join("?" * len(phase_ids))
-    coders = f" AND coder_id IN ({','.join('?' * len(coder_ids))})" if coder_ids else ""
-    for document_id, start, end in db.execute(
-        f"SELECT document_id, start, end FROM codings WHERE code_id IN ({marks}){coders}", [*phase_ids, *coder_ids]
-    ):
-        if document_id in documents:
-            spans[document_id].append((start, end))
-    return spans
-
-
-def _neighbour_codings(db: Database, rows: list[tuple]) -> dict[tuple[int, int], tuple[list[tuple[int, int, int]], int]]:
-    """Every coding of the documents and coders in `rows`, by (document, coder): sorted by start, with the longest span."""
-    pairs = {(r[1], r[3]) for r in rows}
-    documents = sorted({d for d, _ in pairs})
-    coders = sorted({c for _, c in pairs})
-    who = f" AND coder_id IN ({','.join('?' * len(coders))})"  # only their codings: a few coders of a large team's study
-    found: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
-    for chunk in chunks(documents):
-        marks = ",".join("?" * len(chunk))
-        for document_id, coder, start, end, code in db.execute(
-            f"SELECT document_id, coder_id, start, end, code_id FROM codings WHERE document_id IN ({marks}){who}",
-            [*chunk, *coders],
-        ):
-            if (document_id, coder) in pairs:
-                found[(document_id, coder)].append((start, end, code))
-    result = {}
-    for key, spans in found.items():
-        spans.sort()
-        result[key] = (spans, max(e - s for s, e, _ in spans))
-    return result
-
-
-def _also_coded(neighbours: tuple[list[tuple[int, int, int]], int] | None, start: int, end: int, codes: set[int],
-                paths: dict[int, str]) -> list[str]:
-    """Other codes the same coder put on spans overlapping the excerpt (not those it is filed under)."""
-    if not neighbours:
-        return []
-    spans, longest = neighbours
-    index = bisect.bisect_left(spans, (end,))
-    found: dict[str, None] = {}
-    while index > 0:
-        index -= 1
-        other_start, other_end, code = spans[index]
-        if other_start < start - longest:
-            break
-        if other_end > start and code not in codes:
-            found[paths.get(code, str(code))] = None
-    return list(found)
-
-
 def _passage_text(document: DocumentIndex, index: int) -> str | None:
     if index < 0 or index >= len(document.starts):
         return None
     return document.text[document.starts[index] : document.ends[index]]
 
 
-def _heading(query: ExcerptQuery, paths: list[str]) -> str:
+def _heading(query: ExcerptQuery, paths: list[str], also: list[CodeRef], without: list[CodeRef]) -> str:
     if query.group and not query.codes:
-        return f"Coded excerpts: {query.group}"
-    if paths:
-        return "Coded excerpts: " + ", ".join(paths[:4]) + (f" and {len(paths) - 4} more" if len(paths) > 4 else "")
-    return "Coded excerpts"
+        heading = f"Coded excerpts: {query.group}"
+    elif paths:
+        heading = "Coded excerpts: " + ", ".join(paths[:4]) + (f" and {len(paths) - 4} more" if len(paths) > 4 else "")
+    else:
+        heading = "Coded excerpts"
+    return heading + (" with " + ", ".join(c.name for c in also) if also else "") + \
+        (" without " + ", ".join(c.name for c in without) if without else "")
 
 
-def _filters(query: ExcerptQuery, paths: list[str], whose: str) -> list[str]:
+def _filters(query: ExcerptQuery, whose: str, also: list[CodeRef], without: list[CodeRef]) -> list[str]:
     lines = []
     if query.group:
         lines.append(f"code group: {query.group}")
@@ -463,10 +325,14 @@ def _filters(query: ExcerptQuery, paths: list[str], whose: str) -> list[str]:
     if query.passages:
         shown = ", ".join(f"{d} ¶ {n}" for d, n in list(query.passages)[:6])
         lines.append(f"passages: {shown}" + (" …" if len(query.passages) > 6 else ""))
+    if also:
+        lines.append("in the same passage as: " + ", ".join(c.path for c in also))
+    if without:
+        lines.append("not in a passage with: " + ", ".join(c.path for c in without))
     return lines
 
 
-def _name_parts(query: ExcerptQuery, paths: list[str]) -> list[str]:
+def _name_parts(query: ExcerptQuery, paths: list[str], also: list[CodeRef], without: list[CodeRef]) -> list[str]:
     parts = ["excerpts"]
     if query.group:
         parts.append(query.group)
@@ -481,6 +347,10 @@ def _name_parts(query: ExcerptQuery, paths: list[str]) -> list[str]:
     parts += list(query.phases)
     if query.passages:
         parts.append(f"{len(query.passages)}-passages")
+    if also:
+        parts += ["and", *(c.name for c in also)]
+    if without:
+        parts += ["not", *(c.name for c in without)]
     return parts
 
 
