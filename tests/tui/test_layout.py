@@ -82,6 +82,40 @@ async def test_a_wide_terminal_shows_every_pane_and_whole_labels(piura: Study) -
         await until(pilot, lambda: transcript.has_focus and shown(screen.query_one(CodebookPane)), "back to the transcript")
 
 
+def codebook_lines(pane: CodebookPane) -> list[str]:
+    return [pane.render_line(y).text for y in range(pane.size.height)]
+
+
+@pytest.mark.parametrize("columns", [150, 200])
+async def test_the_codebook_takes_what_its_labels_need(piura: Study, columns: int) -> None:
+    """Every code name whole where the screen allows (200 columns: all; 150: all but the few longest), and the
+    transcript keeps most of the width."""
+    async with running(app_for(piura), size=(columns, 60)) as pilot:
+        await settle(pilot)
+        screen = pilot.app.screen
+        pane, transcript = screen.query_one(CodebookPane), screen.query_one(TranscriptView)
+        names = [row["code"] for row in pane.rows.values()]
+        drawn = "\n".join(codebook_lines(pane))
+        whole = [name for name in names if re.search(rf"● {re.escape(name)}(  \d+)?\s*$", drawn, re.M)]
+        if columns == 200:
+            assert whole == names
+        else:
+            assert len(whole) >= len(names) - 2 and all(n in whole for n in names if len(n) <= 24)
+        assert transcript.size.width >= columns * 0.5
+
+
+async def test_a_suggestion_label_never_cuts_a_word(piura: Study) -> None:
+    """A label word wider than the label column ends with "…" rather than running on to the next line."""
+    async with running(app_for(piura), size=(120, 40)) as pilot:
+        await until(pilot, lambda: bool(pilot.app.screen.suggested), "the suggestions")
+        await settle(pilot)
+        transcript = pilot.app.screen.query_one(TranscriptView)
+        columns = [transcript.render_line(y).text[6 + transcript.text_width:] for y in range(transcript.size.height)]
+        words = {w.strip("«»?●") for label in transcript.marks.suggestions.values() for name in label for w in name.split()}
+        drawn = {w.strip("«»?●") for line in columns for w in line.split()} - {"", "+", "more"}
+        assert drawn and all(w in words or w.endswith("…") or w.lstrip("+").isdigit() for w in drawn), drawn - words
+
+
 @pytest.mark.parametrize("size", [(80, 24), (100, 30), (120, 40), (200, 60)])
 async def test_no_word_is_split_across_lines(piura: Study, size: tuple[int, int]) -> None:
     """Every line of every passage starts and ends at a word's edge, and shows its words as they are in the text."""
@@ -112,7 +146,7 @@ async def test_a_mention_keeps_the_space_after_it(piura: Study) -> None:
         assert isinstance(screen, CodingScreen)
         transcript = screen.query_one(TranscriptView)
         drawn = [transcript.render_line(y) for y in range(transcript.size.height)]
-        text = " ".join(strip.text for strip in drawn)
+        text = " ".join(" ".join(strip.text[6:6 + transcript.text_width].split()) for strip in drawn)
         assert re.search(r"\(SGS and", text) and re.search(r"PromPerú and", text)
         underlined = [segment.text for strip in drawn for segment in strip if segment.style and segment.style.underline]
         assert "SGS" in underlined and "PromPerú" in underlined

@@ -9,6 +9,9 @@ from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+NARROWEST = 32
+EDGES = 3  # the pane's edge and its scrollbar
+
 
 def code_label(row: dict[str, Any], count: int) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
@@ -31,6 +34,15 @@ class CodebookPane(Tree[int]):
         self.guide_depth = 2
         self.rows: dict[int, dict[str, Any]] = {}
         self.nodes: dict[int, TreeNode[int]] = {}
+
+    widest = 32  # the most columns the pane may take: the screen sets it for its width
+
+    def watch_virtual_size(self) -> None:
+        self.fit()
+
+    def fit(self) -> None:
+        """As wide as the longest code's line needs (guides, key, name, count, edge and scrollbar), up to `widest`."""
+        self.styles.width = max(NARROWEST, min(self.virtual_size.width + EDGES, self.widest))
 
     def set_codebook(self, rows: list[dict[str, Any]], counts: dict[int, int], collapsed: set[str]) -> None:
         self.clear()

@@ -87,6 +87,13 @@ def _line_pattern(width: int) -> re.Pattern[str]:
     return re.compile(rf"\S(?:[^\n]{{0,{width - 2}}}\S)?(?=\s|\Z)|\S{{{width}}}")
 
 
+def whole_words(text: str, width: int) -> str:
+    """The text with any word longer than `width` shortened with "…", so that wrapping never cuts a word in two."""
+    if width < 2 or not any(len(word) > width for word in text.split()):
+        return text
+    return " ".join(word if len(word) <= width else word[: width - 1] + "…" for word in text.split(" "))
+
+
 def wrap(text: str, start: int, end: int, width: int, first_width: int) -> list[tuple[int, int]]:
     """Greedy word wrap of text[start:end] into (start, end) line spans; newlines always break.
 
@@ -319,6 +326,7 @@ class TranscriptView(TranscriptMouse, ScrollView, can_focus=True, inherit_bindin
         labels = [(f"● {name}", Style(color=colour)) for name, colour in self.marks.labels(line.passage)]
         labels += [(f"? {name}", self.get_component_rich_style("transcript--suggestion"))
                    for name in self.marks.suggestions.get(line.passage, [])]
+        labels = [(whole_words(text, width - 2), style) for text, style in labels]
         rows = [(("  " if part else "") + text[start:end], style) for text, style in labels
                 for part, (start, end) in enumerate(wrap(text, 0, len(text), width - 2, width))]  # long ones wrap
         capacity = last - first + 1
