@@ -92,6 +92,20 @@ async def test_the_highlighted_code_of_the_codebook_opens_and_filters_combine(co
         assert again.retrieval == wanted
 
 
+async def test_the_filter_brings_the_sub_codes_filed_under_their_code(coded_piura):
+    app = app_for(coded_piura)
+    async with running(app) as pilot:
+        screen = await press_to_open(pilot, "f6", RetrievalScreen)
+        assert screen.retrieval.codes == ("function/Accessing",) and len(shown(screen)) == 14  # the code's own codings
+        await press_to_open(pilot, "f", RetrievalFilter)
+        await pilot.click("#filter-sub-codes")
+        await press_to_close(pilot, "ctrl+s", RetrievalFilter)
+        assert screen.retrieval.sub_codes == "with"
+        listed = screen.query_one(ExcerptList).excerpts
+        assert shown(screen) == expected(coded_piura, screen.retrieval) and len(listed) > 14
+        assert {e.code for e in listed} == {"Accessing"} and any(e.sub_codes for e in listed)  # one coding each, filed under it
+
+
 async def test_enter_goes_to_the_passage_in_the_coding_screen(coded_piura):
     app = app_for(coded_piura)
     async with running(app) as pilot:

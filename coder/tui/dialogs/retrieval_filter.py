@@ -1,8 +1,8 @@
 """The retrieval view's filter (`f`): which codes, combined with which, whose, in which documents and phases.
 
-The same filters as `coder export excerpts` (codes, code group, coders, documents, phases), plus
-the combination (also coded / not coded in the same passage) and document attributes
-(`kind=interview`). The dialog runs the retrieval before it closes, so a typo (an unknown code,
+The same filters as `coder export excerpts` (codes and their sub-codes, code group, coders,
+documents by name, pattern or attribute, phases, and the combinations: also coded / not coded in
+the same passage). The dialog runs the retrieval before it closes, so a typo (an unknown code,
 a document nothing matches) is shown here, beside what was typed, not after.
 """
 
@@ -35,7 +35,7 @@ FIELDS = {
     "group": ("or a code group", "every code of the group"),
     "also": ("AND, same passage", "codes also coded there by the same coder"),
     "without": ("NOT, same passage", "codes not coded there by the same coder"),
-    "coders": ("coded by", "empty: every coder"),
+    "coders": ("coded by", "empty: every coder but the consensus"),
     "documents": ("documents", "names, int0*, or an attribute: kind=interview"),
     "phases": ("phases", "only in these phases"),
 }
@@ -72,7 +72,9 @@ class RetrievalFilter(ModalScreen[tuple[Retrieval, ExcerptSet] | None]):
                     yield Label(label)
                     yield Input(shown(self.retrieval, name), placeholder=placeholder, id=f"filter-{name}",
                                 suggester=SuggestFromList(suggestions[name], case_sensitive=False))
-            yield Checkbox("exports carry the passages before and after", self.retrieval.context, id="filter-context")
+            with Horizontal(id="filter-options"):
+                yield Checkbox("with their sub-codes", self.retrieval.sub_codes == "with", id="filter-sub-codes")
+                yield Checkbox("exports carry the passages before and after", self.retrieval.context, id="filter-context")
             yield Static("", id="filter-error")
 
     def chosen(self) -> Retrieval:
@@ -80,7 +82,8 @@ class RetrievalFilter(ModalScreen[tuple[Retrieval, ExcerptSet] | None]):
         return Retrieval(codes=tuple(values["codes"]), group=values["group"][0] if values["group"] else None,
                          also=tuple(values["also"]), without=tuple(values["without"]), coders=tuple(values["coders"]),
                          documents=tuple(values["documents"]), phases=tuple(values["phases"]),
-                         context=self.query_one("#filter-context", Checkbox).value)
+                         context=self.query_one("#filter-context", Checkbox).value,
+                         sub_codes="with" if self.query_one("#filter-sub-codes", Checkbox).value else "without")
 
     @on(Input.Submitted)
     def next_field(self, event: Input.Submitted) -> None:
