@@ -14,6 +14,7 @@ from textual.actions import parse as parse_action
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -181,10 +182,15 @@ class CoderApp(App):
         """Sync the codebook and import new transcripts in the background (its own connection)."""
         db = connect_study(self.study)
         try:
-            report = refresh_study(self.study, db, progress=lambda done, total: self.screen.post_message(ImportProgress(done, total)))
+            report = refresh_study(self.study, db, progress=lambda done, total: self.tell_screens(ImportProgress, done, total))
         finally:
             db.close()
-        self.screen.post_message(StudyRefreshed(report))
+        self.tell_screens(StudyRefreshed, report)
+
+    def tell_screens(self, message: type[Message], *args: object) -> None:
+        """Every screen on the stack hears it (the coding screen under the retrieval view too), each its own copy."""
+        for screen in list(self.screen_stack):
+            screen.post_message(message(*args))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """One path for every worker failure: a one-line error, never a traceback."""

@@ -106,6 +106,25 @@ async def test_the_filter_brings_the_sub_codes_filed_under_their_code(coded_piur
         assert {e.code for e in listed} == {"Accessing"} and any(e.sub_codes for e in listed)  # one coding each, filed under it
 
 
+async def test_the_list_follows_a_transcript_edited_while_it_is_open(coded_piura):
+    """The background refresh (an edited transcript re-read) reaches the list and the coding screen under it."""
+    app = app_for(coded_piura)
+    async with running(app) as pilot:
+        coding_screen = app.screen
+        assert isinstance(coding_screen, CodingScreen)
+        screen = await press_to_open(pilot, "f6", RetrievalScreen)
+        first = screen.query_one(ExcerptList).excerpts[0]
+        await press_to_close(pilot, "escape", RetrievalScreen)
+        coding_screen.go_to(next(d.id for d in coding_screen.documents if d.name == first.document), first.first_passage)
+        screen = await press_to_open(pilot, "f6", RetrievalScreen)
+        word = next(w for w in first.text.split() if w.isalpha() and len(w) > 6)
+        source = next(p for p in coded_piura.transcripts_dir.glob(f"{first.document}*"))
+        source.write_text(source.read_text(encoding="utf-8").replace(word, word.upper(), 1), encoding="utf-8")
+        app.bring_up_to_date()
+        await until(pilot, lambda: word.upper() in screen.query_one(ExcerptList).excerpts[0].text, "the list read again")
+        await until(pilot, lambda: word.upper() in coding_screen.document.text, "the coding screen told too")
+
+
 async def test_enter_goes_to_the_passage_in_the_coding_screen(coded_piura):
     app = app_for(coded_piura)
     async with running(app) as pilot:

@@ -31,7 +31,7 @@ from coder.retrieval import Retrieval, excerpt_memo, export_retrieved, recode_ex
 from coder.study import connect_study
 from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.dialogs.whose import ALL, whose_picker
-from coder.tui.messages import CodingsChanged
+from coder.tui.messages import CodingsChanged, StudyRefreshed
 from coder.tui.screens.coding import CodingScreen
 from coder.tui.widgets.codebook_pane import CodebookPane
 from coder.tui.widgets.excerpt_list import ExcerptList, excerpt_detail
@@ -208,15 +208,27 @@ class RetrievalScreen(Screen):
             self.notify("Nothing is listed.", severity="warning")
         return excerpt
 
-    def wrote(self, note: str, *, codebook: bool = False) -> None:
-        """After a write: list again (the cursor stays at its place) and have the coding screen read its codings again."""
+    def read_again(self) -> bool:
+        """List the same retrieval again from the database, the cursor at its place."""
         at = self.query_one(ExcerptList).highlighted or 0
         try:
             found = retrieve(self.db, self.retrieval)
         except CoderError as error:
             self.notify(str(error), severity="error")
-            return
+            return False
         self.show(self.retrieval, found, at)
+        return True
+
+    def on_study_refreshed(self, message: StudyRefreshed) -> None:
+        """Transcripts imported or edited, or the codebook changed, in the background: the list as it now is."""
+        report = message.report
+        if report.imported.added or report.imported.updated or report.codebook:
+            self.read_again()
+
+    def wrote(self, note: str, *, codebook: bool = False) -> None:
+        """After a write: list again (the cursor stays at its place) and have the coding screen read its codings again."""
+        if not self.read_again():
+            return
         self.notify(note, timeout=3)
         for screen in self.app.screen_stack:
             if isinstance(screen, CodingScreen):
