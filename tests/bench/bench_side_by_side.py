@@ -163,9 +163,9 @@ def worker(task: str, w: str) -> dict[str, float | None]:
             carol, code = add_coder(db, "carol"), find_code(db, "code40")
             plan = [line.split("\t") for line in (data(w) / "plan.tsv").read_text(encoding="utf-8").splitlines()[1:]]
             step = max(1, len(plan) // ONE_CODINGS)
-            for doc, _, _, _, start, end in plan[::step][:ONE_CODINGS]:
-                calls(lambda doc=doc.removesuffix(".txt"), start=int(start), end=int(end):
-                      apply_code(db, find_document(db, doc), code, carol, start, end), 1)
+            for file, _, _, _, start, end in plan[::step][:ONE_CODINGS]:
+                name = file.removesuffix(".txt")
+                calls(lambda name=name, start=int(start), end=int(end): apply_code(db, find_document(db, name), code, carol, start, end), 1)
             return {"cold": times[0] * 1000, "warm": statistics.median(times[1:]) * 1000, "peak_mb": None}
         db = connect_study(Study(coded_study(w)))
         from coder.exports.excerpts import ExcerptQuery
