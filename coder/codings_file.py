@@ -153,6 +153,7 @@ class _Study:
         self._documents: dict[str, int | CoderError] = {}
         self._codes: dict[str, CodeRef | CoderError] = {}
         self._passages: dict[int, list[tuple[int, int]]] = {}  # (start, end) of passage 1, 2, … of a document
+        self._ranges: dict[str, tuple[int, int] | CoderError] = {}  # "7-9" → (7, 9)
         self.lengths: dict[int, int] = {}
 
     def document(self, name: str) -> int:
@@ -168,11 +169,14 @@ class _Study:
             self._passages[document_id] = [(r[1], r[2]) for r in rows] if [r[0] for r in rows] == list(range(1, len(rows) + 1)) else []
         return self._passages[document_id]
 
-    def span(self, document_id: int, first: int, last: int) -> tuple[int, int]:
-        """`coding.passage_span` (and its refusal) from the passages held in memory."""
+    def span(self, document_id: int, passages: str) -> tuple[int, int]:
+        """`coding.passage_span` of a passage number or range (and its refusals) from the passages held in memory."""
+        first, last = _remembered(self._ranges, passages, lambda: parse_passages(passages))
         spans = self.passages(document_id)
         if not 1 <= first <= last <= len(spans):
             return passage_span(self.db, document_id, first, last)  # refused there, in its words
+        if first == last:
+            return spans[first - 1]
         return min(s for s, _ in spans[first - 1 : last]), max(e for _, e in spans[first - 1 : last])
 
     def extent(self, document_id: int, start: int, end: int) -> tuple[int, int]:
@@ -215,7 +219,7 @@ def _resolve(study: _Study, cells: dict[str, str]) -> tuple[int, CodeRef, str, i
         raise CoderError("the coder is empty", fix="name the coder in the coder column")
     span: tuple[int, int] | None = None
     if cells.get("passage"):
-        span = study.span(document_id, *parse_passages(cells["passage"]))
+        span = study.span(document_id, cells["passage"])
     start_text, end_text = cells.get("start", ""), cells.get("end", "")
     if start_text or end_text:
         if not (start_text.isdigit() and end_text.isdigit()):

@@ -34,13 +34,14 @@ from coder.study import Study, connect_study, init_study, refresh_study  # noqa:
 CACHE = Path(tempfile.gettempdir()) / "coder-bench"
 CODEBOOK = "title: Side by side ({w})\ngroups:\n  - name: topic\n    codes:\n" + "".join(
     f"      - name: code{n:02d}\n" for n in range(1, 41))
-ONE_CODINGS = 200  # codings made one at a time in the "one coding" measurement
+ONE_CODINGS = 200  # codings made one at a time in the "one coding" measurements (coder flushes each to disk: synchronous FULL)
 WARM = 2  # calls after the cold one
 
 # label, worker task, the floor's figure (and its scale to the unit shown)
 ROWS: list[tuple[str, str, str, float, str]] = [
     ("load the plan's codings from a coding file", "load", "insert_idx_s", 1, "s"),
-    ("one coding (with events log)", "one", "commit_each_wal_normal_ms_per_coding", 1, "ms"),
+    ("one coding (with events log), flushed to disk", "one", "commit_each_delete_full_ms_per_coding", 1, "ms"),
+    ("one coding (with events log), not flushed", "one-unflushed", "commit_each_wal_normal_ms_per_coding", 1, "ms"),
     ("one code's excerpts with text", "excerpts", "select_text_s", 1000, "ms"),
     ("code × document table", "xtab", "freq_s", 1000, "ms"),
     ("co-occurrence", "cooc", "cooc_s", 1000, "ms"),
@@ -155,11 +156,13 @@ def worker(task: str, w: str) -> dict[str, float | None]:
             calls(lambda: import_codings(db, coding_file(w)), 1)
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             return {"cold": times[0], "warm": None, "peak_mb": peak}
-        if task == "one":
+        if task in ("one", "one-unflushed"):
             from coder.coding import add_coder, apply_code, find_code, find_document
 
             study = scratch_copy(coded_study(w), Path(tmp) / "study")
             db = connect_study(study)
+            if task == "one-unflushed":  # as the floor's WAL/NORMAL: the commit is not waited onto the disk
+                db.execute("PRAGMA synchronous = NORMAL")
             carol, code = add_coder(db, "carol"), find_code(db, "code40")
             plan = [line.split("\t") for line in (data(w) / "plan.tsv").read_text(encoding="utf-8").splitlines()[1:]]
             step = max(1, len(plan) // ONE_CODINGS)
