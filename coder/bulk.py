@@ -5,16 +5,17 @@ anchor; a file of 200,000 rows spent minutes there. Here the rows are grouped by
 code, the coder's codings already in the study are read once per document, and the same rule is played
 out on them in Python — a coder's codings of one code never overlap, so a row overlapping others
 becomes their union (their memos joined), while a row inside a single coding only sets its memo. What
-changes is then written with one statement per kind of change, each quote and its context cut from
-the document's text read once, and returned as the events log's ops, so that `coder doctor` accounts
+changes is then written a document at a time, each quote and its context cut from the document's text
+read once, and the events log's ops are written as JSON text as it goes, so that `coder doctor` accounts
 for every coding as before. The caller has already refused every row that would replace a code of an
 exclusive group (coding files check that in the file and against the study), so no other code is carved.
 """
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +23,11 @@ from coder.coding import CONTEXT
 from coder.db import Database, new_uuids, now
 from coder.events import Op, accounted
 
+Key = tuple[int, int, int]  # document, coder, code
+New = tuple[int, int, int, int, int, str | None]  # document, coder, code, start, end, memo
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class Arrival:
     """One coding to apply: where, which code, whose, and its memo."""
 
@@ -35,7 +39,7 @@ class Arrival:
     memo: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Span:
     start: int
     end: int
@@ -44,34 +48,54 @@ class _Span:
     memo_changed: bool = False
 
 
-def apply_many(db: Database, arrivals: Sequence[Arrival]) -> tuple[list[Op], list[bool]]:
-    """Apply every arrival, in order, inside the caller's transaction; returns the ops done, cut as
-    `events.accounted` cuts a bulk write's, and for each arrival whether it made a new coding (False: a coding
-    of the study or of an earlier row held it)."""
-    groups: dict[tuple[int, int, int], list[int]] = {}
+def apply_many(db: Database, arrivals: Sequence[Arrival]) -> tuple[str, list[bool]]:
+    """Apply every arrival, in order, inside the caller's transaction; returns the ops done as the events log's
+    JSON, cut as `events.accounted` cuts a bulk write's, and for each arrival whether it made a new coding
+    (False: a coding of the study or of an earlier row held it). One document at a time: what is held is a
+    document's worth of rows, and the log's text."""
+    by_document: dict[int, list[int]] = {}
     for index, item in enumerate(arrivals):
-        groups.setdefault((item.document_id, item.coder_id, item.code_id), []).append(index)
-    existing = _existing(db, {(d, c) for d, c, _ in groups}, {k for _, _, k in groups})
-    made = [False] * len(arrivals)
-    deleted: list[dict[str, Any]] = []
-    updated: list[_Span] = []
-    new: list[tuple[tuple[int, int, int], _Span]] = []
-    for key, indices in groups.items():
-        spans = list(existing.get(key, []))
-        for index in indices:
-            made[index] = _apply(spans, arrivals[index])
-        kept = {id(s) for s in spans}
-        deleted += [s.row for s in existing.get(key, []) if s.row is not None and id(s) not in kept]
-        updated += [s for s in spans if s.row is not None and s.memo_changed]
-        new += [(key, s) for s in spans if s.row is None]
-    return _write(db, deleted, updated, new), made
+        by_document.setdefault(item.document_id, []).append(index)
+    made = [True] * len(arrivals)
+    uuids = iter(sorted(new_uuids(len(arrivals))))  # handed out in order, so the uuid index fills in order
+    stamp = now()
+    pieces = []
+    for document_id in sorted(by_document):
+        groups: dict[Key, list[int]] = {}
+        for index in by_document.pop(document_id):
+            item = arrivals[index]
+            groups.setdefault((document_id, item.coder_id, item.code_id), []).append(index)
+        existing = _existing(db, document_id, {c for _, c, _ in groups}, {k for _, _, k in groups})
+        deleted: list[dict[str, Any]] = []
+        updated: list[_Span] = []
+        new: list[New] = []
+        for key, indices in groups.items():
+            items = [arrivals[i] for i in indices]
+            if key not in existing and _apart(items):  # the common case: each row a coding of its own
+                new += [(*key, item.start, item.end, item.memo) for item in items]
+                continue
+            spans = list(existing.get(key, []))
+            for index in indices:
+                made[index] = _apply(spans, arrivals[index])
+            kept = {id(s) for s in spans}
+            deleted += [s.row for s in existing.get(key, []) if s.row is not None and id(s) not in kept]
+            updated += [s for s in spans if s.row is not None and s.memo_changed]
+            new += [(*key, s.start, s.end, s.memo) for s in spans if s.row is None]
+        pieces.append(_write(db, document_id, deleted, updated, sorted(new), uuids, stamp))
+    return "[" + ",".join(piece for piece in pieces if piece) + "]", made
 
 
-def _existing(db: Database, places: set[tuple[int, int]], codes: set[int]) -> dict[tuple[int, int, int], list[_Span]]:
-    """The study's codings of the arrivals' documents, coders and codes, in order, per (document, coder, code)."""
-    found: dict[tuple[int, int, int], list[_Span]] = {}
+def _apart(items: list[Arrival]) -> bool:
+    """True when no two of the rows overlap."""
+    spans = sorted((item.start, item.end) for item in items)
+    return all(before[1] <= after[0] for before, after in zip(spans, spans[1:]))
+
+
+def _existing(db: Database, document_id: int, coders: set[int], codes: set[int]) -> dict[Key, list[_Span]]:
+    """The study's codings of a document by the arrivals' coders and of their codes, in order, per (document, coder, code)."""
+    found: dict[Key, list[_Span]] = {}
     columns = ("id", "uuid", "document_id", "code_id", "coder_id", "start", "end", "memo", "updated")
-    for document_id, coder_id in sorted(places):
+    for coder_id in sorted(coders):
         for values in db.execute(f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM codings"
                                  " WHERE document_id = ? AND coder_id = ? ORDER BY start", [document_id, coder_id]):
             row = dict(zip(columns, values))
@@ -85,9 +109,6 @@ def _apply(spans: list[_Span], item: Arrival) -> bool:
     """`coding.apply_in`'s rule for one code of one coder on a list of non-overlapping spans in order; True when
     it makes a new span."""
     first = bisect_right(spans, item.start, key=_end)  # the first span that ends after the item starts
-    if first == len(spans) or spans[first].start >= item.end:  # overlaps none: the common case
-        spans.insert(first, _Span(item.start, item.end, item.memo))
-        return True
     last = first
     while last < len(spans) and spans[last].start < item.end:
         last += 1
@@ -107,32 +128,27 @@ def _end(span: _Span) -> int:
     return span.end
 
 
-def _write(db: Database, deleted: list[dict[str, Any]], updated: list[_Span],
-           new: list[tuple[tuple[int, int, int], _Span]]) -> list[Op]:
-    """Delete, update and insert with one statement each; the ops as `Changes` would have recorded them."""
-    stamp = now()
+def _write(db: Database, document_id: int, deleted: list[dict[str, Any]], updated: list[_Span], new: list[New],
+           uuids: Iterator[str], stamp: str) -> str:
+    """Delete, update, then insert a document's codings; returns their ops as JSON (the log's list without brackets)."""
     ops: list[Op] = [["delete", "codings", row] for row in deleted]
     db.conn.executemany("DELETE FROM codings WHERE id = ?", [(row["id"],) for row in deleted])
     for span in updated:
         assert span.row is not None  # only the study's codings are updated
         ops.append(["update", "codings", span.row["id"], {"memo": span.row["memo"], "updated": span.row["updated"]},
                     {"memo": span.memo, "updated": stamp}])
-    ops = accounted(ops)
     db.conn.executemany("UPDATE codings SET memo = ?, updated = ? WHERE id = ?",
                         [(span.memo, stamp, span.row["id"]) for span in updated if span.row is not None])
-    new.sort(key=lambda item: item[0][0])  # by document: each text is read once
-    rows = []
-    text, text_of = "", None
-    uuids = iter(new_uuids(len(new)))
-    for (document_id, coder_id, code_id), span in new:
-        if document_id != text_of:
-            text, text_of = db.execute("SELECT text FROM documents WHERE id = ?", [document_id]).fetchone()[0], document_id
-        rows.append((next(uuids), document_id, code_id, coder_id, span.start, span.end, text[span.start:span.end],
-                     text[max(span.start - CONTEXT, 0):span.start], text[span.end:span.end + CONTEXT], span.memo, stamp, stamp))
-    before = db.execute("SELECT coalesce(max(id), 0) FROM codings").fetchone()[0]
-    db.conn.executemany("INSERT INTO codings (uuid, document_id, code_id, coder_id, start, end, quote, prefix, suffix, memo,"
-                        " status, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?, ?)", rows)
-    ids = dict(db.execute("SELECT uuid, id FROM codings WHERE id > ?", [before]).fetchall())
-    columns = ("uuid", "document_id", "code_id", "coder_id", "start", "end")
-    ops += [["insert", "codings", {"id": ids[row[0]], **dict(zip(columns, row))}] for row in rows]
-    return ops
+    pieces = [json.dumps(op, separators=(",", ":")) for op in accounted(ops)]
+    if new:
+        text = db.execute("SELECT text FROM documents WHERE id = ?", [document_id]).fetchone()[0]
+        values = [(next(uuids), document_id, code_id, coder_id, start, end, text[start:end],
+                   text[max(start - CONTEXT, 0):start], text[end:end + CONTEXT], memo, stamp, stamp)
+                  for _, coder_id, code_id, start, end, memo in new]
+        before = db.execute("SELECT coalesce(max(id), 0) FROM codings").fetchone()[0]
+        db.conn.executemany("INSERT INTO codings (uuid, document_id, code_id, coder_id, start, end, quote, prefix, suffix,"
+                            " memo, status, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?, ?)", values)
+        ids = dict(db.execute("SELECT uuid, id FROM codings WHERE id > ?", [before]).fetchall())
+        pieces += [f'["insert","codings",{{"id":{ids[uuid]},"uuid":"{uuid}","document_id":{document_id},"code_id":{code_id},'
+                   f'"coder_id":{coder_id},"start":{start},"end":{end}}}]' for uuid, _, code_id, coder_id, start, end, *_ in values]
+    return ",".join(pieces)

@@ -53,7 +53,7 @@ REQUIRED = ("document", "code", "coder")
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlannedCoding:
     """One valid row of a coding file, resolved against the study."""
 
@@ -119,7 +119,8 @@ def _plan(db: Database, raw: bytes, shown: str, limits: Limits) -> list[PlannedC
                 raise CoderError(f"{what} in the header", where=f"{shown}:{line}",
                                  fix=f"use the columns {','.join(COLUMNS[:5])} (and optionally start,end)")
             continue
-        cells = {column: (row[i].strip() if i < len(row) else "") for i, column in enumerate(header)}
+        cells = dict(zip(header, map(str.strip, row)))
+        cells.update((column, "") for column in header[len(row):])
         if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
             problems.append((line, f"{len(row)} cells but the header has {len(header)}", "quote cells that contain commas"))
             continue
@@ -155,6 +156,7 @@ class _Study:
         self._passages: dict[int, list[tuple[int, int]]] = {}  # (start, end) of passage 1, 2, … of a document
         self._ranges: dict[str, tuple[int, int] | CoderError] = {}  # "7-9" → (7, 9)
         self.lengths: dict[int, int] = {}
+        self.names: dict[str, str] = {}
 
     def document(self, name: str) -> int:
         return _remembered(self._documents, name, lambda: find_document(self.db, name))
@@ -217,6 +219,7 @@ def _resolve(study: _Study, cells: dict[str, str]) -> tuple[int, CodeRef, str, i
     coder = cells.get("coder", "")
     if not coder:
         raise CoderError("the coder is empty", fix="name the coder in the coder column")
+    coder = study.names.setdefault(coder, coder)  # one string per coder, however many rows name them
     span: tuple[int, int] | None = None
     if cells.get("passage"):
         span = study.span(document_id, cells["passage"])
@@ -295,11 +298,12 @@ def import_codings(db: Database, path: Path | str, *, name: str | None = None, l
     with transaction(db):
         _check_against_the_study(db, planned, shown)  # under the write lock: the study as the load will find it
         ids = {coder: add_coder(db, coder) for coder in report.coders}  # the file names its coders
-        ops, made = apply_many(db, [Arrival(item.document_id, item.code.id, ids[item.coder], item.start, item.end, item.memo)
-                                    for item in planned])
+        arrivals = [Arrival(item.document_id, item.code.id, ids[item.coder], item.start, item.end, item.memo) for item in planned]
+        del planned  # held once, not twice, while they are written
+        ops_json, made = apply_many(db, arrivals)
         report.added = sum(made)
         set_setting(db, SETTING_PREFIX + sha, shown)
-        log_event(db, "import_codings", coder_id=None, ops=ops,  # one event, every coding it brought
+        log_event(db, "import_codings", coder_id=None, ops_json=ops_json,  # one event, every coding it brought
                   summary=f"imported {report.added} codings from {shown} ({', '.join(report.coders) or 'no coders'})")
     return report
 

@@ -103,12 +103,14 @@ def log_event(
     ops: list[Op] | None = None,
     undoable: bool = False,
     reverts: int | None = None,
+    ops_json: str | None = None,
 ) -> int:
-    """Append one event; inside the caller's transaction."""
+    """Append one event; inside the caller's transaction. `ops_json`: the ops already as JSON text (a bulk load
+    writes its many rows' ops as it goes, rather than holding them all as objects)."""
     cursor = db.execute(
         "INSERT INTO events (uuid, at, coder_id, action, summary, undoable, reverts, changes)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [new_uuid(), now(), coder_id, action, summary, int(undoable), reverts, json.dumps(ops or [])],
+        [new_uuid(), now(), coder_id, action, summary, int(undoable), reverts, ops_json or json.dumps(ops or [])],
     )
     return inserted_id(cursor)
 
