@@ -105,9 +105,9 @@ def _plan(db: Database, raw: bytes, shown: str, limits: Limits) -> list[PlannedC
     header: list[str] | None = None
     planned: list[PlannedCoding] = []
     seen: dict[tuple, int] = {}
-    study = _Study(db)
+    study = _Lookups(db)
     for line, row in csv_rows(lines(), shown, limits, fix):
-        if not any(cell.strip() for cell in row):
+        if not "".join(row).strip():
             continue
         if header is None:
             header = [cell.strip().lower() for cell in row]
@@ -146,7 +146,7 @@ def _plan(db: Database, raw: bytes, shown: str, limits: Limits) -> list[PlannedC
     return planned
 
 
-class _Study:
+class _Lookups:
     """What the rows of a file are checked against, each document, code and passage list read once."""
 
     def __init__(self, db: Database) -> None:
@@ -208,7 +208,7 @@ def _remembered(found: dict[str, T | CoderError], key: str, look_up: Callable[[]
     return value
 
 
-def _resolve(study: _Study, cells: dict[str, str]) -> tuple[int, CodeRef, str, int, int]:
+def _resolve(study: _Lookups, cells: dict[str, str]) -> tuple[int, CodeRef, str, int, int]:
     """A row's document, code, coder and span, or a CoderError saying what is wrong with it."""
     if not cells.get("document"):
         raise CoderError("the document is empty", fix="name the document (its id, e.g. int03)")
@@ -242,7 +242,7 @@ def _resolve(study: _Study, cells: dict[str, str]) -> tuple[int, CodeRef, str, i
     return document_id, code, coder, span[0], span[1]
 
 
-def _exclusive_clashes(study: _Study, planned: list[PlannedCoding]) -> list[tuple[int, str, str]]:
+def _exclusive_clashes(study: _Lookups, planned: list[PlannedCoding]) -> list[tuple[int, str, str]]:
     """Two codes of an exclusive group (such as phase) in one passage by one coder: the file contradicts itself.
 
     Every earlier row whose passages reach the next one's is compared with it (not only the row just before),
