@@ -231,11 +231,12 @@ def overlapping_codings(db: Database, document_id: int, coder: int, start: int, 
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def _new_coding(changes: Changes, document_id: int, code_id: int, coder: int, start: int, end: int, memo: str | None) -> int:
+def _new_coding(changes: Changes, document_id: int, code_id: int, coder: int, start: int, end: int, memo: str | None,
+                anchor: dict[str, str] | None = None) -> int:
     stamp = now()
     return changes.insert("codings", {
         "uuid": new_uuid(), "document_id": document_id, "code_id": code_id, "coder_id": coder,
-        "start": start, "end": end, **_anchor(changes.db, document_id, start, end),
+        "start": start, "end": end, **(anchor or _anchor(changes.db, document_id, start, end)),
         "memo": memo, "status": "ok", "created": stamp, "updated": stamp,
     })
 
@@ -313,7 +314,7 @@ def apply_in(changes: Changes, document_id: int, code: CodeRef, coder: int, star
     every passage the span touches: one code of such a group per passage.
     """
     db = changes.db
-    _anchor(db, document_id, start, end)
+    anchor, asked = _anchor(db, document_id, start, end), (start, end)  # refuses a span outside the text before anything
     if code.exclusive:
         others = [c for c in _group_codes(db, code) if c != code.id]
         low, high = passage_extent(db, document_id, start, end)
@@ -329,7 +330,8 @@ def apply_in(changes: Changes, document_id: int, code: CodeRef, coder: int, star
     end = max([end, *(c["end"] for c in same)])
     for coding in same:
         changes.delete("codings", coding["id"])
-    return _new_coding(changes, document_id, code.id, coder, start, end, "\n\n".join(dict.fromkeys(memos)) or None)
+    return _new_coding(changes, document_id, code.id, coder, start, end, "\n\n".join(dict.fromkeys(memos)) or None,
+                       anchor if (start, end) == asked else None)
 
 
 def remove_code(db: Database, document_id: int, code: CodeRef, coder: int, start: int, end: int, *,

@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
+from coder.bulk import Arrival, apply_many
 from coder.coding import (
     CodeRef,
     add_coder,
-    apply_in,
     coder_id,
     exclusive_rival,
     find_code,
@@ -42,16 +43,17 @@ from coder.coding import (
 )
 from coder.db import Database, set_setting, setting, transaction
 from coder.errors import CoderError, quotes_a_file
-from coder.events import Changes, accounted, log_event
+from coder.events import log_event
 from coder.limits import LIMITS, Limits, csv_rows, read_bounded
 
 CODINGS_FOLDER = "codings"  # transcripts/codings/: loaded with the study (corpus.RESERVED_FOLDERS skips it)
 SETTING_PREFIX = "codings_file:"  # settings key per imported file: codings_file:<sha256> = file name
 COLUMNS = ("document", "passage", "code", "coder", "memo", "start", "end")
 REQUIRED = ("document", "code", "coder")
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlannedCoding:
     """One valid row of a coding file, resolved against the study."""
 
@@ -103,9 +105,9 @@ def _plan(db: Database, raw: bytes, shown: str, limits: Limits) -> list[PlannedC
     header: list[str] | None = None
     planned: list[PlannedCoding] = []
     seen: dict[tuple, int] = {}
-    lengths: dict[int, int] = {}
+    study = _Lookups(db)
     for line, row in csv_rows(lines(), shown, limits, fix):
-        if not any(cell.strip() for cell in row):
+        if not "".join(row).strip():
             continue
         if header is None:
             header = [cell.strip().lower() for cell in row]
@@ -117,12 +119,13 @@ def _plan(db: Database, raw: bytes, shown: str, limits: Limits) -> list[PlannedC
                 raise CoderError(f"{what} in the header", where=f"{shown}:{line}",
                                  fix=f"use the columns {','.join(COLUMNS[:5])} (and optionally start,end)")
             continue
-        cells = {column: (row[i].strip() if i < len(row) else "") for i, column in enumerate(header)}
+        cells = dict(zip(header, map(str.strip, row)))
+        cells.update((column, "") for column in header[len(row):])
         if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
             problems.append((line, f"{len(row)} cells but the header has {len(header)}", "quote cells that contain commas"))
             continue
         try:
-            found = _resolve(db, cells, lengths)
+            found = _resolve(study, cells)
         except CoderError as error:
             problems.append((line, error.message, error.fix or ""))
             continue
@@ -135,7 +138,7 @@ def _plan(db: Database, raw: bytes, shown: str, limits: Limits) -> list[PlannedC
         planned.append(PlannedCoding(line, document_id, code, coder, start, end, cells.get("memo") or None))
     if header is None:
         raise CoderError("the file has no header and no rows", where=shown, fix="start with: document,passage,code,coder,memo")
-    problems += _exclusive_clashes(db, planned)
+    problems += _exclusive_clashes(study, planned)
     if problems:
         line, message, fix = sorted(problems)[0]
         more = f" (and {len(problems) - 1} more problem{'s' * (len(problems) > 2)} in this file)" if len(problems) > 1 else ""
@@ -143,30 +146,92 @@ def _plan(db: Database, raw: bytes, shown: str, limits: Limits) -> list[PlannedC
     return planned
 
 
-def _resolve(db: Database, cells: dict[str, str], lengths: dict[int, int]) -> tuple[int, CodeRef, str, int, int]:
+class _Lookups:
+    """What the rows of a file are checked against, each document, code and passage list read once."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._documents: dict[str, int | CoderError] = {}
+        self._codes: dict[str, CodeRef | CoderError] = {}
+        self._passages: dict[int, list[tuple[int, int]]] = {}  # (start, end) of passage 1, 2, … of a document
+        self._ranges: dict[str, tuple[int, int] | CoderError] = {}  # "7-9" → (7, 9)
+        self.lengths: dict[int, int] = {}
+        self.names: dict[str, str] = {}
+
+    def document(self, name: str) -> int:
+        return _remembered(self._documents, name, lambda: find_document(self.db, name))
+
+    def code(self, name: str) -> CodeRef:
+        return _remembered(self._codes, name, lambda: find_code(self.db, name))
+
+    def passages(self, document_id: int) -> list[tuple[int, int]]:
+        if document_id not in self._passages:
+            rows = self.db.execute("SELECT ordinal, start, end FROM segments WHERE document_id = ? ORDER BY ordinal",
+                                   [document_id]).fetchall()
+            self._passages[document_id] = [(r[1], r[2]) for r in rows] if [r[0] for r in rows] == list(range(1, len(rows) + 1)) else []
+        return self._passages[document_id]
+
+    def span(self, document_id: int, passages: str) -> tuple[int, int]:
+        """`coding.passage_span` of a passage number or range (and its refusals) from the passages held in memory."""
+        first, last = _remembered(self._ranges, passages, lambda: parse_passages(passages))
+        spans = self.passages(document_id)
+        if not 1 <= first <= last <= len(spans):
+            return passage_span(self.db, document_id, first, last)  # refused there, in its words
+        if first == last:
+            return spans[first - 1]
+        return min(s for s, _ in spans[first - 1 : last]), max(e for _, e in spans[first - 1 : last])
+
+    def extent(self, document_id: int, start: int, end: int) -> tuple[int, int]:
+        """`coding.passage_extent` from the passages held in memory: the stretch of the passages a span touches."""
+        spans = self.passages(document_id)
+        if not spans:
+            return passage_extent(self.db, document_id, start, end)
+        touched = [(s, e) for s, e in spans if s < max(end, start + 1) and e > start]
+        return (min(s for s, _ in touched), max(e for _, e in touched)) if touched else (start, end)
+
+    def length(self, document_id: int) -> int:
+        if document_id not in self.lengths:
+            self.lengths[document_id] = self.db.execute("SELECT length(text) FROM documents WHERE id = ?", [document_id]).fetchone()[0]
+        return self.lengths[document_id]
+
+
+def _remembered(found: dict[str, T | CoderError], key: str, look_up: Callable[[], T]) -> T:
+    """A look-up made once per key; a refusal is remembered too, and raised again for every row that asks."""
+    if key not in found:
+        try:
+            found[key] = look_up()
+        except CoderError as error:
+            found[key] = error
+    value = found[key]
+    if isinstance(value, CoderError):
+        raise value
+    return value
+
+
+def _resolve(study: _Lookups, cells: dict[str, str]) -> tuple[int, CodeRef, str, int, int]:
     """A row's document, code, coder and span, or a CoderError saying what is wrong with it."""
     if not cells.get("document"):
         raise CoderError("the document is empty", fix="name the document (its id, e.g. int03)")
-    document_id = find_document(db, cells["document"])
+    document_id = study.document(cells["document"])
     if not cells.get("code"):
         raise CoderError("the code is empty", fix="name the code as group/name, e.g. function/Accessing")
-    code = find_code(db, cells["code"])
+    code = study.code(cells["code"])
     coder = cells.get("coder", "")
     if not coder:
         raise CoderError("the coder is empty", fix="name the coder in the coder column")
+    coder = study.names.setdefault(coder, coder)  # one string per coder, however many rows name them
     span: tuple[int, int] | None = None
     if cells.get("passage"):
-        span = passage_span(db, document_id, *parse_passages(cells["passage"]))
+        span = study.span(document_id, cells["passage"])
     start_text, end_text = cells.get("start", ""), cells.get("end", "")
     if start_text or end_text:
         if not (start_text.isdigit() and end_text.isdigit()):
             raise CoderError(f"start '{start_text}' and end '{end_text}' are not both whole numbers",
                              fix="give character offsets like 120,180 (or leave both empty for the whole passage)")
         start, end = int(start_text), int(end_text)
-        if document_id not in lengths:
-            lengths[document_id] = db.execute("SELECT length(text) FROM documents WHERE id = ?", [document_id]).fetchone()[0]
-        if not 0 <= start < end <= lengths[document_id]:
-            raise CoderError(f"span {start}-{end} is outside the document (0-{lengths[document_id]})",
+        length = study.length(document_id)
+        if not 0 <= start < end <= length:
+            raise CoderError(f"span {start}-{end} is outside the document (0-{length})",
                              fix="use offsets inside the text, start < end")
         if span and not (span[0] <= start and end <= span[1]):
             raise CoderError(f"span {start}-{end} is not inside passage {cells['passage']} ({span[0]}-{span[1]})",
@@ -177,18 +242,25 @@ def _resolve(db: Database, cells: dict[str, str], lengths: dict[int, int]) -> tu
     return document_id, code, coder, span[0], span[1]
 
 
-def _exclusive_clashes(db: Database, planned: list[PlannedCoding]) -> list[tuple[int, str, str]]:
-    """Two codes of an exclusive group (such as phase) in one passage by one coder: the file contradicts itself."""
+def _exclusive_clashes(study: _Lookups, planned: list[PlannedCoding]) -> list[tuple[int, str, str]]:
+    """Two codes of an exclusive group (such as phase) in one passage by one coder: the file contradicts itself.
+
+    Every earlier row whose passages reach the next one's is compared with it (not only the row just before),
+    so that no clash is left for the load to settle by replacing one code with another."""
     problems = []
     by_place: dict[tuple[int, str, str], list[tuple[int, int, PlannedCoding]]] = {}
     for item in planned:
         if item.code.exclusive:
             by_place.setdefault((item.document_id, item.coder, item.code.group), []).append(
-                (*passage_extent(db, item.document_id, item.start, item.end), item))
+                (*study.extent(item.document_id, item.start, item.end), item))
     for items in by_place.values():
         items.sort(key=lambda p: (p[0], p[2].line))
-        for (_, before_end, before), (after_start, _, after) in zip(items, items[1:]):
-            if after_start < before_end and after.code.id != before.code.id:
+        open_rows: list[tuple[int, int, PlannedCoding]] = []
+        for after_start, after_end, after in items:
+            open_rows = [row for row in open_rows if after_start < row[1]]
+            before = next((row[2] for row in open_rows if row[2].code.id != after.code.id), None)
+            open_rows.append((after_start, after_end, after))
+            if before is not None:
                 problems.append((max(before.line, after.line),
                                  f"{after.code.group} is exclusive (one code per passage), but lines {before.line} and"
                                  f" {after.line} give {after.coder} both {before.code.name} and {after.code.name} in one passage",
@@ -226,13 +298,12 @@ def import_codings(db: Database, path: Path | str, *, name: str | None = None, l
     with transaction(db):
         _check_against_the_study(db, planned, shown)  # under the write lock: the study as the load will find it
         ids = {coder: add_coder(db, coder) for coder in report.coders}  # the file names its coders
-        changes = Changes(db)
-        for item in planned:
-            before = len(changes.ops)
-            apply_in(changes, item.document_id, item.code, ids[item.coder], item.start, item.end, memo=item.memo)
-            report.added += any(op[0] == "insert" for op in changes.ops[before:])
+        arrivals = [Arrival(item.document_id, item.code.id, ids[item.coder], item.start, item.end, item.memo) for item in planned]
+        del planned  # held once, not twice, while they are written
+        ops_json, made = apply_many(db, arrivals)
+        report.added = sum(made)
         set_setting(db, SETTING_PREFIX + sha, shown)
-        log_event(db, "import_codings", coder_id=None, ops=accounted(changes.ops),  # one event, every coding it brought
+        log_event(db, "import_codings", coder_id=None, ops_json=ops_json,  # one event, every coding it brought
                   summary=f"imported {report.added} codings from {shown} ({', '.join(report.coders) or 'no coders'})")
     return report
 

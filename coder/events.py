@@ -30,15 +30,18 @@ class Changes:
         """Insert a row and remember it; returns its id."""
         columns = ", ".join(f"[{c}]" for c in row)
         marks = ", ".join("?" for _ in row)
-        cursor = self.db.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks})", list(row.values()))
-        stored = _fetch(self.db, table, row.get("id", inserted_id(cursor)))  # with the columns' defaults, as undo will see it
+        cursor = self.db.execute(f"INSERT INTO [{table}] ({columns}) VALUES ({marks}) RETURNING *", list(row.values()))
+        stored = dict(zip([d[0] for d in cursor.description], cursor.fetchall()[0]))  # with the columns' defaults, as undo will see it
         self.ops.append(["insert", table, stored])
         return stored["id"]
 
     def delete(self, table: str, row_id: int) -> dict[str, Any]:
         """Delete a row and remember all of it; returns the deleted row."""
-        row = _fetch(self.db, table, row_id)
-        self.db.execute(f"DELETE FROM [{table}] WHERE id = ?", [row_id])
+        cursor = self.db.execute(f"DELETE FROM [{table}] WHERE id = ? RETURNING *", [row_id])
+        found = cursor.fetchall()
+        if not found:
+            raise CoderError(f"{table} row {row_id} no longer exists", fix="refresh the view and try again")
+        row = dict(zip([d[0] for d in cursor.description], found[0]))
         self.ops.append(["delete", table, row])
         return row
 
@@ -100,12 +103,14 @@ def log_event(
     ops: list[Op] | None = None,
     undoable: bool = False,
     reverts: int | None = None,
+    ops_json: str | None = None,
 ) -> int:
-    """Append one event; inside the caller's transaction."""
+    """Append one event; inside the caller's transaction. `ops_json`: the ops already as JSON text (a bulk load
+    writes its many rows' ops as it goes, rather than holding them all as objects)."""
     cursor = db.execute(
         "INSERT INTO events (uuid, at, coder_id, action, summary, undoable, reverts, changes)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [new_uuid(), now(), coder_id, action, summary, int(undoable), reverts, json.dumps(ops or [])],
+        [new_uuid(), now(), coder_id, action, summary, int(undoable), reverts, ops_json or json.dumps(ops or [])],
     )
     return inserted_id(cursor)
 

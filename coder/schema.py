@@ -216,8 +216,12 @@ CREATE TABLE suggestion_dismissals (
 );
 """
 
+M006_DOCUMENT_PATHS = """
+CREATE INDEX documents_path ON documents (path);
+"""  # a document is looked up by its name (unique, so indexed) or its file's path: both through an index
+
 MIGRATIONS: list[str | Callable[[Database], None]] = [
-    M001_CORE, M002_SEARCH, M003_VERSIONS, m004_every_coding_accounted, M005_DISMISSALS,
+    M001_CORE, M002_SEARCH, M003_VERSIONS, m004_every_coding_accounted, M005_DISMISSALS, M006_DOCUMENT_PATHS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SHARED_BENCH = Path(__file__).resolve().parents[3] / "shared" / "bench"
+# ../shared/bench beside the checkout (a worktree may sit a level deeper): the nearest folder up that has one
+SHARED_BENCH = next((up / "shared" / "bench" for up in Path(__file__).resolve().parents[3:] if (up / "shared" / "bench").is_dir()),
+                    Path(__file__).resolve().parents[3] / "shared" / "bench")
 
 
 def workload(name: str, into: Path) -> Path:
