@@ -171,6 +171,15 @@ class TranscriptView(TranscriptMouse, ScrollView, can_focus=True, inherit_bindin
         return max(10, width - LEFT_GUTTER - self.label_width - 2)
 
     def on_resize(self) -> None:
+        self._rewrap()
+
+    def _watch_show_vertical_scrollbar(self) -> None:
+        """The scrollbar the lines brought (or took away) changes the text's width, and no resize says so (as in Textual's
+        TextArea): the lines are wrapped again at once, else they stay too wide until the next repaint re-wraps them —
+        under the pointer, in the middle of a drag."""
+        self._rewrap()
+
+    def _rewrap(self) -> None:
         if self.text_width != self._laid_out_width or not self.lines:
             self._layout()
             self.scroll_to_passage(self.marks.cursor)
