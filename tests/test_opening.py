@@ -1,0 +1,122 @@
+"""Opening a study reads only the transcripts that changed: a file's size and times vouch for its bytes.
+
+An unchanged study opens without reading a transcript; a file edited with its modification time put
+back, or edited to the same size, is still read, re-imported and its codings re-anchored.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from coder import study as study_module
+from coder.study import Study, connect_study, refresh_study
+from tests.conftest import INTERVIEW
+
+LONG_AGO = time.time() - 3600  # times old enough to vouch for the bytes
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """The transcripts opening reads to hash, by name."""
+    seen: list[str] = []
+    digest = study_module._digest
+
+    def counted(path: Path) -> str | None:
+        seen.append(path.name)
+        return digest(path)
+
+    monkeypatch.setattr(study_module, "_digest", counted)
+    return seen
+
+
+def settled(study: Study) -> Study:
+    """Every transcript's times an hour old, then one open that finds them unchanged and remembers it."""
+    for path in study.transcripts_dir.glob("*.md"):
+        os.utime(path, (LONG_AGO, LONG_AGO))
+    reopen(study)
+    return study
+
+
+def reopen(study: Study) -> str:
+    """Open the study as every command does; returns the first document's text."""
+    db = connect_study(study)
+    try:
+        refresh_study(study, db)
+        return db.execute("SELECT text FROM documents ORDER BY id").fetchone()[0]
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def two(make_study) -> Study:
+    built = make_study(documents={"int01.md": INTERVIEW, "int02.md": INTERVIEW.replace("id: int01", "id: int02")})
+    reopen(built)  # imported
+    return settled(built)
+
+
+def test_opening_an_unchanged_study_reads_no_transcript(two, reads):
+    reopen(two)
+    reopen(two)
+    assert reads == []
+
+
+def test_opening_reads_a_file_edited_to_another_size_with_its_time_put_back(two, reads):
+    path = two.transcripts_dir / "int01.md"
+    times = path.stat()
+    path.write_text(INTERVIEW.replace("The training days", "The long training days"), encoding="utf-8")
+    os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
+    assert "The long training days" in reopen(two)
+    assert reads == ["int01.md"]  # only the edited one
+
+
+def test_opening_reads_a_file_edited_to_the_same_size_with_a_new_time(two, reads):
+    path = two.transcripts_dir / "int01.md"
+    size = path.stat().st_size
+    path.write_text(INTERVIEW.replace("The training days", "The TRAINING days"), encoding="utf-8")
+    assert path.stat().st_size == size
+    assert "The TRAINING days" in reopen(two)
+    assert reads == ["int01.md"]
+
+
+def test_opening_reads_a_file_edited_to_the_same_size_with_its_time_put_back(two, reads):
+    """Putting the modification time back still changes the file's status-change time (ctime)."""
+    path = two.transcripts_dir / "int01.md"
+    before = path.stat()
+    time.sleep(0.02)  # the status-change time moves on the clock's next tick
+    path.write_text(INTERVIEW.replace("The training days", "The TRAINING days"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    if after.st_ctime_ns == before.st_ctime_ns:
+        pytest.skip("this file system's status-change time did not move")
+    assert "The TRAINING days" in reopen(two)
+
+
+def test_opening_reads_a_touched_file_once_then_trusts_it_again(two, reads):
+    path = two.transcripts_dir / "int02.md"
+    os.utime(path, (LONG_AGO + 60, LONG_AGO + 60))  # touched, bytes the same
+    reopen(two)
+    reopen(two)
+    assert reads == ["int02.md"]
+
+
+def test_opening_never_trusts_times_too_recent_to_vouch_for_the_bytes(two, reads):
+    """A file edited within the clock's tick after a look would keep its times: recent times are read every time."""
+    path = two.transcripts_dir / "int02.md"
+    path.touch()
+    reopen(two)
+    reopen(two)
+    assert reads == ["int02.md", "int02.md"]
+
+
+def test_opening_after_a_re_import_reads_the_file_again(two, reads):
+    """What is remembered is tied to the imported bytes (sha256): a re-import by any route makes it stale."""
+    db = connect_study(two)
+    db.execute("UPDATE documents SET sha256 = 'other' WHERE name = 'int02'")
+    db.close()
+    reopen(two)
+    assert "int02.md" in reads
