@@ -221,12 +221,11 @@ CREATE TABLE transcript_files (
     path TEXT PRIMARY KEY,
     sha256 TEXT NOT NULL,
     size INTEGER NOT NULL,
-    mtime_ns INTEGER NOT NULL,
-    ctime_ns INTEGER NOT NULL
+    mtime_ns INTEGER NOT NULL
 ) WITHOUT ROWID;
 DROP INDEX codings_document;
 CREATE INDEX codings_document ON codings (document_id, coder_id, start, end);
-"""  # a transcript's bytes vouched for by its size and times (opening reads only what changed); spans read from the index
+"""  # a transcript's bytes vouched for by its size and modification time (opening reads only what changed); spans read from the index
 
 MIGRATIONS: list[str | Callable[[Database], None]] = [
     M001_CORE, M002_SEARCH, M003_VERSIONS, m004_every_coding_accounted, M005_DISMISSALS, M006_FAST_OPEN,

@@ -219,19 +219,20 @@ def needs_review(db: Database) -> int:
                       " + (SELECT count(*) FROM memos WHERE status <> 'ok')").fetchone()[0]
 
 
-SETTLED_NS = 2_000_000_000  # a file's times vouch for its bytes once modified this long before the look (FAT ticks by 2 s)
+SETTLED_NS = 2_000_000_000  # a file's time vouches for its bytes once modified this long before the look (FAT ticks by 2 s)
 
 
 def _new_and_edited(db: Database, root: Path, files: list[Path]) -> tuple[list[Path], list[Path]]:
     """The transcripts not yet imported, and those whose bytes changed since they were.
 
-    A file is read (and hashed) only when its size or times differ from when its bytes were last found to be
-    the imported ones (`transcript_files`); so opening an unchanged study reads no transcript. Those found
-    unchanged are remembered, unless modified too recently to vouch for the bytes (an edit within the clock's
-    tick after the look would keep the times): the next open reads those again.
+    A file is read (and hashed) only when its size or modification time differs from when its bytes were last
+    found to be the imported ones (`transcript_files`), so opening an unchanged study reads no transcript (a
+    copy of the study too: copies keep both). Those found unchanged are remembered, unless modified too
+    recently to vouch for the bytes (an edit within the clock's tick after the look would keep the time): the
+    next open reads those again. An edit that keeps both size and time escapes this; `coder doctor` reads every file.
     """
     known = dict(db.execute("SELECT path, sha256 FROM documents").fetchall())
-    vouched = {row[0]: tuple(row[1:]) for row in db.execute("SELECT path, sha256, size, mtime_ns, ctime_ns FROM transcript_files")}
+    vouched = {row[0]: tuple(row[1:]) for row in db.execute("SELECT path, sha256, size, mtime_ns FROM transcript_files")}
     new, edited, unchanged = [], [], []
     now = time.time_ns()
     for path in files:
@@ -241,10 +242,10 @@ def _new_and_edited(db: Database, root: Path, files: list[Path]) -> tuple[list[P
             new.append(path)
             continue
         try:
-            stat = path.stat()  # before reading: bytes changed after it show as other times on the next open
+            stat = path.stat()  # before reading: bytes changed after it show as another time on the next open
         except OSError:
             continue  # gone or unreadable now: import reports it when asked to read it
-        seen = (sha256, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        seen = (sha256, stat.st_size, stat.st_mtime_ns)
         if vouched.get(relative) == seen:
             continue
         digest = _digest(path)
@@ -255,8 +256,8 @@ def _new_and_edited(db: Database, root: Path, files: list[Path]) -> tuple[list[P
     if unchanged and not read_only(db):
         try:
             with transaction(db, durable=False):  # only saves reading them again: not worth a flush of its own
-                db.conn.executemany("INSERT OR REPLACE INTO transcript_files (path, sha256, size, mtime_ns, ctime_ns)"
-                                    " VALUES (?, ?, ?, ?, ?)", unchanged)
+                db.conn.executemany("INSERT OR REPLACE INTO transcript_files (path, sha256, size, mtime_ns)"
+                                    " VALUES (?, ?, ?, ?)", unchanged)
         except CoderError:
             pass  # a full disk or a long lock: they are simply read again next time
     return new, edited

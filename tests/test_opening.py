@@ -1,19 +1,20 @@
 """Opening a study reads only the transcripts that changed: a file's size and times vouch for its bytes.
 
-An unchanged study opens without reading a transcript; a file edited with its modification time put
-back, or edited to the same size, is still read, re-imported and its codings re-anchored.
+An unchanged study opens without reading a transcript; a file edited to another size with its modification
+time put back, or to the same size with a new time, is still read, re-imported and its codings re-anchored.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
 import pytest
 
 from coder import study as study_module
-from coder.study import Study, connect_study, refresh_study
+from coder.study import Study, changed_transcripts, connect_study, refresh_study
 from tests.conftest import INTERVIEW
 
 LONG_AGO = time.time() - 3600  # times old enough to vouch for the bytes
@@ -82,20 +83,6 @@ def test_opening_reads_a_file_edited_to_the_same_size_with_a_new_time(two, reads
     assert reads == ["int01.md"]
 
 
-def test_opening_reads_a_file_edited_to_the_same_size_with_its_time_put_back(two, reads):
-    """Putting the modification time back still changes the file's status-change time (ctime)."""
-    path = two.transcripts_dir / "int01.md"
-    before = path.stat()
-    time.sleep(0.02)  # the status-change time moves on the clock's next tick
-    path.write_text(INTERVIEW.replace("The training days", "The TRAINING days"), encoding="utf-8")
-    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
-    after = path.stat()
-    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
-    if after.st_ctime_ns == before.st_ctime_ns:
-        pytest.skip("this file system's status-change time did not move")
-    assert "The TRAINING days" in reopen(two)
-
-
 def test_opening_reads_a_touched_file_once_then_trusts_it_again(two, reads):
     path = two.transcripts_dir / "int02.md"
     os.utime(path, (LONG_AGO + 60, LONG_AGO + 60))  # touched, bytes the same
@@ -120,3 +107,21 @@ def test_opening_after_a_re_import_reads_the_file_again(two, reads):
     db.close()
     reopen(two)
     assert "int02.md" in reads
+
+
+def test_opening_a_copy_of_the_study_reads_no_transcript(two, reads, tmp_path):
+    copy = Study(tmp_path / "copy")
+    shutil.copytree(two.root, copy.root)  # sizes and modification times kept
+    reopen(copy)
+    assert reads == []
+
+
+def test_opening_misses_an_edit_that_keeps_size_and_time_but_doctor_finds_it(two):
+    path = two.transcripts_dir / "int01.md"
+    before = path.stat()
+    path.write_text(INTERVIEW.replace("The training days", "The TRAINING days"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert "The TRAINING days" not in reopen(two)
+    db = connect_study(two)
+    assert changed_transcripts(two, db) == [("int01", "transcripts/int01.md")]
+    db.close()
