@@ -12,8 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from coder import study as study_module
+from coder.cli import main
 from coder.study import Study, changed_transcripts, connect_study, refresh_study
 from tests.conftest import INTERVIEW
 
@@ -116,7 +118,7 @@ def test_opening_a_copy_of_the_study_reads_no_transcript(two, reads, tmp_path):
     assert reads == []
 
 
-def test_opening_misses_an_edit_that_keeps_size_and_time_but_doctor_finds_it(two):
+def test_opening_misses_an_edit_that_keeps_size_and_time_but_doctor_finds_it_and_import_update_takes_it(two):
     path = two.transcripts_dir / "int01.md"
     before = path.stat()
     path.write_text(INTERVIEW.replace("The training days", "The TRAINING days"), encoding="utf-8")
@@ -125,3 +127,6 @@ def test_opening_misses_an_edit_that_keeps_size_and_time_but_doctor_finds_it(two
     db = connect_study(two)
     assert changed_transcripts(two, db) == [("int01", "transcripts/int01.md")]
     db.close()
+    result = CliRunner().invoke(main, ["--study", str(two.root), "import", "--update"])
+    assert result.exit_code == 0 and "1 updated" in result.output, result.output
+    assert "The TRAINING days" in reopen(two)
