@@ -7,10 +7,8 @@ within seconds, in little memory, and the study is byte for byte what it was. Th
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -23,15 +21,8 @@ ABOVE_START = 300  # MB a refusal may take above what a plain `coder status` tak
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
-    """The study, and the peak memory of a plain `coder status` on it (the start a refusal is measured from).
-
-    Its transcript is dated an hour back, so that status records it as unchanged (transcript_files) and opening
-    a copy writes nothing.
-    """
+    """The study, and the peak memory of a plain `coder status` on it (the start a refusal is measured from)."""
     root = small_coded_study(tmp_path_factory.mktemp("hostile") / "study")
-    an_hour_ago = time.time() - 3600
-    for transcript in (root / "transcripts").glob("*.md"):
-        os.utime(transcript, (an_hour_ago, an_hour_ago))
     plain = run_coder(root, "status")
     assert plain.exit_code == 0, plain.output
     return root, plain.peak_mb
