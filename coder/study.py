@@ -7,6 +7,7 @@ Opening a study brings the database up to date with the folder: the schema is mi
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
@@ -19,7 +20,7 @@ from pathlib import Path
 from coder.codebook import Codebook, SyncReport, codebook_is_current, load_codebook, sync_codebook
 from coder.codings_file import CODINGS_FOLDER, CodingsFileReport, import_codings_folder
 from coder.corpus import ImportReport, Progress, document_files, import_documents, refresh_mentions
-from coder.db import Database, open_db, read_only, setting, transaction
+from coder.db import Database, open_db, read_only, set_setting, setting, transaction
 from coder.errors import CoderError
 from coder.network import SURVEY_FOLDER, SurveyReport, refresh_survey
 
@@ -195,8 +196,8 @@ def refresh_study(
     if read_only(db):
         report.needs_review = needs_review(db)
         return report
-    codebook = study.load_codebook()
-    if not codebook_is_current(db, codebook):
+    codebook = _changed_codebook(study, db)  # None: its files hold the bytes the database took in
+    if codebook is not None and not codebook_is_current(db, codebook):
         report.codebook = sync_codebook(db, codebook)
         if report.codebook.organisations_changed and db.execute("SELECT 1 FROM documents LIMIT 1").fetchone():
             refresh_mentions(db, codebook)
@@ -204,13 +205,39 @@ def refresh_study(
         files = document_files(study.transcripts_dir)
         new, edited = _new_and_edited(db, study.root, files)
         if new or edited:  # an edited transcript is re-imported and its codings re-anchored (coder.reanchor), after a backup
-            report.imported = import_documents(db, new + edited, codebook, root=study.root, update=True, progress=progress,
-                                               cancelled=cancelled, before_writing=lambda: backup_if_coded(study, db, "import"))
+            report.imported = import_documents(db, new + edited, codebook or study.load_codebook(), root=study.root, update=True,
+                                               progress=progress, cancelled=cancelled,
+                                               before_writing=lambda: backup_if_coded(study, db, "import"))
         report.survey = refresh_survey(db, study.transcripts_dir / SURVEY_FOLDER, root=study.root)
         if not (cancelled and cancelled.is_set()):
             report.codings = import_codings_folder(db, study.transcripts_dir / CODINGS_FOLDER, root=study.root)
     report.needs_review = needs_review(db)
     return report
+
+
+def _changed_codebook(study: Study, db: Database) -> Codebook | None:
+    """The codebook, read and checked, unless its files (`codebook_files`) still hold the bytes the database took
+    in: then None, and its YAML is parsed (≈50 ms with ruamel's import) only if a transcript is to be imported."""
+    files = json.loads(setting(db, "codebook_files") or "[]")
+    if files and _bytes_digest([study.codebook_dir / name for name in files]) == setting(db, "codebook_sha256"):
+        return None
+    codebook = study.load_codebook()
+    if list(codebook.files) != files:
+        set_setting(db, "codebook_files", json.dumps(codebook.files))
+    return codebook
+
+
+def _bytes_digest(paths: list[Path]) -> str | None:
+    """The SHA-256 of the files' bytes one after another (as the codebook's `sha256`); None if one cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        for path in paths:
+            with path.open("rb") as file:
+                while piece := file.read(1 << 20):
+                    digest.update(piece)
+    except OSError:
+        return None
+    return digest.hexdigest()
 
 
 def needs_review(db: Database) -> int:

@@ -52,10 +52,10 @@ def test_import_hygiene_the_workbench_starts_without_nlp_or_data_frames():
 
 
 def test_import_hygiene_help_and_status_start_without_heavy_libraries(study):
-    """`coder --help` loads no command and no study; `coder status` reads the study without data frames or NLP."""
+    """`coder --help` loads no command and no study; `coder status` reads the study without data frames, NLP or YAML."""
     code = ("import sys\nfrom coder.cli import main\nfor args in sys.argv[1:]:\n"
             "    try:\n        main(args.split('|'), standalone_mode=False)\n    except SystemExit:\n        pass\n"
-            f"    print('loaded', *(m for m in {HEAVY!r} + ('coder.db', 'coder.study') if m in sys.modules), file=sys.stderr)")
+            f"    print('loaded', *(m for m in {HEAVY!r} + ('ruamel', 'coder.db', 'coder.study') if m in sys.modules), file=sys.stderr)")
     runs = ["--help", f"--study|{study.root}|status"]
     err = subprocess.run([sys.executable, "-c", code, *runs], capture_output=True, text=True, check=True).stderr
     assert [line.split()[1:] for line in err.splitlines() if line.startswith("loaded")] == [[], ["coder.db", "coder.study"]]

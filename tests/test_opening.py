@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from coder import study as study_module
 from coder.cli import main
 from coder.study import Study, changed_transcripts, connect_study, refresh_study
-from tests.conftest import INTERVIEW
+from tests.conftest import INTERVIEW, write
 
 LONG_AGO = time.time() - 3600  # times old enough to vouch for the bytes
 
@@ -130,3 +130,38 @@ def test_opening_misses_an_edit_that_keeps_size_and_time_but_doctor_finds_it_and
     result = CliRunner().invoke(main, ["--study", str(two.root), "import", "--update"])
     assert result.exit_code == 0 and "1 updated" in result.output, result.output
     assert "The TRAINING days" in reopen(two)
+
+
+@pytest.fixture
+def parses(monkeypatch) -> list[Path]:
+    """The codebook folders opening parses."""
+    seen: list[Path] = []
+    load = study_module.load_codebook
+
+    def counted(folder: Path):
+        seen.append(folder)
+        return load(folder)
+
+    monkeypatch.setattr(study_module, "load_codebook", counted)
+    return seen
+
+
+def test_opening_parses_the_codebook_only_when_its_files_changed(two, parses):
+    reopen(two)
+    assert parses == []
+    organisations = two.codebook_dir / "organisations.yaml"
+    organisations.write_text(organisations.read_text(encoding="utf-8").replace("based_in: Lima", "based_in: Callao"), encoding="utf-8")
+    reopen(two)
+    db = connect_study(two)
+    assert db.execute("SELECT based_in FROM organisations WHERE name = 'PROMPERU'").fetchone() == ("Callao",)
+    db.close()
+    reopen(two)
+    assert parses == [two.codebook_dir]
+
+
+def test_opening_parses_the_codebook_to_import_a_new_transcript(two, parses):
+    write(two.transcripts_dir / "int03.md", INTERVIEW.replace("id: int01", "id: int03"))
+    db = connect_study(two)
+    refresh_study(two, db)
+    assert parses == [two.codebook_dir] and db.execute("SELECT count(*) FROM mentions WHERE document_id = 3").fetchone()[0] > 0
+    db.close()
