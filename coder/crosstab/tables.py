@@ -12,7 +12,6 @@ unit × code presence matrix, and the actor counts the network-vs-coding table s
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,7 +45,6 @@ from coder.db import Database
 from coder.errors import CoderError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    import numpy
     import pandas
 
 MEASURES = ("passages", "characters", "words", "documents")
@@ -55,14 +53,11 @@ PERCENTS = ("row", "col")
 
 @dataclass
 class CrossTab:
-    """A table of counts with its margins; `table` is what to show (counts or percentages). `counts`, `row_totals`
-    and `col_totals` are made when asked for: printing a table (`plain`) needs no pandas (≈0.25 s of a command)."""
+    """A table of counts with its margins; `table` is what to show (counts or percentages)."""
 
-    cells: numpy.ndarray  # row × column counts
-    row_labels: list[str]
-    col_labels: list[str]
-    row_sums: numpy.ndarray  # distinct units per row (not the sum of the cells when units share cells)
-    col_sums: numpy.ndarray
+    counts: pandas.DataFrame
+    row_totals: pandas.Series
+    col_totals: pandas.Series
     total: float
     rows: Dimension
     columns: Dimension
@@ -70,21 +65,6 @@ class CrossTab:
     percent: str | None
     once_per_document: bool
     coders: Coders
-
-    @functools.cached_property
-    def counts(self) -> pandas.DataFrame:
-        import pandas as pd  # ≈0.25 s
-
-        return pd.DataFrame(self.cells, index=pd.Index(self.row_labels, name=self.rows.title),
-                            columns=pd.Index(self.col_labels, name=self.columns.title))
-
-    @functools.cached_property
-    def row_totals(self) -> pandas.Series:
-        return _series(self.row_sums, self.counts.index)
-
-    @functools.cached_property
-    def col_totals(self) -> pandas.Series:
-        return _series(self.col_sums, self.counts.columns)
 
     @property
     def table(self) -> pandas.DataFrame:
@@ -98,30 +78,16 @@ class CrossTab:
         """The table with a `total` column and row (distinct units, so not the sum when units share cells)."""
         import pandas as pd  # ≈0.3 s
 
-        columns, rows = self.plain(totals=True)
-        return pd.DataFrame([row[1:] for row in rows], index=pd.Index([row[0] for row in rows], name=self.rows.title),
-                            columns=pd.Index(columns, name=self.columns.title))
-
-    def plain(self, *, totals: bool) -> tuple[list[str], list[list[Any]]]:
-        """`table` (`with_totals()`) as column names and rows led by their labels: the same numbers, without pandas."""
-        cells, row_sums, col_sums = self.cells.tolist(), self.row_sums.tolist(), self.col_sums.tolist()
-        if self.percent == "row":
-            shown = [[c / r * 100 if r > 0 else 0.0 for c in line] for line, r in zip(cells, row_sums)]
-        elif self.percent == "col":
-            shown = [[c / k * 100 if k > 0 else 0.0 for c, k in zip(line, col_sums)] for line in cells]
-        else:
-            shown = cells
-        labels, columns = list(self.row_labels), list(self.col_labels)
-        if totals:
-            whole = self.total or float("nan")
-            if self.percent != "row":  # counts: the row margins; column %: each row's share of all units
-                shown = [[*line, r if self.percent is None else 100.0 * r / whole] for line, r in zip(shown, row_sums)]
-                columns.append("total")
-            if self.percent != "col":
-                bottom = col_sums if self.percent is None else [100.0 * k / whole for k in col_sums]
-                shown = [*shown, bottom + ([self.total] if self.percent is None else [])]
-                labels.append("total")
-        return columns, [[label, *line] for label, line in zip(labels, shown)]
+        shown = self.table.copy()
+        whole = self.total or float("nan")
+        if self.percent != "row":  # counts: the row margins; column %: each row's share of all units
+            shown["total"] = self.row_totals if self.percent is None else 100.0 * self.row_totals / whole
+        if self.percent != "col":
+            bottom = self.col_totals if self.percent is None else 100.0 * self.col_totals / whole
+            values = bottom.tolist() + ([self.total] if "total" in shown.columns else [])
+            shown = pd.concat([shown, pd.DataFrame([values], index=["total"], columns=shown.columns)])
+        shown.index.name, shown.columns.name = self.counts.index.name, self.counts.columns.name
+        return shown
 
     @property
     def unit(self) -> str:
@@ -130,12 +96,6 @@ class CrossTab:
     def describe(self) -> str:
         how = "once per document" if self.once_per_document else self.measure
         return f"{self.rows.title} × {self.columns.title}: {how}, coded by {self.coders.describe()}"
-
-
-def _series(values: numpy.ndarray, index: pandas.Index) -> pandas.Series:
-    import pandas as pd
-
-    return pd.Series(values, index=index, name="total")
 
 
 def crosstab(
@@ -164,6 +124,7 @@ def crosstab(
         group: restricts the `code` dimension (and which codings make passages count for the others).
     """
     import numpy as np  # ≈0.1 s
+    import pandas as pd  # ≈0.3 s
 
     measure = _check(measure, MEASURES, "measure")
     if percent is not None:
@@ -189,10 +150,12 @@ def crosstab(
         cells, row_totals, col_totals, total = tally(place, la, lb, n_a, n_b)
     else:
         cells, row_totals, col_totals, total = coverage(db, hits, arrays, a, b, n_a, n_b, measure)
+    frame = pd.DataFrame(cells, index=pd.Index(row_dim.labels, name=row_dim.title),
+                         columns=pd.Index(col_dim.labels, name=col_dim.title))
     result = CrossTab(
-        cells=cells, row_labels=list(row_dim.labels), col_labels=list(col_dim.labels), row_sums=np.asarray(row_totals),
-        col_sums=np.asarray(col_totals), total=total, rows=row_dim, columns=col_dim, measure=measure, percent=percent,
-        once_per_document=once_per_document, coders=chosen,
+        counts=frame, row_totals=pd.Series(row_totals, index=frame.index, name="total"),
+        col_totals=pd.Series(col_totals, index=frame.columns, name="total"), total=total,
+        rows=row_dim, columns=col_dim, measure=measure, percent=percent, once_per_document=once_per_document, coders=chosen,
     )
     return _drop_retired(db, result)
 
@@ -227,12 +190,12 @@ def _drop_retired(db: Database, result: CrossTab) -> CrossTab:
     retired = {r[0] for r in db.execute("SELECT name FROM codes WHERE active = 0")}
     if not retired:
         return result
-    keep_rows = [i for i, label in enumerate(result.row_labels) if label not in retired or result.row_sums[i] > 0]
-    keep_cols = [j for j, label in enumerate(result.col_labels) if label not in retired or result.col_sums[j] > 0]
-    result.cells = result.cells[keep_rows][:, keep_cols]
-    result.row_labels = [result.row_labels[i] for i in keep_rows]
-    result.col_labels = [result.col_labels[j] for j in keep_cols]
-    result.row_sums, result.col_sums = result.row_sums[keep_rows], result.col_sums[keep_cols]
+    counts = result.counts
+    keep_rows = [i for i in counts.index if i not in retired or result.row_totals[i] > 0]
+    keep_cols = [c for c in counts.columns if c not in retired or result.col_totals[c] > 0]
+    result.counts = counts.loc[keep_rows, keep_cols]
+    result.row_totals = result.row_totals.loc[keep_rows]
+    result.col_totals = result.col_totals.loc[keep_cols]
     return result
 
 
