@@ -220,8 +220,23 @@ M006_DOCUMENT_PATHS = """
 CREATE INDEX documents_path ON documents (path);
 """  # a document is looked up by its name (unique, so indexed) or its file's path: both through an index
 
+
+def m007_fast_open(db: Database) -> None:
+    """A transcript's bytes vouched for by its size and modification time, so opening reads only what changed;
+    the coded spans read from the index alone. Schema changes made through sqlite-utils' table API (imported
+    here only: a migration runs once per study)."""
+    import sqlite_utils
+
+    tables = sqlite_utils.Database(db.conn, recursive_triggers=False, execute_plugins=False)
+    tables["transcript_files"].create({"path": str, "sha256": str, "size": int, "mtime_ns": int}, pk="path",
+                                      not_null={"sha256", "size", "mtime_ns"})
+    db.execute("DROP INDEX codings_document")
+    tables["codings"].create_index(["document_id", "coder_id", "start", "end"], index_name="codings_document")
+
+
 MIGRATIONS: list[str | Callable[[Database], None]] = [
     M001_CORE, M002_SEARCH, M003_VERSIONS, m004_every_coding_accounted, M005_DISMISSALS, M006_DOCUMENT_PATHS,
+    m007_fast_open,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -51,6 +51,21 @@ class StudyStatus:
         return "\n".join(lines)
 
 
+# Each coder's codings, and the passages they overlap, in one pass over the index of codings by document and
+# coder: a passage is coded when a coding of the coder starts less than the coder's longest coding in that
+# document before the passage's start (and ends after it), so each look is a short range of that index.
+_CODERS = """
+WITH spans AS (SELECT document_id, coder_id, count(*) AS codings, max(end - start) AS longest
+               FROM codings GROUP BY document_id, coder_id),
+coded AS (SELECT sp.coder_id, sp.codings, (SELECT count(*) FROM segments s WHERE s.document_id = sp.document_id
+            AND EXISTS (SELECT 1 FROM codings c WHERE c.document_id = sp.document_id AND c.coder_id = sp.coder_id
+                        AND c.start >= s.start - sp.longest AND c.start < s.end AND c.end > s.start)) AS passages
+          FROM spans sp)
+SELECT r.name, sum(coded.codings), sum(coded.passages) FROM coders r JOIN coded ON coded.coder_id = r.id
+GROUP BY r.id ORDER BY r.name
+"""
+
+
 def study_status(db: Database) -> StudyStatus:
     counts = db.execute(
         "SELECT (SELECT count(*) FROM documents), (SELECT coalesce(sum(words), 0) FROM documents),"
@@ -61,12 +76,7 @@ def study_status(db: Database) -> StudyStatus:
         "SELECT g.name, count(c.id) FROM code_groups g LEFT JOIN codes c ON c.group_id = g.id AND c.active"
         " GROUP BY g.id ORDER BY g.ordinal"
     ).fetchall()
-    coders = [CoderProgress(*row) for row in db.execute(
-        "SELECT r.name, (SELECT count(*) FROM codings WHERE coder_id = r.id),"
-        " (SELECT count(*) FROM segments s WHERE EXISTS (SELECT 1 FROM codings c WHERE c.coder_id = r.id"
-        "  AND c.document_id = s.document_id AND c.start < s.end AND c.end > s.start))"
-        " FROM coders r ORDER BY r.name"
-    )]
+    coders = [CoderProgress(*row) for row in db.execute(_CODERS)]
     documents, words, passages, sentences, mentions, organisations = counts
     return StudyStatus(documents, words, passages, sentences, groups=groups, mentions=mentions, organisations=organisations,
-                       coders=[c for c in coders if c.codings])
+                       coders=coders)

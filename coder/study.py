@@ -7,10 +7,12 @@ Opening a study brings the database up to date with the folder: the schema is mi
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +20,7 @@ from pathlib import Path
 from coder.codebook import Codebook, SyncReport, codebook_is_current, load_codebook, sync_codebook
 from coder.codings_file import CODINGS_FOLDER, CodingsFileReport, import_codings_folder
 from coder.corpus import ImportReport, Progress, document_files, import_documents, refresh_mentions
-from coder.db import Database, open_db, read_only, setting
+from coder.db import Database, open_db, read_only, set_setting, setting, transaction
 from coder.errors import CoderError
 from coder.network import SURVEY_FOLDER, SurveyReport, refresh_survey
 
@@ -194,25 +196,48 @@ def refresh_study(
     if read_only(db):
         report.needs_review = needs_review(db)
         return report
-    codebook = study.load_codebook()
-    if not codebook_is_current(db, codebook):
+    codebook = _changed_codebook(study, db)  # None: its files hold the bytes the database took in
+    if codebook is not None and not codebook_is_current(db, codebook):
         report.codebook = sync_codebook(db, codebook)
         if report.codebook.organisations_changed and db.execute("SELECT 1 FROM documents LIMIT 1").fetchone():
             refresh_mentions(db, codebook)
     if study.transcripts_dir.is_dir():
         files = document_files(study.transcripts_dir)
-        known = dict(db.execute("SELECT path, sha256 FROM documents").fetchall())
-        new = [p for p in files if p.relative_to(study.root).as_posix() not in known]
-        # An edited transcript is re-imported and its codings re-anchored (coder.reanchor), after a backup.
-        edited = [p for p in files if _changed_on_disk(p, known.get(p.relative_to(study.root).as_posix()))]
-        if new or edited:
-            report.imported = import_documents(db, new + edited, codebook, root=study.root, update=True, progress=progress,
-                                               cancelled=cancelled, before_writing=lambda: backup_if_coded(study, db, "import"))
+        new, edited = _new_and_edited(db, study.root, files)
+        if new or edited:  # an edited transcript is re-imported and its codings re-anchored (coder.reanchor), after a backup
+            report.imported = import_documents(db, new + edited, codebook or study.load_codebook(), root=study.root, update=True,
+                                               progress=progress, cancelled=cancelled,
+                                               before_writing=lambda: backup_if_coded(study, db, "import"))
         report.survey = refresh_survey(db, study.transcripts_dir / SURVEY_FOLDER, root=study.root)
         if not (cancelled and cancelled.is_set()):
             report.codings = import_codings_folder(db, study.transcripts_dir / CODINGS_FOLDER, root=study.root)
     report.needs_review = needs_review(db)
     return report
+
+
+def _changed_codebook(study: Study, db: Database) -> Codebook | None:
+    """The codebook, read and checked, unless its files (`codebook_files`) still hold the bytes the database took
+    in: then None, and its YAML is parsed (≈50 ms with ruamel's import) only if a transcript is to be imported."""
+    files = json.loads(setting(db, "codebook_files") or "[]")
+    if files and _bytes_digest([study.codebook_dir / name for name in files]) == setting(db, "codebook_sha256"):
+        return None
+    codebook = study.load_codebook()
+    if list(codebook.files) != files:
+        set_setting(db, "codebook_files", json.dumps(codebook.files))
+    return codebook
+
+
+def _bytes_digest(paths: list[Path]) -> str | None:
+    """The SHA-256 of the files' bytes one after another (as the codebook's `sha256`); None if one cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        for path in paths:
+            with path.open("rb") as file:
+                while piece := file.read(1 << 20):
+                    digest.update(piece)
+    except OSError:
+        return None
+    return digest.hexdigest()
 
 
 def needs_review(db: Database) -> int:
@@ -221,14 +246,62 @@ def needs_review(db: Database) -> int:
                       " + (SELECT count(*) FROM memos WHERE status <> 'ok')").fetchone()[0]
 
 
-def _changed_on_disk(path: Path, sha256: str | None) -> bool:
-    """True when a transcript already imported no longer has the bytes it was imported from."""
-    if sha256 is None:
-        return False
+SETTLED_NS = 2_000_000_000  # a file's time vouches for its bytes once modified this long before the look (FAT ticks by 2 s)
+
+
+def _new_and_edited(db: Database, root: Path, files: list[Path]) -> tuple[list[Path], list[Path]]:
+    """The transcripts not yet imported, and those whose bytes changed since they were.
+
+    A file is read (and hashed) only when its size or modification time differs from when its bytes were last
+    found to be the imported ones (`transcript_files`), so opening an unchanged study reads no transcript (a
+    copy of the study too: copies keep both). Those found unchanged are remembered, unless modified too
+    recently to vouch for the bytes (an edit within the clock's tick after the look would keep the time): the
+    next open reads those again. An edit that keeps both size and time escapes this; `coder doctor` reads every file.
+    """
+    known = dict(db.execute("SELECT path, sha256 FROM documents").fetchall())
+    vouched = {row[0]: tuple(row[1:]) for row in db.execute("SELECT path, sha256, size, mtime_ns FROM transcript_files")}
+    new, edited, unchanged = [], [], []
+    now = time.time_ns()
+    for path in files:
+        relative = path.relative_to(root).as_posix()
+        sha256 = known.get(relative)
+        if sha256 is None:
+            new.append(path)
+            continue
+        try:
+            stat = path.stat()  # before reading: bytes changed after it show as another time on the next open
+        except OSError:
+            continue  # gone or unreadable now: import reports it when asked to read it
+        seen = (sha256, stat.st_size, stat.st_mtime_ns)
+        if vouched.get(relative) == seen:
+            continue
+        digest = _digest(path)
+        if digest is not None and digest != sha256:
+            edited.append(path)
+        elif digest is not None and stat.st_mtime_ns < now - SETTLED_NS:
+            unchanged.append((relative, *seen))
+    if unchanged and not read_only(db):
+        try:
+            with transaction(db, durable=False):  # only saves reading them again: not worth a flush of its own
+                db.conn.executemany("INSERT OR REPLACE INTO transcript_files (path, sha256, size, mtime_ns)"
+                                    " VALUES (?, ?, ?, ?)", unchanged)
+        except CoderError:
+            pass  # a full disk or a long lock: they are simply read again next time
+    return new, edited
+
+
+def _digest(path: Path) -> str | None:
+    """The SHA-256 of a file's bytes; None when it cannot be read now (import reports it when asked to read it)."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest() != sha256
+        return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
-        return False  # unreadable now: import reports it when asked to read it
+        return None
+
+
+def _changed_on_disk(path: Path, sha256: str | None) -> bool:
+    """True when a transcript already imported no longer has the bytes it was imported from (read and hashed)."""
+    digest = _digest(path) if sha256 is not None else None
+    return digest is not None and digest != sha256
 
 
 def changed_transcripts(study: Study, db: Database) -> list[tuple[str, str]]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -147,6 +149,8 @@ def small_coded_study(root: Path) -> Path:
     (study.codebook_dir / "codebook.yaml").write_text(SMALL_CODEBOOK, encoding="utf-8")
     (study.codebook_dir / "organisations.yaml").write_text(SMALL_ORGANISATIONS, encoding="utf-8")
     (study.transcripts_dir / "int01.md").write_text(INTERVIEW, encoding="utf-8")
+    an_hour_ago = time.time() - 3600  # so the export below finds it unchanged and remembers it: opening a copy writes nothing
+    os.utime(study.transcripts_dir / "int01.md", (an_hour_ago, an_hour_ago))
     db = connect_study(study)
     refresh_study(study, db)
     coding.apply_code(db, 1, coding.find_code(db, "Accessing"), coding.add_coder(db, "ana"), 0, 20)

@@ -13,7 +13,10 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 
 def commands(group: click.Group, prefix: str = "coder") -> list[tuple[str, click.Command]]:
     found = []
-    for name, command in sorted(group.commands.items()):
+    context = click.Context(group)
+    for name in sorted(group.list_commands(context)):  # coder's group loads a command's module when asked for it
+        command = group.get_command(context, name)
+        assert command is not None, name
         found.append((f"{prefix} {name}", command))
         if isinstance(command, click.Group):
             found.extend(commands(command, f"{prefix} {name}"))

@@ -212,7 +212,9 @@ def test_every_table_writer_is_run() -> None:
 
 def _commands(group: click.Command, prefix: tuple[str, ...]) -> list[tuple[str, click.Command]]:
     if isinstance(group, click.Group):
-        return [found for name, sub in group.commands.items() for found in _commands(sub, (*prefix, name))]
+        context = click.Context(group)  # coder's group loads a command's module when asked for it
+        subs = [(name, group.get_command(context, name)) for name in group.list_commands(context)]
+        return [found for name, sub in subs if sub is not None for found in _commands(sub, (*prefix, name))]
     return [(" ".join(prefix), group)]
 
 

@@ -22,7 +22,7 @@ STORAGE = ("sqlite3", "sqlite_utils", "coder.db")  # what only the domain may im
 INTERFACE_LIBRARIES = ("textual", "click", "rich")  # what the domain may not import
 SQL_CALLS = ("execute", "executemany", "executescript")
 
-HEAVY = ("textual", "spacy", "pandas", "numpy", "networkx", "scipy", "docx", "openpyxl", "lxml", "krippendorff")
+HEAVY = ("textual", "spacy", "pandas", "numpy", "networkx", "scipy", "docx", "openpyxl", "lxml", "krippendorff", "sqlite_utils")
 WRAPPERS = {"coder.exports.word": {"docx", "lxml"}}  # the Word writer is python-docx; only a Word export loads it
 
 
@@ -49,6 +49,16 @@ def test_import_hygiene_the_workbench_starts_without_nlp_or_data_frames():
     code = "import sys, coder.tui.app; print(' '.join(m for m in ('spacy', 'pandas', 'numpy', 'ruamel') if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert loaded == []
+
+
+def test_import_hygiene_help_and_status_start_without_heavy_libraries(study):
+    """`coder --help` loads no command and no study; `coder status` reads the study without data frames, NLP or YAML."""
+    code = ("import sys\nfrom coder.cli import main\nfor args in sys.argv[1:]:\n"
+            "    try:\n        main(args.split('|'), standalone_mode=False)\n    except SystemExit:\n        pass\n"
+            f"    print('loaded', *(m for m in {HEAVY!r} + ('ruamel', 'coder.db', 'coder.study') if m in sys.modules), file=sys.stderr)")
+    runs = ["--help", f"--study|{study.root}|status"]
+    err = subprocess.run([sys.executable, "-c", code, *runs], capture_output=True, text=True, check=True).stderr
+    assert [line.split()[1:] for line in err.splitlines() if line.startswith("loaded")] == [[], ["coder.db", "coder.study"]]
 
 
 def imports(node: ast.AST) -> Iterator[tuple[str, int]]:

@@ -15,7 +15,10 @@ from tests.test_file_modes import SURVEY
 def command_paths(group: click.Group, path: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
     """Every command a researcher can run, groups walked into (`export excerpts`, `import qdpx`)."""
     found: set[tuple[str, ...]] = set()
-    for name, command in group.commands.items():
+    context = click.Context(group)
+    for name in group.list_commands(context):  # loads the commands coder's group loads only when used
+        command = group.get_command(context, name)
+        assert command is not None, name
         if isinstance(command, click.Group):
             found |= command_paths(command, (*path, name))
         else:

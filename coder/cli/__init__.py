@@ -1,17 +1,8 @@
-"""The command line: thin commands over the same domain functions the TUI calls."""
+"""The command line: thin commands over the same domain functions the TUI calls.
 
-from coder.cli import (  # noqa: F401 - registers the commands
-    agreement,
-    autocode,
-    coding,
-    codings_file,
-    exports,
-    merge,
-    search,
-    study,
-    tables,
-    trust,
-)
+Each command's module is imported when the command is used (coder.cli.registry says which).
+"""
+
 from coder.cli.base import main
 
 __all__ = ["main"]

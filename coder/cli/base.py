@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -11,28 +12,45 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
+from click.utils import make_default_short_help
 
-from coder.coding import current_coder
+from coder.cli.registry import COMMANDS
 from coder.errors import CoderError
-from coder.exports.cells import csv_text
-from coder.reanchor import report_lines
 from coder.storage import storage_problem
-from coder.study import Study, connect_study, locate_study, read_only_reason, refresh_study
 
 if TYPE_CHECKING:
     from coder.db import Database
+    from coder.study import Study
 
 FORMATS = ("table", "csv", "json", "md")
-default_coder = current_coder  # who codes when --coder is not given; shared by the commands
 
 
 class CoderGroup(click.Group):
-    """A click group that turns every error into one line and a non-zero exit, never a traceback."""
+    """A click group that turns every error into one line and a non-zero exit, never a traceback.
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        for command in self.commands.values():
+    Its commands load when used (coder.cli.registry): `coder --help` and each command import only their own modules.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        modules = COMMANDS[cmd_name][0] if cmd_name in COMMANDS else ()
+        for module in modules:  # every one, even when the command is known: `import` gathers subcommands from three
+            importlib.import_module(f"coder.cli.{module}")  # its decorators add its commands to this group
+        command = self.commands.get(cmd_name)
+        if command is not None:
             give_study_option(command)
-        return super().parse_args(ctx, args)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands and their summaries, as click writes them, without loading any command."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = [(name, self.commands[name].get_short_help_str(limit) if name in self.commands
+                 else make_default_short_help(COMMANDS[name][1], limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -69,6 +87,8 @@ class Session:
 
     @property
     def study(self) -> Study:
+        from coder.study import locate_study
+
         if self._study is None:
             self._study = locate_study(self.study_path)
         return self._study
@@ -80,6 +100,9 @@ class Session:
 
     def open(self, *, refresh: bool = True) -> Database:
         """The study database; on first open this also imports what is new in the folder."""
+        from coder.reanchor import report_lines
+        from coder.study import connect_study, read_only_reason, refresh_study
+
         if self._db is None:
             self._db = connect_study(self.study)
             if reason := read_only_reason(self._db):
@@ -162,6 +185,8 @@ def render(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | No
     if fmt == "json":
         return json.dumps([{c: row.get(c) for c in columns} for row in rows], ensure_ascii=False, indent=2)
     if fmt == "csv":  # a spreadsheet may open it: cells are made safe as in every table file
+        from coder.exports.cells import csv_text
+
         return csv_text(columns, ([row.get(c) for c in columns] for row in rows))
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]
     if fmt == "md":

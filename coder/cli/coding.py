@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from coder import coding
-from coder.cli.base import Session, coder_option, default_coder, format_option, main, new_coder_option, pass_session, render
+from coder.cli.base import Session, coder_option, format_option, main, new_coder_option, pass_session, render
 
 
 @main.command()
@@ -52,7 +52,7 @@ def uncode(session: Session, document: str, passages: str, code: str, coder_name
     document_id = coding.find_document(db, document)
     found = coding.find_code(db, code)
     first, last = coding.parse_passages(passages)
-    coder = coding.coder_id(db, coder_name or default_coder(db))
+    coder = coding.coder_id(db, coder_name or coding.current_coder(db))
     changed = coding.uncode_passages(db, document_id, first, last, found, coder)
     click.echo(f"removed {found.path} from {document} passage {passages} ({changed} coding{'s' * (changed != 1)} changed)")
 

@@ -197,6 +197,7 @@ def load_codebook(folder: Path) -> Codebook:
         title=_text(data, "title", str(path), problems),
         region=_text(data, "region", str(path), problems),
         sha256=digest.hexdigest(),
+        files=(CODEBOOK_FILE, organisations_file) if organisations_file else (CODEBOOK_FILE,),
     )
 
 

@@ -85,13 +85,14 @@ class Group:
 
 @dataclass
 class Codebook:
-    """The whole codebook, with the sha256 of the files it was read from."""
+    """The whole codebook, with the sha256 of the files it was read from (`files`, relative to its folder, in order)."""
 
     groups: list[Group]
     organisations: list[Organisation] = field(default_factory=list)
     title: str | None = None
     region: str | None = None
     sha256: str = ""
+    files: tuple[str, ...] = ()
 
     def codes(self) -> Iterator[Code]:
         """Every code, group by group in file order."""
