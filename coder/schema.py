@@ -228,10 +228,10 @@ def m007_fast_open(db: Database) -> None:
     import sqlite_utils
 
     tables = sqlite_utils.Database(db.conn, recursive_triggers=False, execute_plugins=False)
-    tables["transcript_files"].create({"path": str, "sha256": str, "size": int, "mtime_ns": int}, pk="path",
-                                      not_null={"sha256", "size", "mtime_ns"})
+    tables.table("transcript_files").create({"path": str, "sha256": str, "size": int, "mtime_ns": int}, pk="path",
+                                            not_null={"sha256", "size", "mtime_ns"})
     db.execute("DROP INDEX codings_document")
-    tables["codings"].create_index(["document_id", "coder_id", "start", "end"], index_name="codings_document")
+    tables.table("codings").create_index(["document_id", "coder_id", "start", "end"], index_name="codings_document")
 
 
 MIGRATIONS: list[str | Callable[[Database], None]] = [
