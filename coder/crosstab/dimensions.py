@@ -24,7 +24,7 @@ from coder.documents import list_documents
 from coder.errors import CoderError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from coder.crosstab.tables import CrossTab
+    from coder.crosstab.result import CrossTab
 
 TYPE_DIMENSIONS = ("type", "organisation type", "organisation_type", "org_type", "orgtype")
 NO_VALUE = "(none)"
