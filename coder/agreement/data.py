@@ -193,6 +193,13 @@ def coverage(units: dict[str, np.ndarray], codings: dict[str, np.ndarray], n_cod
     overlap = np.minimum(codings["end"][which], units["end"][unit]) - np.maximum(codings["start"][which], units["start"][unit])
     keep = overlap > 0
     key = (unit[keep] * n_codes + codings["code"][which][keep]) * n_coders + codings["coder"][which][keep]
-    distinct, inverse = np.unique(key, return_inverse=True)
+    # np.unique(key, return_inverse=True), without the numpy.ma import it makes on a first call (10 ms)
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    first = np.ones(len(ordered), bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    distinct = ordered[first]
+    inverse = np.empty(len(key), np.int64)
+    inverse[order] = np.cumsum(first) - 1
     return {"unit": distinct // (n_codes * n_coders), "code": (distinct // n_coders) % n_codes, "coder": distinct % n_coders,
-            "covered": np.bincount(inverse.ravel(), weights=overlap[keep])}
+            "covered": np.bincount(inverse, weights=overlap[keep], minlength=len(distinct))}
