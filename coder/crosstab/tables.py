@@ -41,7 +41,8 @@ from coder.crosstab.dimensions import (
     unknown_group,
 )
 from coder.crosstab.passages import Hits, StudyArrays, coded_hits
-from coder.crosstab.result import CrossTab
+from coder.crosstab.result import CrossTab, Number
+from coder.crosstab.small import count, small_study
 from coder.db import Database
 from coder.errors import CoderError
 
@@ -77,8 +78,6 @@ def crosstab(
         documents: document names, patterns or KEY=VALUE attribute conditions.
         group: restricts the `code` dimension (and which codings make passages count for the others).
     """
-    import numpy as np  # ≈0.1 s
-
     measure = _check(measure, MEASURES, "measure")
     if percent is not None:
         percent = _check(percent, PERCENTS, "percent")
@@ -89,10 +88,18 @@ def crosstab(
     row_dim = dimension(db, rows, group=group, phase_group=phase_group, roll_up=roll_up, documents=doc_ids, coders=chosen)
     col_dim = dimension(db, columns, group=group, phase_group=phase_group, roll_up=roll_up, documents=doc_ids, coders=chosen)
     n_a, n_b = len(row_dim.labels), len(col_dim.labels)
-    cells: list[list[Any]]
+    cells: list[list[Number]]
+    row_totals: list[Number]
+    col_totals: list[Number]
     if not n_a or not n_b:  # margins of nothing: 0.0, as numpy's zeros
         cells, row_totals, col_totals, total = [[0] * n_b for _ in range(n_a)], [0.0] * n_a, [0.0] * n_b, 0
+    elif measure in ("passages", "documents") and (small := small_study(db)) is not None:
+        cells, row_totals, col_totals, total = count(
+            small, row_dim, col_dim, chosen.ids, doc_ids, _code_ids(db, row_dim, col_dim, group),
+            by_document=measure == "documents", once_per_document=once_per_document)
     else:
+        import numpy as np  # ≈0.1 s
+
         hits, arrays, a, b = _both_sides(db, row_dim, col_dim, chosen, doc_ids, group)
         ncod = max(len(chosen.ids), 1)
         if measure in ("passages", "documents"):
@@ -129,13 +136,16 @@ def _both_sides(db: Database, row_dim: Dimension, col_dim: Dimension, coders: Co
     A code dimension needs its own codes. A document, attribute or coder value comes with any coding, so
     when neither side is a code dimension the codings of `group` (or of every code) make passages count.
     """
+    hits, arrays = coded_hits(db, coders.ids, doc_ids, _code_ids(db, row_dim, col_dim, group))
+    return hits, arrays, labelled_hits(row_dim, hits), labelled_hits(col_dim, hits)
+
+
+def _code_ids(db: Database, row_dim: Dimension, col_dim: Dimension, group: str | None) -> list[int] | None:
+    """The codes whose codings count for these two dimensions (None: every code)."""
     code_dims = [d.codes for d in (row_dim, col_dim) if d.codes is not None]
     if code_dims:
-        code_ids: list[int] | None = sorted({c for codes in code_dims for c in codes})
-    else:
-        code_ids = dimension(db, "code", group=group).codes if group else None
-    hits, arrays = coded_hits(db, coders.ids, doc_ids, code_ids)
-    return hits, arrays, labelled_hits(row_dim, hits), labelled_hits(col_dim, hits)
+        return sorted({c for codes in code_dims for c in codes})
+    return dimension(db, "code", group=group).codes if group else None
 
 
 def _drop_retired(db: Database, result: CrossTab) -> CrossTab:
