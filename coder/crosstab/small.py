@@ -14,7 +14,6 @@ from __future__ import annotations
 import sys
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from coder.crosstab.dimensions import Dimension
@@ -25,18 +24,10 @@ SMALL = 25_000  # codings up to which passages and documents are counted in plai
 SHIFT = 1 << 32  # the document in the high bits: one sorted line across documents, as in `coder.spans`
 
 
-@dataclass
-class PlainHits:
-    """Every (coding, passage it overlaps) pair of the study, as lists."""
-
-    seg: list[int]  # index into seg_doc (the passages sorted by document and start)
-    doc: list[int]
-    code: list[int]
-    coder: list[int]  # coder id
-    seg_doc: list[int]
+Passage = tuple[int, int, dict[int, set[int]]]  # (passage index, document, coder id → the codes they coded there)
 
 
-_CACHE: dict[int, tuple[Any, tuple[int, int], PlainHits | None]] = {}
+_CACHE: dict[int, tuple[Any, tuple[int, int], list[Passage] | None]] = {}
 
 
 def forget_hits() -> None:
@@ -48,83 +39,102 @@ def _ints(text: str | None) -> list[int]:
     return list(map(int, text.split(","))) if text else []
 
 
-def small_study(db: Database) -> PlainHits | None:
-    """The study's coding hits to count in plain Python; None when numpy is loaded already or the study is not small."""
-    return None if "numpy" in sys.modules else plain_hits(db)
+def small_study(db: Database) -> list[Passage] | None:
+    """The study's coded passages to count in plain Python; None when numpy is loaded already or the study is not small."""
+    return None if "numpy" in sys.modules else coded_passages(db)
 
 
-def plain_hits(db: Database) -> PlainHits | None:
-    """The study's coding hits, or None when it has more than `SMALL` codings (count those with numpy)."""
+def coded_passages(db: Database) -> list[Passage] | None:
+    """Every coded passage, in document order, with who coded what there; None when the study has more than `SMALL` codings."""
     marker = (db.execute("PRAGMA data_version").fetchone()[0], db.conn.total_changes)
     cached = _CACHE.get(id(db.conn))
     if cached and cached[0] is db.conn and cached[1] == marker:
         return cached[2]
-    hits = None
+    found = None
     if db.execute("SELECT count(*) FROM codings").fetchone()[0] <= SMALL:
         row = db.execute("SELECT group_concat(document_id), group_concat(code_id), group_concat(coder_id),"
                          " group_concat(start), group_concat(end) FROM codings").fetchone()
         doc, code, coder, start, end = (_ints(column) for column in row)
         row = db.execute("SELECT group_concat(document_id), group_concat(start), group_concat(end) FROM segments").fetchone()
         passages = sorted(zip(*(_ints(column) for column in row)))  # by document, then start
-        seg_doc = [d for d, _, _ in passages]
         starts = [d * SHIFT + s for d, s, _ in passages]
         ends = [d * SHIFT + e for d, _, e in passages]
-        seg: list[int] = []
-        which: list[int] = []
-        for i, (d, s, e) in enumerate(zip(doc, start, end)):
+        coded: dict[int, dict[int, set[int]]] = {}
+        for d, c, who, s, e in zip(doc, code, coder, start, end):
             first = bisect_right(ends, d * SHIFT + s)  # the first passage ending after the coding starts
             last = bisect_left(starts, d * SHIFT + e)  # one past the last passage starting before it ends
-            if last == first + 1:  # the usual case: a coding within one passage
-                seg.append(first)
-                which.append(i)
-            else:
-                seg.extend(range(first, last))
-                which.extend([i] * max(last - first, 0))
-        hits = PlainHits(seg, [doc[i] for i in which], [code[i] for i in which], [coder[i] for i in which], seg_doc)
+            for seg in range(first, last):
+                coded.setdefault(seg, {}).setdefault(who, set()).add(c)
+        found = [(seg, passages[seg][0], coded[seg]) for seg in sorted(coded)]
     if len(_CACHE) > 8:
         _CACHE.clear()
-    _CACHE[id(db.conn)] = (db.conn, marker, hits)
-    return hits
+    _CACHE[id(db.conn)] = (db.conn, marker, found)
+    return found
 
 
-def count(hits: PlainHits, rows: Dimension, columns: Dimension, coder_ids: Sequence[int], documents: list[int] | None,
-          code_ids: Sequence[int] | None, *, by_document: bool, once_per_document: bool
+def count(passages: list[Passage], rows: Dimension, columns: Dimension, coder_ids: Sequence[int],
+          documents: list[int] | None, code_ids: Sequence[int] | None, *, by_document: bool, once_per_document: bool
           ) -> tuple[list[list[Number]], list[Number], list[Number], int]:
-    """Cells, row totals, column totals and total of distinct passages (or documents), as `counting.tally` counts them."""
+    """Cells, row totals, column totals and total of distinct passages (or documents), as `counting.tally` counts them.
+
+    A place (passage, or document) counts in a cell when one coder's codings there carry both values;
+    by documents, a coder's codings anywhere in the document count together.
+    """
     dense = {c: i for i, c in enumerate(coder_ids)}
-    n = max(len(coder_ids), 1)
-    keep = [dense.get(c, -1) >= 0 for c in hits.coder]
-    if documents is not None:
-        wanted = set(documents)
-        keep = [k and d in wanted for k, d in zip(keep, hits.doc)]
-    if code_ids is not None:
-        wanted = set(code_ids)
-        keep = [k and c in wanted for k, c in zip(keep, hits.code)]
-    # a unit is a passage (or document) and the coder, as one number: place × n + coder
-    units = [(d if by_document else s) * n + dense.get(c, 0) for s, d, c in zip(hits.seg, hits.doc, hits.coder)]
-    side_a = {(u, la) for u, la, k in zip(units, _labels(rows, hits, dense), keep) if k and la >= 0}
-    side_b: dict[int, list[int]] = {}
-    for u, lb in {(u, lb) for u, lb, k in zip(units, _labels(columns, hits, dense), keep) if k and lb >= 0}:
-        side_b.setdefault(u, []).append(lb)
-    seg_doc = hits.seg_doc
-    cells = {(seg_doc[u // n] if once_per_document else u // n, la, lb)
-             for u, la in side_a for lb in side_b.get(u, ())}
+    wanted_docs = set(documents) if documents is not None else None
+    wanted_codes = set(code_ids) if code_ids is not None else None
     table: list[list[Number]] = [[0] * len(columns.labels) for _ in rows.labels]
-    for _, la, lb in cells:
-        table[la][lb] += 1
     row_totals: list[Number] = [0] * len(rows.labels)
     col_totals: list[Number] = [0] * len(columns.labels)
-    for _, la in {(place, la) for place, la, _ in cells}:
-        row_totals[la] += 1
-    for _, lb in {(place, lb) for place, _, lb in cells}:
-        col_totals[lb] += 1
-    return table, row_totals, col_totals, len({place for place, _, _ in cells})
+    total = 0
+    pairs: set[tuple[int, int]] = set()  # the cells of the place being counted
+    pooled: dict[int, set[int]] = {}  # by documents: each coder's codes in the document so far
+    place: int | None = None
+
+    def close() -> int:
+        for who, codes in pooled.items():
+            pairs.update(_pairs(rows, columns, place, codes, dense[who]))
+        pooled.clear()
+        for la, lb in pairs:
+            table[la][lb] += 1
+        for la in {la for la, _ in pairs}:
+            row_totals[la] += 1
+        for lb in {lb for _, lb in pairs}:
+            col_totals[lb] += 1
+        found = 1 if pairs else 0
+        pairs.clear()
+        return found
+
+    for seg, doc, coders in passages:
+        if wanted_docs is not None and doc not in wanted_docs:
+            continue
+        here = doc if by_document or once_per_document else seg
+        if here != place:
+            total += close()
+            place = here
+        for who, codes in coders.items():
+            if who not in dense:
+                continue
+            kept = codes if wanted_codes is None else codes & wanted_codes
+            if not kept:
+                continue
+            if by_document:
+                pooled.setdefault(who, set()).update(kept)
+            else:
+                pairs.update(_pairs(rows, columns, doc, kept, dense[who]))
+    total += close()
+    return table, row_totals, col_totals, total
 
 
-def _labels(dim: Dimension, hits: PlainHits, dense: dict[int, int]) -> list[int]:
-    """Each hit's value on this dimension (its index in dim.labels), -1 for none."""
+def _pairs(rows: Dimension, columns: Dimension, doc: Any, codes: set[int], who: int) -> list[tuple[int, int]]:
+    """The (row, column) cells one coder's codes in one place fall in."""
+    return [(la, lb) for la in _values(rows, doc, codes, who) for lb in _values(columns, doc, codes, who)]
+
+
+def _values(dim: Dimension, doc: int, codes: set[int], who: int) -> set[int]:
+    """The values (indices into dim.labels) one coder's codes in one place have on a dimension."""
     if dim.kind == "coder":
-        return [dense.get(c, -1) for c in hits.coder]
+        return {who}
     if dim.kind == "document":
-        return [dim.doc_label.get(d, -1) for d in hits.doc]
-    return [dim.code_label.get(c, -1) for c in hits.code]
+        return {dim.doc_label[doc]} if doc in dim.doc_label else set()
+    return {dim.code_label[c] for c in codes if c in dim.code_label}

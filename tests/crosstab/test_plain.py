@@ -57,7 +57,7 @@ def test_plain_python_counts_what_numpy_counts(db, monkeypatch, rows, columns, _
     if once and measure == "documents":
         return
     counted = {}
-    for way, hits in (("numpy", lambda db: None), ("python", small.plain_hits)):
+    for way, hits in (("numpy", lambda db: None), ("python", small.coded_passages)):
         monkeypatch.setattr(tables, "small_study", hits)
         for options in ({}, {"coders": ["ana"]}, {"documents": ["int01"]}, {"group": "function"}, {"roll_up": True}):
             result = crosstab.crosstab(db, rows, columns, measure=measure, once_per_document=once, **options)
