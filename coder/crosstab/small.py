@@ -89,11 +89,18 @@ def count(passages: list[Passage], rows: Dimension, columns: Dimension, coder_id
     total = 0
     pairs: set[tuple[int, int]] = set()  # the cells of the place being counted
     pooled: dict[int, set[int]] = {}  # by documents: each coder's codes in the document so far
-    place: int | None = None
+    place = -1  # none yet
+    same = rows.kind == columns.kind and rows.code_label == columns.code_label and rows.doc_label == columns.doc_label
+
+    def cells(doc: int, codes: set[int], who: int) -> list[tuple[int, int]]:
+        """The (row, column) cells one coder's codes in one place fall in."""
+        down = _values(rows, doc, codes, who)
+        across = down if same else _values(columns, doc, codes, who)
+        return [(la, lb) for la in down for lb in across]
 
     def close() -> int:
         for who, codes in pooled.items():
-            pairs.update(_pairs(rows, columns, place, codes, dense[who]))
+            pairs.update(cells(place, codes, dense[who]))
         pooled.clear()
         for la, lb in pairs:
             table[la][lb] += 1
@@ -121,14 +128,9 @@ def count(passages: list[Passage], rows: Dimension, columns: Dimension, coder_id
             if by_document:
                 pooled.setdefault(who, set()).update(kept)
             else:
-                pairs.update(_pairs(rows, columns, doc, kept, dense[who]))
+                pairs.update(cells(doc, kept, dense[who]))
     total += close()
     return table, row_totals, col_totals, total
-
-
-def _pairs(rows: Dimension, columns: Dimension, doc: Any, codes: set[int], who: int) -> list[tuple[int, int]]:
-    """The (row, column) cells one coder's codes in one place fall in."""
-    return [(la, lb) for la in _values(rows, doc, codes, who) for lb in _values(columns, doc, codes, who)]
 
 
 def _values(dim: Dimension, doc: int, codes: set[int], who: int) -> set[int]:
