@@ -24,7 +24,7 @@ from coder.db import Database, new_uuids, now
 from coder.events import Op, accounted
 
 Key = tuple[int, int, int]  # document, coder, code
-New = tuple[int, int, int, int, int, str | None]  # document, coder, code, start, end, memo
+New = tuple[int, int, int, int, int, str | None, str | None, str | None]  # document, coder, code, start, end, memo, uuid, created
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,8 @@ class Arrival:
     start: int
     end: int
     memo: str | None
+    uuid: str | None = None  # kept when the coding comes whole (another tool's GUID); else a new one
+    created: str | None = None
 
 
 @dataclass(slots=True)
@@ -46,6 +48,8 @@ class _Span:
     memo: str | None
     row: dict[str, Any] | None = None  # the study's coding this is (None: made by this load)
     memo_changed: bool = False
+    uuid: str | None = None
+    created: str | None = None
 
 
 def apply_many(db: Database, arrivals: Sequence[Arrival]) -> tuple[str, list[bool]]:
@@ -72,7 +76,7 @@ def apply_many(db: Database, arrivals: Sequence[Arrival]) -> tuple[str, list[boo
         for key, indices in groups.items():
             items = [arrivals[i] for i in indices]
             if key not in existing and _apart(items):  # the common case: each row a coding of its own
-                new += [(*key, item.start, item.end, item.memo) for item in items]
+                new += [(*key, item.start, item.end, item.memo, item.uuid, item.created) for item in items]
                 continue
             spans = list(existing.get(key, []))
             for index in indices:
@@ -80,8 +84,8 @@ def apply_many(db: Database, arrivals: Sequence[Arrival]) -> tuple[str, list[boo
             kept = {id(s) for s in spans}
             deleted += [s.row for s in existing.get(key, []) if s.row is not None and id(s) not in kept]
             updated += [s for s in spans if s.row is not None and s.memo_changed]
-            new += [(*key, s.start, s.end, s.memo) for s in spans if s.row is None]
-        pieces.append(_write(db, document_id, deleted, updated, sorted(new), uuids, stamp))
+            new += [(*key, s.start, s.end, s.memo, s.uuid, s.created) for s in spans if s.row is None]
+        pieces.append(_write(db, document_id, deleted, updated, sorted(new, key=lambda n: n[:5]), uuids, stamp))
     return "[" + ",".join(piece for piece in pieces if piece) + "]", made
 
 
@@ -120,6 +124,8 @@ def _apply(spans: list[_Span], item: Arrival) -> bool:
     memos = [s.memo for s in same if s.memo] + ([item.memo] if item.memo else [])
     union = _Span(min([item.start, *(s.start for s in same)]), max([item.end, *(s.end for s in same)]),
                   "\n\n".join(dict.fromkeys(memos)) or None)
+    if not same:  # the item's own coding, whole: its uuid and time come with it
+        union.uuid, union.created = item.uuid, item.created
     spans[first:last] = [union]
     return True
 
@@ -142,9 +148,9 @@ def _write(db: Database, document_id: int, deleted: list[dict[str, Any]], update
     pieces = [json.dumps(op, separators=(",", ":")) for op in accounted(ops)]
     if new:
         text = db.execute("SELECT text FROM documents WHERE id = ?", [document_id]).fetchone()[0]
-        values = [(next(uuids), document_id, code_id, coder_id, start, end, text[start:end],
-                   text[max(start - CONTEXT, 0):start], text[end:end + CONTEXT], memo, stamp, stamp)
-                  for _, coder_id, code_id, start, end, memo in new]
+        values = [(uuid or next(uuids), document_id, code_id, coder_id, start, end, text[start:end],
+                   text[max(start - CONTEXT, 0):start], text[end:end + CONTEXT], memo, created or stamp, stamp)
+                  for _, coder_id, code_id, start, end, memo, uuid, created in new]
         before = db.execute("SELECT coalesce(max(id), 0) FROM codings").fetchone()[0]
         db.conn.executemany("INSERT INTO codings (uuid, document_id, code_id, coder_id, start, end, quote, prefix, suffix,"
                             " memo, status, created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?, ?)", values)

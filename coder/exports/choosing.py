@@ -35,6 +35,11 @@ class CodeTree:
         self.paths = {row["id"]: f"{row['group']}/{row['code']}" for row in tree}
         self.names = {row["id"]: (row["code"], row["group"]) for row in tree}
         self.parent = {row["id"]: row["parent_id"] for row in tree}
+        self.ranks_of_paths = {path: self.rank[i] for i, path in self.paths.items()}
+
+    def path_rank(self, path: str) -> int:
+        """Where a code path comes in the codebook (unknown ones last)."""
+        return self.ranks_of_paths.get(path, len(self.ranks_of_paths))
 
     def with_sub_codes(self, ids: list[int]) -> list[int]:
         """The codes and every code below them."""
@@ -73,19 +78,20 @@ def chosen_codes(db: Database, query: ExcerptQuery) -> list[int]:
 
 
 def chosen_codings(db: Database, query: ExcerptQuery, code_ids: list[int], coder_ids: list[int], also: list[int],
-                   without: list[int]) -> tuple[list[Coding], dict[int, DocumentIndex]]:
+                   without: list[int]) -> list[Coding]:
     """The codings of the codes by the coders that the query's documents, passages, phases and combinations keep,
-    in document order, with the indexes of their documents."""
+    in document order (by name, then position)."""
     rows = codings(db, code_ids, coder_ids, choose_documents(db, query.documents) or [])
     wanted = passage_spans(db, query.passages)
     if wanted is not None:
         rows = [r for r in rows if any(s < r[5] and e > r[4] for s, e in wanted.get(r[1], ()))]
-    indexes = load_documents(db, {r[1] for r in rows})
-    if query.phases:
-        rows = in_phases(rows, phase_spans(db, query, coder_ids, indexes), indexes)
-    if also or without:
-        rows = combined(db, rows, indexes, also, without)
-    return rows, indexes
+    if query.phases or also or without:
+        indexes = load_documents(db, {r[1] for r in rows}, text=False)  # their passages, to judge at passage level
+        if query.phases:
+            rows = in_phases(rows, phase_spans(db, query, coder_ids, indexes), indexes)
+        if also or without:
+            rows = combined(db, rows, indexes, also, without)
+    return rows
 
 
 def combined(db: Database, rows: list[Coding], documents: dict[int, DocumentIndex], also: list[int],

@@ -59,8 +59,8 @@ class DocumentIndex:
         return (first if first > 0 else 0), (last if last > 0 else 0)
 
 
-def load_documents(db: Database, ids: Iterable[int]) -> dict[int, DocumentIndex]:
-    """The documents with these ids, with their passages, keyed by id."""
+def load_documents(db: Database, ids: Iterable[int], *, text: bool = True) -> dict[int, DocumentIndex]:
+    """The documents with these ids, with their passages, keyed by id (without their text, to place spans only)."""
     documents: dict[int, DocumentIndex] = {}
     segments: dict[int, list[tuple]] = defaultdict(list)
     ids = sorted(set(ids))
@@ -69,7 +69,9 @@ def load_documents(db: Database, ids: Iterable[int]) -> dict[int, DocumentIndex]
         for row in db.execute(f"SELECT document_id, start, end, ordinal, attributes FROM segments"
                               f" WHERE document_id IN ({marks}) ORDER BY document_id, start", chunk):
             segments[row[0]].append(row[1:])
-        for row in db.execute(f"SELECT id, name, title, text, attributes, body_line, path FROM documents WHERE id IN ({marks})", chunk):
+        column = "text" if text else "''"
+        for row in db.execute(f"SELECT id, name, title, {column}, attributes, body_line, path FROM documents WHERE id IN ({marks})",
+                              chunk):
             attributes = json.loads(row[4] or "{}")
             passages = segments[row[0]]
             times = []

@@ -27,12 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from coder import nlp
+from coder.bulk import Arrival, apply_many
 from coder.codebook import HEX_COLOUR, RESERVED_KEYS, Code, Codebook, Group, add_codes, codebook_is_current, sync_codebook
-from coder.coding import CodeRef, apply_in, exclusive_rival
+from coder.coding import CodeRef, exclusive_rival, passage_extent
 from coder.corpus import DEFAULT_LANGUAGE, cut_passages, organisation_spellings, store_passages
 from coder.db import Database, inserted_id, new_uuid, now, set_setting, transaction
 from coder.errors import CoderError
-from coder.events import Changes, Op, accounted, log_event
+from coder.events import log_event
 from coder.exports.files import Progress
 from coder.limits import LIMITS, Limits, too_big
 from coder.refi.descriptions import parse_description, parse_group_description
@@ -121,7 +122,7 @@ def import_refi(
                 set_setting(db, f"refi_sets:{path.name}", json.dumps(project.sets, ensure_ascii=False))
                 report.warnings.append(f"{len(project.sets)} set{'s' * (len(project.sets) != 1)} kept in the study settings"
                                        f" (refi_sets:{path.name}); coder has no sets")
-            log_event(db, "import_refi", coder_id=None, summary=report.summary(), ops=accounted(brought))  # every coding it brought
+            log_event(db, "import_refi", coder_id=None, summary=report.summary(), ops_json=brought)  # every coding it brought
             if new_text is not None:
                 temporary = yaml_path.with_name(f".{yaml_path.name}.import")
                 temporary.write_bytes(new_text)
@@ -376,15 +377,15 @@ def _note_text(note: RefiNote) -> str:
 
 
 def _store_codings(db: Database, project: RefiProject, refs: dict[str, CodeRef], coders: _Coders,
-                   documents: dict[str, int], report: RefiImportReport, skip_bad: bool) -> list[Op]:
-    """Add the codings; returns the rows written, which the import's one event records (it is not undone step by step).
-    A second code of an exclusive group on a passage refuses the import, or with `skip_bad` is skipped and listed."""
-    changes = Changes(db)
+                   documents: dict[str, int], report: RefiImportReport, skip_bad: bool) -> str:
+    """Add the codings, all at once (`bulk.apply_many`); returns the ops written as JSON, which the import's one event
+    records (it is not undone step by step). A second code of an exclusive group on a passage — beside the study's
+    codings or an earlier one of the file — refuses the import, or with `skip_bad` is skipped and listed."""
     existing = {r[0] for r in db.execute("SELECT uuid FROM codings")}
     before = db.execute("SELECT coalesce(max(id), 0) FROM codings").fetchone()[0]
-    named: set[int] = set()
+    exclusive: dict[tuple[int, int, str], list[tuple[int, int, int]]] = defaultdict(list)  # the file's, accepted so far
+    arrivals: list[Arrival] = []
     missing_codes: set[str] = set()
-    applied = 0
     for source in project.sources:
         document_id = documents.get(source.guid)
         if document_id is None:
@@ -401,36 +402,34 @@ def _store_codings(db: Database, project: RefiProject, refs: dict[str, CodeRef],
                 report.codings_present += 1
                 continue
             coder = coders.of(coding.user, selection.user if selection else None, source.user, project.creator)
-            rival = exclusive_rival(db, document_id, ref, coder, start, end)
-            if rival is not None and rival["code_id"] != ref.id:  # another tool knows no exclusive groups: never settled by a guess
-                clash = (f"one passage would get two codes of the exclusive group {ref.group} ({ref.name} at {start}–{end},"
-                         f" and another at {rival['start']}–{rival['end']}) from one coder")
-                if not skip_bad:
-                    raise CoderError(f"source '{source.name}': {clash}; nothing was imported", where=project.file,
-                                     fix=f"keep one {ref.group} code per passage in the other tool, import into a codebook"
-                                         f" whose group {ref.group} is not exclusive, {SKIP_FIX}")
-                part = f"selection {start}–{end}" if selection else "the whole source"
-                report.skipped.append(BadPart(source.name, part, f"{clash}; {ref.name} left out", 1).line())
-                report.codings_skipped += 1
-                continue
+            if ref.exclusive:
+                low, high = passage_extent(db, document_id, start, end)
+                earlier = exclusive[(document_id, coder, ref.group)]
+                rival = exclusive_rival(db, document_id, ref, coder, start, end) or next(
+                    ({"code_id": code, "start": s, "end": e} for s, e, code in earlier if code != ref.id and s < high and e > low),
+                    None)
+                if rival is not None and rival["code_id"] != ref.id:  # another tool knows no exclusive groups: never a guess
+                    clash = (f"one passage would get two codes of the exclusive group {ref.group} ({ref.name} at {start}–{end},"
+                             f" and another at {rival['start']}–{rival['end']}) from one coder")
+                    if not skip_bad:
+                        raise CoderError(f"source '{source.name}': {clash}; nothing was imported", where=project.file,
+                                         fix=f"keep one {ref.group} code per passage in the other tool, import into a"
+                                             f" codebook whose group {ref.group} is not exclusive, {SKIP_FIX}")
+                    part = f"selection {start}–{end}" if selection else "the whole source"
+                    report.skipped.append(BadPart(source.name, part, f"{clash}; {ref.name} left out", 1).line())
+                    report.codings_skipped += 1
+                    continue
+                earlier.append((start, end, ref.id))
             memo = "\n\n".join(_note_text(project.notes[n]) for n in coding.notes if n in project.notes) or None
-            coding_id = apply_in(changes, document_id, ref, coder, start, end, memo=memo)
-            if coding_id <= before:
-                report.codings_present += 1
-                continue
-            applied += 1
-            report.coding_memos += bool(memo)
-            if coding_id not in named:
-                named.add(coding_id)
-                values: dict[str, Any] = {}
-                if coding.guid and coding.guid not in existing:
-                    values["uuid"] = coding.guid
-                    existing.add(coding.guid)
-                created = _timestamp(coding.created) or (_timestamp(selection.created) if selection else None)
-                if created:
-                    values["created"] = created
-                if values:
-                    changes.update("codings", coding_id, values)
+            uuid = coding.guid if coding.guid and coding.guid not in existing else None
+            if uuid:
+                existing.add(uuid)
+            created = _timestamp(coding.created) or (_timestamp(selection.created) if selection else None)
+            arrivals.append(Arrival(document_id, ref.id, coder, start, end, memo, uuid, created))
+    ops, made = apply_many(db, arrivals)
+    report.codings_present += made.count(False)
+    applied = made.count(True)
+    report.coding_memos += sum(1 for item, new in zip(arrivals, made) if new and item.memo)
     report.codings_added = db.execute("SELECT count(*) FROM codings WHERE id > ?", [before]).fetchone()[0]
     if applied > report.codings_added:
         report.warnings.append(f"{applied - report.codings_added} codings overlapped others of the same code by the same coder"
@@ -438,7 +437,7 @@ def _store_codings(db: Database, project: RefiProject, refs: dict[str, CodeRef],
     if missing_codes:
         report.warnings.append(f"codings refer to {len(missing_codes)} code{'s' * (len(missing_codes) != 1)} missing from"
                                " the codebook; those codings were skipped")
-    return changes.ops
+    return ops
 
 
 def _store_memos(db: Database, project: RefiProject, plan: _Plan, refs: dict[str, CodeRef], coders: _Coders,

@@ -176,7 +176,7 @@ def worker(task: str, w: str) -> dict[str, float | None]:
         if task == "excerpts":
             from coder.exports.excerpts import find_excerpts
 
-            calls(lambda: find_excerpts(db, ExcerptQuery(codes=["code01"])))
+            calls(lambda: find_excerpts(db, ExcerptQuery(codes=["code01"], each_coding=True)))  # as the floor: one per coding
         elif task == "xtab":
             from coder.crosstab import crosstab
 
@@ -192,7 +192,7 @@ def worker(task: str, w: str) -> dict[str, float | None]:
         elif task == "export":
             from coder.exports.excerpts import export_excerpts
 
-            calls(lambda: export_excerpts(db, Path(tmp), ExcerptQuery(), "csv", force=True))
+            calls(lambda: export_excerpts(db, Path(tmp), ExcerptQuery(each_coding=True), "csv"))  # as the floor: one row per coding
         else:
             raise SystemExit(f"unknown task {task}")
         scale = 1000 if task in ("excerpts", "xtab", "cooc", "agree") else 1
