@@ -162,6 +162,11 @@ class Dimension:
     def codes(self) -> list[int] | None:
         return list(self.code_label) if self.kind == "code" else None
 
+    def same_values(self, other: Dimension) -> bool:
+        """Whether the two give every coding the same value (a code × code table): one side is counted for both."""
+        return (self.kind == other.kind and self.labels == other.labels and self.code_label == other.code_label
+                and self.doc_label == other.doc_label)
+
 
 def find_group(book: CodebookLookup, name: str) -> str | None:
     """The code group of this name, compared without case; None when there is none."""

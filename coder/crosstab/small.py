@@ -90,7 +90,7 @@ def count(passages: list[Passage], rows: Dimension, columns: Dimension, coder_id
     pairs: set[tuple[int, int]] = set()  # the cells of the place being counted
     pooled: dict[int, set[int]] = {}  # by documents: each coder's codes in the document so far
     place = -1  # none yet
-    same = rows.kind == columns.kind and rows.code_label == columns.code_label and rows.doc_label == columns.doc_label
+    same = rows.same_values(columns)
 
     def cells(doc: int, codes: set[int], who: int) -> list[tuple[int, int]]:
         """The (row, column) cells one coder's codes in one place fall in."""

@@ -105,7 +105,7 @@ def crosstab(
         if measure in ("passages", "documents"):
             by_doc = measure == "documents"
             unit = (hits.doc if by_doc else hits.seg) * ncod + hits.coder
-            units, la, lb = unit_pairs(unit[a[0]], a[1], unit[b[0]], b[1], n_a, n_b)
+            units, la, lb = unit_pairs(unit[a[0]], a[1], unit[b[0]], b[1], n_a, n_b, same=row_dim.same_values(col_dim))
             place = units // ncod
             if once_per_document:
                 place = arrays.seg_doc[place]
