@@ -28,7 +28,6 @@ class Grid:
     columns: list[str]
     values: list[list[Number]]
     frame: Callable[[], pandas.DataFrame]
-    margins: int = 0  # how many of the last rows (and columns) are totals
 
 
 @dataclass
@@ -75,7 +74,7 @@ class CrossTab:
             bottom = self.col_sums if self.percent is None else [100.0 * c / whole for c in self.col_sums]
             values.append([*bottom, *([self.total] if self.percent != "row" else [])])
             labels.append("total")
-        return Grid(labels, columns, values, self.with_totals, margins=1)
+        return Grid(labels, columns, values, self.with_totals)
 
     # DataFrames, built when asked for ---------------------------------------------------------------
 
