@@ -31,7 +31,7 @@ def percent_agreement(data: Any) -> Result:
     agreement over pairs of coders within a unit (Fleiss' P̄ / Gwet's p_a), which is kinder to
     three or more coders.
     """
-    t = Tally(ratings(data))
+    t = Tally.of(ratings(data))
     if t.units == 0:
         return undefined("percent_agreement", "no unit was coded by at least two coders", **t.counts())
     pairwise = float((t.f * (t.vc * (t.vc - 1)).sum(axis=1) / (t.m * (t.m - 1))).sum() / t.units)
@@ -82,7 +82,7 @@ def krippendorff_alpha(data: Any, level: str = "nominal") -> Result:
     if level not in LEVELS:
         raise ValueError(f"unknown level of measurement '{level}' (use one of {', '.join(LEVELS)})")
     r = ratings(data)
-    t = Tally(r)
+    t = Tally.of(r)
     metric = "krippendorff_alpha" if level == "nominal" else f"krippendorff_alpha_{level}"
     reason = t.one_value()
     if reason:
@@ -115,7 +115,7 @@ def _two_coders(metric: str, data: Any, chance: str) -> Result:
     import numpy as np  # ≈0.1 s
 
     r = ratings(data)
-    t = Tally(r)
+    t = Tally.of(r)
     if len(r.coders) != 2:
         return undefined(metric, f"it compares exactly two coders (there are {len(r.coders)})", **t.counts())
     table, n = _pair_table(r)
@@ -157,7 +157,7 @@ def fleiss_kappa(data: Any) -> Result:
     complete = (r.patterns >= 0).all(axis=1)
     dropped = float(r.counts[~complete].sum())
     full = Ratings(r.patterns[complete], r.counts[complete], r.labels, r.coders)
-    t = Tally(full)
+    t = Tally.of(full)
     counts = t.counts()
     if m < 2:
         return undefined("fleiss_kappa", "it needs at least two coders", **counts)
@@ -190,7 +190,7 @@ def brennan_prediger(data: Any, q: int) -> Result:
     within units (Gwet's p_a), which for two coders is the percent agreement.
     """
     r = ratings(data)
-    t = Tally(r)
+    t = Tally.of(r)
     counts = t.counts()
     in_use = int((t.n_c > 0).sum())
     if q < 2:
@@ -220,7 +220,7 @@ def bootstrap_alpha(
     if base.undefined or draws <= 0:
         return replace(base, details=base.details | {"ci_draws": draws, "ci_seed": seed, "ci_low": None, "ci_high": None})
     r = ratings(data)
-    t = Tally(r)
+    t = Tally.of(r)
     if not np.allclose(t.f, np.round(t.f)):
         raise ValueError("the bootstrap resamples whole units; these data are weighted")
     rng = np.random.default_rng(seed)

@@ -139,6 +139,15 @@ def stack(parts: Sequence[Ratings]) -> Ratings:
 class Tally:
     """What every unit-level coefficient needs from `Ratings`, computed once: the pairable rows and their counts."""
 
+    @classmethod
+    def of(cls, r: Ratings) -> Tally:
+        """The tally of `r`, kept with it: a report's five coefficients on one table share it."""
+        found = r.__dict__.get("_tally")
+        if found is None:
+            found = cls(r)
+            object.__setattr__(r, "_tally", found)  # Ratings is frozen; the tally is derived, not state
+        return found
+
     def __init__(self, r: Ratings) -> None:
         vc = r.value_counts().astype(float)
         m = vc.sum(axis=1)
@@ -152,6 +161,7 @@ class Tally:
         self.unanimous = float(self.f[(self.vc.max(axis=1, initial=0) == self.m)].sum()) if len(self.f) else 0.0
         active = (self.patterns >= 0) & (self.f[:, None] > 0)
         self.coders = int(active.any(axis=0).sum()) if len(self.f) else 0
+        self._counts: dict[str, Any] | None = None
 
     def prevalence(self) -> dict[str, float]:
         """Each value's share of the pairable values."""
@@ -164,9 +174,12 @@ class Tally:
         return self.units < MIN_UNITS or (len(used) > 0 and float(used.min()) < MIN_CATEGORY_VALUES)
 
     def counts(self) -> dict[str, Any]:
-        """The counts every `Result` carries."""
-        return {"units": int(round(self.units)), "values": rounded(self.values), "coders": self.coders,
-                "agreements": rounded(self.unanimous), "prevalence": self.prevalence(), "unstable": self.unstable()}
+        """The counts every `Result` carries (counted once; each caller gets its own copy)."""
+        if self._counts is None:
+            self._counts = {"units": int(round(self.units)), "values": rounded(self.values), "coders": self.coders,
+                            "agreements": rounded(self.unanimous), "prevalence": self.prevalence(),
+                            "unstable": self.unstable()}
+        return self._counts | {"prevalence": dict(self._counts["prevalence"])}
 
     def one_value(self) -> str | None:
         """The reason a chance-corrected coefficient has no value, if the data are degenerate."""

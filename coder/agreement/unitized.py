@@ -120,7 +120,7 @@ def unitized_family(c: Continuum | str, m: int) -> Unitized:
         u, binary, cu = (undefined(n, reason, coders=m) for n in names)
         return Unitized(u, binary, cu, by_value={})
     size = len(c.labels) + 1
-    t = Tally(c.ratings("(gap)"))
+    t = Tally.of(c.ratings("(gap)"))
     ell = np.zeros((size, size))
     if t.units:
         ell = coincidences(t)  # ℓ_ck: atoms are units with all m coders present, weighted by length

@@ -66,15 +66,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def frame_rows(frame: pandas.DataFrame, *, index: str | None = None, digits: dict[str, int] | None = None,
+def frame_rows(frame: pandas.DataFrame | crosstab.Grid, *, index: str | None = None, digits: dict[str, int] | None = None,
                pretty: bool = False, default_digits: int = 1) -> tuple[list[dict[str, Any]], list[str]]:
-    """A DataFrame as render() rows; with `pretty`, floats are rounded for reading."""
-    data = frame.reset_index() if index is not None else frame
-    if index is not None:
-        data = data.rename(columns={data.columns[0]: index})
-    columns = [str(c) for c in data.columns]
+    """A DataFrame (or a cross-tab's plain Grid) as render() rows; with `pretty`, floats are rounded for reading."""
+    if isinstance(frame, crosstab.Grid):  # no pandas needed
+        columns = [*([index] if index is not None else []), *(str(c) for c in frame.columns)]
+        lines: Any = [([label] if index is not None else []) + row for label, row in zip(frame.labels, frame.values)]
+    else:
+        data = frame.reset_index() if index is not None else frame
+        if index is not None:
+            data = data.rename(columns={data.columns[0]: index})
+        columns = [str(c) for c in data.columns]
+        lines = data.itertuples(index=False)
     rows = []
-    for values in data.itertuples(index=False):
+    for values in lines:
         row = {}
         for column, value in zip(columns, values):
             value = _plain(value)
@@ -87,11 +92,13 @@ def frame_rows(frame: pandas.DataFrame, *, index: str | None = None, digits: dic
     return rows, columns
 
 
-def emit(session: Session, frame: pandas.DataFrame, *, fmt: str, output: Path | None, save: bool, force: bool,
+def emit(session: Session, frame: pandas.DataFrame | crosstab.Grid, *, fmt: str, output: Path | None, save: bool, force: bool,
          stem: str, index: str | None = None, header: str | None = None, footer: str | None = None,
          digits: dict[str, int] | None = None, default_digits: int = 1) -> None:
     """Print a table, or write it to --output / under exports/; notes go where they don't spoil csv/json."""
     if output is not None or save:
+        if isinstance(frame, crosstab.Grid):
+            frame = frame.frame()
         if output is None:
             written = save_table(frame, session.study.exports_dir, stem, SUFFIXES[fmt], index=index is not None)
         else:
@@ -169,7 +176,7 @@ def xtab(session: Session, rows: str, columns: str, measure: str, once_per_docum
     footer = crosstab.chi_square(result).describe() if chi2 else None
     if not result.total:
         footer = f"nothing counted: no codings of these dimensions by {result.coders.describe()}"
-    frame = result.with_totals() if fmt in ("table", "md") else result.table
+    frame = result.grid(totals=fmt in ("table", "md"))
     stem = _stem("xtab", rows.replace(":", "-"), "by", columns.replace(":", "-"), result.unit,
                  "once-per-document" if once_per_document else None, f"{percent}-pct" if percent else None,
                  "-".join(result.coders.names) if len(result.coders.names) <= 3 else "several-coders")
@@ -205,7 +212,7 @@ def cooccur(session: Session, group: str | None, measure: str, once_per_document
     result = crosstab.cooccurrence(db, group=group, measure=measure, coders=_split(coders), documents=_split(documents),
                                    roll_up=roll_up, once_per_document=once_per_document)
     stem = _stem("cooccurrence", group, result.unit, "-".join(result.coders.names[:3]))
-    emit(session, result.table, fmt=fmt, output=output, save=save, force=force, stem=stem, index="code",
+    emit(session, result.grid(), fmt=fmt, output=output, save=save, force=force, stem=stem, index="code",
          header=f"co-occurrence of codes{f' of {group}' if group else ''} within passages: {result.unit},"
                 f" coded by {result.coders.describe()}", default_digits=0)
 

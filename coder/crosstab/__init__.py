@@ -19,12 +19,12 @@ from coder.crosstab.dimensions import (
     dimension_choices,
 )
 from coder.crosstab.passages import forget_arrays, study_arrays
+from coder.crosstab.result import CrossTab, Grid
 from coder.crosstab.tables import (
     MEASURES,
     PERCENTS,
     ActorCounts,
     ChiSquare,
-    CrossTab,
     actor_counts,
     cell_passages,
     chi_square,
@@ -34,7 +34,7 @@ from coder.crosstab.tables import (
 )
 
 __all__ = [
-    "MEASURES", "NO_VALUE", "PERCENTS", "ActorCounts", "ChiSquare", "Coders", "CrossTab", "Dimension", "actor_counts",
+    "MEASURES", "NO_VALUE", "PERCENTS", "ActorCounts", "ChiSquare", "Coders", "CrossTab", "Dimension", "Grid", "actor_counts",
     "cell_codes", "cell_coders", "cell_passages", "chi_square", "choose_coders", "choose_documents", "cooccurrence",
     "crosstab", "dimension", "dimension_choices", "forget_arrays", "presence_matrix", "study_arrays",
 ]

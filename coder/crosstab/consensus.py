@@ -48,8 +48,6 @@ def consensus_progress(db: Database) -> ConsensusProgress | None:
 
     Kept per connection until the database changes, as the mapped codings are.
     """
-    import numpy as np  # ≈0.1 s
-
     marker = (db.execute("PRAGMA data_version").fetchone()[0], db.conn.total_changes)
     cached = _CACHE.get(id(db.conn))
     if cached and cached[0] is db.conn and cached[1] == marker:
@@ -57,6 +55,8 @@ def consensus_progress(db: Database) -> ConsensusProgress | None:
     name = consensus_coder(db)
     progress = None
     if db.execute("SELECT 1 FROM coders WHERE name = ?", [name]).fetchone():
+        import numpy as np  # ≈0.1 s: only once somebody has reconciled
+
         keys = _disagreement_keys(db)
         done = [key.rsplit(":", 1) for key in decided(db, Queue([], [], [], name, []))]
         settled = _keys(db, [(document, int(n)) for document, n in done if n.isdigit()])

@@ -58,9 +58,10 @@ def distinct_labels(keys: numpy.ndarray, labels: numpy.ndarray, n: int) -> tuple
 
 
 def unit_pairs(unit_a: numpy.ndarray, lab_a: numpy.ndarray, unit_b: numpy.ndarray, lab_b: numpy.ndarray,
-               n_a: int, n_b: int) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
-    """Every (unit, row label, column label) where the same unit carries both labels."""
-    return join_on_unit(*distinct_labels(unit_a, lab_a, max(n_a, 1)), *distinct_labels(unit_b, lab_b, max(n_b, 1)))
+               n_a: int, n_b: int, *, same: bool = False) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+    """Every (unit, row label, column label) where the same unit carries both labels (`same`: the two sides are one)."""
+    side_a = distinct_labels(unit_a, lab_a, max(n_a, 1))
+    return join_on_unit(*side_a, *(side_a if same else distinct_labels(unit_b, lab_b, max(n_b, 1))))
 
 
 def join_on_unit(ua: numpy.ndarray, la: numpy.ndarray, ub: numpy.ndarray, lb: numpy.ndarray

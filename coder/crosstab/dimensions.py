@@ -24,7 +24,7 @@ from coder.documents import list_documents
 from coder.errors import CoderError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from coder.crosstab.tables import CrossTab
+    from coder.crosstab.result import CrossTab
 
 TYPE_DIMENSIONS = ("type", "organisation type", "organisation_type", "org_type", "orgtype")
 NO_VALUE = "(none)"
@@ -161,6 +161,11 @@ class Dimension:
     @property
     def codes(self) -> list[int] | None:
         return list(self.code_label) if self.kind == "code" else None
+
+    def same_values(self, other: Dimension) -> bool:
+        """Whether the two give every coding the same value (a code × code table): one side is counted for both."""
+        return (self.kind == other.kind and self.labels == other.labels and self.code_label == other.code_label
+                and self.doc_label == other.doc_label)
 
 
 def find_group(book: CodebookLookup, name: str) -> str | None:

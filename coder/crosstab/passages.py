@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from coder.crosstab.small import forget_hits
 from coder.db import Database
 from coder.spans import overlapping
 
@@ -42,8 +43,9 @@ _CACHE: dict[int, tuple[Any, tuple[int, int], StudyArrays]] = {}
 
 
 def forget_arrays() -> None:
-    """Empty the per-connection cache, so the next table reads the codings from SQLite again."""
+    """Empty the per-connection caches, so the next table reads the codings from SQLite again."""
     _CACHE.clear()
+    forget_hits()
 
 
 def _columns(db: Database, sql: str, count: int, params: Sequence[Any] = ()) -> list[numpy.ndarray]:

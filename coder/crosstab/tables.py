@@ -41,6 +41,8 @@ from coder.crosstab.dimensions import (
     unknown_group,
 )
 from coder.crosstab.passages import Hits, StudyArrays, coded_hits
+from coder.crosstab.result import CrossTab, Number
+from coder.crosstab.small import count, small_study
 from coder.db import Database
 from coder.errors import CoderError
 
@@ -49,53 +51,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 MEASURES = ("passages", "characters", "words", "documents")
 PERCENTS = ("row", "col")
-
-
-@dataclass
-class CrossTab:
-    """A table of counts with its margins; `table` is what to show (counts or percentages)."""
-
-    counts: pandas.DataFrame
-    row_totals: pandas.Series
-    col_totals: pandas.Series
-    total: float
-    rows: Dimension
-    columns: Dimension
-    measure: str
-    percent: str | None
-    once_per_document: bool
-    coders: Coders
-
-    @property
-    def table(self) -> pandas.DataFrame:
-        if self.percent == "row":
-            return (self.counts.div(self.row_totals.where(self.row_totals > 0), axis=0) * 100).fillna(0.0)
-        if self.percent == "col":
-            return (self.counts.div(self.col_totals.where(self.col_totals > 0), axis=1) * 100).fillna(0.0)
-        return self.counts
-
-    def with_totals(self) -> pandas.DataFrame:
-        """The table with a `total` column and row (distinct units, so not the sum when units share cells)."""
-        import pandas as pd  # ≈0.3 s
-
-        shown = self.table.copy()
-        whole = self.total or float("nan")
-        if self.percent != "row":  # counts: the row margins; column %: each row's share of all units
-            shown["total"] = self.row_totals if self.percent is None else 100.0 * self.row_totals / whole
-        if self.percent != "col":
-            bottom = self.col_totals if self.percent is None else 100.0 * self.col_totals / whole
-            values = bottom.tolist() + ([self.total] if "total" in shown.columns else [])
-            shown = pd.concat([shown, pd.DataFrame([values], index=["total"], columns=shown.columns)])
-        shown.index.name, shown.columns.name = self.counts.index.name, self.counts.columns.name
-        return shown
-
-    @property
-    def unit(self) -> str:
-        return "documents" if self.measure == "documents" or self.once_per_document else self.measure
-
-    def describe(self) -> str:
-        how = "once per document" if self.once_per_document else self.measure
-        return f"{self.rows.title} × {self.columns.title}: {how}, coded by {self.coders.describe()}"
 
 
 def crosstab(
@@ -123,9 +78,6 @@ def crosstab(
         documents: document names, patterns or KEY=VALUE attribute conditions.
         group: restricts the `code` dimension (and which codings make passages count for the others).
     """
-    import numpy as np  # ≈0.1 s
-    import pandas as pd  # ≈0.3 s
-
     measure = _check(measure, MEASURES, "measure")
     if percent is not None:
         percent = _check(percent, PERCENTS, "percent")
@@ -135,28 +87,36 @@ def crosstab(
     doc_ids = choose_documents(db, documents)
     row_dim = dimension(db, rows, group=group, phase_group=phase_group, roll_up=roll_up, documents=doc_ids, coders=chosen)
     col_dim = dimension(db, columns, group=group, phase_group=phase_group, roll_up=roll_up, documents=doc_ids, coders=chosen)
-    hits, arrays, a, b = _both_sides(db, row_dim, col_dim, chosen, doc_ids, group)
     n_a, n_b = len(row_dim.labels), len(col_dim.labels)
-    ncod = max(len(chosen.ids), 1)
-    if not n_a or not n_b:
-        cells, row_totals, col_totals, total = np.zeros((n_a, n_b), np.int64), np.zeros(n_a), np.zeros(n_b), 0
-    elif measure in ("passages", "documents"):
-        by_doc = measure == "documents"
-        unit = (hits.doc if by_doc else hits.seg) * ncod + hits.coder
-        units, la, lb = unit_pairs(unit[a[0]], a[1], unit[b[0]], b[1], n_a, n_b)
-        place = units // ncod
-        if once_per_document:
-            place = arrays.seg_doc[place]
-        cells, row_totals, col_totals, total = tally(place, la, lb, n_a, n_b)
+    cells: list[list[Number]]
+    row_totals: list[Number]
+    col_totals: list[Number]
+    if not n_a or not n_b:  # margins of nothing: 0.0, as numpy's zeros
+        cells, row_totals, col_totals, total = [[0] * n_b for _ in range(n_a)], [0.0] * n_a, [0.0] * n_b, 0
+    elif measure in ("passages", "documents") and (small := small_study(db)) is not None:
+        cells, row_totals, col_totals, total = count(
+            small, row_dim, col_dim, chosen.ids, doc_ids, _code_ids(db, row_dim, col_dim, group),
+            by_document=measure == "documents", once_per_document=once_per_document)
     else:
-        cells, row_totals, col_totals, total = coverage(db, hits, arrays, a, b, n_a, n_b, measure)
-    frame = pd.DataFrame(cells, index=pd.Index(row_dim.labels, name=row_dim.title),
-                         columns=pd.Index(col_dim.labels, name=col_dim.title))
-    result = CrossTab(
-        counts=frame, row_totals=pd.Series(row_totals, index=frame.index, name="total"),
-        col_totals=pd.Series(col_totals, index=frame.columns, name="total"), total=total,
-        rows=row_dim, columns=col_dim, measure=measure, percent=percent, once_per_document=once_per_document, coders=chosen,
-    )
+        import numpy as np  # ≈0.1 s
+
+        hits, arrays, a, b = _both_sides(db, row_dim, col_dim, chosen, doc_ids, group)
+        ncod = max(len(chosen.ids), 1)
+        if measure in ("passages", "documents"):
+            by_doc = measure == "documents"
+            unit = (hits.doc if by_doc else hits.seg) * ncod + hits.coder
+            units, la, lb = unit_pairs(unit[a[0]], a[1], unit[b[0]], b[1], n_a, n_b, same=row_dim.same_values(col_dim))
+            place = units // ncod
+            if once_per_document:
+                place = arrays.seg_doc[place]
+            counted = tally(place, la, lb, n_a, n_b)
+        else:
+            counted = coverage(db, hits, arrays, a, b, n_a, n_b, measure)
+        cells, row_totals, col_totals = (np.asarray(part).tolist() for part in counted[:3])
+        total = counted[3]
+    result = CrossTab(cells, row_totals, col_totals, list(row_dim.labels), list(col_dim.labels), total,
+                      rows=row_dim, columns=col_dim, measure=measure, percent=percent,
+                      once_per_document=once_per_document, coders=chosen)
     return _drop_retired(db, result)
 
 
@@ -176,13 +136,16 @@ def _both_sides(db: Database, row_dim: Dimension, col_dim: Dimension, coders: Co
     A code dimension needs its own codes. A document, attribute or coder value comes with any coding, so
     when neither side is a code dimension the codings of `group` (or of every code) make passages count.
     """
+    hits, arrays = coded_hits(db, coders.ids, doc_ids, _code_ids(db, row_dim, col_dim, group))
+    return hits, arrays, labelled_hits(row_dim, hits), labelled_hits(col_dim, hits)
+
+
+def _code_ids(db: Database, row_dim: Dimension, col_dim: Dimension, group: str | None) -> list[int] | None:
+    """The codes whose codings count for these two dimensions (None: every code)."""
     code_dims = [d.codes for d in (row_dim, col_dim) if d.codes is not None]
     if code_dims:
-        code_ids: list[int] | None = sorted({c for codes in code_dims for c in codes})
-    else:
-        code_ids = dimension(db, "code", group=group).codes if group else None
-    hits, arrays = coded_hits(db, coders.ids, doc_ids, code_ids)
-    return hits, arrays, labelled_hits(row_dim, hits), labelled_hits(col_dim, hits)
+        return sorted({c for codes in code_dims for c in codes})
+    return dimension(db, "code", group=group).codes if group else None
 
 
 def _drop_retired(db: Database, result: CrossTab) -> CrossTab:
@@ -190,12 +153,11 @@ def _drop_retired(db: Database, result: CrossTab) -> CrossTab:
     retired = {r[0] for r in db.execute("SELECT name FROM codes WHERE active = 0")}
     if not retired:
         return result
-    counts = result.counts
-    keep_rows = [i for i in counts.index if i not in retired or result.row_totals[i] > 0]
-    keep_cols = [c for c in counts.columns if c not in retired or result.col_totals[c] > 0]
-    result.counts = counts.loc[keep_rows, keep_cols]
-    result.row_totals = result.row_totals.loc[keep_rows]
-    result.col_totals = result.col_totals.loc[keep_cols]
+    keep_rows = [i for i, label in enumerate(result.row_labels) if label not in retired or result.row_sums[i] > 0]
+    keep_cols = [j for j, label in enumerate(result.col_labels) if label not in retired or result.col_sums[j] > 0]
+    result.cells = [[result.cells[i][j] for j in keep_cols] for i in keep_rows]
+    result.row_labels, result.row_sums = [result.row_labels[i] for i in keep_rows], [result.row_sums[i] for i in keep_rows]
+    result.col_labels, result.col_sums = [result.col_labels[j] for j in keep_cols], [result.col_sums[j] for j in keep_cols]
     return result
 
 

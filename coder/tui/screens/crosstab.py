@@ -3,7 +3,7 @@ of the row under the cursor and the passages behind any number.
 
 `crosstab.crosstab` does all the counting (in a thread worker, on a connection the view keeps so the
 domain's cache of mapped codings survives between tables); this screen only lays the returned
-frame out. Enter on a number lists its passages (`crosstab.cell_passages`), Enter on a passage goes
+table out (plain numbers: no pandas). Enter on a number lists its passages (`crosstab.cell_passages`), Enter on a passage goes
 back to the coding screen at that passage, and `x` exports the cell's excerpts.
 """
 
@@ -203,18 +203,17 @@ class CrossTabScreen(Screen):
         table = self.query_one("#xtab-table", DataTable)
         row, column = table.cursor_coordinate
         table.clear(columns=True)
-        shown = result.with_totals()
-        n_rows, n_columns = len(result.counts.index), len(result.counts.columns)
-        values = result.table.to_numpy()
-        top = float(values.max()) if values.size else 0.0
+        shown = result.grid(totals=True)
+        n_rows, n_columns = len(result.row_labels), len(result.col_labels)
+        top = float(max((max(cells) for cells in result.shown() if cells), default=0.0))
         surface = Color.parse(self.app.theme_variables.get("surface", "#1e1e1e"))
-        numbers = [[number_text(value, result) for value in cells] for cells in shown.itertuples(index=False)]
+        numbers = [[number_text(value, result) for value in cells] for cells in shown.values]
         # Numbers are padded to the column's width so that a cell's heat colour fills it.
         widths = [max([len(str(label)), *(len(row[j]) for row in numbers)]) for j, label in enumerate(shown.columns)]
         table.add_column(Text(result.rows.title, style="bold"), key="label")
         for j, label in enumerate(shown.columns):
             table.add_column(str(label).rjust(widths[j]), key=f"c{j}" if j < n_columns else "total")
-        for i, (label, cells) in enumerate(zip(shown.index, shown.itertuples(index=False))):
+        for i, (label, cells) in enumerate(zip(shown.labels, shown.values)):
             margin = i >= n_rows
             texts = [Text(str(label), style="italic" if margin else "bold")]
             for j, value in enumerate(cells):
@@ -247,10 +246,10 @@ class CrossTabScreen(Screen):
         plot = chart.plt
         plot.clear_data()
         result = self.result
-        if result is not None and row < len(result.table.index) and len(result.table.columns):
-            labels = [str(c)[:CHART_LABEL] for c in result.table.columns]
-            plot.bar(labels, [float(v) for v in result.table.iloc[row]], orientation="horizontal")
-            plot.title(str(result.table.index[row])[:40])
+        if result is not None and row < len(result.row_labels) and len(result.col_labels):
+            labels = [str(c)[:CHART_LABEL] for c in result.col_labels]
+            plot.bar(labels, [float(v) for v in result.shown()[row]], orientation="horizontal")
+            plot.title(str(result.row_labels[row])[:40])
         else:
             plot.title("")
         chart.refresh()
@@ -263,8 +262,8 @@ class CrossTabScreen(Screen):
         """The (row value, column value) of a cell; None for a total or the label column (any value)."""
         assert self.result is not None
         row, column = key.row_key.value or "", key.column_key.value or ""
-        row_value = str(self.result.counts.index[int(row[1:])]) if row.startswith("r") else None
-        column_value = str(self.result.counts.columns[int(column[1:])]) if column.startswith("c") else None
+        row_value = str(self.result.row_labels[int(row[1:])]) if row.startswith("r") else None
+        column_value = str(self.result.col_labels[int(column[1:])]) if column.startswith("c") else None
         return row_value, column_value
 
     def cursor_cell(self) -> tuple[str | None, str | None] | None:
