@@ -23,10 +23,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from common import workload
 
-from coder.corpus import document_files, import_documents
-from coder.corpus.preparing import cores
-from coder.study import connect_study, init_study
-
 
 def main(name: str = "w2", mode: str = "auto") -> None:
     """Generate the workload, then import it in a fresh process, so the peak memory of its workers is theirs alone."""
@@ -36,6 +32,11 @@ def main(name: str = "w2", mode: str = "auto") -> None:
 
 
 def measure(name: str, folder: str, mode: str, tmp: str) -> None:
+    # imported here: a worker process imports this script again (spawn), and needs none of it, as `python -m coder`'s do not
+    from coder.corpus import document_files, import_documents
+    from coder.corpus.preparing import cores
+    from coder.study import connect_study, init_study
+
     parallel = {"auto": None, "serial": False, "parallel": True}[mode]
     study = init_study(Path(tmp) / "study")
     files = document_files(Path(folder) / "docs")
@@ -44,6 +45,7 @@ def measure(name: str, folder: str, mode: str, tmp: str) -> None:
     sampling, peak = threading.Event(), [0.0]
     sampler = threading.Thread(target=sample_pss, args=(sampling, peak), daemon=True)
     sampler.start()
+    before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     report = import_documents(db, files, codebook, root=study.root, parallel=parallel)
     seconds = time.perf_counter() - start
@@ -52,8 +54,11 @@ def measure(name: str, folder: str, mode: str, tmp: str) -> None:
     print(f"{name}: imported {len(report.added)} documents, {report.words:,} words, {report.passages:,} passages"
           f" in {seconds:.2f} s = {report.words / seconds:,.0f} words/s")
     print(f"database size: {study.db_path.stat().st_size / 1e6:.0f} MB")
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    usage, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+    print(f"CPU: {cpu:.1f} s importer, {workers.ru_utime + workers.ru_stime:.1f} s workers"
+          " (on a busy machine the wall time grows, these do not)")
+    own, worker = usage.ru_maxrss / 1024, workers.ru_maxrss / 1024  # KiB on Linux
     print(f"peak memory: {own:.0f} MB importer" + (f" + {worker:.0f} MB largest worker × {cores()} cores"
                                                    f" = {own + worker * cores():.0f} MB at most" if worker else "")
           + (f"; sampled PSS of all: {peak[0]:.0f} MB" if peak[0] else ""))
