@@ -107,18 +107,18 @@ def import_documents(
                 continue
             assert item.document is not None
             document = item.document
-            # Another coder's session may have imported the same file since the plan was made.
-            row = db.execute("SELECT id, sha256 FROM documents WHERE name = ?", [document.name]).fetchone()
+            row = _stored(db, document.name)
+            if not started and not (row and (row[1] == document.sha256 or not update)):
+                if before_writing is not None:
+                    before_writing()
+                writing.enter_context(transaction(db))
+                started = True
+                row = _stored(db, document.name)  # another coder's session may have imported it while this one waited
             if row and row[1] == document.sha256:
                 report.unchanged.append(document.name)
             elif row and not update:
                 report.changed.append(document.name)
             else:
-                if not started:
-                    if before_writing is not None:
-                        before_writing()
-                    writing.enter_context(transaction(db))
-                    started = True
                 notes = item.notes if item.notes is not None else annotate(document, spellings, item.where)
                 _write(db, document, row[0] if row else None, notes, root, report)
         if problems:
@@ -127,6 +127,12 @@ def import_documents(
             log_event(db, "import", coder_id=None,
                       summary=f"imported {len(report.added)} new and {len(report.updated)} updated documents")
     return report
+
+
+def _stored(db: Database, name: str) -> tuple[int, str] | None:
+    """The id and sha256 of the study's document of that name (under the write lock once the import writes)."""
+    row = db.execute("SELECT id, sha256 FROM documents WHERE name = ?", [name]).fetchone()
+    return (row[0], row[1]) if row else None
 
 
 def _clash(db: Database, item: Prepared, seen: dict[str, str], root: Path | None) -> str | None:
