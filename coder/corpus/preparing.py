@@ -9,6 +9,8 @@ A small import is prepared in-process, since a worker (a fresh Python that impor
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Generator, Sequence
 from concurrent.futures import Future
@@ -118,6 +120,14 @@ _plan = Plan()  # a worker's plan, set once when it starts rather than sent with
 def _start_worker(plan: Plan) -> None:
     global _plan
     _plan = plan
+    threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True).start()
+
+
+def _end_with(importer: int) -> None:
+    """End this worker once the importer is gone (killed mid-import), rather than wait for tasks forever."""
+    while os.getppid() == importer:
+        time.sleep(1)
+    os._exit(1)
 
 
 def _prepare_chunk(items: Sequence[tuple[Path, str]]) -> list[Prepared]:
