@@ -99,17 +99,25 @@ def prepared(items: Sequence[tuple[Path, str]], plan: Plan, *, parallel: bool) -
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     chunks = iter([items[i : i + CHUNK_FILES] for i in range(0, len(items), CHUNK_FILES)])
     workers = max(1, min(cores(), -(-len(items) // CHUNK_FILES)))
-    # spawn, not fork: the importer may run in a thread of the workbench, and a fork copies its locks mid-use
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker, initargs=(plan,))
+    try:  # spawn, not fork: the importer may run in a thread of the workbench, and a fork copies its locks mid-use
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+                                   initargs=(plan,))
+    except (OSError, NotImplementedError):  # no process support here (e.g. no shared semaphores): one core does it all
+        yield from prepared(items, plan, parallel=False)
+        return
     try:
         pending: deque[Future[list[Prepared]]] = deque(pool.submit(_prepare_chunk, c) for c in islice(chunks, workers * AHEAD))
         while pending:
             done = pending.popleft().result()
             pending.extend(pool.submit(_prepare_chunk, c) for c in islice(chunks, 1))
             yield from done
+    except BrokenProcessPool as error:
+        raise CoderError("an import worker stopped before it finished (out of memory, or killed); nothing was written",
+                         fix="close other programs and import again") from error
     finally:  # also when the importer stops early (a problem, a cancel): queued tasks are dropped
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -118,6 +126,7 @@ _plan = Plan()  # a worker's plan, set once when it starts rather than sent with
 
 
 def _start_worker(plan: Plan) -> None:
+    """A new worker keeps the plan and watches for its importer's end."""
     global _plan
     _plan = plan
     threading.Thread(target=_end_with, args=(os.getppid(),), daemon=True).start()
@@ -131,4 +140,5 @@ def _end_with(importer: int) -> None:
 
 
 def _prepare_chunk(items: Sequence[tuple[Path, str]]) -> list[Prepared]:
+    """A worker's task: a few files prepared, returned together (one round trip)."""
     return [prepare(path, where, _plan) for path, where in items]
