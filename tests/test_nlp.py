@@ -41,3 +41,31 @@ def test_nlp_sentences_inside_a_passage():
 
 def test_nlp_words_inside_longer_words_are_not_mentions():
     assert mentions("Senasas and the SENASA-led campaign") == [("SENASA", "SENASA")]
+
+
+def sentencizer_spans(nlp, text: str) -> list[tuple[int, int]]:
+    """What spaCy's own sentencizer finds, without the whitespace at the sentences' edges."""
+    spans = []
+    for sentence in nlp(text).sents:
+        words = [t for t in sentence if not t.is_space]
+        if words:
+            spans.append((words[0].idx, words[-1].idx + len(words[-1])))
+    return spans
+
+
+def test_nlp_sentences_are_the_sentencizers():
+    """annotate finds sentences with array operations over a batch of texts: the same as spaCy's sentencizer, text by text."""
+    import random
+
+    import spacy
+
+    pieces = ["We", "met", "Senasa", "e.g.", "Dr.", ".", "!", "?", "...", "?!", "。", "¿", "¡", '"', ")", "(", "-", ",",
+              "\n\n", "\n", "  ", "😀", "—", ";", ":", "'s", "3.5", "\t"]
+    draw = random.Random(15)
+    texts = ["", "   ", "\n\n", ".", "...", "Hello. ", *(
+        "".join(draw.choice(pieces) + draw.choice(["", " ", " "]) for _ in range(draw.randint(1, 40))) for _ in range(600))]
+    for language in ("en", "es"):
+        reference = spacy.blank(language)
+        reference.add_pipe("sentencizer")
+        found = [a.sentences for a in annotate(texts, language)]
+        assert found == [sentencizer_spans(reference, text) for text in texts]

@@ -1,9 +1,9 @@
 """Importing transcripts into the study: documents, passages, sentences and organisation mentions.
 
 A document's text is stored whole with its sha256, cut into passages (`coder.corpus.passages`),
-each with its sentences and the organisations mentioned in it. Import is all or nothing: every
-file is read and checked first, and one transaction writes them all. An updated document keeps
-its previous version, and its codings and memos are re-anchored to the new text.
+each with its sentences and the organisations mentioned in it. Import is all or nothing: one
+transaction writes every file, and a file that cannot be imported rolls it back. An updated document
+keeps its previous version, and its codings and memos are re-anchored to the new text.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ from typing import Any
 from coder import nlp
 from coder.codebook import Codebook
 from coder.corpus.passages import Passage
-from coder.corpus.readers import DEFAULT_LANGUAGE, ParsedDocument, read_document
+from coder.corpus.preparing import Plan, Prepared, annotate, prepared, worth_workers
+from coder.corpus.readers import DEFAULT_LANGUAGE, ParsedDocument
 from coder.db import Database, inserted_id, new_uuid, now, reading, transaction
 from coder.dismissals import carry_dismissals
 from coder.errors import CoderError
@@ -68,74 +70,96 @@ def import_documents(
     progress: Progress | None = None,
     cancelled: threading.Event | None = None,
     before_writing: Callable[[], object] | None = None,
+    parallel: bool | None = None,
 ) -> ImportReport:
     """Import transcript files: new ones are added, unchanged ones skipped, changed ones only with `update`.
 
     An updated document keeps its previous version in `document_versions`, and its codings and
     memos are re-anchored to the new text (coder.reanchor), all in the import's one transaction.
+    Files are written as they are prepared (coder.corpus.preparing), so memory stays flat; a file
+    that cannot be imported stops the writing and rolls the transaction back once every file is checked.
 
     Args:
         root: paths are stored relative to this folder (the study), so the study can move.
         update: re-import files whose content changed, re-anchoring their codings.
         before_writing: called once before anything is written (the study makes its backup there).
+        parallel: prepare the files in worker processes; by default when there is enough text to pay for them.
     """
     files = list(files)
+    spellings = tuple(organisation_spellings(codebook))
+    plan = Plan(spellings, dict(db.execute("SELECT name, sha256 FROM documents").fetchall()), update)
+    items = [(path, _display(path, root)) for path in files]
     report = ImportReport()
-    parsed: list[tuple[ParsedDocument, int | None]] = []
-    seen: dict[str, Path] = {}
+    seen: dict[str, str] = {}
     problems: list[str] = []
-    for number, path in enumerate(files, 1):
-        where = _display(path, root)
-        try:
-            document = read_document(path, where=where)
-        except CoderError as error:
-            problems.append(str(error))
-            continue
-        if document.name in seen:
-            problems.append(f"{where}: document id '{document.name}' is already used by {_display(seen[document.name], root)}"
-                            " — fix: give each document its own id: in its header")
-            continue
-        seen[document.name] = path
-        row = db.execute("SELECT id, sha256, path FROM documents WHERE name = ?", [document.name]).fetchone()
-        if row and row[2] and row[2] != where and root is not None and (root / row[2]).is_file():
-            problems.append(f"{where}: document id '{document.name}' is already used by {row[2]}"
-                            " — fix: give each document its own id: in its header")
-            continue
-        if row and row[1] == document.sha256:
-            report.unchanged.append(document.name)
-        elif row and not update:
-            report.changed.append(document.name)
-        else:
-            parsed.append((document, row[0] if row else None))
-        if progress:
-            progress(number, len(files) * 2)
-    if problems:
-        raise CoderError("\n".join(problems))
-    annotations = _annotate(parsed, codebook, progress, len(files), cancelled)
-    if not parsed:
-        return report
-    if before_writing is not None:
-        before_writing()
-    with transaction(db):
-        for (document, existing_id), notes in zip(parsed, annotations):
-            # Another coder's session may have imported the same file since it was read above.
-            row = db.execute("SELECT id, sha256 FROM documents WHERE name = ?", [document.name]).fetchone()
+    started = False
+    with ExitStack() as writing:
+        stream = writing.enter_context(closing(prepared(items, plan, parallel=worth_workers(files) if parallel is None else parallel)))
+        for number, item in enumerate(stream, 1):
+            if cancelled is not None and cancelled.is_set():
+                raise CoderError("import cancelled; nothing was written")
+            if progress:
+                progress(number, len(files))
+            problem = item.problem or _clash(db, item, seen, root)
+            if problem:
+                problems.append(problem)
+            if problems:  # nothing more is written: every file is still checked, then the transaction is rolled back
+                continue
+            assert item.document is not None
+            document = item.document
+            row = _stored(db, document.name)
+            if not started and not (row and (row[1] == document.sha256 or not update)):
+                if before_writing is not None:
+                    before_writing()
+                writing.enter_context(transaction(db))
+                started = True
+                row = _stored(db, document.name)  # another coder's session may have imported it while this one waited
             if row and row[1] == document.sha256:
                 report.unchanged.append(document.name)
-                continue
-            existing_id = row[0] if row else None
-            old_text = _keep_version(db, existing_id) if existing_id else None
-            _store(db, document, existing_id, notes, root)
-            if existing_id and old_text is not None:
-                report.placements.extend(_reanchor(db, existing_id, document, old_text))
-                _carry_dismissals(db, existing_id, document.name, old_text)
-            (report.updated if existing_id else report.added).append(document.name)
-            report.words += document.words
-            report.passages += len(document.passages)
-            report.mentions += sum(len(n.mentions) for n in notes)
-        log_event(db, "import", coder_id=None,
-                  summary=f"imported {len(report.added)} new and {len(report.updated)} updated documents")
+            elif row and not update:
+                report.changed.append(document.name)
+            else:
+                notes = item.notes if item.notes is not None else annotate(document, spellings, item.where)
+                _write(db, document, row[0] if row else None, notes, root, report)
+        if problems:
+            raise CoderError("\n".join(problems))
+        if started:
+            log_event(db, "import", coder_id=None,
+                      summary=f"imported {len(report.added)} new and {len(report.updated)} updated documents")
     return report
+
+
+def _stored(db: Database, name: str) -> tuple[int, str] | None:
+    """The id and sha256 of the study's document of that name (under the write lock once the import writes)."""
+    row = db.execute("SELECT id, sha256 FROM documents WHERE name = ?", [name]).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def _clash(db: Database, item: Prepared, seen: dict[str, str], root: Path | None) -> str | None:
+    """The problem when a file's document id is already another file's, in this import or in the study."""
+    assert item.document is not None
+    name = item.document.name
+    if name in seen:
+        return f"{item.where}: document id '{name}' is already used by {seen[name]} — fix: give each document its own id: in its header"
+    seen[name] = item.where
+    row = db.execute("SELECT path FROM documents WHERE name = ?", [name]).fetchone()
+    if row and row[0] and row[0] != item.where and root is not None and (root / row[0]).is_file():
+        return f"{item.where}: document id '{name}' is already used by {row[0]} — fix: give each document its own id: in its header"
+    return None
+
+
+def _write(db: Database, document: ParsedDocument, existing_id: int | None, notes: list[nlp.Annotation], root: Path | None,
+           report: ImportReport) -> None:
+    """Store one document (keeping and re-anchoring its previous version) and count it in the report."""
+    old_text = _keep_version(db, existing_id) if existing_id else None
+    _store(db, document, existing_id, notes, root)
+    if existing_id and old_text is not None:
+        report.placements.extend(_reanchor(db, existing_id, document, old_text))
+        _carry_dismissals(db, existing_id, document.name, old_text)
+    (report.updated if existing_id else report.added).append(document.name)
+    report.words += document.words
+    report.passages += len(document.passages)
+    report.mentions += sum(len(n.mentions) for n in notes)
 
 
 def _display(path: Path, root: Path | None) -> str:
@@ -143,20 +167,6 @@ def _display(path: Path, root: Path | None) -> str:
         return path.relative_to(root).as_posix() if root else str(path)
     except ValueError:
         return str(path)
-
-
-def _annotate(parsed: list[tuple[ParsedDocument, int | None]], codebook: Codebook | None,
-              progress: Progress | None, total: int, cancelled: threading.Event | None) -> list[list[nlp.Annotation]]:
-    spellings = organisation_spellings(codebook)
-    results: list[list[nlp.Annotation]] = []
-    for number, (document, _) in enumerate(parsed, 1):
-        if cancelled is not None and cancelled.is_set():
-            raise CoderError("import cancelled; nothing was written")
-        texts = (document.text[p.start : p.end] for p in document.passages)
-        results.append(list(nlp.annotate(texts, document.language, spellings)))
-        if progress:
-            progress(total + number * total // max(len(parsed), 1), total * 2)
-    return results
 
 
 def _keep_version(db: Database, document_id: int) -> str:

@@ -38,16 +38,13 @@ class ParsedDocument:
     passages: list[Passage]
     attributes: dict[str, Any] = field(default_factory=dict)
     body_line: int = 1
+    words: int = 0  # how many words the text has (split at white space), counted where it is read
 
     @property
     def language(self) -> str:
         """The language its header names (`language: es`), else English."""
         return str(self.attributes.get("language") or DEFAULT_LANGUAGE)
 
-    @property
-    def words(self) -> int:
-        """How many words the text has (split at white space)."""
-        return len(self.text.split())
 
 
 # Decoding ------------------------------------------------------------------------------------
@@ -143,7 +140,7 @@ def read_document(path: Path, *, where: str | None = None) -> ParsedDocument:
                          fix="split it into paragraphs (blank lines) or speaker turns (NAME: at the start of a line)")
     name = str(attributes.pop("id", None) or path.stem).strip()
     return ParsedDocument(name=name, path=path, text=text, sha256=sha256, passages=passages,
-                          attributes=attributes, body_line=body_line)
+                          attributes=attributes, body_line=body_line, words=len(text.split()))
 
 
 def _speakers(attributes: dict[str, Any]) -> list[str]:

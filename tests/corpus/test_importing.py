@@ -7,10 +7,10 @@ import json
 import pytest
 
 from coder import coding
-from coder.corpus import import_documents
+from coder.corpus import import_documents, importing, preparing
 from coder.errors import CoderError
 from coder.study import connect_study, refresh_study
-from tests.conftest import INTERVIEW, write
+from tests.conftest import INTERVIEW, REPO, write
 
 
 def test_corpus_import_stores_text_passages_sentences_and_attributes(study, db):
@@ -70,3 +70,63 @@ def test_corpus_import_is_all_or_nothing(make_study):
     assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
     db.close()
     assert study.db_path.read_bytes() == before
+
+
+BUNDLED = {path.name: path.read_text(encoding="utf-8") for path in sorted((REPO / "transcripts").glob("*.md"))}
+TABLES = {
+    "documents": "SELECT id, name, title, kind, path, sha256, text, language, attributes, words, body_line, version FROM documents",
+    "segments": "SELECT * FROM segments", "sentences": "SELECT * FROM sentences", "mentions": "SELECT * FROM mentions",
+    "search": "SELECT rowid, text, document_id FROM passages_fts", "organisations": "SELECT id, name FROM organisations",
+}
+
+
+def bundled_study(make_study, name: str, documents: dict[str, str] = BUNDLED):
+    """A study with the bundled codebook, organisations and the given transcripts."""
+    return make_study(documents=documents, name=name, codebook=(REPO / "codebook" / "codebook.yaml").read_text(encoding="utf-8"),
+                      organisations=(REPO / "codebook" / "organisations.yaml").read_text(encoding="utf-8"))
+
+
+def imported(study, monkeypatch, parallel: bool) -> tuple[dict[str, list], list[bool]]:
+    """Open a study with the import prepared in worker processes or in-process; every row it stored, and how it prepared."""
+    used: list[bool] = []
+    original = preparing.prepared
+
+    def spy(items, plan, *, parallel):
+        used.append(parallel)
+        return original(items, plan, parallel=parallel)
+
+    monkeypatch.setattr(importing, "prepared", spy)
+    monkeypatch.setattr(preparing, "PARALLEL_BYTES", 0 if parallel else 10**12)
+    monkeypatch.setattr(preparing, "cores", lambda: 2)
+    db = connect_study(study)
+    try:
+        refresh_study(study, db)
+        return {table: db.execute(f"{sql} ORDER BY 1").fetchall() for table, sql in TABLES.items()}, used
+    finally:
+        db.close()
+
+
+def test_corpus_import_in_workers_stores_the_same_rows_as_in_process(make_study, monkeypatch):
+    """A large import prepares its files in worker processes: documents, passages, sentences, mentions and search rows as in-process."""
+    serial, used_serial = imported(bundled_study(make_study, "serial"), monkeypatch, parallel=False)
+    parallel, used_parallel = imported(bundled_study(make_study, "parallel"), monkeypatch, parallel=True)
+    assert (used_serial, used_parallel) == ([False], [True])
+    assert len(serial["documents"]) == len(BUNDLED) and serial["sentences"] and serial["mentions"]
+    for table in TABLES:
+        assert parallel[table] == serial[table], table
+
+
+def test_corpus_import_in_workers_is_all_or_nothing(make_study, monkeypatch):
+    """Problems found by the workers are the same one-line errors, every file's, and nothing is written."""
+    documents = {**BUNDLED, "b.md": BUNDLED["int01-apem-general-manager.md"], "c.txt": "", "d.md": "RESPONDENT: fine.\n"}
+    study = bundled_study(make_study, "bad", documents)
+    with pytest.raises(CoderError) as caught:
+        imported(study, monkeypatch, parallel=True)
+    assert str(caught.value).splitlines() == [
+        "transcripts/c.txt: the file is empty — fix: add the transcript's text, or remove the file",
+        "transcripts/int01-apem-general-manager.md: document id 'int01' is already used by transcripts/b.md"
+        " — fix: give each document its own id: in its header",
+    ]
+    db = connect_study(study)
+    assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
+    db.close()
