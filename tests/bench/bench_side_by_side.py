@@ -229,7 +229,8 @@ def main(w: str, repeats: int = 3) -> None:
     w = w.lower()
     if w not in ("w1", "w2"):
         raise SystemExit("usage: bench_side_by_side.py W1|W2 [REPEATS]")
-    coded_study(w)  # built (and timed) before any measurement
+    # Built (and timed) before any measurement, in a process of its own: a child inherits its parent's peak memory.
+    subprocess.run([sys.executable, __file__, "--prepare", w], cwd=REPO, check=True)
     coder_runs: dict[str, list[dict[str, float | None]]] = {task: [] for _, task, *_ in ROWS}
     floor_runs: list[dict] = []
     for repetition in range(repeats):
@@ -264,5 +265,7 @@ def main(w: str, repeats: int = 3) -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--worker"]:
         print(json.dumps(worker(sys.argv[2], sys.argv[3])))
+    elif sys.argv[1:2] == ["--prepare"]:
+        coded_study(sys.argv[2])
     else:
         main(sys.argv[1], *(int(a) for a in sys.argv[2:3]))
