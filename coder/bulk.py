@@ -21,6 +21,7 @@ from typing import Any
 
 from coder.coding import CONTEXT
 from coder.db import Database, new_uuids, now
+from coder.errors import CoderError
 from coder.events import Op, accounted
 
 Key = tuple[int, int, int]  # document, coder, code
@@ -65,9 +66,13 @@ def apply_many(db: Database, arrivals: Sequence[Arrival]) -> tuple[str, list[boo
     stamp = now()
     pieces = []
     for document_id in sorted(by_document):
+        length = _length(db, document_id)
         groups: dict[Key, list[int]] = {}
         for index in by_document.pop(document_id):
             item = arrivals[index]
+            if item.start < 0 or item.end <= item.start or item.end > length:  # as coding.apply_in refuses it
+                raise CoderError(f"span {item.start}-{item.end} is outside the document (0-{length})",
+                                 fix="use offsets inside the text, start < end")
             groups.setdefault((document_id, item.coder_id, item.code_id), []).append(index)
         existing = _existing(db, document_id, {c for _, c, _ in groups}, {k for _, _, k in groups})
         deleted: list[dict[str, Any]] = []
@@ -87,6 +92,13 @@ def apply_many(db: Database, arrivals: Sequence[Arrival]) -> tuple[str, list[boo
             new += [(*key, s.start, s.end, s.memo, s.uuid, s.created) for s in spans if s.row is None]
         pieces.append(_write(db, document_id, deleted, updated, sorted(new, key=lambda n: n[:5]), uuids, stamp))
     return "[" + ",".join(piece for piece in pieces if piece) + "]", made
+
+
+def _length(db: Database, document_id: int) -> int:
+    row = db.execute("SELECT length(text) FROM documents WHERE id = ?", [document_id]).fetchone()
+    if row is None:
+        raise CoderError(f"document {document_id} does not exist", fix="refresh and pick a document again")
+    return row[0]
 
 
 def _apart(items: list[Arrival]) -> bool:

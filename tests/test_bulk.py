@@ -90,3 +90,17 @@ def test_uuids_made_in_bulk_are_random_version_4():
     made = new_uuids(500)
     assert len(set(made)) == 500
     assert all(str(uuid.UUID(u)) == u and uuid.UUID(u).version == 4 and uuid.UUID(u).variant == uuid.RFC_4122 for u in made)
+
+
+def test_a_span_outside_its_document_is_refused_as_one_coding_would_be(db):
+    from coder.bulk import Arrival, apply_many
+    from coder.db import transaction
+
+    ana, code = add_coder(db, "ana"), find_code(db, "Accessing").id
+    length = db.execute("SELECT length(text) FROM documents WHERE id = 1").fetchone()[0]
+    before = db.execute("SELECT count(*) FROM codings").fetchone()[0]
+    for start, end in ((0, length + 1), (-1, 5), (7, 7)):
+        with pytest.raises(CoderError, match=rf"span {start}-{end} is outside the document \(0-{length}\)"):
+            with transaction(db):
+                apply_many(db, [Arrival(1, code, ana, 0, 10, None), Arrival(1, code, ana, start, end, None)])
+    assert db.execute("SELECT count(*) FROM codings").fetchone()[0] == before  # nothing written, not even the good row

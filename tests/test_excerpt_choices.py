@@ -69,8 +69,8 @@ def test_a_passage_coded_by_several_coders_appears_once_naming_them(db):
     rows = codings_of(db, "Accessing")
     assert sorted(sorted(e.uuids) for e in found.items) == sorted(sorted(g) for g in overlapping_groups(rows))
     int01 = [e for e in found.items if e.document == "int01" and e.first_passage == 2]
-    assert len(int01) == 1 and int01[0].coders == ["ana", "ben"]  # once, not once per coding
-    assert int01[0].sub_codes == ["Outside partners (ana)"]  # only ana gave it the sub-code
+    assert len(int01) == 1 and int01[0].coders == ("ana", "ben")  # once, not once per coding
+    assert int01[0].sub_codes == ("Outside partners (ana)",)  # only ana gave it the sub-code
     each = find_excerpts(db, ExcerptQuery(codes=["Accessing"], each_coding=True))
     assert len(each.items) == len(rows) > len(found.items)
     assert sum(e.document == "int01" and e.first_passage == 2 for e in each.items) == 3
@@ -104,7 +104,7 @@ def test_whose_codings_all_but_the_consensus_by_default_or_one_coder(db):
     assert "coders: ana, ben (all but consensus)" in everybody.filters
     assert {c for e in everybody.items for c in e.coders} == {"ana", "ben"}
     consensus = find_excerpts(db, ExcerptQuery(codes=["Accessing"], coders=["consensus"]))
-    assert [(e.document, e.passage, e.coders) for e in consensus.items] == [("int01", "2", ["consensus"])]
+    assert [(e.document, e.passage, e.coders) for e in consensus.items] == [("int01", "2", ("consensus",))]
     ben = find_excerpts(db, ExcerptQuery(codes=["Accessing"], coders=["ben"]))
     assert {u for e in ben.items for u in e.uuids} == {r[0] for r in codings_of(db, "Accessing", ("ben",))}
 
@@ -114,7 +114,7 @@ def test_memos_say_whose_when_an_excerpt_has_several_coders(db, tmp_path):
     found = find_excerpts(db, query)
     text = export_excerpts(db, tmp_path, query, "md").read_text(encoding="utf-8")
     (settled,) = [e for e in found.items if "consensus" in e.coders]
-    assert settled.coders == ["ana", "ben", "consensus"] and settled.memo == "consensus: settled: the newsletter is APEM's"
+    assert settled.coders == ("ana", "ben", "consensus") and settled.memo == "consensus: settled: the newsletter is APEM's"
     assert "**Memo (consensus):** settled: the newsletter is APEM's" in text
     alone = [e for e in found.items if e.memos and len(e.coders) == 1]
     assert alone and all(f"**Memo:** {e.memos[0][1]}" in text for e in alone)  # one coder: no name needed

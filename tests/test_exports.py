@@ -60,7 +60,7 @@ def test_exports_excerpts_cite_role_organisation_passage_lines_and_cue_time(db):
     ]
     interview = found.items[1]
     assert interview.text.startswith("Through APEM, really.") and interview.text.endswith("hot water plant.")
-    assert interview.also_coded == ["phase/Phase 1", "role/broker"]  # the same coder's other codes on the span
+    assert interview.also_coded == ("phase/Phase 1", "role/broker")  # the same coder's other codes on the span
     assert interview.memo == "first contact with buyers" and interview.before is None
 
 

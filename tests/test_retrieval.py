@@ -147,7 +147,7 @@ def test_a_codes_excerpts_are_its_codings_with_citation_coder_memo_and_context(d
     assert first.text == "The buyers came to see it." and first.passage == "4"
     assert first.before == "And later?"  # the passage before, for context
     assert first.after is None  # the last passage
-    assert first.also_coded == ["function/Enabling"]
+    assert first.also_coded == ("function/Enabling",)
 
 
 def test_a_and_b_in_one_passage_is_judged_per_coder_at_passage_level(db):
@@ -197,7 +197,7 @@ def test_a_codes_excerpts_bring_its_sub_codes_when_asked_one_coding_each(writabl
     assert listed(retrieve(db, Retrieval(codes=("Accessing",), coders=("ana",)))) == plain(db, "Accessing", coders=("ana",))
     found = retrieve(db, Retrieval(codes=("Accessing",), coders=("ana",), sub_codes="with"))
     here = [(e.code, e.sub_codes) for e in found.items if e.document == "int01" and e.first_passage == 2]
-    assert here == [("Accessing", []), ("Accessing", ["Market intelligence"])]  # one coding each, to act on
+    assert here == [("Accessing", ()), ("Accessing", ("Market intelligence",))]  # one coding each, to act on
     assert listed(found) == plain(db, "Accessing", coders=("ana",)) | plain(db, "Market intelligence", coders=("ana",))
 
 

@@ -86,7 +86,7 @@ class Excerpt:
     title: str | None
     role: str | None
     organisation: str | None
-    coders: list[str]
+    coders: tuple[str, ...]
     start: int
     end: int
     text: str
@@ -96,12 +96,12 @@ class Excerpt:
     last_line: int | None = None
     begin: str | None = None
     finish: str | None = None
-    sub_codes: list[str] = field(default_factory=list)  # names, with their coders when not all of them: "Prices (ana)"
-    also_coded: list[str] = field(default_factory=list)  # code paths
-    memos: list[tuple[str, str]] = field(default_factory=list)  # (coder, memo)
+    sub_codes: tuple[str, ...] = ()  # names, with their coders when not all of them: "Prices (ana)"
+    also_coded: tuple[str, ...] = ()  # code paths
+    memos: tuple[tuple[str, str], ...] = ()  # (coder, memo)
     before: str | None = None
     after: str | None = None
-    uuids: list[str] = field(default_factory=list)
+    uuids: tuple[str, ...] = ()
     created: str = ""
 
     @property
@@ -241,16 +241,17 @@ def without_cycle_collection() -> Iterator[None]:
 
 
 def _by_documents(rows: list[Coding], size: int = 50) -> Iterator[list[Coding]]:
-    """The codings (in document order) in batches of whole documents."""
-    batch: list[Coding] = []
-    documents = 0
-    for _, coding in groupby(rows, key=itemgetter(1)):
-        batch += coding
-        documents += 1
-        if documents == size:
-            yield batch
-            batch, documents = [], 0
-    if batch:
+    """The codings (in document order) in batches of whole documents, taken out of `rows` as they go: a large
+    export does not hold every coding's row beside its excerpt."""
+    while rows:
+        end, documents = 0, 0
+        for _, coding in groupby(rows, key=itemgetter(1)):
+            end += sum(1 for _ in coding)
+            documents += 1
+            if documents == size:
+                break
+        batch = rows[:end]
+        del rows[:end]
         yield batch
 
 
@@ -262,19 +263,19 @@ def _excerpt(heading: int, group: list[Coding], document: DocumentIndex, codeboo
         uuid, document_id, code, coder, start, end, memo, created = group[0]
         others = also_coded(neighbours.get((document_id, coder)), start, end, {code, heading}, codebook.paths)
         return Excerpt(code_name, group_name, document.name, document.title, document.role, document.organisation,
-                       [coders[coder]], start, end, "", 0, 0,
-                       sub_codes=[] if code == heading else [codebook.names[code][0]],
-                       memos=[(coders[coder], memo)] if memo else [],
-                       also_coded=sorted(others, key=codebook.path_rank) if len(others) > 1 else others,
-                       uuids=[uuid], created=created)
+                       (coders[coder],), start, end, "", 0, 0,
+                       sub_codes=() if code == heading else (codebook.names[code][0],),
+                       memos=((coders[coder], memo),) if memo else (),
+                       also_coded=tuple(sorted(others, key=codebook.path_rank) if len(others) > 1 else others),
+                       uuids=(uuid,), created=created)
     codes = {r[2] for r in group} | {heading}
     others_by_coder: dict[str, None] = {}
     for _, document_id, _, coder, start, end, _, _ in group:
         others_by_coder.update(dict.fromkeys(also_coded(neighbours.get((document_id, coder)), start, end, codes, codebook.paths)))
     return Excerpt(code_name, group_name, document.name, document.title, document.role, document.organisation,
-                   sorted({coders[r[3]] for r in group}), min(r[4] for r in group), max(r[5] for r in group), "", 0, 0,
+                   tuple(sorted({coders[r[3]] for r in group})), min(r[4] for r in group), max(r[5] for r in group), "", 0, 0,
                    sub_codes=_sub_codes(group, heading, codebook, coders), memos=_memos(group, coders),
-                   also_coded=sorted(others_by_coder, key=codebook.path_rank), uuids=[r[0] for r in group],
+                   also_coded=tuple(sorted(others_by_coder, key=codebook.path_rank)), uuids=tuple(r[0] for r in group),
                    created=min(r[7] for r in group))
 
 
@@ -297,7 +298,7 @@ def _excerpt_groups(filed: list[tuple[int, tuple]], each_coding: bool) -> Iterat
         yield open_heading, group
 
 
-def _sub_codes(group: list[tuple], heading: int, codebook: CodeTree, coders: dict[int, str]) -> list[str]:
+def _sub_codes(group: list[tuple], heading: int, codebook: CodeTree, coders: dict[int, str]) -> tuple[str, ...]:
     """The sub-codes an excerpt was coded with, each with its coders when not every coder of the excerpt used it."""
     everybody = {r[3] for r in group}
     used: dict[int, set[int]] = defaultdict(set)
@@ -308,12 +309,12 @@ def _sub_codes(group: list[tuple], heading: int, codebook: CodeTree, coders: dic
     for code in sorted(used, key=codebook.rank.__getitem__):
         name = codebook.names[code][0]
         named.append(name if used[code] == everybody else f"{name} ({', '.join(sorted(coders[c] for c in used[code]))})")
-    return named
+    return tuple(named)
 
 
-def _memos(group: list[tuple], coders: dict[int, str]) -> list[tuple[str, str]]:
+def _memos(group: list[tuple], coders: dict[int, str]) -> tuple[tuple[str, str], ...]:
     """Each coder's memos on the excerpt's codings, once each."""
-    return list(dict.fromkeys((coders[r[3]], r[6]) for r in group if r[6]))
+    return tuple(dict.fromkeys((coders[r[3]], r[6]) for r in group if r[6]))
 
 
 def _place(excerpt: Excerpt, document: DocumentIndex, context: bool) -> None:
