@@ -19,14 +19,18 @@ from typing import TYPE_CHECKING, Any
 from coder.codebook import codebook_tree
 from coder.coding import consensus_coder
 from coder.crosstab.consensus import ConsensusProgress, consensus_progress
-from coder.db import Database
+from coder.db import Database, setting
 from coder.documents import list_documents
 from coder.errors import CoderError
+from coder.text import fold
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from coder.crosstab.result import CrossTab
 
 TYPE_DIMENSIONS = ("type", "organisation type", "organisation_type", "org_type", "orgtype")
+LOCAL_DIMENSIONS = ("local", "local/external", "locality")
+PLACE_DIMENSIONS = ("based_in", "based in", "place")
+MEMBERSHIP_DIMENSIONS = ("membership", "member_of", "member of")
 NO_VALUE = "(none)"
 
 
@@ -120,14 +124,14 @@ class CodebookLookup:
     generated: dict[int, bool]
     active: dict[int, bool]
     top: dict[int, int]
-    organisation: dict[int, tuple[str, str | None]]  # code → (organisation name, type)
+    organisation: dict[int, tuple[str, str | None, str | None, tuple[str, ...]]]  # code → (name, type, based_in, member_of)
     groups: list[str]
 
 
 def codebook_lookup(db: Database) -> CodebookLookup:
     """Read the codebook's codes, groups and organisations, in codebook order."""
     rows = db.execute(
-        "SELECT c.id, c.name, g.name, g.exclusive, g.generate, c.parent_id, c.active, o.name, o.type"
+        "SELECT c.id, c.name, g.name, g.exclusive, g.generate, c.parent_id, c.active, o.name, o.type, o.based_in, o.member_of"
         " FROM codes c JOIN code_groups g ON g.id = c.group_id LEFT JOIN organisations o ON o.id = c.organisation_id"
         " ORDER BY g.ordinal, c.ordinal, c.id").fetchall()
     parent = {r[0]: r[5] for r in rows}
@@ -143,7 +147,8 @@ def codebook_lookup(db: Database) -> CodebookLookup:
         ids=[r[0] for r in rows], name={r[0]: r[1] for r in rows}, group={r[0]: r[2] for r in rows},
         exclusive={r[2]: bool(r[3]) for r in rows}, generated={r[0]: r[4] == "organisations" for r in rows},
         active={r[0]: bool(r[6]) for r in rows}, top=top,
-        organisation={r[0]: (r[7], r[8]) for r in rows if r[7] is not None and r[4] == "organisations"}, groups=groups,
+        organisation={r[0]: (r[7], r[8], r[9], tuple(json.loads(r[10] or "[]"))) for r in rows
+                      if r[7] is not None and r[4] == "organisations"}, groups=groups,
     )
 
 
@@ -226,6 +231,8 @@ def dimension(db: Database, spec: str, *, group: str | None = None, phase_group:
         codes = [c for c in book.ids if c in book.organisation]
         return code_dimension(text, "organisation type", codes, lambda c: book.organisation[c][1] or NO_VALUE,
                               order=[])
+    if key in LOCAL_DIMENSIONS + PLACE_DIMENSIONS + MEMBERSHIP_DIMENSIONS:
+        return _organisation_dimension(db, book, text, key)
     if key in ("document", "documents", "doc"):
         rows = document_rows(db, documents)
         return Dimension(text, "document", "document", [r[1] for r in rows], doc_label={r[0]: i for i, r in enumerate(rows)})
@@ -248,8 +255,30 @@ def dimension(db: Database, spec: str, *, group: str | None = None, phase_group:
     if named:
         return named_codes([c for c in book.ids if book.group[c] == named], named)
     raise CoderError(f"unknown dimension '{spec}'",
-                     fix="use code, group, phase, actor, type, document, attr:KEY, coder, or a code group: "
-                         + ", ".join(book.groups))
+                     fix="use code, group, phase, actor, type, local, based_in, membership, document, attr:KEY, coder,"
+                         " or a code group: " + ", ".join(book.groups))
+
+
+def _organisation_dimension(db: Database, book: CodebookLookup, text: str, key: str) -> Dimension:
+    """The actor codes by a fact of their organisation: local to the study's region or external (the paper's
+    local vs outside providers), the place it is based in, or the associations it belongs to."""
+    codes = [c for c in book.ids if c in book.organisation]
+    if not codes:
+        raise CoderError("the codebook has no actor codes", fix="add a group with generate: organisations")
+    if key in LOCAL_DIMENSIONS:
+        region = fold(setting(db, "region") or "")
+        if not region:
+            raise CoderError("the codebook names no region, so nothing is local", fix="add region: to codebook.yaml")
+
+        def local(code: int) -> str:
+            based_in = book.organisation[code][2]
+            return NO_VALUE if not based_in else "local" if fold(based_in) == region else "external"
+
+        return code_dimension(text, f"local to {setting(db, 'region')} or external", codes, local,
+                              order=["local", "external"])
+    if key in PLACE_DIMENSIONS:
+        return code_dimension(text, "based in", codes, lambda c: book.organisation[c][2] or NO_VALUE, order=[])
+    return code_dimension(text, "member of", codes, lambda c: ", ".join(book.organisation[c][3]) or "none", order=[])
 
 
 def unknown_group(book: CodebookLookup, name: str) -> str:
@@ -277,7 +306,7 @@ def dimension_choices(db: Database) -> list[str]:
     for row in codebook_tree(db):
         groups.setdefault(row["group"], set()).add(row["id"])
     choices = [name for name, ids in groups.items() if not ids <= actor_codes]
-    choices += ["code", "group", *(["actor", "type"] if actor_codes else []), "document"]
+    choices += ["code", "group", *(["actor", "type", "local", "based_in", "membership"] if actor_codes else []), "document"]
     documents = list_documents(db)
     for key in dict.fromkeys(k for d in documents for k in d.attributes):
         values = {str(d.attributes.get(key)) for d in documents}

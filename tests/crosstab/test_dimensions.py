@@ -44,6 +44,22 @@ def test_crosstab_actor_type_group_and_coder_dimensions(db):
         crosstab.crosstab(db, "colour", "phase")
 
 
+def test_crosstab_organisation_facts_local_place_and_membership(db):
+    """The paper's local vs outside providers: an actor code counts as local when its organisation is based in the
+    codebook's region (Piura: APEM and SENASA; PROMPERU is in Lima); a passage counts once per value."""
+    by_actor = cells(crosstab.crosstab(db, "actor", "phase", coders=["ana"]))
+    local = crosstab.crosstab(db, "local", "phase", coders=["ana"])
+    assert local.rows.labels == ["local", "external"] and local.rows.title == "local to Piura or external"
+    assert cells(local) == {("local", "Phase 1"): 2, ("local", "Phase 2"): 2, ("local", "Phase 3"): 1, ("external", "Phase 1"): 1}
+    assert cells(local)[("external", "Phase 1")] == by_actor[("PROMPERU", "Phase 1")]
+    places = crosstab.crosstab(db, "based_in", "phase", coders=["ana"])
+    assert {(row, column): n for (row, column), n in cells(places).items()} == {
+        ("Lima", "Phase 1"): 1, ("Piura", "Phase 1"): 2, ("Piura", "Phase 2"): 2, ("Piura", "Phase 3"): 1}
+    membership = crosstab.crosstab(db, "membership", "phase", coders=["ana"])
+    assert set(membership.rows.labels) == {"APEM", "none"}  # Sunshine is a member of APEM
+    assert "local" in crosstab.dimension_choices(db) and "membership" in crosstab.dimension_choices(db)
+
+
 def test_crosstab_default_is_every_coder_but_the_consensus_and_never_switches_by_itself(tmp_path):
     root = build(tmp_path / "study")
     from coder.study import Study
@@ -79,7 +95,7 @@ def test_crosstab_document_filters_take_names_patterns_and_attributes(db):
 
 
 def test_crosstab_dimension_choices_and_what_a_cell_stands_for(db):
-    assert crosstab.dimension_choices(db) == ["function", "phase", "role", "code", "group", "actor", "type", "document",
+    assert crosstab.dimension_choices(db) == ["function", "phase", "role", "code", "group", "actor", "type", "local", "based_in", "membership", "document",
                                               "attr:kind", "attr:interviewee_organisation", "coder"]
     rolled = crosstab.crosstab(db, "function", "phase", coders=["ana"], roll_up=True)
     assert crosstab.cell_codes(db, rolled, "Accessing", "Phase 1") == [
