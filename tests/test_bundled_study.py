@@ -78,3 +78,19 @@ def imported_bundled(tmp_path_factory):
     refresh_study(study, db)
     yield db
     db.close()
+
+
+def test_bundled_study_respondents_never_speak_the_role_codes():
+    """Nobody interviewed names a role code ("boundary object", "change agent", "broker" …): coding a role is reading
+    what a body does, not matching the word (issue 16; the commodity "broker" of int01 is now a trader)."""
+    from coder.turns import header_interviewers, is_interviewer
+
+    roles = [c.name for g in CODEBOOK.groups if g.name == "role" for c in g.codes]
+    pattern = re.compile(r"\b(" + "|".join(re.escape(fold(r)) for r in roles) + r")s?\b")
+    said = []
+    for name, document in DOCUMENTS.items():
+        named = header_interviewers(document.attributes)
+        for passage in document.passages:
+            if not is_interviewer(passage.speaker, named):
+                said += [f"{name}: {found.group()}" for found in pattern.finditer(fold(document.text[passage.start:passage.end]))]
+    assert roles and said == []

@@ -95,8 +95,8 @@ def test_crosstab_document_filters_take_names_patterns_and_attributes(db):
 
 
 def test_crosstab_dimension_choices_and_what_a_cell_stands_for(db):
-    assert crosstab.dimension_choices(db) == ["function", "phase", "role", "code", "group", "actor", "type", "local", "based_in", "membership", "document",
-                                              "attr:kind", "attr:interviewee_organisation", "coder"]
+    assert crosstab.dimension_choices(db) == ["function", "phase", "role", "code", "group", "actor", "type", "local", "based_in",
+                                              "membership", "document", "attr:kind", "attr:interviewee_organisation", "coder"]
     rolled = crosstab.crosstab(db, "function", "phase", coders=["ana"], roll_up=True)
     assert crosstab.cell_codes(db, rolled, "Accessing", "Phase 1") == [
         "function/Accessing", "function/Market intelligence", "phase/Phase 1"]
