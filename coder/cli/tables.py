@@ -231,21 +231,36 @@ def _require_survey(session: Session) -> Any:
 @click.option("--top", type=int, metavar="N", help="Show only the N most central organisations.")
 @click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the network to FILE.net (Pajek, both ratings) or FILE.graphml.")
+@click.option("--members", "association", metavar="ASSOCIATION",
+              help="Instead of the ranking: the sources of this association's member firms (Tables 6.2, 7.2).")
+@click.option("--combine", multiple=True, metavar="TYPE",
+              help="With --members: sources of this type make one row (repeat; e.g. 'certification organisation').")
+@click.option("--min-firms", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="With --members: only sources named by at least N member firms.")
 @table_options
 @pass_session
-def network_(session: Session, weight: str, top: int | None, export_path: Path | None, fmt: str, output: Path | None,
-             save: bool, force: bool) -> None:
+def network_(session: Session, weight: str, top: int | None, export_path: Path | None, association: str | None,
+             combine: tuple[str, ...], min_firms: int, fmt: str, output: Path | None, save: bool, force: bool) -> None:
     """Rank the survey's organisations by weighted out-degree (the paper's Table 2), with in/out degree and betweenness.
 
     The weighted out-degree of an organisation is the sum of the ratings (0–5) that the organisations
-    receiving knowledge from it gave to that knowledge.
+    receiving knowledge from it gave to that knowledge. With --members ASSOCIATION it lists instead
+    where that association's member firms get knowledge: per source, the firms naming it (a rating
+    above 0 for --weight) and their average rating, rounded half-up as the paper prints it.
 
     Example:
 
         coder network --top 15
         coder network --weight both --export exports/survey.net
+        coder network --members APEM --combine "certification organisation" --combine "private consultant" --min-firms 3
+        coder network --members PROMANGO --weight commercial --format csv
     """
     db = _require_survey(session)
+    if association is None and (combine or min_firms > 1):
+        raise CoderError("--combine and --min-firms go with --members", fix="add --members ASSOCIATION")
+    if association is not None:
+        _members(session, db, association, weight, combine, min_firms, top=top, fmt=fmt, output=output, save=save, force=force)
+        return
     ranking = network.centrality(db, weight)
     if export_path is not None:
         if export_path.exists() and not force:
@@ -258,6 +273,17 @@ def network_(session: Session, weight: str, top: int | None, export_path: Path |
          header=f"survey network: {len(ranking)} organisations, {ties} ties; weighted out-degree ="
                 f" sum of {network.weight_name(weight)} ratings given by the receivers",
          digits={"rank": 1, "betweenness": 4, "weighted_out_degree": 0})
+
+
+def _members(session: Session, db: Any, association: str, weight: str, combine: Sequence[str], min_firms: int, *,
+             top: int | None, fmt: str, output: Path | None, save: bool, force: bool) -> None:
+    """`coder network --members`: the paper's Table 6.2 / 7.2 layout for one association."""
+    table = network.member_sources(db, association, weight, combine=combine, min_firms=min_firms)
+    name, relation = table.attrs["association"], table.attrs["weight"]
+    emit(session, table.head(top) if top else table, fmt=fmt, output=output, save=save, force=force,
+         stem=_stem("network-members", name.lower(), weight), digits={"average_importance": 1, "sum_of_ratings": 0},
+         header=f"sources of {name}'s {table.attrs['members']} member firms: firms naming each as a {relation} source"
+                f" (rating > 0) and their average rating (1-5, rounded half-up)")
 
 
 @main.command()

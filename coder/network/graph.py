@@ -27,7 +27,7 @@ def survey_graph(db: Database, weight: str = "technological") -> networkx.DiGrap
     graph = nx.DiGraph(weight=weight)
     for org_id, name in survey_nodes(db):
         info = orgs[org_id]
-        graph.add_node(name, **{k: v for k, v in info.items() if k not in ("organisation", "attributes")},
+        graph.add_node(name, **{k: v for k, v in info.items() if k not in ("organisation", "attributes", "members")},
                        attributes=info["attributes"])
     for tie in survey_ties(db):
         value = tie_weight(tie["technological"], tie["commercial"], weight)

@@ -248,12 +248,13 @@ def survey_ties(db: Database) -> list[dict[str, Any]]:
 
 
 def organisation_details(db: Database) -> dict[int, dict[str, Any]]:
-    """Organisation id → its name, type, membership, place, whether it is local and in the codebook, attributes."""
+    """Organisation id → name, type, membership (joined; `members` a list), place, local or not, in the codebook, attributes."""
     region = fold(setting(db, "region") or "")
     found = {}
     for org_id, name, kind, member_of, based_in, in_codebook, attributes in db.execute(
             "SELECT id, name, type, member_of, based_in, in_codebook, attributes FROM organisations").fetchall():
-        found[org_id] = {"organisation": name, "type": kind, "member_of": ", ".join(json.loads(member_of or "[]")),
+        members = json.loads(member_of or "[]")
+        found[org_id] = {"organisation": name, "type": kind, "member_of": ", ".join(members), "members": members,
                          "based_in": based_in, "local": bool(region) and fold(based_in or "") == region,
                          "in_codebook": bool(in_codebook), "attributes": json.loads(attributes or "{}")}
     return found
