@@ -94,3 +94,13 @@ def test_bundled_study_respondents_never_speak_the_role_codes():
             if not is_interviewer(passage.speaker, named):
                 said += [f"{name}: {found.group()}" for found in pattern.finditer(fold(document.text[passage.start:passage.end]))]
     assert roles and said == []
+
+
+def test_bundled_study_functions_are_table_1s_roles():
+    """The function group's top-level codes are the paper's Table 1 (transcribed in transcripts/survey/published)."""
+    import csv
+
+    with open(REPO / "transcripts" / "survey" / "published" / "table1_taxonomy.csv", encoding="utf-8", newline="") as handle:
+        roles = [row["role"] for row in csv.DictReader(handle)]
+    functions = [c.name for g in CODEBOOK.groups if g.name == "function" for c in g.codes if c.parent is None]
+    assert roles == functions == ["Accessing", "Diffusing", "Coordinating", "Enabling"]
