@@ -28,7 +28,8 @@ from coder.schema import SCHEMA_VERSION, take_step
 class Database:
     """One connection to a study: the few things coder asks of it, on Python's own sqlite3.
 
-    (sqlite-utils once stood here; importing it cost ≈40 % of a command's start-up for the four methods used.)
+    (sqlite-utils' Database once stood here; importing it cost ≈40 % of a command's start-up for the four methods
+    used. The migrations still use sqlite-utils' table API, imported only when one runs: coder.schema.)
     """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
@@ -97,8 +98,6 @@ def inserted_id(cursor: sqlite3.Cursor) -> int:
     row_id = cursor.lastrowid
     assert row_id is not None, "lastrowid is set by every execute"
     return row_id
-
-
 
 
 def connect(path: Path | str) -> Database:
