@@ -166,8 +166,18 @@ def _text(element: Any) -> str | None:
     return element.text
 
 
-def _notes_of(element: Any) -> list[str]:
-    return [g for g in (clean_guid(n.get("targetGUID")) for n in kids(element, "NoteRef")) if g]
+def _notes_of(element: Any, children: dict[str, list[Any]] | None = None) -> list[str]:
+    refs = children.get("NoteRef", ()) if children is not None else kids(element, "NoteRef")
+    return [g for g in (clean_guid(n.get("targetGUID")) for n in refs) if g]
+
+
+def by_name(element: Any) -> dict[str, list[Any]]:
+    """An element's children by local name, found in one pass: a large project has a selection per coding, and
+    each would otherwise be scanned once per kind of child."""
+    found: dict[str, list[Any]] = {}
+    for child in element:
+        found.setdefault(local(child.tag), []).append(child)
+    return found
 
 
 HANDLED = frozenset(
@@ -320,8 +330,8 @@ def _values(element: Any, variables: dict[str, tuple[str, str, bool]], project: 
 def _source(element: Any, project: RefiProject, entries: _Entries, variables: dict, number: int) -> RefiSource | None:
     guid = clean_guid(element.get("guid"))
     name = (element.get("name") or "").strip() or f"source {number}"
-    selections = kids(element, "PlainTextSelection")
-    count = sum(len(kids(s, "Coding")) for s in selections) + len(kids(element, "Coding"))
+    selections = [(s, by_name(s)) for s in kids(element, "PlainTextSelection")]
+    count = sum(len(parts.get("Coding", ())) for _, parts in selections) + len(kids(element, "Coding"))
     raw, problem, where = entries.source(element.get("plainTextPath"))
     text: str | None = None
     if raw:
@@ -344,18 +354,18 @@ def _source(element: Any, project: RefiProject, entries: _Entries, variables: di
                         user=clean_guid(element.get("creatingUser")), notes=_notes_of(element),
                         codings=[_coding(c) for c in kids(element, "Coding")], attributes=_values(element, variables, project))
     read = []
-    for selection in selections:
+    for selection, parts in selections:
         try:
             start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
         except (TypeError, ValueError):
             project.warnings.append(f"source '{name}': a selection without numeric positions; skipped")
-            project.skipped_codings += len(kids(selection, "Coding"))
+            project.skipped_codings += len(parts.get("Coding", ()))
             continue
         read.append(RefiSelection(
             guid=clean_guid(selection.get("guid")), start=min(start, end), end=max(start, end), name=selection.get("name"),
-            description=_text(kid(selection, "Description")), user=clean_guid(selection.get("creatingUser")),
-            created=selection.get("creationDateTime"), codings=[_coding(c) for c in kids(selection, "Coding")],
-            notes=_notes_of(selection)))
+            description=_text(next(iter(parts.get("Description", ())), None)), user=clean_guid(selection.get("creatingUser")),
+            created=selection.get("creationDateTime"), codings=[_coding(c) for c in parts.get("Coding", ())],
+            notes=_notes_of(selection, parts)))
     unit = places.detect(read)
     source.unit = unit
     if unit != STANDARD:
@@ -378,9 +388,11 @@ def _source(element: Any, project: RefiProject, entries: _Entries, variables: di
 
 
 def _coding(element: Any) -> RefiCoding:
-    reference = kid(element, "CodeRef")
+    parts = by_name(element)
+    reference = next(iter(parts.get("CodeRef", ())), None)
     return RefiCoding(guid=clean_guid(element.get("guid")), code=clean_guid(reference.get("targetGUID")) if reference is not None else None,
-                      user=clean_guid(element.get("creatingUser")), created=element.get("creationDateTime"), notes=_notes_of(element))
+                      user=clean_guid(element.get("creatingUser")), created=element.get("creationDateTime"),
+                      notes=_notes_of(element, parts))
 
 
 def _decode(raw: bytes, project: RefiProject, what: str) -> str:
