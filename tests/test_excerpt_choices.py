@@ -177,3 +177,22 @@ def test_the_cli_combines_codes_and_chooses_documents_as_the_retrieval_view_does
     db.close()
     assert exported == {e.uuid for e in listed.items} and exported
     assert "-Accessing-kind-interview-and-SENASA-not-Phase-1-accessing-" in path
+
+
+def test_what_else_a_merged_excerpt_carries_names_whose_it_is(db, tmp_path):
+    """ana gave int01 ¶ 4 Phase 1, ben Phase 3: the merged excerpt says so rather than "also coded: Phase 1, Phase 3"."""
+    merged = [e for e in find_excerpts(db, ExcerptQuery(codes=["Accessing"])).items if len(e.coders) > 1]
+    labelled = 0
+    for excerpt in merged:
+        for path, who in zip(excerpt.also_coded, excerpt.also_by):
+            group, name = path.split("/", 1)
+            holders = {r[0] for r in db.execute(
+                "SELECT r.name FROM codings c JOIN coders r ON r.id = c.coder_id JOIN codes k ON k.id = c.code_id"
+                " JOIN code_groups g ON g.id = k.group_id JOIN documents d ON d.id = c.document_id"
+                " WHERE d.name = ? AND g.name = ? AND k.name = ? AND c.start < ? AND c.end > ?",
+                [excerpt.document, group, name, excerpt.end, excerpt.start])} & set(excerpt.coders)
+            assert (who.split(", ") if who else list(excerpt.coders)) == sorted(holders), (excerpt.citation, path)
+            labelled += bool(who)
+    assert labelled  # the bundled coders disagree somewhere
+    text = export_excerpts(db, tmp_path, ExcerptQuery(codes=["Accessing"], documents=["int01"]), "md").read_text(encoding="utf-8")
+    assert "Phase 1 accessing (ana), Phase 3 enabling (ben)" in text

@@ -182,11 +182,12 @@ def test_exports_csv_and_jsonl_hold_every_column(db, out):
         ("Coordinating", "ana, ben", "2", "13"), ("Enabling", "ana", "4", "17")]
     assert rows[0]["quote"].startswith("'=SUM") and rows[1]["quote"].startswith("'-- later")
     assert rows[0]["memo"] == "ben: @board: the =SUM line" and len(rows[0]["coding_uuid"].split()) == 2
-    assert rows[0]["also_coded"] == "phase/Phase 2" and rows[0]["interviewee_organisation"] == "Sunshine"
+    assert rows[0]["also_coded"] == "phase/Phase 2 (ana)" and rows[0]["interviewee_organisation"] == "Sunshine"  # ben gave no phase
     lines = export_excerpts(db, out, query, "jsonl").read_text(encoding="utf-8").splitlines()
     records = [json.loads(line) for line in lines]
     assert len(records) == 2 and records[0]["quote"].startswith("=SUM")  # JSON is data, not a spreadsheet
-    assert records[0]["also_coded"] == ["phase/Phase 2"] and records[1]["quote"].endswith("😀 It worked.")
+    assert records[0]["also_coded"] == ["phase/Phase 2"] and records[0]["also_coded_by"] == ["ana"]
+    assert records[1]["quote"].endswith("😀 It worked.")
     assert records[0]["coders"] == ["ana", "ben"]
 
 

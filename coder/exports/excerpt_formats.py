@@ -66,7 +66,7 @@ def write_markdown(found: ExcerptSet, path: Path, progress: Progress) -> None:
                     out += [f"*After (¶ {excerpt.last_passage + 1}):* {md_escape(excerpt.after)}", ""]
                 line = f"— {md_escape(excerpt.citation)} · {md_escape(_coded_by(excerpt))}"
                 if excerpt.also_coded:
-                    line += " · also coded: " + ", ".join(names[p] for p in excerpt.also_coded)
+                    line += " · also coded: " + ", ".join(excerpt.also_named(names.__getitem__))
                 out += [line, ""]
                 for who, memo in excerpt.named_memos():
                     out += [f"**Memo{_by(who)}:** {md_escape(memo)}", ""]
@@ -93,6 +93,7 @@ def write_jsonl(found: ExcerptSet, path: Path, progress: Progress) -> None:
         for excerpt in found.items:
             record = excerpt.row()
             record["also_coded"] = list(excerpt.also_coded)
+            record["also_coded_by"] = list(excerpt.also_by or [""] * len(excerpt.also_coded))
             record["sub_codes"] = list(excerpt.sub_codes)
             record["coders"] = list(excerpt.coders)
             record["code_path"] = excerpt.code_path
@@ -159,7 +160,7 @@ def write_docx(found: ExcerptSet, path: Path, progress: Progress) -> None:
                         out.add(f"After (¶ {excerpt.last_passage + 1}): {excerpt.after}", context)
                     extra = f" · {_coded_by(excerpt)}"
                     if excerpt.also_coded:
-                        extra += " · also coded: " + ", ".join(_code_title(p)[0] for p in excerpt.also_coded)
+                        extra += " · also coded: " + ", ".join(excerpt.also_named(lambda p: _code_title(p)[0]))
                     out.add("", citation, runs=[(excerpt.citation, ("small_caps",)), (extra, ())])
                     for who, text in excerpt.named_memos():
                         first, *rest = word.paragraphs(text)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import gc
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -98,6 +98,7 @@ class Excerpt:
     finish: str | None = None
     sub_codes: tuple[str, ...] = ()  # names, with their coders when not all of them: "Prices (ana)"
     also_coded: tuple[str, ...] = ()  # code paths
+    also_by: tuple[str, ...] = ()  # for each of also_coded: its coders, when not every coder of the excerpt put it there
     memos: tuple[tuple[str, str], ...] = ()  # (coder, memo)
     before: str | None = None
     after: str | None = None
@@ -121,6 +122,11 @@ class Excerpt:
     def memo(self) -> str | None:
         """The coding's memo; with several coders, each memo after its coder's name."""
         return "\n\n".join(f"{who}: {text}" if who else text for who, text in self.named_memos()) or None
+
+    def also_named(self, name: Callable[[str], str] = str) -> list[str]:
+        """The other codes, each named by `name` and followed by its coders where only some of the excerpt's put it."""
+        by = self.also_by or ("",) * len(self.also_coded)
+        return [name(path) + (f" ({who})" if who else "") for path, who in zip(self.also_coded, by)]
 
     def named_memos(self) -> list[tuple[str, str]]:
         """(coder, memo), the coder left blank when the excerpt has only one."""
@@ -160,7 +166,7 @@ class Excerpt:
     def cells(self) -> list[Any]:
         """The excerpt's values in the order of COLUMNS."""
         return [self.code_group, self.code, "; ".join(self.sub_codes), self.document, self.title, self.role, self.organisation,
-                self.passage, self.lines, self.timestamp, self.coder, self.text, "; ".join(self.also_coded), self.memo, self.before,
+                self.passage, self.lines, self.timestamp, self.coder, self.text, "; ".join(self.also_named()), self.memo, self.before,
                 self.after, self.citation, self.start, self.end, self.uuid, self.created]
 
     def row(self) -> dict[str, Any]:
@@ -269,13 +275,18 @@ def _excerpt(heading: int, group: list[Coding], document: DocumentIndex, codeboo
                        also_coded=tuple(sorted(others, key=codebook.path_rank) if len(others) > 1 else others),
                        uuids=(uuid,), created=created)
     codes = {r[2] for r in group} | {heading}
-    others_by_coder: dict[str, None] = {}
+    everybody = {r[3] for r in group}
+    others_by_coder: dict[str, set[int]] = defaultdict(set)
     for _, document_id, _, coder, start, end, _, _ in group:
-        others_by_coder.update(dict.fromkeys(also_coded(neighbours.get((document_id, coder)), start, end, codes, codebook.paths)))
+        for path in also_coded(neighbours.get((document_id, coder)), start, end, codes, codebook.paths):
+            others_by_coder[path].add(coder)
+    others = sorted(others_by_coder, key=codebook.path_rank)
     return Excerpt(code_name, group_name, document.name, document.title, document.role, document.organisation,
                    tuple(sorted({coders[r[3]] for r in group})), min(r[4] for r in group), max(r[5] for r in group), "", 0, 0,
                    sub_codes=_sub_codes(group, heading, codebook, coders), memos=_memos(group, coders),
-                   also_coded=tuple(sorted(others_by_coder, key=codebook.path_rank)), uuids=tuple(r[0] for r in group),
+                   also_coded=tuple(others), uuids=tuple(r[0] for r in group),
+                   also_by=tuple("" if others_by_coder[p] == everybody else ", ".join(sorted(coders[c] for c in others_by_coder[p]))
+                                 for p in others),
                    created=min(r[7] for r in group))
 
 

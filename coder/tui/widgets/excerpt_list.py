@@ -49,7 +49,7 @@ def excerpt_detail(excerpt: Excerpt) -> Text:
     text.append(f"\n{excerpt.code_path}" + (f" › {', '.join(excerpt.sub_codes)}" if excerpt.sub_codes else "")
                 + f" · coded by {excerpt.coder}")
     if excerpt.also_coded:
-        text.append(" · also: " + ", ".join(p.split("/", 1)[-1] for p in excerpt.also_coded))
+        text.append(" · also: " + ", ".join(excerpt.also_named(lambda p: p.split("/", 1)[-1])))
     text.append("\n\n")
     if excerpt.before:
         text.append(shortened(excerpt.before, CONTEXT, tail=True) + "\n\n", style="dim")
