@@ -49,7 +49,7 @@ def centrality(db: Database, weight: str = "technological") -> pandas.DataFrame:
         })
     columns = ["rank", "organisation", "type", "member_of", "based_in", "local", "weighted_out_degree",
                "out_degree", "in_degree", "betweenness"]
-    rows.sort(key=lambda row: (-row["weighted_out_degree"], _natural(row["organisation"])))
+    rows.sort(key=lambda row: (-row["weighted_out_degree"], natural_order(row["organisation"])))
     frame = pd.DataFrame(rows, columns=columns[1:])
     if frame.empty:
         return pd.DataFrame(columns=columns)
@@ -58,7 +58,7 @@ def centrality(db: Database, weight: str = "technological") -> pandas.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _natural(name: str) -> list[Any]:
+def natural_order(name: str) -> list[Any]:
     """Sort key that puts Agro 2 before Agro 10."""
     return [(0, int(part), "") if part.isdigit() else (1, 0, fold(part)) for part in re.split(r"(\d+)", name) if part]
 

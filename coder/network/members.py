@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from coder.db import Database
 from coder.errors import CoderError
-from coder.network.measures import _natural
+from coder.network.measures import natural_order
 from coder.network.store import organisation_details, organisation_named, survey_nodes, survey_ties
 from coder.network.survey import tie_weight, weight_name
 from coder.text import fold
@@ -30,7 +30,7 @@ def associations(db: Database) -> list[str]:
     """The organisations that some survey organisation is a member of, in name order."""
     orgs = organisation_details(db)
     names = {name for org_id, _ in survey_nodes(db) for name in orgs[org_id]["members"]}
-    return sorted(names, key=_natural)
+    return sorted(names, key=natural_order)
 
 
 def member_sources(db: Database, association: str, weight: str = "technological", *,
@@ -65,7 +65,7 @@ def member_sources(db: Database, association: str, weight: str = "technological"
         ratings.setdefault(label, []).append(value)
     rows = [(label, kinds[label], len(firms[label]), _half_up(sum(values) / len(values)), sum(values))
             for label, values in ratings.items() if len(firms[label]) >= min_firms]
-    rows.sort(key=lambda row: (-row[2], -row[3], _natural(row[0])))
+    rows.sort(key=lambda row: (-row[2], -row[3], natural_order(row[0])))
     frame = pd.DataFrame(rows, columns=MEMBER_COLUMNS)
     frame.attrs.update(association=name, weight=weight, members=len(members))
     return frame
