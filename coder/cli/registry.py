@@ -29,6 +29,6 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "search": (("search",), 'Find the passages matching QUERY: words (all of them), "a phrase", prefix*, a OR b, -excluded.'),
     "status": (("study",), "Documents, words, passages, codes, and each coder's codings and share of passages coded."),
     "uncode": (("coding",), "Remove CODE from PASSAGES of DOCUMENT (only the coder's own codings, only inside those passages)."),
-    "xtab": (("tables",), "Cross-tabulate ROWS against COLUMNS: code, group, phase, actor, type, document, attr:KEY, coder,"
-             " or the name of a code group (e.g. function)."),
+    "xtab": (("tables",), "Cross-tabulate ROWS against COLUMNS: code, group, phase, actor, type, local, based_in, membership,"
+             " document, attr:KEY, coder, or the name of a code group (e.g. function)."),
 }

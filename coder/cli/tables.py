@@ -150,8 +150,8 @@ def _stem(*parts: str | None) -> str:
 def xtab(session: Session, rows: str, columns: str, measure: str, once_per_document: bool, percent: str | None,
          coders: tuple[str, ...], documents: tuple[str, ...], group: str | None, phase_group: str, roll_up: bool,
          chi2: bool, cell: tuple[str, str] | None, fmt: str, output: Path | None, save: bool, force: bool) -> None:
-    """Cross-tabulate ROWS against COLUMNS: code, group, phase, actor, type, document, attr:KEY, coder,
-    or the name of a code group (e.g. function).
+    """Cross-tabulate ROWS against COLUMNS: code, group, phase, actor, type, local, based_in, membership,
+    document, attr:KEY, coder, or the name of a code group (e.g. function).
 
     A passage counts in a cell when the same coder coded it with both values (a coding overlapping
     it by one character is enough). The total row and column count distinct passages, so they are
@@ -162,6 +162,7 @@ def xtab(session: Session, rows: str, columns: str, measure: str, once_per_docum
         coder xtab function phase --percent row --chi2
         coder xtab actor attr:interviewee_organisation --save --format xlsx
         coder xtab function phase --cell Coordinating "Phase 2 coordinating"
+        coder xtab local function
     """
     db = session.open()
     options: dict[str, Any] = dict(coders=_split(coders), documents=_split(documents), group=group, phase_group=phase_group,
