@@ -66,7 +66,8 @@ def apply_many(db: Database, arrivals: Sequence[Arrival]) -> tuple[str, list[boo
     stamp = now()
     pieces = []
     for document_id in sorted(by_document):
-        length = _length(db, document_id)
+        text = _text(db, document_id)
+        length = len(text)
         groups: dict[Key, list[int]] = {}
         for index in by_document.pop(document_id):
             item = arrivals[index]
@@ -90,12 +91,13 @@ def apply_many(db: Database, arrivals: Sequence[Arrival]) -> tuple[str, list[boo
             deleted += [s.row for s in existing.get(key, []) if s.row is not None and id(s) not in kept]
             updated += [s for s in spans if s.row is not None and s.memo_changed]
             new += [(*key, s.start, s.end, s.memo, s.uuid, s.created) for s in spans if s.row is None]
-        pieces.append(_write(db, document_id, deleted, updated, sorted(new, key=lambda n: n[:5]), uuids, stamp))
+        pieces.append(_write(db, document_id, text, deleted, updated, sorted(new, key=lambda n: n[:5]), uuids, stamp))
     return "[" + ",".join(piece for piece in pieces if piece) + "]", made
 
 
-def _length(db: Database, document_id: int) -> int:
-    row = db.execute("SELECT length(text) FROM documents WHERE id = ?", [document_id]).fetchone()
+def _text(db: Database, document_id: int) -> str:
+    """The document's text, read once: it bounds the spans and gives each new coding its quote."""
+    row = db.execute("SELECT text FROM documents WHERE id = ?", [document_id]).fetchone()
     if row is None:
         raise CoderError(f"document {document_id} does not exist", fix="refresh and pick a document again")
     return row[0]
@@ -146,8 +148,8 @@ def _end(span: _Span) -> int:
     return span.end
 
 
-def _write(db: Database, document_id: int, deleted: list[dict[str, Any]], updated: list[_Span], new: list[New],
-           uuids: Iterator[str], stamp: str) -> str:
+def _write(db: Database, document_id: int, text: str, deleted: list[dict[str, Any]], updated: list[_Span],
+           new: list[New], uuids: Iterator[str], stamp: str) -> str:
     """Delete, update, then insert a document's codings; returns their ops as JSON (the log's list without brackets)."""
     ops: list[Op] = [["delete", "codings", row] for row in deleted]
     db.conn.executemany("DELETE FROM codings WHERE id = ?", [(row["id"],) for row in deleted])
@@ -159,7 +161,6 @@ def _write(db: Database, document_id: int, deleted: list[dict[str, Any]], update
                         [(span.memo, stamp, span.row["id"]) for span in updated if span.row is not None])
     pieces = [json.dumps(op, separators=(",", ":")) for op in accounted(ops)]
     if new:
-        text = db.execute("SELECT text FROM documents WHERE id = ?", [document_id]).fetchone()[0]
         values = [(uuid or next(uuids), document_id, code_id, coder_id, start, end, text[start:end],
                    text[max(start - CONTEXT, 0):start], text[end:end + CONTEXT], memo, created or stamp, stamp)
                   for _, coder_id, code_id, start, end, memo, uuid, created in new]

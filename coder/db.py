@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, Generic, ParamSpec, TypeVar
 
 from coder import storage
 from coder.errors import CoderError
@@ -280,6 +280,32 @@ def locked(function: Callable[Concatenate[Database, P], R]) -> Callable[Concaten
 
     functools.update_wrapper(under_lock, function)  # its name and docstring
     return under_lock
+
+
+class KeptUntilChanged(Generic[R]):
+    """A reading of the whole study (mapped codings, the consensus's progress) kept per connection until the
+    database changes: SQLite's `data_version` moves when another connection writes, the connection's change
+    count when it writes itself. A screen that re-tabulates then does not read the codings again."""
+
+    def __init__(self, read: Callable[[Database], R]) -> None:
+        self.read = read
+        self.kept: dict[int, tuple[sqlite3.Connection, tuple[int, int], R]] = {}
+        functools.update_wrapper(self, read)
+
+    def __call__(self, db: Database) -> R:
+        marker = (db.execute("PRAGMA data_version").fetchone()[0], db.conn.total_changes)
+        kept = self.kept.get(id(db.conn))
+        if kept and kept[0] is db.conn and kept[1] == marker:
+            return kept[2]
+        value = self.read(db)
+        if len(self.kept) > 8:  # connections come and go: keep a few
+            self.kept.clear()
+        self.kept[id(db.conn)] = (db.conn, marker, value)
+        return value
+
+    def forget(self) -> None:
+        """Read from SQLite again next time."""
+        self.kept.clear()
 
 
 @contextmanager

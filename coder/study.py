@@ -292,10 +292,7 @@ def _new_and_edited(db: Database, root: Path, files: list[Path]) -> tuple[list[P
 
 def _digest(path: Path) -> str | None:
     """The SHA-256 of a file's bytes; None when it cannot be read now (import reports it when asked to read it)."""
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
+    return _bytes_digest([path])
 
 
 def _changed_on_disk(path: Path, sha256: str | None) -> bool:

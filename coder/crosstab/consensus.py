@@ -10,10 +10,10 @@ cached per connection) rather than by building the queue, which reads every pass
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from coder.coding import consensus_coder
-from coder.db import Database
+from coder.db import Database, KeptUntilChanged
 from coder.errors import CoderError
 from coder.reconcile import Queue, decided, queue_scope
 
@@ -34,24 +34,15 @@ class ConsensusProgress:
         return f"{who}: {self.settled} of {self.disagreements} disagreements settled"
 
 
-_CACHE: dict[int, tuple[Any, tuple[int, int], ConsensusProgress | None]] = {}
 KEY = 1 << 32  # a passage as a number: document id × KEY + passage ordinal
 
 
-def forget_progress() -> None:
-    """Empty the per-connection cache, so the next heading counts the consensus from SQLite again."""
-    _CACHE.clear()
-
-
+@KeptUntilChanged
 def consensus_progress(db: Database) -> ConsensusProgress | None:
     """How far the consensus has got; None when the study has no consensus coder (nobody has reconciled).
 
     Kept per connection until the database changes, as the mapped codings are.
     """
-    marker = (db.execute("PRAGMA data_version").fetchone()[0], db.conn.total_changes)
-    cached = _CACHE.get(id(db.conn))
-    if cached and cached[0] is db.conn and cached[1] == marker:
-        return cached[2]
     name = consensus_coder(db)
     progress = None
     if db.execute("SELECT 1 FROM coders WHERE name = ?", [name]).fetchone():
@@ -61,9 +52,6 @@ def consensus_progress(db: Database) -> ConsensusProgress | None:
         done = [key.rsplit(":", 1) for key in decided(db, Queue([], [], [], name, []))]
         settled = _keys(db, [(document, int(n)) for document, n in done if n.isdigit()])
         progress = ConsensusProgress(name, int(np.isin(settled, keys).sum()) if len(keys) else 0, len(keys))
-    if len(_CACHE) > 8:
-        _CACHE.clear()
-    _CACHE[id(db.conn)] = (db.conn, marker, progress)
     return progress
 
 

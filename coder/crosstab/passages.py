@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from coder.crosstab.small import forget_hits
-from coder.db import Database
+from coder.crosstab.small import coded_passages
+from coder.db import Database, KeptUntilChanged
 from coder.spans import overlapping
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -39,13 +39,10 @@ class StudyArrays:
     seg_end: numpy.ndarray
 
 
-_CACHE: dict[int, tuple[Any, tuple[int, int], StudyArrays]] = {}
-
-
 def forget_arrays() -> None:
     """Empty the per-connection caches, so the next table reads the codings from SQLite again."""
-    _CACHE.clear()
-    forget_hits()
+    study_arrays.forget()
+    coded_passages.forget()
 
 
 def _columns(db: Database, sql: str, count: int, params: Sequence[Any] = ()) -> list[numpy.ndarray]:
@@ -56,14 +53,11 @@ def _columns(db: Database, sql: str, count: int, params: Sequence[Any] = ()) -> 
     return [np.fromstring(value or "", dtype=np.int64, sep=",") for value in (row or [None] * count)]
 
 
+@KeptUntilChanged
 def study_arrays(db: Database) -> StudyArrays:
     """The study's passages and coding hits, read once per connection and kept until the database changes."""
     import numpy as np  # ≈0.1 s
 
-    marker = (db.execute("PRAGMA data_version").fetchone()[0], db.conn.total_changes)
-    cached = _CACHE.get(id(db.conn))
-    if cached and cached[0] is db.conn and cached[1] == marker:
-        return cached[2]
     low, high = db.execute("SELECT coalesce(min(id), 0), coalesce(max(id), -1) FROM codings").fetchone()
     parts = [_columns(db, "SELECT group_concat(document_id), group_concat(code_id), group_concat(coder_id),"
                           " group_concat(start), group_concat(end) FROM codings WHERE id BETWEEN ? AND ?",
@@ -77,9 +71,6 @@ def study_arrays(db: Database) -> StudyArrays:
     which, hit_seg = overlapping((seg_doc, seg_start, seg_end), (doc, start, end))
     arrays = StudyArrays(hit_seg, doc[which], code[which], coder[which], np.maximum(start[which], seg_start[hit_seg]),
                          np.minimum(end[which], seg_end[hit_seg]), seg_id, seg_doc, seg_ordinal, seg_start, seg_end)
-    if len(_CACHE) > 8:
-        _CACHE.clear()
-    _CACHE[id(db.conn)] = (db.conn, marker, arrays)
     return arrays
 
 

@@ -14,25 +14,16 @@ from __future__ import annotations
 import sys
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from typing import Any
 
 from coder.crosstab.dimensions import Dimension
 from coder.crosstab.result import Number
-from coder.db import Database
+from coder.db import Database, KeptUntilChanged
 
 SMALL = 25_000  # codings up to which passages and documents are counted in plain Python (W1: 10,000)
 SHIFT = 1 << 32  # the document in the high bits: one sorted line across documents, as in `coder.spans`
 
 
 Passage = tuple[int, int, dict[int, set[int]]]  # (passage index, document, coder id → the codes they coded there)
-
-
-_CACHE: dict[int, tuple[Any, tuple[int, int], list[Passage] | None]] = {}
-
-
-def forget_hits() -> None:
-    """Empty the per-connection cache."""
-    _CACHE.clear()
 
 
 def _ints(text: str | None) -> list[int]:
@@ -44,12 +35,9 @@ def small_study(db: Database) -> list[Passage] | None:
     return None if "numpy" in sys.modules else coded_passages(db)
 
 
+@KeptUntilChanged
 def coded_passages(db: Database) -> list[Passage] | None:
     """Every coded passage, in document order, with who coded what there; None when the study has more than `SMALL` codings."""
-    marker = (db.execute("PRAGMA data_version").fetchone()[0], db.conn.total_changes)
-    cached = _CACHE.get(id(db.conn))
-    if cached and cached[0] is db.conn and cached[1] == marker:
-        return cached[2]
     found = None
     if db.execute("SELECT count(*) FROM codings").fetchone()[0] <= SMALL:
         row = db.execute("SELECT group_concat(document_id), group_concat(code_id), group_concat(coder_id),"
@@ -66,9 +54,6 @@ def coded_passages(db: Database) -> list[Passage] | None:
             for seg in range(first, last):
                 coded.setdefault(seg, {}).setdefault(who, set()).add(c)
         found = [(seg, passages[seg][0], coded[seg]) for seg in sorted(coded)]
-    if len(_CACHE) > 8:
-        _CACHE.clear()
-    _CACHE[id(db.conn)] = (db.conn, marker, found)
     return found
 
 

@@ -331,10 +331,7 @@ def _memos(group: list[tuple], coders: dict[int, str]) -> tuple[tuple[str, str],
 def _place(excerpt: Excerpt, document: DocumentIndex, context: bool) -> None:
     """Fill in the excerpt's text, passages, lines or cue times and (with `context`) the passages around it."""
     start, end = excerpt.start, excerpt.end
-    first = bisect.bisect_right(document.ends, start)
-    last = bisect.bisect_left(document.starts, end) - 1
-    if first > last:
-        first, last = document.passages(start, end)
+    first, last = document.passages(start, end)
     excerpt.text = document.text[start:end]
     excerpt.first_passage, excerpt.last_passage = document.ordinals[first], document.ordinals[last]
     if document.lines:

@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 
 from coder import reconcile  # noqa: E402
 from coder.crosstab import forget_arrays, study_arrays  # noqa: E402
-from coder.crosstab.consensus import consensus_progress, forget_progress  # noqa: E402
+from coder.crosstab.consensus import consensus_progress  # noqa: E402
 from coder.db import Database, open_db  # noqa: E402
 from coder.study import Study, connect_study, refresh_study  # noqa: E402
 from tests.bench.bench_agreement import build_study, make_texts  # noqa: E402
@@ -36,14 +36,14 @@ def measure(label: str, db: Database) -> None:
     for unit in queue.units[:3]:
         reconcile.decide(db, queue, unit, "keep", coder=queue.coders[0])
     forget_arrays()
-    forget_progress()
+    consensus_progress.forget()
     started = time.perf_counter()
     progress = consensus_progress(db)
     cold = time.perf_counter() - started
     timings = []
     for _ in range(5):
         study_arrays(db)  # as the table it heads has mapped them
-        forget_progress()
+        consensus_progress.forget()
         started = time.perf_counter()
         consensus_progress(db)
         timings.append(time.perf_counter() - started)

@@ -123,8 +123,8 @@ def test_qdpx_cli_exports_and_imports(coded, make_study, tmp_path):
     assert result.exit_code == 1 and "climbs out of the archive" in result.output and result.output.count("\n") == 1
 
 
-def test_qdpx_import_refuses_two_codes_of_an_exclusive_group_in_one_passage(study, make_study):
-    """A project (another tool's, or an old study's) giving one passage two phases by one user: refused, nothing imported."""
+def two_phases_project(study):
+    """A project giving passage 2 two phases by one coder (as an old study or another tool may), exported."""
     from coder.refi import export_qdpx
     from tests.agreement.coded_study import legacy_coding
 
@@ -135,6 +135,12 @@ def test_qdpx_import_refuses_two_codes_of_an_exclusive_group_in_one_passage(stud
     legacy_coding(db, ana, 1, coding.find_code(db, "Phase 2"), end - 20, end)
     project = export_qdpx(db, study.exports_dir, "two phases")
     db.close()
+    return project
+
+
+def test_qdpx_import_refuses_two_codes_of_an_exclusive_group_in_one_passage(study, make_study):
+    """A project (another tool's, or an old study's) giving one passage two phases by one user: refused, nothing imported."""
+    project = two_phases_project(study)
     target, target_db = fresh(make_study)
     before = state(target)
     with pytest.raises(CoderError, match="one passage would get two codes of the exclusive group phase"):
@@ -219,16 +225,7 @@ def test_qdpx_cli_skip_bad(tmp_path, make_study):
 
 
 def test_qdpx_skip_bad_leaves_out_the_second_code_of_an_exclusive_group(study, make_study):
-    from coder.refi import export_qdpx
-    from tests.agreement.coded_study import legacy_coding
-
-    db = connect_study(study)
-    ana = coding.add_coder(db, "ana")
-    start, end = coding.passage_span(db, 1, 2)
-    coding.apply_code(db, 1, coding.find_code(db, "Phase 1"), ana, start, start + 20)
-    legacy_coding(db, ana, 1, coding.find_code(db, "Phase 2"), end - 20, end)
-    project = export_qdpx(db, study.exports_dir, "two phases")
-    db.close()
+    project = two_phases_project(study)
     target, target_db = fresh(make_study)
     with pytest.raises(CoderError, match="whose group phase is not exclusive, or import the rest with --skip-bad"):
         import_refi(target_db, target, project)

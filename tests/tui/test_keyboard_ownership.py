@@ -29,7 +29,7 @@ from coder.study import Study, connect_study
 from coder.tui.screens.coding import CodingScreen
 from tests.tui.conftest import app_for
 from tests.tui.view_helpers import events_since, last_event
-from tests.tui.waiting import quiet, running, settle, until
+from tests.tui.waiting import brought_up_to_date, quiet, running, settle, until
 
 KEYS = 200  # random keys per dialog or view: a few hundred, about a second and a half (views: more)
 
@@ -157,7 +157,7 @@ async def test_every_dialog_and_view_owns_the_keyboard(name, coded_piura):
     rng = random.Random(zlib.crc32(name.encode()))
     app = app_for(coded_piura)
     async with running(app, size=(80, 24), message_hook=probe) as pilot:  # small: less to redraw after each key
-        await until(pilot, lambda: not any(w.group == "import" for w in app.workers), "the study to be brought up to date")
+        await brought_up_to_date(pilot)
         before, saved = last_event(coded_piura), settings(coded_piura)
         screen = await open_it(pilot, probe, kind, opening)
         assert events_since(coded_piura, before) == [] and settings(coded_piura) == saved, f"opening {name} wrote"

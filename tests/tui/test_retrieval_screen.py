@@ -18,7 +18,7 @@ from coder.tui.widgets.excerpt_list import ExcerptList
 from coder.tui.widgets.key_bar import KeyBar
 from tests.tui.conftest import app_for
 from tests.tui.view_helpers import events_since, last_event
-from tests.tui.waiting import press_to_close, press_to_open, running, settle, until
+from tests.tui.waiting import brought_up_to_date, press_to_close, press_to_open, running, settle, until
 
 
 def expected(study: Study, retrieval: Retrieval) -> list[tuple[str, str, int, int]]:
@@ -142,7 +142,7 @@ async def test_enter_goes_to_the_passage_in_the_coding_screen(coded_piura):
 async def test_uncode_recode_and_memo_from_the_list_write_exactly_their_events(coded_piura):
     app = app_for(coded_piura)
     async with running(app) as pilot:
-        await until(pilot, lambda: not any(w.group == "import" for w in app.workers), "the study to be brought up to date")
+        await brought_up_to_date(pilot)
         before = last_event(coded_piura)
         screen = await press_to_open(pilot, "f6", RetrievalScreen)
         listed = screen.query_one(ExcerptList)
@@ -177,7 +177,7 @@ async def test_uncode_recode_and_memo_from_the_list_write_exactly_their_events(c
 async def test_another_coders_excerpt_is_not_changed(coded_piura):
     app = app_for(coded_piura)
     async with running(app) as pilot:
-        await until(pilot, lambda: not any(w.group == "import" for w in app.workers), "the study to be brought up to date")
+        await brought_up_to_date(pilot)
         before = last_event(coded_piura)
         screen = await press_to_open(pilot, "f6", RetrievalScreen)
         await press_to_open(pilot, "w", QuickPick)

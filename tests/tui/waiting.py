@@ -58,6 +58,11 @@ async def settle(pilot: Pilot, dispatched: Callable[[], int] | None = None) -> N
     await wait_for_messages()
 
 
+async def brought_up_to_date(pilot: Pilot) -> None:
+    """Wait for the background import (the app's refresh of the study) to finish: it writes, and tests count writes."""
+    await until(pilot, lambda: not any(w.group == "import" for w in pilot.app.workers), "the study to be brought up to date")
+
+
 async def press_to_open(pilot: Pilot, key: str, kind: type[S]) -> S:
     """Press the key that opens a screen or dialog, and wait until it is mounted and its workers are done."""
     before = pilot.app.screen
