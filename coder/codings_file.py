@@ -8,21 +8,24 @@ loads any other. The format (docs/agreement.md, "Coding files"):
     # lines starting with # are comments
     document,passage,code,coder,memo
     int03,6,function/Coordinating,ana,speaks with one voice to the exporters
-    int03,6-8,phase/Phase 2 coordinating,ana,
+    int03,6-8,phase/Phase 2 joint initiatives,ana,
     int03,10,role/community of practice,ben,
     int03,,function/Enabling,ben,,7853,7900
 
 `passage` is a passage number (`7`) or range (`7-9`); `start,end` (optional columns) are
 character offsets into the document (code points, half-open, as everywhere in coder) for a
 stretch smaller than a passage — inside the passage when both are given. `code` is a code's
-path `group/name` (or its bare name when that is unique). Each file is remembered by its
-sha256 in the settings, so loading it again does nothing.
+path `group/name` (or its bare name when that is unique). A row with a memo and no code is the
+coder's memo on the passage (a reconciler's rationale, say). Each file is remembered by its
+sha256 in the settings, so loading it again does nothing. `write_codings_file` writes one
+coder's codings and passage memos in the same format (`coder export codings NAME`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,10 +44,11 @@ from coder.coding import (
     passage_extent,
     passage_span,
 )
-from coder.db import Database, set_setting, setting, transaction
+from coder.db import Database, new_uuid, now, set_setting, setting, transaction
 from coder.errors import CoderError, quotes_a_file
-from coder.events import log_event
+from coder.events import Changes, log_event
 from coder.limits import LIMITS, Limits, csv_rows, read_bounded
+from coder.memos import memo
 
 CODINGS_FOLDER = "codings"  # transcripts/codings/: loaded with the study (corpus.RESERVED_FOLDERS skips it)
 SETTING_PREFIX = "codings_file:"  # settings key per imported file: codings_file:<sha256> = file name
@@ -59,7 +63,7 @@ class PlannedCoding:
 
     line: int
     document_id: int
-    code: CodeRef
+    code: CodeRef | None  # None: the row is the coder's memo on the passage
     coder: str
     start: int
     end: int
@@ -130,7 +134,7 @@ def _plan(db: Database, raw: bytes, shown: str, limits: Limits) -> list[PlannedC
             problems.append((line, error.message, error.fix or ""))
             continue
         document_id, code, coder, start, end = found
-        key = (document_id, code.id, coder, start, end)
+        key = (document_id, code.id if code else None, coder, start, end)
         if key in seen:
             problems.append((line, f"duplicate of line {seen[key]}", "delete one of the two rows"))
             continue
@@ -208,14 +212,14 @@ def _remembered(found: dict[str, T | CoderError], key: str, look_up: Callable[[]
     return value
 
 
-def _resolve(study: _Lookups, cells: dict[str, str]) -> tuple[int, CodeRef, str, int, int]:
+def _resolve(study: _Lookups, cells: dict[str, str]) -> tuple[int, CodeRef | None, str, int, int]:
     """A row's document, code, coder and span, or a CoderError saying what is wrong with it."""
     if not cells.get("document"):
         raise CoderError("the document is empty", fix="name the document (its id, e.g. int03)")
     document_id = study.document(cells["document"])
-    if not cells.get("code"):
-        raise CoderError("the code is empty", fix="name the code as group/name, e.g. function/Accessing")
-    code = study.code(cells["code"])
+    if not cells.get("code") and not cells.get("memo"):
+        raise CoderError("the code is empty", fix="name the code as group/name, e.g. function/Accessing (or write a memo)")
+    code = study.code(cells["code"]) if cells.get("code") else None
     coder = cells.get("coder", "")
     if not coder:
         raise CoderError("the coder is empty", fix="name the coder in the coder column")
@@ -250,7 +254,7 @@ def _exclusive_clashes(study: _Lookups, planned: list[PlannedCoding]) -> list[tu
     problems = []
     by_place: dict[tuple[int, str, str], list[tuple[int, int, PlannedCoding]]] = {}
     for item in planned:
-        if item.code.exclusive:
+        if item.code is not None and item.code.exclusive:
             by_place.setdefault((item.document_id, item.coder, item.code.group), []).append(
                 (*study.extent(item.document_id, item.start, item.end), item))
     for items in by_place.values():
@@ -258,21 +262,35 @@ def _exclusive_clashes(study: _Lookups, planned: list[PlannedCoding]) -> list[tu
         open_rows: list[tuple[int, int, PlannedCoding]] = []
         for after_start, after_end, after in items:
             open_rows = [row for row in open_rows if after_start < row[1]]
-            before = next((row[2] for row in open_rows if row[2].code.id != after.code.id), None)
+            before = next((row[2] for row in open_rows if _code_of(row[2]).id != _code_of(after).id), None)
             open_rows.append((after_start, after_end, after))
             if before is not None:
+                first, second = _code_of(before), _code_of(after)
                 problems.append((max(before.line, after.line),
-                                 f"{after.code.group} is exclusive (one code per passage), but lines {before.line} and"
-                                 f" {after.line} give {after.coder} both {before.code.name} and {after.code.name} in one passage",
+                                 f"{second.group} is exclusive (one code per passage), but lines {before.line} and"
+                                 f" {after.line} give {after.coder} both {first.name} and {second.name} in one passage",
                                  "keep one of the two rows"))
     return problems
 
 
+def _code_of(item: PlannedCoding) -> CodeRef:
+    assert item.code is not None, "only coding rows are compared"
+    return item.code
+
+
 def _check_against_the_study(db: Database, planned: list[PlannedCoding], shown: str) -> None:
-    """A row that would replace a code of an exclusive group the coder already gave that passage in the study is
-    refused: a file never overrides a coder's decision silently."""
+    """A row that would replace a code of an exclusive group the coder already gave that passage in the study, or
+    a memo the coder already wrote there, is refused: a file never overrides a coder's decision silently."""
     for item in planned:
-        if not item.code.exclusive or not is_coder(db, item.coder):
+        if not is_coder(db, item.coder):
+            continue
+        if item.code is None:
+            found = memo(db, coder_id(db, item.coder), document_id=item.document_id, start=item.start, end=item.end)
+            if found is not None and found != item.memo:
+                raise CoderError(f"{item.coder} already has another memo on this passage in the study; the file would replace it",
+                                 where=f"{shown}:{item.line}", fix="edit the memo in the workbench, or remove the row")
+            continue
+        if not item.code.exclusive:
             continue
         rival = exclusive_rival(db, item.document_id, item.code, coder_id(db, item.coder), item.start, item.end)
         if rival is not None and rival["code_id"] != item.code.id:
@@ -298,14 +316,62 @@ def import_codings(db: Database, path: Path | str, *, name: str | None = None, l
     with transaction(db):
         _check_against_the_study(db, planned, shown)  # under the write lock: the study as the load will find it
         ids = {coder: add_coder(db, coder) for coder in report.coders}  # the file names its coders
-        arrivals = [Arrival(item.document_id, item.code.id, ids[item.coder], item.start, item.end, item.memo) for item in planned]
+        arrivals = [Arrival(item.document_id, item.code.id, ids[item.coder], item.start, item.end, item.memo)
+                    for item in planned if item.code is not None]
+        memo_ops = _write_memos(db, [item for item in planned if item.code is None], ids)
         del planned  # held once, not twice, while they are written
         ops_json, made = apply_many(db, arrivals)
+        if memo_ops:
+            ops_json = "[" + ",".join(part for part in (ops_json[1:-1], json.dumps(memo_ops)[1:-1]) if part) + "]"
         report.added = sum(made)
         set_setting(db, SETTING_PREFIX + sha, shown)
         log_event(db, "import_codings", coder_id=None, ops_json=ops_json,  # one event, every coding it brought
                   summary=f"imported {report.added} codings from {shown} ({', '.join(report.coders) or 'no coders'})")
     return report
+
+
+def _write_memos(db: Database, rows: list[PlannedCoding], ids: dict[str, int]) -> list:
+    """The memo rows as the coders' memos on their passages (one already there with the same words is left)."""
+    changes = Changes(db)
+    stamp = now()
+    for item in rows:
+        if memo(db, ids[item.coder], document_id=item.document_id, start=item.start, end=item.end) is None:
+            changes.insert("memos", {"uuid": new_uuid(), "coder_id": ids[item.coder], "document_id": item.document_id,
+                                     "start": item.start, "end": item.end, "code_id": None, "text": item.memo,
+                                     "created": stamp, "updated": stamp})
+    return changes.ops
+
+
+def write_codings_file(db: Database, coder: str, path: Path) -> int:
+    """One coder's codings and passage memos as a coding file that `import_codings` loads again; returns the rows.
+
+    A coding that covers whole passages is written by passage number (or range), any other by its offsets."""
+    from coder.exports.cells import csv_text
+
+    who = coder_id(db, coder)
+    passages: dict[int, list[tuple[int, int, int]]] = {}
+    for document_id, ordinal, start, end in db.execute(
+            "SELECT document_id, ordinal, start, end FROM segments ORDER BY document_id, ordinal"):
+        passages.setdefault(document_id, []).append((ordinal, start, end))
+    rows = []
+    for document, document_id, start, end, path_, note in db.execute(
+            "SELECT d.name, d.id, c.start, c.end, g.name || '/' || k.name, c.memo FROM codings c JOIN documents d ON d.id = c.document_id"
+            " JOIN codes k ON k.id = c.code_id JOIN code_groups g ON g.id = k.group_id WHERE c.coder_id = ?"
+            " UNION ALL SELECT d.name, d.id, m.start, m.end, '', m.text FROM memos m JOIN documents d ON d.id = m.document_id"
+            " WHERE m.coder_id = ? AND m.code_id IS NULL AND m.start IS NOT NULL ORDER BY 1, 3, 5", [who, who]):
+        rows.append([document, *_placed(passages.get(document_id, []), start, end), path_, coder, note or ""])
+    text = csv_text(["document", "passage", "start", "end", "code", "coder", "memo"], rows)
+    path.write_text(text, encoding="utf-8")
+    return len(rows)
+
+
+def _placed(passages: list[tuple[int, int, int]], start: int, end: int) -> tuple[str, str, str]:
+    """(passage, start, end) cells: `7` or `7-9` when the span is exactly whole passages, else its offsets."""
+    first = next((o for o, s, _ in passages if s == start), None)
+    last = next((o for o, _, e in passages if e == end), None)
+    if first is not None and last is not None and first <= last:
+        return (str(first) if first == last else f"{first}-{last}"), "", ""
+    return "", str(start), str(end)
 
 
 def import_codings_folder(db: Database, folder: Path, *, root: Path | None = None) -> list[CodingsFileReport]:

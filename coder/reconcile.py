@@ -278,6 +278,7 @@ class Decision:
     kind: str
     codes: list[str]  # the consensus codes of the compared groups at the unit afterwards (paths)
     event_id: int
+    memo: str | None = None  # the rationale written with it
 
 
 def decide(db: Database, queue: Queue, unit: Unit, kind: str, *, coder: str | None = None, codes: list[int] | None = None,
@@ -316,7 +317,7 @@ def decide(db: Database, queue: Queue, unit: Unit, kind: str, *, coder: str | No
         if memo and memo.strip():
             _write_memo(changes, consensus, unit, memo.strip())
         event = log_event(db, "reconcile", coder_id=consensus, summary=summary, ops=changes.ops, undoable=True)
-    return Decision(unit.key, label, paths, event)
+    return Decision(unit.key, label, paths, event, memo.strip() if memo and memo.strip() else None)
 
 
 def copy_agreed(db: Database, queue: Queue) -> int:

@@ -40,7 +40,7 @@ groups:
         key: "4"
         colour: "#e76f51"
         keywords: [pilot plant, hot water]
-      - name: Market intelligence
+      - name: Scanning sources
         parent: Accessing
   - name: phase
     exclusive: true

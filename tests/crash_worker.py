@@ -30,7 +30,7 @@ from coder.db import Database, connect, set_setting
 from tests.conftest import INTERVIEW
 
 CODES = ("function/Accessing", "function/Diffusing", "function/Coordinating", "function/Enabling",
-         "function/Market intelligence")
+         "function/Scanning sources")
 CRASH_CODER = "crash"
 NEWCOMERS = 25  # new coders that four processes add at the same moment
 

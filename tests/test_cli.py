@@ -37,7 +37,7 @@ def test_cli_status_counts_documents_words_codes_and_coders(study):
 
 def test_cli_codebook_prints_the_tree_with_keys(study):
     output = run(study, "codebook").output
-    assert "function\n  [1] Accessing  ·0\n        Market intelligence  ·0\n  [2] Diffusing" in output
+    assert "function\n  [1] Accessing  ·0\n        Scanning sources  ·0\n  [2] Diffusing" in output
     assert "phase  (exclusive: one per passage)" in output
     rows = list(csv.DictReader(io.StringIO(run(study, "codebook", "--format", "csv").output)))
     assert rows[0] == {"group": "function", "code": "Accessing", "parent": "", "key": "1", "colour": "#2a9d8f",

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from coder.cli import main
 from coder.coding import add_coder, apply_code, find_code, passage_span
 from coder.codings_file import import_codings, read_codings_file
+from coder.db import transaction
 from coder.errors import CoderError
 from coder.limits import Limits
 from coder.study import Study, connect_study, refresh_study
@@ -190,3 +191,54 @@ def test_codings_file_a_field_over_the_budget_is_refused_with_its_line(db, tmp_p
         import_codings(db, unclosed)
     assert str(raised.value).startswith("quote.csv:2: a field is longer than 100,000 characters, over coder's limit")
     assert "close its quotes" in str(raised.value) and "\n" not in str(raised.value) and _unchanged(db) == before
+
+
+def test_codings_file_a_row_with_a_memo_and_no_code_is_the_coders_memo_on_the_passage(db, tmp_path):
+    path = write(tmp_path / "consensus.csv", "document,passage,code,coder,memo\nint01,2,function/Accessing,consensus,\n"
+                                             "int01,2,,consensus,kept ana's: the fair is an outside source\n")
+    report = import_codings(db, path)
+    start, end = span(db, 2)
+    assert report.rows == 2 and codings(db) == [("consensus", "Accessing", start, end, None)]
+    assert db.execute("SELECT r.name, m.start, m.end, m.code_id, m.text FROM memos m JOIN coders r ON r.id = m.coder_id").fetchall() == [
+        ("consensus", start, end, None, "kept ana's: the fair is an outside source")]
+    import json
+
+    (changes,) = db.execute("SELECT changes FROM events WHERE action = 'import_codings'").fetchone()
+    assert sorted(op[1] for op in json.loads(changes) if op[0] == "insert") == ["codings", "memos"]  # one event holds both
+
+
+def test_codings_file_a_memo_row_never_replaces_another_memo_of_the_coder(db, tmp_path):
+    from coder.coding import add_coder
+    from coder.memos import set_memo
+
+    start, end = span(db, 2)
+    set_memo(db, add_coder(db, "ana"), "my own note", document_id=1, start=start, end=end)
+    write(tmp_path / "memo.csv", "document,passage,code,coder,memo\nint01,2,,ana,another note\n")
+    with pytest.raises(CoderError, match=r"memo.csv:2: ana already has another memo on this passage"):
+        import_codings(db, tmp_path / "memo.csv")
+    assert db.execute("SELECT text FROM memos").fetchall() == [("my own note",)]
+
+
+def test_codings_file_a_coders_codings_and_memos_exported_load_the_same_in_another_copy(db, study, tmp_path):
+    from coder.codings_file import write_codings_file
+
+    import_codings(db, write(tmp_path / "team.csv", GOOD))
+    start, _ = span(db, 3)
+    write(tmp_path / "more.csv", f"document,passage,code,coder,memo,start,end\nint01,,Enabling,ana,a stretch,{start + 3},{start + 9}\n"
+                                 "int01,4,,ana,why I coded it so\n")
+    import_codings(db, tmp_path / "more.csv")
+    exported = tmp_path / "ana.csv"
+    assert write_codings_file(db, "ana", exported) == 4
+    rows = exported.read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "document,passage,start,end,code,coder,memo" and "int01,2,,,function/Accessing,ana,the trade fair" in rows
+    assert f"int01,,{start + 3},{start + 9},function/Enabling,ana,a stretch" in rows  # not a whole passage: by its offsets
+    mine = [r for r in codings(db) if r[0] == "ana"]
+    memos = db.execute("SELECT start, end, text FROM memos WHERE coder_id = (SELECT id FROM coders WHERE name = 'ana')").fetchall()
+    db.close()
+    other = connect_study(Study(shutil.copytree(study.root, tmp_path / "other")))
+    with transaction(other):
+        other.execute("DELETE FROM codings"), other.execute("DELETE FROM memos")
+    import_codings(other, exported)
+    assert codings(other) == mine
+    assert other.execute("SELECT start, end, text FROM memos").fetchall() == memos
+    other.close()

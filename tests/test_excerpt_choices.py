@@ -70,7 +70,7 @@ def test_a_passage_coded_by_several_coders_appears_once_naming_them(db):
     assert sorted(sorted(e.uuids) for e in found.items) == sorted(sorted(g) for g in overlapping_groups(rows))
     int01 = [e for e in found.items if e.document == "int01" and e.first_passage == 2]
     assert len(int01) == 1 and int01[0].coders == ("ana", "ben")  # once, not once per coding
-    assert int01[0].sub_codes == ("Outside partners (ana)",)  # only ana gave it the sub-code
+    assert int01[0].sub_codes == ("New technologies and markets (ana)",)  # only ana gave it the sub-code
     each = find_excerpts(db, ExcerptQuery(codes=["Accessing"], each_coding=True))
     assert len(each.items) == len(rows) > len(found.items)
     assert sum(e.document == "int01" and e.first_passage == 2 for e in each.items) == 3
@@ -168,11 +168,11 @@ def test_the_cli_combines_codes_and_chooses_documents_as_the_retrieval_view_does
 
     from coder.retrieval import Retrieval, retrieve
 
-    path = run(piura, "--code", "Accessing", "--with", "SENASA", "--without", "Phase 1 accessing", "--doc", "kind=interview",
+    path = run(piura, "--code", "Accessing", "--with", "SENASA", "--without", "Phase 1 early exporting", "--doc", "kind=interview",
                "--each-coding", "--format", "jsonl")
     exported = {r["coding_uuid"] for r in map(json.loads, Path(path).read_text(encoding="utf-8").splitlines())}
     db = connect_study(piura)
-    listed = retrieve(db, Retrieval(codes=("Accessing",), also=("SENASA",), without=("Phase 1 accessing",),
+    listed = retrieve(db, Retrieval(codes=("Accessing",), also=("SENASA",), without=("Phase 1 early exporting",),
                                     documents=("kind=interview",), sub_codes="with"))
     db.close()
     assert exported == {e.uuid for e in listed.items} and exported
@@ -195,4 +195,4 @@ def test_what_else_a_merged_excerpt_carries_names_whose_it_is(db, tmp_path):
             labelled += bool(who)
     assert labelled  # the bundled coders disagree somewhere
     text = export_excerpts(db, tmp_path, ExcerptQuery(codes=["Accessing"], documents=["int01"]), "md").read_text(encoding="utf-8")
-    assert "Phase 1 accessing (ana), Phase 3 enabling (ben)" in text
+    assert "Phase 1 early exporting (ana), Phase 3 new knowledge (ben)" in text

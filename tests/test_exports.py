@@ -235,11 +235,11 @@ def test_exports_codebook_counts_codings_and_documents(db, out):
     groups = codebook_entries(db)
     accessing = groups[0].codes[0]
     assert (accessing.name, accessing.codings, accessing.documents, accessing.key) == ("Accessing", 3, 2, "1")
-    assert [(c.name, c.depth) for c in groups[0].codes][:2] == [("Accessing", 0), ("Market intelligence", 1)]
+    assert [(c.name, c.depth) for c in groups[0].codes][:2] == [("Accessing", 0), ("Scanning sources", 1)]
     assert codebook_entries(db, coder="ben")[0].codes[0].codings == 1
     text = export_codebook(db, out, "md").read_text(encoding="utf-8")
     assert "| function | Accessing | 3 | 2 |" in text and "*Exclusive: one code of this group per passage.*" in text
-    assert "#### Market intelligence" in text and "*3 codings in 2 documents · key 1 · colour #2a9d8f*" in text
+    assert "#### Scanning sources" in text and "*3 codings in 2 documents · key 1 · colour #2a9d8f*" in text
     assert "**Keywords:** buyers, trade fair" in text
 
 

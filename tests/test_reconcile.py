@@ -44,7 +44,7 @@ def test_reconcile_queue_lists_every_passage_where_the_coders_differ(db):
     assert [(u.document, u.ordinal) for u in queue.units] == sorted((u.document, u.ordinal) for u in queue.units)
     first = queue.units[0]
     assert first.key == "int01:2"
-    assert names(db, first.disputed) == ["actor/APEM", "function/Outside partners"]
+    assert names(db, first.disputed) == ["actor/APEM", "function/New technologies and markets"]
     only_phase = reconcile.open_queue(db, groups=["phase"])
     assert len(only_phase.units) == 16 and all(1 <= len(u.disputed) <= 2 for u in only_phase.units)
 

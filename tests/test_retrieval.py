@@ -193,12 +193,12 @@ def test_a_codes_excerpts_bring_its_sub_codes_when_asked_one_coding_each(writabl
     study, db = writable
     document = coding.find_document(db, "int01")
     start, end = coding.passage_span(db, document, 2)
-    coding.apply_code(db, document, coding.find_code(db, "Market intelligence"), coding.coder_id(db, "ana"), start, end)
+    coding.apply_code(db, document, coding.find_code(db, "Scanning sources"), coding.coder_id(db, "ana"), start, end)
     assert listed(retrieve(db, Retrieval(codes=("Accessing",), coders=("ana",)))) == plain(db, "Accessing", coders=("ana",))
     found = retrieve(db, Retrieval(codes=("Accessing",), coders=("ana",), sub_codes="with"))
     here = [(e.code, e.sub_codes) for e in found.items if e.document == "int01" and e.first_passage == 2]
-    assert here == [("Accessing", ()), ("Accessing", ("Market intelligence",))]  # one coding each, to act on
-    assert listed(found) == plain(db, "Accessing", coders=("ana",)) | plain(db, "Market intelligence", coders=("ana",))
+    assert here == [("Accessing", ()), ("Accessing", ("Scanning sources",))]  # one coding each, to act on
+    assert listed(found) == plain(db, "Accessing", coders=("ana",)) | plain(db, "Scanning sources", coders=("ana",))
 
 
 def test_the_export_filters_still_apply(db):

@@ -82,7 +82,7 @@ def excerpts(session: Session, codes: tuple[str, ...], group: str | None, coders
     Example:
 
         coder export excerpts --code Coordinating --consensus --phase "Phase 2" --context --format docx
-        coder export excerpts --code Accessing --with PROMANGO --without "Phase 1 accessing" --doc kind=interview
+        coder export excerpts --code Accessing --with PROMANGO --without "Phase 1 early exporting" --doc kind=interview
     """
     from coder.coding import consensus_coder, current_coder
     from coder.exports.excerpts import ExcerptQuery, export_excerpts
@@ -116,6 +116,31 @@ def memos(session: Session, fmt: str, output: Path | None, keep_both: bool) -> N
     db = session.open()
     output = _outside_study_files(session.study, output)
     click.echo(f"wrote {export_memos(db, session.study.exports_dir, fmt, output=output, keep_both=keep_both)}")
+
+
+@export.command("codings")
+@click.argument("coder_name", metavar="NAME")
+@output_option
+@keep_both_option
+@pass_session
+def codings_file(session: Session, coder_name: str, output: Path | None, keep_both: bool) -> None:
+    """One coder's codings and passage memos as a coding file, which `coder import codings` loads in another copy.
+
+    The consensus coder's file carries the reconcilers' rationale memos with it.
+
+    Example:
+
+        coder export codings consensus -o exports/consensus.csv
+    """
+    from coder.codings_file import write_codings_file
+    from coder.exports.files import export_target, replacing
+
+    db = session.open()
+    path = export_target(session.study.exports_dir, ["codings", coder_name], "csv",
+                         _outside_study_files(session.study, output), keep_both=keep_both)
+    with replacing(path) as temp:
+        rows = write_codings_file(db, coder_name, temp)
+    click.echo(f"wrote {path} ({rows} rows)")
 
 
 @export.command()

@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "merge": (("merge",), "Bring another copy's coders, codings, memos and events into this study."),
     "network": (("tables",), "Rank the survey's organisations by weighted out-degree (the paper's Table 2),"
                 " with in/out degree and betweenness."),
+    "reconcile": (("reconcile",), "Settle the coders' disagreements into a consensus coding from the command line:"
+                  " list, agreed, settle."),
     "search": (("search",), 'Find the passages matching QUERY: words (all of them), "a phrase", prefix*, a OR b, -excluded.'),
     "status": (("study",), "Documents, words, passages, codes, and each coder's codings and share of passages coded."),
     "uncode": (("coding",), "Remove CODE from PASSAGES of DOCUMENT (only the coder's own codings, only inside those passages)."),

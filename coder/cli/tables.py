@@ -161,7 +161,7 @@ def xtab(session: Session, rows: str, columns: str, measure: str, once_per_docum
 
         coder xtab function phase --percent row --chi2
         coder xtab actor attr:interviewee_organisation --save --format xlsx
-        coder xtab function phase --cell Coordinating "Phase 2 coordinating"
+        coder xtab function phase --cell Coordinating "Phase 2 joint initiatives"
         coder xtab local function
     """
     db = session.open()

@@ -18,8 +18,8 @@ from tests.conftest import INTERVIEW, REPO, SMALL_CODEBOOK
 COMMENTED = (SMALL_CODEBOOK
              .replace("groups:\n", "groups:\n  # The four functions of intermediaries.\n")
              .replace("      - name: Diffusing\n", "      # --- Diffusing: spreading knowledge ---\n      - name: Diffusing\n")
-             .replace("      - name: Market intelligence\n        parent: Accessing\n",
-                      "      - name: Market intelligence\n        parent: Accessing  # a sub-code\n\n  # Phases: one per passage.\n"))
+             .replace("      - name: Scanning sources\n        parent: Accessing\n",
+                      "      - name: Scanning sources\n        parent: Accessing  # a sub-code\n\n  # Phases: one per passage.\n"))
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_codebook_edit_create_writes_the_yaml_and_keeps_comments(study, db, ana)
     text = yaml_text(study)
     assert comments(text) == comments(before)
     # placed after its parent's family; the comment that headed the next group still heads it
-    assert text.index("name: Market intelligence") < text.index("name: Trade fairs") < text.index("# Phases: one per passage.")
+    assert text.index("name: Scanning sources") < text.index("name: Trade fairs") < text.index("# Phases: one per passage.")
     assert '        key: "f"\n' in text and "description: >\n" in text
 
 
@@ -87,32 +87,32 @@ def test_codebook_edit_rename_updates_sub_codes_in_the_yaml(study, db, ana):
 
 
 def test_codebook_edit_move_and_define(study, db, ana):
-    edit.move_code(db, study, "Market intelligence", "Diffusing", coder_id=ana)
+    edit.move_code(db, study, "Scanning sources", "Diffusing", coder_id=ana)
     edit.define_code(db, study, "Diffusing", description="Spreading knowledge\nwithin the cluster.", include="newsletters",
                      exclude="", keywords=["training", "bulletin", "training"], key="d", colour="teal", coder_id=ana)
     assert_in_sync(study, db)
     assert "# --- Diffusing: spreading knowledge ---\n      - name: Diffusing\n" in yaml_text(study)
     codebook = {c.name: c for c in load_codebook(study.codebook_dir).codes()}
-    assert codebook["Market intelligence"].parent == "Diffusing"
+    assert codebook["Scanning sources"].parent == "Diffusing"
     assert codebook["Diffusing"].keywords == ["training", "bulletin"] and codebook["Diffusing"].key == "d"
     edit.define_code(db, study, "Diffusing", include="", key="", coder_id=ana)  # "" clears a field
     assert_in_sync(study, db)
-    edit.move_code(db, study, "Market intelligence", None, coder_id=ana)
+    edit.move_code(db, study, "Scanning sources", None, coder_id=ana)
     assert_in_sync(study, db)
     codebook = {c.name: c for c in load_codebook(study.codebook_dir).codes()}
-    assert (codebook["Diffusing"].include, codebook["Diffusing"].key, codebook["Market intelligence"].parent) == (None, None, None)
+    assert (codebook["Diffusing"].include, codebook["Diffusing"].key, codebook["Scanning sources"].parent) == (None, None, None)
     assert codebook["Diffusing"].description == "Spreading knowledge\nwithin the cluster."
 
 
 def test_codebook_edit_merge_unions_codings_without_duplicates(study, db, ana):
     ben = coding.add_coder(db, "ben")
-    source, target = coding.find_code(db, "Market intelligence"), coding.find_code(db, "Accessing")
+    source, target = coding.find_code(db, "Scanning sources"), coding.find_code(db, "Accessing")
     coding.apply_code(db, 1, target, ana, 0, 20, memo="target memo")
     coding.apply_code(db, 1, source, ana, 10, 30, memo="source memo")  # overlaps: joined
     coding.apply_code(db, 1, source, ana, 100, 120)  # alone: simply moves
     coding.apply_code(db, 1, target, ben, 40, 60)
     coding.apply_code(db, 1, source, ben, 40, 60)  # the very same span: one coding, not two
-    edit.create_code(db, study, group="function", name="Prices", parent="Market intelligence", coder_id=ana)
+    edit.create_code(db, study, group="function", name="Prices", parent="Scanning sources", coder_id=ana)
     report = edit.merge_codes(db, study, source, target, coder_id=ana)
     assert (report.target, report.moved, report.unioned) == (target, 1, 2)
     rows = db.execute("SELECT r.name, c.start, c.end, c.memo FROM codings c JOIN coders r ON r.id = c.coder_id"
@@ -122,14 +122,14 @@ def test_codebook_edit_merge_unions_codings_without_duplicates(study, db, ana):
     assert db.execute("SELECT count(*) FROM codes WHERE id = ?", [source.id]).fetchone()[0] == 0
     assert {c.name: c.parent for c in load_codebook(study.codebook_dir).codes()}["Prices"] == "Accessing"
     assert_in_sync(study, db)
-    assert "Market intelligence" not in yaml_text(study) and "# Phases: one per passage." in yaml_text(study)
+    assert "Scanning sources" not in yaml_text(study) and "# Phases: one per passage." in yaml_text(study)
 
 
 def test_codebook_edit_merge_into_a_sub_code_keeps_the_tree_acyclic(study, db, ana):
-    edit.merge_codes(db, study, "Accessing", "Market intelligence", coder_id=ana)
+    edit.merge_codes(db, study, "Accessing", "Scanning sources", coder_id=ana)
     codebook = {c.name: c for c in load_codebook(study.codebook_dir).codes()}
-    assert codebook["Market intelligence"].parent is None
-    assert codebook["Market intelligence"].keywords == ["buyers", "trade fair"]
+    assert codebook["Scanning sources"].parent is None
+    assert codebook["Scanning sources"].keywords == ["buyers", "trade fair"]
     assert_in_sync(study, db)
 
 
@@ -141,7 +141,7 @@ def test_codebook_edit_undo_and_redo_keep_database_and_yaml_together(study, db, 
     edit.move_code(db, study, "gatekeeper", "broker", coder_id=ana)
     edit.define_code(db, study, "Diffusing", description="Spreading knowledge.", coder_id=ana)
     edit.merge_codes(db, study, "gatekeeper", "broker", coder_id=ana)
-    edit.merge_codes(db, study, "Market intelligence", "Access", coder_id=ana)
+    edit.merge_codes(db, study, "Scanning sources", "Access", coder_id=ana)
     after = yaml_text(study)
     actions = []
     for _ in range(7):
@@ -202,7 +202,7 @@ INVALID_EDITS = [
     (lambda db, s: edit.create_code(db, s, group="actor", name="INCAGRO"), "generated from the organisations file"),
     (lambda db, s: edit.rename_code(db, s, "Diffusing", "Accessing"), "already has a code named 'Accessing'"),
     (lambda db, s: edit.rename_code(db, s, "SENASA", "Senasa"), "generated from the organisations file"),
-    (lambda db, s: edit.move_code(db, s, "Accessing", "Market intelligence"), "parent cycle"),
+    (lambda db, s: edit.move_code(db, s, "Accessing", "Scanning sources"), "parent cycle"),
     (lambda db, s: edit.move_code(db, s, "Accessing", "Accessing"), "parent cycle"),
     (lambda db, s: edit.move_code(db, s, "Accessing", "Phase 1"), "in another group"),
     (lambda db, s: edit.merge_codes(db, s, "Accessing", "Accessing"), "into itself"),
@@ -244,10 +244,10 @@ def test_codebook_edit_bundled_codebook_round_trips_every_edit(make_study):
     refresh_study(built, db)
     ana = coding.add_coder(db, "ana")
     edit.create_code(db, built, group="function", name="Fairs", parent="Accessing", key="f", description="Trade fairs.", coder_id=ana)
-    edit.move_code(db, built, "Market intelligence", "Diffusing", coder_id=ana)
+    edit.move_code(db, built, "Scanning sources", "Diffusing", coder_id=ana)
     edit.define_code(db, built, "Enabling", include="A new include that is long enough to be folded over two lines when written out.",
                      coder_id=ana)
-    edit.merge_codes(db, built, "Technology scouting", "Outside partners", coder_id=ana)
+    edit.merge_codes(db, built, "New technologies and markets", "New technologies and markets", coder_id=ana)
     edit.merge_codes(db, built, "Accessing", "Diffusing", coder_id=ana)  # the first entry of the file
     edit.merge_codes(db, built, "community of practice", "broker", coder_id=ana)  # the last hand-written entry
     assert_in_sync(built, db)

@@ -29,7 +29,7 @@ def test_codebook_loads_groups_codes_and_generated_actors(tmp_path):
     assert codebook.groups[1].exclusive is True
     accessing = next(c for c in codebook.codes() if c.name == "Accessing")
     assert (accessing.key, accessing.colour, accessing.keywords) == ("1", "#2a9d8f", ["buyers", "trade fair"])
-    assert next(c for c in codebook.codes() if c.name == "Market intelligence").parent == "Accessing"
+    assert next(c for c in codebook.codes() if c.name == "Scanning sources").parent == "Accessing"
     actors = codebook.groups[3].codes
     assert [c.name for c in actors] == ["SENASA", "PROMPERU", "APEM", "Sunshine"]
     assert actors[0].organisation == "SENASA" and "SENANSA" in actors[0].keywords

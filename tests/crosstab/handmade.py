@@ -39,7 +39,7 @@ SENASA explained the fruit-fly traps to the growers.
 """
 
 CODINGS = [
-    ("int01", 1, "Market intelligence", "ana"), ("int01", 1, "Phase 1", "ana"),
+    ("int01", 1, "Scanning sources", "ana"), ("int01", 1, "Phase 1", "ana"),
     ("int01", 2, "Accessing", "ana"), ("int01", 2, "Phase 1", "ana"), ("int01", 2, "APEM", "ana"),
     ("int01", 2, "PROMPERU", "ana"),
     ("int01", 3, "Accessing", "ana"), ("int01", 3, "Phase 1", "ana"),

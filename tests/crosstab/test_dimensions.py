@@ -17,7 +17,7 @@ def test_crosstab_document_attribute_and_document_dimensions(db):
     assert cells(result) == {("Accessing", "congress_notes"): 1, ("Accessing", "interview"): 2,
                              ("Diffusing", "congress_notes"): 1, ("Diffusing", "interview"): 1,
                              ("Coordinating", "congress_notes"): 1, ("Enabling", "interview"): 1,
-                             ("Market intelligence", "interview"): 1}
+                             ("Scanning sources", "interview"): 1}
     organisation = crosstab.crosstab(db, "phase", "attr:interviewee_organisation", coders=["ana"])
     assert list(organisation.counts.columns) == ["APEM", "(none)"]
     assert organisation.counts.at["Phase 1", "APEM"] == 3 and organisation.counts.at["Phase 1", "(none)"] == 1
@@ -99,7 +99,7 @@ def test_crosstab_dimension_choices_and_what_a_cell_stands_for(db):
                                               "membership", "document", "attr:kind", "attr:interviewee_organisation", "coder"]
     rolled = crosstab.crosstab(db, "function", "phase", coders=["ana"], roll_up=True)
     assert crosstab.cell_codes(db, rolled, "Accessing", "Phase 1") == [
-        "function/Accessing", "function/Market intelligence", "phase/Phase 1"]
+        "function/Accessing", "function/Scanning sources", "phase/Phase 1"]
     assert crosstab.cell_codes(db, rolled, None, "Phase 2") == ["phase/Phase 2"]  # a margin: any function
     assert crosstab.cell_coders(rolled, "Accessing", None) == ["ana"]
     by_coder = crosstab.crosstab(db, "function", "coder", coders=["all"])

@@ -17,12 +17,12 @@ from tests.crosstab.handmade import build, cells
 def test_crosstab_function_by_phase_counts_passages(db):
     result = crosstab.crosstab(db, "function", "phase", coders=["ana"])
     assert list(result.counts.columns) == ["Phase 1", "Phase 2", "Phase 3"]
-    assert list(result.counts.index) == ["Accessing", "Diffusing", "Coordinating", "Enabling", "Market intelligence"]
-    assert cells(result) == {("Accessing", "Phase 1"): 3, ("Market intelligence", "Phase 1"): 1,
+    assert list(result.counts.index) == ["Accessing", "Diffusing", "Coordinating", "Enabling", "Scanning sources"]
+    assert cells(result) == {("Accessing", "Phase 1"): 3, ("Scanning sources", "Phase 1"): 1,
                              ("Diffusing", "Phase 2"): 1, ("Diffusing", "Phase 3"): 1,
                              ("Coordinating", "Phase 2"): 1, ("Enabling", "Phase 2"): 1}
     assert result.row_totals.to_dict() == {"Accessing": 3, "Diffusing": 2, "Coordinating": 1, "Enabling": 1,
-                                           "Market intelligence": 1}
+                                           "Scanning sources": 1}
     assert result.col_totals.to_dict() == {"Phase 1": 4, "Phase 2": 2, "Phase 3": 1}
     assert result.total == 7  # int01 p1-p4 and cong01 p1-p3
     shown = result.with_totals()
@@ -34,7 +34,7 @@ def test_crosstab_row_and_column_percentages_use_the_margins(db):
     assert rows.at["Diffusing", "Phase 2"] == 50.0 and rows.at["Diffusing", "Phase 3"] == 50.0
     assert rows.at["Accessing", "Phase 1"] == 100.0 and rows.at["Enabling", "Phase 1"] == 0.0
     cols = crosstab.crosstab(db, "function", "phase", coders=["ana"], percent="col").table
-    assert cols.at["Accessing", "Phase 1"] == 75.0 and cols.at["Market intelligence", "Phase 1"] == 25.0
+    assert cols.at["Accessing", "Phase 1"] == 75.0 and cols.at["Scanning sources", "Phase 1"] == 25.0
     # Phase 2 passages carry two functions each at most: the column adds up to 150 %, not 100 %.
     assert cols["Phase 2"].tolist() == [0.0, 50.0, 50.0, 50.0, 0.0]
 

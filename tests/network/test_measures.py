@@ -55,7 +55,7 @@ def test_network_actor_activity_sets_centrality_against_the_coding(make_study):
     ana, doc = coding.add_coder(db, "ana"), coding.find_document(db, "int01")
     for passage, codes in {2: ["APEM", "Accessing", "Phase 1"], 3: ["SENASA", "Diffusing", "Phase 1"],
                            4: ["SENASA", "PROMPERU", "Diffusing", "Enabling", "Phase 2"],
-                           1: ["PROMPERU", "Market intelligence"]}.items():
+                           1: ["PROMPERU", "Scanning sources"]}.items():
         for code in codes:
             coding.apply_code(db, doc, coding.find_code(db, code), ana, *coding.passage_span(db, doc, passage))
     report = network.actor_activity(db, coders=["ana"])
@@ -64,7 +64,7 @@ def test_network_actor_activity_sets_centrality_against_the_coding(make_study):
     assert list(report.table["organisation"][:4]) == ["SENASA", "PROMPERU", "APEM", "Agro 1"]
     assert rows["SENASA"]["weighted_out_degree"] == 9 and rows["SENASA"]["passages"] == 2
     assert (rows["SENASA"]["Diffusing"], rows["SENASA"]["Enabling"], rows["SENASA"]["Phase 2"]) == (2, 1, 1)
-    assert rows["APEM"]["Accessing"] == 1 and rows["PROMPERU"]["Accessing"] == 1  # Market intelligence rolls up
+    assert rows["APEM"]["Accessing"] == 1 and rows["PROMPERU"]["Accessing"] == 1  # Scanning sources rolls up
     assert rows["SENASA"]["Diffusing share"] == pytest.approx(200 / 3)  # 2 of the 3 actor × Diffusing pairings
     assert rows["PROMPERU"]["Diffusing share"] == pytest.approx(100 / 3) and rows["PROMPERU"]["passages"] == 2
     assert rows["Agro 1"]["actor_code"] is False and math.isnan(rows["Sunshine"]["weighted_out_degree"])
@@ -76,7 +76,7 @@ def test_network_actor_activity_sets_centrality_against_the_coding(make_study):
     diffusing = report.correlations.set_index("coded activity").loc["function: Diffusing"]
     assert diffusing["n"] == 3 and diffusing["rho"] == pytest.approx(1.0)  # Diffusing 2, 1, 0: same order
     unrolled = network.actor_activity(db, coders=["ana"], roll_up=False)
-    assert "Market intelligence" in unrolled.functions
+    assert "Scanning sources" in unrolled.functions
     db.close()
 
 

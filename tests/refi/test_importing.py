@@ -47,7 +47,7 @@ def test_qdpx_round_trip_is_lossless(coded, make_study):
         assert target.execute(query).fetchall() == source.execute(query).fetchall()
     # the codes are in the YAML too, so a later open keeps them active
     yaml = (target_study.codebook_dir / "codebook.yaml").read_text(encoding="utf-8")
-    assert "# Imported from A-small-study-" in yaml and "- name: Market intelligence\n" in yaml
+    assert "# Imported from A-small-study-" in yaml and "- name: Scanning sources\n" in yaml
     refresh_study(target_study, target)
     assert target.execute("SELECT count(*) FROM codes WHERE active = 0").fetchone()[0] == 0
     assert target.execute("SELECT count(*) FROM codes").fetchone()[0] == 14

@@ -40,7 +40,7 @@ def test_qdpx_export_is_valid_strict_and_complete(coded):
     groups = [c.get("name") for c in root.find(f"{P}CodeBook/{P}Codes")]
     assert groups == ["function", "phase", "role", "actor"]
     accessing = root.find(f"{P}CodeBook/{P}Codes/{P}Code/{P}Code")
-    assert (accessing.get("name"), accessing.get("color"), accessing[-1].get("name")) == ("Accessing", "#2a9d8f", "Market intelligence")
+    assert (accessing.get("name"), accessing.get("color"), accessing[-1].get("name")) == ("Accessing", "#2a9d8f", "Scanning sources")
     # positions are code points of the stored text: the emoji in int02 counts as one
     int02 = db.execute("SELECT uuid, text FROM documents WHERE name = 'int02'").fetchone()
     selection = [s for s in root.iter(f"{P}PlainTextSelection") if s.getparent().get("guid") == int02[0]][-1]

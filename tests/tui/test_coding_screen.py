@@ -51,10 +51,10 @@ async def test_coding_screen_cycles_the_phase_never_stacking(piura):
     app = app_for(piura)
     async with running(app) as pilot:
         await pilot.press("p")
-        assert codings(piura) == [("cong01", "Phase 1 accessing", 1, 1)]
+        assert codings(piura) == [("cong01", "Phase 1 early exporting", 1, 1)]
         await pilot.press("p")
-        assert codings(piura) == [("cong01", "Phase 2 coordinating", 1, 1)]
-        assert "phase: Phase 2 coordinating" in status(app)
+        assert codings(piura) == [("cong01", "Phase 2 joint initiatives", 1, 1)]
+        assert "phase: Phase 2 joint initiatives" in status(app)
         await pilot.press("p", "p")
         assert codings(piura) == []
 

@@ -17,9 +17,9 @@ from tests.tui.waiting import press_to_close, press_to_open, running, settle
 
 def demonstration(study: Study) -> None:
     """A few codings by `tester`, the only coder with codings (the study carries no demonstration codings)."""
-    code(study, "tester", "int01", [2, 4], "Accessing", "Phase 1 accessing")
-    code(study, "tester", "int03", [4], "Coordinating", "Phase 2 coordinating")
-    code(study, "tester", "int03", [6], "Coordinating", "Accessing", "Phase 2 coordinating")
+    code(study, "tester", "int01", [2, 4], "Accessing", "Phase 1 early exporting")
+    code(study, "tester", "int03", [4], "Coordinating", "Phase 2 joint initiatives")
+    code(study, "tester", "int03", [6], "Coordinating", "Accessing", "Phase 2 joint initiatives")
 
 
 def shown_counts(screen: CrossTabScreen) -> dict[tuple[str, str], str]:
@@ -46,7 +46,7 @@ async def test_crosstab_screen_shows_the_domain_counts_and_keys_change_the_table
         assert (screen.result.rows.title, screen.result.columns.title) == ("function", "phase")
         cells = shown_counts(screen)
         assert cells == {(str(r), str(c)): str(int(expected.at[r, c])) for r in expected.index for c in expected.columns}
-        assert cells[("Accessing", "Phase 1 accessing")] == "2" and cells[("Coordinating", "Phase 2 coordinating")] == "2"
+        assert cells[("Accessing", "Phase 1 early exporting")] == "2" and cells[("Coordinating", "Phase 2 joint initiatives")] == "2"
         assert str(screen.query_one("#xtab-table", DataTable).get_row("total")[-1]).strip() == "4"  # distinct passages
         await pilot.press("r", "m", "percent_sign")  # rows: the next dimension; characters; row percentages
         await settle(pilot)
@@ -55,8 +55,8 @@ async def test_crosstab_screen_shows_the_domain_counts_and_keys_change_the_table
         assert (result.measure, result.percent) == ("characters", "row")
         assert "characters" in str(screen.query_one("#xtab-title").render())
         shown = shown_counts(screen)
-        diagonal = by_phase.table.at["Phase 1 accessing", "Phase 1 accessing"]
-        assert shown[("Phase 1 accessing", "Phase 1 accessing")] == f"{diagonal:.1f}" == "100.0"
+        diagonal = by_phase.table.at["Phase 1 early exporting", "Phase 1 early exporting"]
+        assert shown[("Phase 1 early exporting", "Phase 1 early exporting")] == f"{diagonal:.1f}" == "100.0"
         await pilot.press("c", "o")  # columns: role; once per document counts passages again
         await settle(pilot)
         result = screen.result
@@ -66,14 +66,14 @@ async def test_crosstab_screen_shows_the_domain_counts_and_keys_change_the_table
 async def test_crosstab_screen_lists_a_cells_passages_and_jumps_to_one(piura):
     demonstration(piura)
     db = connect_study(piura)
-    behind = crosstab.cell_passages(db, "function", "phase", "Coordinating", "Phase 2 coordinating")
+    behind = crosstab.cell_passages(db, "function", "phase", "Coordinating", "Phase 2 joint initiatives")
     db.close()
     app = app_for(piura, "tester")
     async with running(app) as pilot:
         await press_to_open(pilot, "f4", CrossTabScreen)
         table = app.screen.query_one("#xtab-table", DataTable)
         coordinating = list(app.screen.result.counts.index).index("Coordinating")
-        table.move_cursor(row=coordinating, column=2)  # Coordinating × Phase 2 coordinating
+        table.move_cursor(row=coordinating, column=2)  # Coordinating × Phase 2 joint initiatives
         await pilot.press("enter")
         await settle(pilot)
         passages = app.screen.query_one(PassageList)

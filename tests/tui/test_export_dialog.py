@@ -57,14 +57,14 @@ async def test_export_dialog_writes_a_codes_excerpts_as_markdown_and_word(piura)
 
 
 async def test_export_dialog_from_a_crosstab_cell_writes_its_excerpts(piura):
-    code(piura, "tester", "int01", [2, 4], "Accessing", "Phase 1 accessing")
-    code(piura, "tester", "int03", [4], "Accessing", "Phase 2 coordinating")
+    code(piura, "tester", "int01", [2, 4], "Accessing", "Phase 1 early exporting")
+    code(piura, "tester", "int03", [4], "Accessing", "Phase 2 joint initiatives")
     app = app_for(piura, "tester")
     async with running(app) as pilot:
         await press_to_open(pilot, "f4", CrossTabScreen)
-        dialog = await press_to_open(pilot, "x", ExportDialog)  # the cursor starts on Accessing × Phase 1 accessing
+        dialog = await press_to_open(pilot, "x", ExportDialog)  # the cursor starts on Accessing × Phase 1 early exporting
         assert dialog.what == "cell" and dialog.passages == [("int01", 2), ("int01", 4)]
-        assert "Accessing × Phase 1 accessing: 2 passages" in str(dialog.query_one("#export-cell").render())
+        assert "Accessing × Phase 1 early exporting: 2 passages" in str(dialog.query_one("#export-cell").render())
         await pilot.press("ctrl+s")  # the focus is on what to export (preset to the cell): ctrl+s exports from anywhere
         await settle(pilot)
         text = dialog.written.read_text(encoding="utf-8")
@@ -101,7 +101,7 @@ async def test_export_dialog_enter_chooses_or_moves_and_only_export_exports(piur
 
 async def test_export_dialog_chooses_whose_codings_sub_codes_apart_and_replaces_or_keeps_the_file(piura):
     code(piura, "tester", "int01", [2], "Accessing")
-    code(piura, "ben", "int01", [2], "Accessing", "Outside partners")
+    code(piura, "ben", "int01", [2], "Accessing", "New technologies and markets")
     app = app_for(piura, "tester")
     async with running(app) as pilot:
         await pilot.press("tab", "down", "down")  # the codebook pane, on function/Accessing
@@ -111,19 +111,19 @@ async def test_export_dialog_chooses_whose_codings_sub_codes_apart_and_replaces_
         first = dialog.written
         text = first.read_text(encoding="utf-8")
         assert "1 excerpt from 1 document" in text  # one passage, two coders: once
-        assert "· coded by ben, tester · as Outside partners (ben)" in text
+        assert "· coded by ben, tester · as New technologies and markets (ben)" in text
         await pilot.click("#export-apart")
         await pilot.click("#export-keep")
         await pilot.click("#export-run")
         await settle(pilot)
         kept = dialog.written
         assert kept.name == first.name.replace(".md", "-2.md") and first.read_text(encoding="utf-8") == text
-        assert "## Outside partners (function) — 1 excerpt" in kept.read_text(encoding="utf-8")
+        assert "## New technologies and markets (function) — 1 excerpt" in kept.read_text(encoding="utf-8")
         first.write_text("an older export", encoding="utf-8")
         await pilot.click("#export-keep")
         await pilot.click("#export-run")
         await settle(pilot)
-        assert dialog.written == first and "## Outside partners" in first.read_text(encoding="utf-8")  # replaced
+        assert dialog.written == first and "## New technologies and markets" in first.read_text(encoding="utf-8")  # replaced
         await pilot.click("#export-whose")
         await pilot.press("down", "down", "enter")  # all coders, mine, ben
         assert dialog.query_one("#export-whose").value == "ben"

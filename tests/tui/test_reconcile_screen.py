@@ -65,7 +65,7 @@ async def test_reconcile_screen_every_decision_quit_midway_and_resume(coded_piur
     async with running(app) as pilot:
         await press_to_open(pilot, "f3", ReconcileScreen)
         assert "unit 1 of 10" in title(app) and "int01 passage 2" in title(app)
-        assert "Outside partners" in str(app.screen.query_one("#rec-coder-0", Static).render())
+        assert "New technologies and markets" in str(app.screen.query_one("#rec-coder-0", Static).render())
         await pilot.press("a", "b", "u", "i", "d")  # keep A, keep B, union, intersection, drop: one unit each
         assert "unit 6 of 10" in title(app) and "5 decided" in title(app)
     assert consensus_at(coded_piura, 2) == ana[2]
@@ -78,7 +78,7 @@ async def test_reconcile_screen_every_decision_quit_midway_and_resume(coded_piur
     async with running(app) as pilot:
         await press_to_open(pilot, "f3", ReconcileScreen)
         assert "unit 6 of 10" in title(app) and "int01 passage 12" in title(app)
-        shared = ["Enabling", "Organisational and strategic planning", "Phase 3 enabling"]
+        shared = ["Enabling", "New knowledge inputs", "Phase 3 new knowledge"]
         assert consensus_at(coded_piura, 12) == []  # opening gave the consensus nothing …
         await pilot.press("c")  # … until the researcher has it take what ana and ben share
         assert consensus_at(coded_piura, 12) == shared and "the consensus took the codes ana and ben agree on" in title(app)
@@ -108,7 +108,7 @@ async def test_reconcile_screen_every_decision_quit_midway_and_resume(coded_piur
         await pilot.press("z")  # undo the last decision
         assert "undid: reconcile int01 passage 22" in title(app)
     assert len(decided(coded_piura)) == 9 and "int01:22" not in decided(coded_piura)
-    assert consensus_at(coded_piura, 18) == ["Phase 2 coordinating"]
+    assert consensus_at(coded_piura, 18) == ["Phase 2 joint initiatives"]
     db = connect_study(coded_piura)
     assert db.execute("SELECT text FROM memos m JOIN coders r ON r.id = m.coder_id WHERE r.name = 'consensus'").fetchall() == [
         ("only the plan itself is enabling",)]
@@ -129,7 +129,7 @@ async def test_reconcile_screen_agreement_table_sorts_and_lists_disagreements(co
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         by_code = {str(r[0]): r for r in rows}
         assert str(by_code["function/Enabling"][1]) == "0.841" and by_code["function/Enabling"][1].style == "bold green"
-        assert by_code["function/Accessing"][1].style == "yellow" and by_code["phase/Phase 2 coordinating"][1].style == "red"
+        assert by_code["function/Accessing"][1].style == "yellow" and by_code["phase/Phase 2 joint initiatives"][1].style == "red"
         assert "ana vs ben" in str(app.screen.query_one("#agree-title", Static).render())
         await pilot.press("right", "s")  # sort by α, highest first
         alphas = [float(str(table.get_row_at(i)[1])) for i in range(table.row_count) if str(table.get_row_at(i)[1]) != "undefined"]

@@ -195,7 +195,7 @@ async def test_x_exports_what_is_listed(coded_piura):
     async with running(app) as pilot:
         screen = await press_to_open(pilot, "f6", RetrievalScreen)
         await press_to_open(pilot, "n", QuickPick)  # not…
-        await pilot.press(*"Phase 1 accessing")
+        await pilot.press(*"Phase 1 early exporting")
         await press_to_close(pilot, "enter", QuickPick)
         listed = [e.uuid for e in screen.query_one(ExcerptList).excerpts]
         assert 0 < len(listed) < 14

@@ -19,7 +19,7 @@ from tests.tui.waiting import settle, until
 def coded(piura) -> None:
     db = connect_study(piura)
     ana = coding.add_coder(db, "ana")
-    for passage, code in [(2, "Accessing"), (2, "Phase 1 accessing"), (2, "APEM"), (3, "Coordinating")]:
+    for passage, code in [(2, "Accessing"), (2, "Phase 1 early exporting"), (2, "APEM"), (3, "Coordinating")]:
         coding.apply_code(db, 1, coding.find_code(db, code), ana, *coding.passage_span(db, 1, passage))
     db.close()
 
@@ -42,7 +42,7 @@ def test_snapshots_main_screen(piura, snap_compare):
 @pytest.mark.parametrize("size", [(80, 24), (200, 60)])
 def test_snapshots_main_screen_at(piura, snap_compare, size):
     """80×24: the transcript alone over the width, labels wrapped beside it, one line of keys ending with `?`.
-    200×60: the three panes, the labels whole ("Organisational and strategic planning" may wrap)."""
+    200×60: the three panes, the labels whole ("New knowledge inputs" may wrap)."""
     coded(piura)
     assert snap_compare(app_for(piura), terminal_size=size, run_before=ready)
 

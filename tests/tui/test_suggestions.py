@@ -32,26 +32,26 @@ async def test_suggestions_skip_interviewer_turns_name_their_words_and_stay_dism
         marks = lambda: screen.query_one(TranscriptView).marks.suggestions  # read afresh after each key
         speakers = {p.ordinal: p.speaker for p in screen.document.passages}
         assert marks() and all(speakers[index + 1] == "RESPONDENT" for index in marks())  # int01 passages 1, 11… ask
-        assert marks()[9] == ["Phase 3 enabling «Asia»"]  # passage 10: one suggestion, and the word that triggered it
+        assert marks()[9] == ["Phase 3 new knowledge «Asia»"]  # passage 10: one suggestion, and the word that triggered it
 
         screen.go_to(document, 10)
         await pilot.pause()
-        assert "suggested: Phase 3 enabling (Asia) — s accepts, S dismisses" in str(screen.query_one(StatusLine).render())
+        assert "suggested: Phase 3 new knowledge (Asia) — s accepts, S dismisses" in str(screen.query_one(StatusLine).render())
         await pilot.press("S")  # the only suggestion there: dismissed at once
-        assert 9 not in marks() and dismissals(piura) == [("Phase 3 enabling", 10)]
+        assert 9 not in marks() and dismissals(piura) == [("Phase 3 new knowledge", 10)]
         await pilot.press("u")  # undo brings it back
-        assert marks()[9] == ["Phase 3 enabling «Asia»"] and dismissals(piura) == []
+        assert marks()[9] == ["Phase 3 new knowledge «Asia»"] and dismissals(piura) == []
         await pilot.press("S")
 
         screen.go_to(document, 2)  # two suggestions: S lists them, with their words, to choose the one to dismiss
         assert len(marks()[1]) == 2
         picker = await press_to_open(pilot, "S", QuickPick)
-        assert [label for _, label, _ in picker.items] == ["function / Standards and norms — standards",
+        assert [label for _, label, _ in picker.items] == ["function / Legitimising practices — standards",
                                                            "function / Enabling — research"]
         await pilot.press(*"enabling")
         await press_to_close(pilot, "enter", QuickPick)
-        assert marks()[1] == ["Standards and norms «standards»"]
-        assert dismissals(piura) == [("Enabling", 2), ("Phase 3 enabling", 10)]
+        assert marks()[1] == ["Legitimising practices «standards»"]
+        assert dismissals(piura) == [("Enabling", 2), ("Phase 3 new knowledge", 10)]
 
     app = app_for(piura)  # dismissed for good: the next session does not suggest them again
     async with running(app, size=(160, 40)) as pilot:
@@ -59,4 +59,4 @@ async def test_suggestions_skip_interviewer_turns_name_their_words_and_stay_dism
         screen.open_document(document)
         await settle(pilot)
         await until(pilot, lambda: bool(screen.suggested), "the suggestions")
-        assert 9 not in marks() and marks()[1] == ["Standards and norms «standards»"]
+        assert 9 not in marks() and marks()[1] == ["Legitimising practices «standards»"]
