@@ -297,10 +297,12 @@ def _members(session: Session, db: Any, association: str, weight: str, combine: 
               help="The code group of phases.")
 @click.option("--no-roll-up", is_flag=True, help="Count sub-codes as functions of their own.")
 @click.option("--all", "everyone", is_flag=True, help="Also list survey organisations that have no actor code.")
+@click.option("--within", metavar="CODE", help="Only passages the same coder also coded with CODE (or its sub-codes),"
+              " e.g. 'Technological knowledge' with --weight tech.")
 @table_options
 @pass_session
 def actors(session: Session, weight: str, coders: tuple[str, ...], documents: tuple[str, ...], function_group: str,
-           phase_group: str, no_roll_up: bool, everyone: bool, fmt: str, output: Path | None, save: bool,
+           phase_group: str, no_roll_up: bool, everyone: bool, within: str | None, fmt: str, output: Path | None, save: bool,
            force: bool) -> None:
     """The survey network against the coding: each organisation's centrality beside the passages where it
     is coded as actor, by function (count and share of the function) and by phase, and Spearman's ρ.
@@ -309,10 +311,12 @@ def actors(session: Session, weight: str, coders: tuple[str, ...], documents: tu
 
         coder actors
         coder actors --coder ana --save --format xlsx
+        coder actors --weight commercial --within "Commercial knowledge"
     """
     db = session.open()
     report = network.actor_activity(db, weight=weight, coders=_split(coders), documents=_split(documents),
-                                    function_group=function_group, phase_group=phase_group, roll_up=not no_roll_up)
+                                    function_group=function_group, phase_group=phase_group, roll_up=not no_roll_up,
+                                    within=within)
     table = report.table if everyone or report.table.empty else report.table[report.table["actor_code"]]
     table = table.drop(columns=["actor_code"], errors="ignore")
     if fmt in ("table", "md") and output is None and not save:
@@ -327,10 +331,11 @@ def actors(session: Session, weight: str, coders: tuple[str, ...], documents: tu
         rho = "n/a" if math.isnan(row.rho) else f"{row.rho:+.3f}"
         p = "" if math.isnan(row.p) else f", p = {row.p:.3g}"
         lines.append(f"  {row[0]}: rho = {rho} (n = {row.n}{p})")
-    header = (f"organisations against the coding: passages coded as actor by {report.whose.describe()};"
-              f" functions from group '{function_group}', phases from '{phase_group}'")
+    header = (f"organisations against the coding: passages coded as actor by {report.whose.describe()}"
+              f"{f' (only passages they also coded {within})' if within else ''};"
+              f" functions from group '{function_group}', phases from '{phase_group}'; {weight} network")
     emit(session, table, fmt=fmt, output=output, save=save, force=force,
-         stem=_stem("actors-against-network", weight, "-".join(report.coders[:3])), header=header,
+         stem=_stem("actors-against-network", weight, within, "-".join(report.coders[:3])), header=header,
          footer="\n".join(lines), digits={"rank": 1, "betweenness": 4, "weighted_out_degree": 0})
 
 

@@ -124,6 +124,7 @@ class CodebookLookup:
     generated: dict[int, bool]
     active: dict[int, bool]
     top: dict[int, int]
+    parent: dict[int, int | None]
     organisation: dict[int, tuple[str, str | None, str | None, tuple[str, ...]]]  # code → (name, type, based_in, member_of)
     groups: list[str]
 
@@ -146,7 +147,7 @@ def codebook_lookup(db: Database) -> CodebookLookup:
     return CodebookLookup(
         ids=[r[0] for r in rows], name={r[0]: r[1] for r in rows}, group={r[0]: r[2] for r in rows},
         exclusive={r[2]: bool(r[3]) for r in rows}, generated={r[0]: r[4] == "organisations" for r in rows},
-        active={r[0]: bool(r[6]) for r in rows}, top=top,
+        active={r[0]: bool(r[6]) for r in rows}, top=top, parent=parent,
         organisation={r[0]: (r[7], r[8], r[9], tuple(json.loads(r[10] or "[]"))) for r in rows
                       if r[7] is not None and r[4] == "organisations"}, groups=groups,
     )

@@ -28,6 +28,7 @@ from coder.crosstab.counting import (
     unit_pairs,
 )
 from coder.crosstab.dimensions import (
+    CodebookLookup,
     Coders,
     Dimension,
     attribute_text,
@@ -356,6 +357,17 @@ def presence_matrix(
 # The coding behind the network-vs-coding table ----------------------------------------------------
 
 
+def _descends(book: CodebookLookup, code: int | None, ancestor: int) -> bool:
+    """The code is `ancestor` or one of its sub-codes (at any depth)."""
+    seen: set[int] = set()
+    while code is not None and code not in seen:
+        if code == ancestor:
+            return True
+        seen.add(code)
+        code = book.parent.get(code)
+    return False
+
+
 @dataclass
 class ActorCounts:
     """What the coding shows each actor doing: its passages, and its passages by function and by phase."""
@@ -378,24 +390,36 @@ def actor_counts(
     function_group: str | None = "function",
     phase_group: str | None = "phase",
     roll_up: bool = True,
+    within: int | None = None,
 ) -> ActorCounts:
-    """Passages per actor, and per actor × function and actor × phase (same passage, same coder)."""
+    """Passages per actor, and per actor × function and actor × phase (same passage, same coder).
+
+    Args:
+        within: a code id: only passages the same coder also coded with it or one of its sub-codes (e.g. the
+            technological-knowledge code, to set the coding against the technological network).
+    """
     import numpy as np  # ≈0.1 s
 
     chosen = choose_coders(db, coders)
     doc_ids = choose_documents(db, documents)
     book = codebook_lookup(db)
     actor_codes = [c for c in book.ids if c in book.organisation]
+    marking = [c for c in book.ids if within is not None and _descends(book, c, within)]
     actors = code_dimension("actor", "actor", actor_codes, lambda c: book.organisation[c][0])
     extra = []
     for name in (function_group, phase_group):
         found = find_group(book, name) if name else None
         extra.append(dimension(db, f"group:{found}", roll_up=roll_up) if found else None)
     functions, phases = extra
-    code_ids = [*actor_codes, *((functions.codes or []) if functions else []), *((phases.codes or []) if phases else [])]
+    code_ids = [*actor_codes, *((functions.codes or []) if functions else []), *((phases.codes or []) if phases else []), *marking]
     hits, _ = coded_hits(db, chosen.ids, doc_ids, code_ids)
     ncod = max(len(chosen.ids), 1)
     unit = hits.seg * ncod + hits.coder
+    if within is not None:
+        keep = np.isin(unit, unit[np.isin(hits.code, marking)])
+        hits = Hits(seg=hits.seg[keep], doc=hits.doc[keep], code=hits.code[keep], coder=hits.coder[keep],
+                    start=hits.start[keep], end=hits.end[keep])
+        unit = unit[keep]
     ra, la = labelled_hits(actors, hits)
     n_a = max(len(actors.labels), 1)
     distinct = sorted_unique(hits.seg[ra] * n_a + la)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from coder.coding import find_code
 from coder.crosstab import Coders, actor_counts, choose_coders
 from coder.db import Database
 from coder.errors import CoderError
@@ -114,6 +115,7 @@ def actor_activity(
     function_group: str = "function",
     phase_group: str = "phase",
     roll_up: bool = True,
+    within: str | None = None,
 ) -> ActorActivity:
     """One row per organisation: centrality, passages coded with it as actor, by function and phase, shares.
 
@@ -121,13 +123,15 @@ def actor_activity(
     (or phase) counts for it in that passage when the same coder also coded the function there.
     With `roll_up`, sub-codes count for their top-level function. Spearman's ρ compares
     centrality with coded activity over the organisations that are in the survey and have an actor code.
+    With `within` (a code), only passages the same coder also coded with it or its sub-codes count: the
+    technological-knowledge code against the technological network, the commercial against the commercial.
     """
     import pandas as pd  # ≈0.3 s
 
     ranking = centrality(db, weight)
     whose = choose_coders(db, coders)
     counts = actor_counts(db, coders=coders, documents=documents, function_group=function_group,
-                          phase_group=phase_group, roll_up=roll_up)
+                          phase_group=phase_group, roll_up=roll_up, within=find_code(db, within).id if within else None)
     orgs = organisation_details(db)
     by_name = {info["organisation"]: info for info in orgs.values()}
     names = list(dict.fromkeys([*ranking["organisation"], *counts.actors]))

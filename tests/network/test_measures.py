@@ -77,6 +77,10 @@ def test_network_actor_activity_sets_centrality_against_the_coding(make_study):
     assert diffusing["n"] == 3 and diffusing["rho"] == pytest.approx(1.0)  # Diffusing 2, 1, 0: same order
     unrolled = network.actor_activity(db, coders=["ana"], roll_up=False)
     assert "Scanning sources" in unrolled.functions
+    # Within a code: only the passages ana also coded with it or a sub-code (Accessing: passage 2, and 1 by its sub-code).
+    within = by_name(network.actor_activity(db, coders=["ana"], within="Accessing").table)
+    assert {name: row["passages"] for name, row in within.items() if row["passages"]} == {"APEM": 1, "PROMPERU": 1}
+    assert within["SENASA"]["Diffusing"] == 0 and within["APEM"]["Phase 1"] == 1
     db.close()
 
 
