@@ -144,12 +144,15 @@ def _stem(*parts: str | None) -> str:
 @click.option("--phase-group", default="phase", show_default=True, metavar="GROUP", help="The group that `phase` names.")
 @click.option("--roll-up", is_flag=True, help="Count sub-codes for their top-level code.")
 @click.option("--chi2", is_flag=True, help="Add Pearson's chi-square test with expected counts.")
+@click.option("--within", metavar="CODE", help="Only passages the same coder also coded with CODE (or its sub-codes),"
+              " e.g. a phase: who does what in that phase.")
 @click.option("--cell", nargs=2, metavar="ROW COLUMN", help="List the passages behind one cell instead of the table.")
 @table_options
 @pass_session
 def xtab(session: Session, rows: str, columns: str, measure: str, once_per_document: bool, percent: str | None,
          coders: tuple[str, ...], documents: tuple[str, ...], group: str | None, phase_group: str, roll_up: bool,
-         chi2: bool, cell: tuple[str, str] | None, fmt: str, output: Path | None, save: bool, force: bool) -> None:
+         chi2: bool, within: str | None, cell: tuple[str, str] | None, fmt: str, output: Path | None, save: bool,
+         force: bool) -> None:
     """Cross-tabulate ROWS against COLUMNS: code, group, phase, actor, type, local, based_in, membership,
     document, attr:KEY, coder, or the name of a code group (e.g. function).
 
@@ -163,10 +166,11 @@ def xtab(session: Session, rows: str, columns: str, measure: str, once_per_docum
         coder xtab actor attr:interviewee_organisation --save --format xlsx
         coder xtab function phase --cell Coordinating "Phase 2 joint initiatives"
         coder xtab local function
+        coder xtab actor function --within "Phase 1 early exporting"
     """
     db = session.open()
     options: dict[str, Any] = dict(coders=_split(coders), documents=_split(documents), group=group, phase_group=phase_group,
-                                   roll_up=roll_up)
+                                   roll_up=roll_up, within=within)
     if cell:
         found = crosstab.cell_passages(db, rows, columns, cell[0] or None, cell[1] or None, measure=measure, **options)
         listed = [{**r, "text": r["text"] if fmt not in ("table", "md") else _short(r["text"])} for r in found]
@@ -178,7 +182,7 @@ def xtab(session: Session, rows: str, columns: str, measure: str, once_per_docum
     if not result.total:
         footer = f"nothing counted: no codings of these dimensions by {result.coders.describe()}"
     frame = result.grid(totals=fmt in ("table", "md"))
-    stem = _stem("xtab", rows.replace(":", "-"), "by", columns.replace(":", "-"), result.unit,
+    stem = _stem("xtab", rows.replace(":", "-"), "by", columns.replace(":", "-"), within, result.unit,
                  "once-per-document" if once_per_document else None, f"{percent}-pct" if percent else None,
                  "-".join(result.coders.names) if len(result.coders.names) <= 3 else "several-coders")
     emit(session, frame, fmt=fmt, output=output, save=save, force=force, stem=stem, index=result.rows.title,

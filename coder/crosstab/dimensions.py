@@ -153,6 +153,30 @@ def codebook_lookup(db: Database) -> CodebookLookup:
     )
 
 
+def sub_codes_of(book: CodebookLookup, code: int) -> set[int]:
+    """The code and its sub-codes, at any depth."""
+    found = set()
+    for candidate in book.ids:
+        seen: set[int] = set()
+        step: int | None = candidate
+        while step is not None and step not in seen:
+            if step == code:
+                found.add(candidate)
+                break
+            seen.add(step)
+            step = book.parent.get(step)
+    return found
+
+
+def within_codes(db: Database, name: str | None) -> set[int] | None:
+    """The codes a `within` filter names: the code and its sub-codes (None: no filter)."""
+    if not name:
+        return None
+    from coder.coding import find_code
+
+    return sub_codes_of(codebook_lookup(db), find_code(db, name).id)
+
+
 @dataclass
 class Dimension:
     """One axis of a table: its values and how a coding (or its passage) maps onto them."""

@@ -46,6 +46,7 @@ class CrossTab:
     percent: str | None
     once_per_document: bool
     coders: Coders
+    within: str | None = None  # only passages the same coder also coded with this code
     _frames: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # Plain numbers --------------------------------------------------------------------------------
@@ -136,4 +137,5 @@ class CrossTab:
 
     def describe(self) -> str:
         how = "once per document" if self.once_per_document else self.measure
-        return f"{self.rows.title} × {self.columns.title}: {how}, coded by {self.coders.describe()}"
+        where = f" (only passages also coded {self.within})" if self.within else ""
+        return f"{self.rows.title} × {self.columns.title}: {how}{where}, coded by {self.coders.describe()}"

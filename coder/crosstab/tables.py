@@ -28,7 +28,6 @@ from coder.crosstab.counting import (
     unit_pairs,
 )
 from coder.crosstab.dimensions import (
-    CodebookLookup,
     Coders,
     Dimension,
     attribute_text,
@@ -39,9 +38,11 @@ from coder.crosstab.dimensions import (
     dimension,
     document_rows,
     find_group,
+    sub_codes_of,
     unknown_group,
+    within_codes,
 )
-from coder.crosstab.passages import Hits, StudyArrays, coded_hits
+from coder.crosstab.passages import Hits, StudyArrays, coded_hits, only_within
 from coder.crosstab.result import CrossTab, Number
 from coder.crosstab.small import count, small_study
 from coder.db import Database
@@ -67,6 +68,7 @@ def crosstab(
     group: str | None = None,
     phase_group: str = "phase",
     roll_up: bool = False,
+    within: str | None = None,
 ) -> CrossTab:
     """Cross-tabulate two dimensions of the coding (see the module docstring for the counting rule).
 
@@ -78,8 +80,11 @@ def crosstab(
         coders: coder names, or ["all"]; default: every coder but the consensus coder (`choose_coders`).
         documents: document names, patterns or KEY=VALUE attribute conditions.
         group: restricts the `code` dimension (and which codings make passages count for the others).
+        within: a code: only passages the same coder also coded with it or one of its sub-codes count (a
+            table for one phase, say: who does what in Phase 1).
     """
     measure = _check(measure, MEASURES, "measure")
+    marking = within_codes(db, within)
     if percent is not None:
         percent = _check(percent, PERCENTS, "percent")
     if once_per_document and measure != "passages":
@@ -95,13 +100,16 @@ def crosstab(
     if not n_a or not n_b:  # margins of nothing: 0.0, as numpy's zeros
         cells, row_totals, col_totals, total = [[0] * n_b for _ in range(n_a)], [0.0] * n_a, [0.0] * n_b, 0
     elif measure in ("passages", "documents") and (small := small_study(db)) is not None:
+        if marking is not None:
+            small = [(seg, doc, kept) for seg, doc, coded in small
+                     if (kept := {who: codes for who, codes in coded.items() if codes & marking})]
         cells, row_totals, col_totals, total = count(
             small, row_dim, col_dim, chosen.ids, doc_ids, _code_ids(db, row_dim, col_dim, group),
             by_document=measure == "documents", once_per_document=once_per_document)
     else:
         import numpy as np  # ≈0.1 s
 
-        hits, arrays, a, b = _both_sides(db, row_dim, col_dim, chosen, doc_ids, group)
+        hits, arrays, a, b = _both_sides(db, row_dim, col_dim, chosen, doc_ids, group, marking)
         ncod = max(len(chosen.ids), 1)
         if measure in ("passages", "documents"):
             by_doc = measure == "documents"
@@ -117,7 +125,7 @@ def crosstab(
         total = counted[3]
     result = CrossTab(cells, row_totals, col_totals, list(row_dim.labels), list(col_dim.labels), total,
                       rows=row_dim, columns=col_dim, measure=measure, percent=percent,
-                      once_per_document=once_per_document, coders=chosen)
+                      once_per_document=once_per_document, coders=chosen, within=within)
     return _drop_retired(db, result)
 
 
@@ -131,13 +139,19 @@ def _check(value: str, allowed: Sequence[str], what: str) -> str:
 
 
 def _both_sides(db: Database, row_dim: Dimension, col_dim: Dimension, coders: Coders, doc_ids: list[int] | None,
-                group: str | None) -> tuple[Hits, StudyArrays, Side, Side]:
+                group: str | None, marking: set[int] | None = None) -> tuple[Hits, StudyArrays, Side, Side]:
     """Load the codings the two dimensions need and each side's labelled hits.
 
     A code dimension needs its own codes. A document, attribute or coder value comes with any coding, so
     when neither side is a code dimension the codings of `group` (or of every code) make passages count.
+    With `marking` (the codes of `within`), only passages where the same coder also coded one of them.
     """
-    hits, arrays = coded_hits(db, coders.ids, doc_ids, _code_ids(db, row_dim, col_dim, group))
+    code_ids = _code_ids(db, row_dim, col_dim, group)
+    if marking is not None and code_ids is not None:
+        code_ids = sorted({*code_ids, *marking})
+    hits, arrays = coded_hits(db, coders.ids, doc_ids, code_ids)
+    if marking is not None:
+        hits = only_within(hits, max(len(coders.ids), 1), marking)
     return hits, arrays, labelled_hits(row_dim, hits), labelled_hits(col_dim, hits)
 
 
@@ -247,6 +261,7 @@ def cell_passages(
     group: str | None = None,
     phase_group: str = "phase",
     roll_up: bool = False,
+    within: str | None = None,
 ) -> list[dict[str, Any]]:
     """The passages behind one cell: (document, passage ordinal, speaker, start, end, text), in document order.
 
@@ -259,7 +274,7 @@ def cell_passages(
     doc_ids = choose_documents(db, documents)
     row_dim = dimension(db, rows, group=group, phase_group=phase_group, roll_up=roll_up, documents=doc_ids, coders=chosen)
     col_dim = dimension(db, columns, group=group, phase_group=phase_group, roll_up=roll_up, documents=doc_ids, coders=chosen)
-    hits, arrays, a, b = _both_sides(db, row_dim, col_dim, chosen, doc_ids, group)
+    hits, arrays, a, b = _both_sides(db, row_dim, col_dim, chosen, doc_ids, group, within_codes(db, within))
     ncod = max(len(chosen.ids), 1)
     wanted_a = _label_index(row_dim, row_value)
     wanted_b = _label_index(col_dim, column_value)
@@ -357,17 +372,6 @@ def presence_matrix(
 # The coding behind the network-vs-coding table ----------------------------------------------------
 
 
-def _descends(book: CodebookLookup, code: int | None, ancestor: int) -> bool:
-    """The code is `ancestor` or one of its sub-codes (at any depth)."""
-    seen: set[int] = set()
-    while code is not None and code not in seen:
-        if code == ancestor:
-            return True
-        seen.add(code)
-        code = book.parent.get(code)
-    return False
-
-
 @dataclass
 class ActorCounts:
     """What the coding shows each actor doing: its passages, and its passages by function and by phase."""
@@ -404,7 +408,7 @@ def actor_counts(
     doc_ids = choose_documents(db, documents)
     book = codebook_lookup(db)
     actor_codes = [c for c in book.ids if c in book.organisation]
-    marking = [c for c in book.ids if within is not None and _descends(book, c, within)]
+    marking = sub_codes_of(book, within) if within is not None else set()
     actors = code_dimension("actor", "actor", actor_codes, lambda c: book.organisation[c][0])
     extra = []
     for name in (function_group, phase_group):
@@ -414,12 +418,9 @@ def actor_counts(
     code_ids = [*actor_codes, *((functions.codes or []) if functions else []), *((phases.codes or []) if phases else []), *marking]
     hits, _ = coded_hits(db, chosen.ids, doc_ids, code_ids)
     ncod = max(len(chosen.ids), 1)
-    unit = hits.seg * ncod + hits.coder
     if within is not None:
-        keep = np.isin(unit, unit[np.isin(hits.code, marking)])
-        hits = Hits(seg=hits.seg[keep], doc=hits.doc[keep], code=hits.code[keep], coder=hits.coder[keep],
-                    start=hits.start[keep], end=hits.end[keep])
-        unit = unit[keep]
+        hits = only_within(hits, ncod, marking)
+    unit = hits.seg * ncod + hits.coder
     ra, la = labelled_hits(actors, hits)
     n_a = max(len(actors.labels), 1)
     distinct = sorted_unique(hits.seg[ra] * n_a + la)

@@ -29,7 +29,7 @@ def _mixes() -> bool:
 def test_crosstab_cli_xtab_table_csv_json_and_chi2(coded):
     table = run(coded, "xtab", "function", "phase", "--coder", "ana").stdout
     assert "function × phase: passages, coded by ana" in table
-    assert "Accessing            3        0        0        3" in table
+    assert "Accessing         3        0        0        3" in table
     rows = list(csv.DictReader(io.StringIO(run(coded, "xtab", "function", "phase", "--coder", "ana", "--format", "csv").stdout)))
     assert rows[0] == {"function": "Accessing", "Phase 1": "3", "Phase 2": "0", "Phase 3": "0"}
     data = json.loads(run(coded, "xtab", "function", "attr:kind", "--coder", "ana", "--percent", "row", "--format", "json").stdout)
@@ -62,3 +62,11 @@ def test_crosstab_cli_saves_under_exports_and_refuses_to_overwrite(coded, tmp_pa
     assert "exports/matrix-document-by-code.csv: 2 documents" in matrix
     for path in (coded / "exports").glob("*"):
         path.unlink()
+
+
+def test_crosstab_cli_xtab_within_a_phase_says_so_in_its_heading(coded):
+    table = run(coded, "xtab", "function", "actor", "--within", "Phase 1", "--roll-up", "--coder", "ana").stdout
+    assert table.startswith("function × actor: passages (only passages also coded Phase 1), coded by ana\n")
+    rows = list(csv.DictReader(io.StringIO(run(coded, "xtab", "function", "actor", "--within", "Phase 1", "--roll-up",
+                                                "--coder", "ana", "--format", "csv").stdout)))
+    assert {r["function"]: r["APEM"] for r in rows} == {"Accessing": "2", "Diffusing": "0", "Coordinating": "0", "Enabling": "0"}

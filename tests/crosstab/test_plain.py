@@ -59,7 +59,8 @@ def test_plain_python_counts_what_numpy_counts(db, monkeypatch, rows, columns, _
     counted = {}
     for way, hits in (("numpy", lambda db: None), ("python", small.coded_passages)):
         monkeypatch.setattr(tables, "small_study", hits)
-        for options in ({}, {"coders": ["ana"]}, {"documents": ["int01"]}, {"group": "function"}, {"roll_up": True}):
+        for options in ({}, {"coders": ["ana"]}, {"documents": ["int01"]}, {"group": "function"}, {"roll_up": True},
+                        {"within": "Phase 1"}, {"within": "Accessing", "roll_up": True}):
             result = crosstab.crosstab(db, rows, columns, measure=measure, once_per_document=once, **options)
             counted[way, str(options)] = (result.cells, result.row_sums, result.col_sums, result.total,
                                           result.row_labels, result.col_labels)

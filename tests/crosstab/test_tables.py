@@ -64,6 +64,19 @@ def test_crosstab_pairs_values_within_one_coders_coding(db):
     assert both.counts.at["Diffusing", "Phase 2"] == 1  # int01 p4, coded by both: one passage
 
 
+def test_crosstab_within_a_code_counts_only_passages_the_same_coder_also_coded_with_it(db):
+    # Phase 1 (ana): int01 ¶1 (Scanning sources), ¶2 (Accessing, APEM, PROMPERU), ¶3 (Accessing) and cong01 ¶1
+    # (Accessing, APEM); ben put int01 ¶2 in Phase 2, so his Accessing there is left out.
+    result = crosstab.crosstab(db, "function", "actor", within="Phase 1", roll_up=True)
+    assert cells(result) == {("Accessing", "APEM"): 2, ("Accessing", "PROMPERU"): 1}
+    assert result.describe() == "function × actor: passages (only passages also coded Phase 1), coded by ana, ben (all)"
+    assert crosstab.crosstab(db, "function", "phase", within="Accessing").col_labels == ["Phase 1", "Phase 2", "Phase 3"]
+    assert cells(crosstab.crosstab(db, "function", "phase", within="Accessing", roll_up=True)) == {
+        ("Accessing", "Phase 1"): 4, ("Accessing", "Phase 2"): 1}  # the sub-code's passage counts as well
+    listed = crosstab.cell_passages(db, "function", "actor", "Accessing", "APEM", within="Phase 1", roll_up=True)
+    assert [(r["document"], r["passage"]) for r in listed] == [("cong01", 1), ("int01", 2)]
+
+
 def test_crosstab_cooccurrence_counts_passages_with_both_codes(db):
     result = crosstab.cooccurrence(db, group="function", coders=["ana"])
     table = result.table
