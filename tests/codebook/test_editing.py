@@ -247,7 +247,7 @@ def test_codebook_edit_bundled_codebook_round_trips_every_edit(make_study):
     edit.move_code(db, built, "Scanning sources", "Diffusing", coder_id=ana)
     edit.define_code(db, built, "Enabling", include="A new include that is long enough to be folded over two lines when written out.",
                      coder_id=ana)
-    edit.merge_codes(db, built, "New technologies and markets", "New technologies and markets", coder_id=ana)
+    edit.merge_codes(db, built, "New technologies and markets", "Scanning sources", coder_id=ana)
     edit.merge_codes(db, built, "Accessing", "Diffusing", coder_id=ana)  # the first entry of the file
     edit.merge_codes(db, built, "community of practice", "broker", coder_id=ana)  # the last hand-written entry
     assert_in_sync(built, db)

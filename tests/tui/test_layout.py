@@ -90,7 +90,7 @@ def codebook_lines(pane: CodebookPane) -> list[str]:
 async def test_the_codebook_takes_what_its_labels_need(piura: Study, columns: int) -> None:
     """Every code name whole where the screen allows (200 columns: all; 150: all but the few longest), and the
     transcript keeps most of the width."""
-    async with running(app_for(piura), size=(columns, 60)) as pilot:
+    async with running(app_for(piura), size=(columns, 90)) as pilot:  # tall enough for every code of every group
         await settle(pilot)
         screen = pilot.app.screen
         pane, transcript = screen.query_one(CodebookPane), screen.query_one(TranscriptView)
