@@ -351,10 +351,13 @@ def copy_agreed(db: Database, queue: Queue) -> int:
 
 
 def _write_memo(changes: Changes, consensus: int, unit: Unit, text: str) -> None:
-    row = changes.db.execute("SELECT id FROM memos WHERE coder_id = ? AND document_id = ? AND start = ? AND end = ? AND code_id IS NULL",
-                             [consensus, unit.document_id, unit.start, unit.end]).fetchone()
+    """The decision's rationale as the consensus coder's memo on the passage; a rationale already there (a decision on
+    another group of codes, say) is kept, and this one added after it."""
+    row = changes.db.execute("SELECT id, text FROM memos WHERE coder_id = ? AND document_id = ? AND start = ? AND end = ?"
+                             " AND code_id IS NULL", [consensus, unit.document_id, unit.start, unit.end]).fetchone()
     if row:
-        changes.update("memos", row[0], {"text": text, "updated": now()})
+        if text not in row[1].split("\n"):
+            changes.update("memos", row[0], {"text": f"{row[1]}\n{text}", "updated": now()})
     else:
         stamp = now()
         row = {"uuid": new_uuid(), "coder_id": consensus, "document_id": unit.document_id, "start": unit.start,

@@ -125,3 +125,15 @@ def test_agreed_gives_the_consensus_what_the_coders_share(root):
     assert written > 0 and f"consensus: {written} codings the coders agree on" in result.output
     assert all(set(reconcile.consensus_codes(db, queue, u)) == u.shared for u in queue.agreed + queue.units)
     db.close()
+
+
+def test_rationales_of_decisions_on_two_groups_of_one_passage_are_both_kept(root, tmp_path):
+    db = connect_study(Study(root))
+    function = reconcile.build_queue(db, groups=["function"])
+    phase = reconcile.build_queue(db, groups=["phase"])
+    unit = next(u for u in function.units if phase.index_of(u.key) is not None)
+    reconcile.decide(db, function, unit, "keep", coder="ana", memo="the fair is an outside source")
+    reconcile.decide(db, phase, phase.units[phase.index_of(unit.key)], "keep", coder="ben", memo="dated 2005")
+    reconcile.decide(db, phase, phase.units[phase.index_of(unit.key)], "keep", coder="ben", memo="dated 2005")  # again
+    assert reconcile.rationale(db, function, unit) == "the fair is an outside source\ndated 2005"
+    db.close()
