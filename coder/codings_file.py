@@ -47,6 +47,7 @@ from coder.coding import (
 from coder.db import Database, new_uuid, now, set_setting, setting, transaction
 from coder.errors import CoderError, quotes_a_file
 from coder.events import Changes, log_event
+from coder.exports.cells import csv_text, from_cell
 from coder.limits import LIMITS, Limits, csv_rows, read_bounded
 from coder.memos import memo
 
@@ -123,7 +124,7 @@ def _plan(db: Database, raw: bytes, shown: str, limits: Limits) -> list[PlannedC
                 raise CoderError(f"{what} in the header", where=f"{shown}:{line}",
                                  fix=f"use the columns {','.join(COLUMNS[:5])} (and optionally start,end)")
             continue
-        cells = dict(zip(header, map(str.strip, row)))
+        cells = {column: from_cell(value.strip()) for column, value in zip(header, row)}  # as `write_codings_file` wrote it
         cells.update((column, "") for column in header[len(row):])
         if len(row) > len(header) and any(cell.strip() for cell in row[len(header):]):
             problems.append((line, f"{len(row)} cells but the header has {len(header)}", "quote cells that contain commas"))
@@ -346,8 +347,6 @@ def write_codings_file(db: Database, coder: str, path: Path) -> int:
     """One coder's codings and passage memos as a coding file that `import_codings` loads again; returns the rows.
 
     A coding that covers whole passages is written by passage number (or range), any other by its offsets."""
-    from coder.exports.cells import csv_text
-
     who = coder_id(db, coder)
     passages: dict[int, list[tuple[int, int, int]]] = {}
     for document_id, ordinal, start, end in db.execute(

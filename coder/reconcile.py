@@ -34,7 +34,7 @@ from coder.events import Changes, Event, log_event, undo
 
 QUEUE_SETTING = "reconcile_queue"  # JSON: coders, documents, groups and the unit the queue stopped at
 KINDS = ("keep", "union", "intersection", "drop", "recode")
-SUMMARY = re.compile(r"^reconcile (?P<document>.+) passage (?P<ordinal>\d+): (?P<kind>\w+)")
+SUMMARY = re.compile(r"^reconcile (?P<document>.+) passage (?P<ordinal>\d+)(?: \((?P<groups>[^)]*)\))?: (?P<kind>\w+)")
 
 Span = tuple[int, int]
 
@@ -305,7 +305,7 @@ def decide(db: Database, queue: Queue, unit: Unit, kind: str, *, coder: str | No
     compared = _code_ids_of_groups(db, queue.groups)
     label = f"keep {coder}" if kind == "keep" else kind
     paths = sorted(f"{r.group}/{r.name}" for r in refs.values())
-    summary = f"reconcile {unit.document} passage {unit.ordinal}: {label} → {', '.join(paths) or 'nothing'}"
+    summary = f"reconcile {unit.document} passage {unit.ordinal} ({', '.join(queue.groups)}): {label} → {', '.join(paths) or 'nothing'}"
     with transaction(db):
         check_version(db, unit.document_id, unit.version)
         changes = Changes(db)
@@ -403,11 +403,15 @@ def consensus_codings(db: Database, queue: Queue, unit: Unit) -> list[dict[str, 
 
 
 def decided(db: Database, queue: Queue) -> dict[str, str]:
-    """Units settled by a decision still in effect (not undone): unit key → what was decided."""
+    """Units of the queue settled by decisions still in effect (not undone): unit key → what was decided last.
+
+    A decision settles the groups its queue compared (a decision made before the groups were recorded, all of
+    them): a passage settled for `function` only is still open in a queue that also compares `phase`.
+    """
     row = db.execute("SELECT id FROM coders WHERE name = ?", [queue.consensus]).fetchone()
     if row is None:
         return {}
-    in_effect: dict[int, tuple[str, str]] = {}
+    in_effect: dict[int, tuple[str, set[str], str]] = {}
     undone: set[int] = set()
     for event_id, action, summary, reverts in db.execute(
             "SELECT id, action, summary, reverts FROM events WHERE coder_id = ? AND action IN ('reconcile', 'undo', 'redo')"
@@ -415,16 +419,20 @@ def decided(db: Database, queue: Queue) -> dict[str, str]:
         if action == "reconcile":
             match = SUMMARY.match(summary)
             if match:
-                in_effect[event_id] = (f"{match['document']}:{match['ordinal']}", summary.split(": ", 1)[1])
+                groups = set(match["groups"].split(", ")) if match["groups"] else set(queue.groups)
+                in_effect[event_id] = (f"{match['document']}:{match['ordinal']}", groups, summary.split("): " if match["groups"]
+                                                                                                       else ": ", 1)[1])
         elif action == "undo":
             undone.add(reverts)
         else:
             undone.discard(reverts)
-    result: dict[str, str] = {}
-    for event_id, (key, what) in sorted(in_effect.items()):  # the latest decision in effect wins
+    covered: dict[str, set[str]] = {}
+    latest: dict[str, str] = {}
+    for event_id, (key, groups, what) in sorted(in_effect.items()):  # the latest decision in effect is shown
         if event_id not in undone:
-            result[key] = what
-    return result
+            covered.setdefault(key, set()).update(groups)
+            latest[key] = what
+    return {key: what for key, what in latest.items() if covered[key] >= set(queue.groups)}
 
 
 def consensus_agreement(db: Database, queue: Queue, **options: Any) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from coder.coding import find_code
 from coder.db import Database, transaction
 from coder.errors import CoderError, quotes_a_file
+from coder.exports.cells import from_cell
 from coder.limits import LIMITS, Limits, csv_rows, read_bounded
 from coder.reconcile import KINDS, Decision, Queue, Unit, decide, decided, unit_text
 
@@ -107,7 +108,7 @@ def _plan(db: Database, queue: Queue, raw: bytes, shown: str, limits: Limits) ->
                 raise CoderError(f"missing column(s) {', '.join(missing)} in the header", where=f"{shown}:{line}",
                                  fix="start from the sheet `coder reconcile list --format csv` writes, for the same coders")
             continue
-        cells = {column: value.strip() for column, value in zip(header, row)}
+        cells = {column: from_cell(value.strip()) for column, value in zip(header, row)}  # as `queue_sheet` was written
         if not cells.get("decision"):
             continue
         try:

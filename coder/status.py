@@ -13,6 +13,7 @@ class CoderProgress:
     name: str
     codings: int
     passages_coded: int
+    documents_coded: int = 0  # documents with at least one of the coder's codings
 
 
 @dataclass
@@ -34,7 +35,7 @@ class StudyStatus:
         base = {"documents": self.documents, "words": self.words, "passages": self.passages,
                 "codes": sum(n for _, n in self.groups), "mentions": self.mentions}
         return [{**base, "coder": c.name, "codings": c.codings, "passages_coded": c.passages_coded,
-                 "percent_coded": round(100 * self.share(c), 1)} for c in self.coders] or [base]
+                 "percent_coded": round(100 * self.share(c), 1), "documents_coded": c.documents_coded} for c in self.coders] or [base]
 
     def describe(self, title: str) -> str:
         lines = [
@@ -47,7 +48,7 @@ class StudyStatus:
             lines.append("  no codings yet")
         for coder in self.coders:
             lines.append(f"  {coder.name}: {coder.codings:,} codings, {coder.passages_coded:,} passages coded"
-                         f" ({100 * self.share(coder):.1f}%)")
+                         f" ({100 * self.share(coder):.1f}%) in {coder.documents_coded} of {self.documents} documents")
         return "\n".join(lines)
 
 
@@ -61,7 +62,7 @@ coded AS (SELECT sp.coder_id, sp.codings, (SELECT count(*) FROM segments s WHERE
             AND EXISTS (SELECT 1 FROM codings c WHERE c.document_id = sp.document_id AND c.coder_id = sp.coder_id
                         AND c.start >= s.start - sp.longest AND c.start < s.end AND c.end > s.start)) AS passages
           FROM spans sp)
-SELECT r.name, sum(coded.codings), sum(coded.passages) FROM coders r JOIN coded ON coded.coder_id = r.id
+SELECT r.name, sum(coded.codings), sum(coded.passages), count(*) FROM coders r JOIN coded ON coded.coder_id = r.id
 GROUP BY r.id ORDER BY r.name
 """
 

@@ -185,10 +185,41 @@ def db(study: Study) -> Database:
 
 @pytest.fixture(scope="session")
 def bundled_coded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled study with its demonstration codings (coders ana and ben), imported once; copy it to change it."""
+    """The bundled study with its demonstration codings (coders ana and ben, and their consensus), imported once;
+    copy it to change it."""
     import shutil
 
     root = tmp_path_factory.mktemp("bundled-coded") / "piura"
     for folder in ("codebook", "transcripts"):
         shutil.copytree(REPO / folder, root / folder)
     return opened(root)
+
+
+@pytest.fixture(scope="session")
+def bundled_two_coders(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled study as it was before reconciling: ana's and ben's demonstration codings, no consensus yet;
+    imported once, copy it to change it."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("bundled-two-coders") / "piura"
+    shutil.copytree(REPO / "codebook", root / "codebook")
+    shutil.copytree(REPO / "transcripts", root / "transcripts", ignore=shutil.ignore_patterns("demo-consensus.csv"))
+    return opened(root)
+
+
+def demonstration_codes(coders: tuple[str, ...] = ("ana", "ben"), group: str | None = None) -> dict[tuple[str, int], dict[str, set[str]]]:
+    """The demonstration coding files read as plain CSV, apart from coder: (document, passage) → coder → code paths.
+
+    Every row of those files codes whole passages, so what the study makes of them can be checked against this."""
+    import csv
+
+    found: dict[tuple[str, int], dict[str, set[str]]] = {}
+    for coder in coders:
+        text = (REPO / "transcripts" / "codings" / f"demo-{coder}.csv").read_text(encoding="utf-8")
+        lines = [line for line in text.splitlines() if not line.startswith("#")]
+        for row in csv.DictReader(lines):
+            if row["code"] and (group is None or row["code"].startswith(group + "/")):
+                first, _, last = row["passage"].partition("-")
+                for passage in range(int(first), int(last or first) + 1):
+                    found.setdefault((row["document"], passage), {c: set() for c in coders})[coder].add(row["code"])
+    return found

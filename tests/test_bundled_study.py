@@ -136,3 +136,14 @@ def test_bundled_study_sub_functions_are_table_1s_and_every_code_has_its_notes_a
         if code.group != "actor":
             assert code.include and code.exclude, code.path
             assert sum(example.startswith("Borderline: ") for example in code.examples) == 1, code.path
+
+
+def test_bundled_study_is_coded_whole_by_both_demonstration_coders_and_their_consensus(imported_bundled):
+    """Issue 16's done-when: every document coded by ana and ben, independently, and a consensus reconciled from them
+    with a rationale memo on many of the settled disagreements."""
+    status = study_status(imported_bundled)
+    assert {c.name: c.documents_coded for c in status.coders} == {"ana": 22, "ben": 22, "consensus": 22}
+    assert all(c.passages_coded > 400 for c in status.coders)
+    rationales = imported_bundled.execute("SELECT count(*) FROM memos m JOIN coders r ON r.id = m.coder_id"
+                                          " WHERE r.name = 'consensus' AND m.code_id IS NULL AND m.start IS NOT NULL").fetchone()[0]
+    assert rationales >= 20

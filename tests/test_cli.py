@@ -30,9 +30,9 @@ def test_cli_status_counts_documents_words_codes_and_coders(study):
     run(study, "code", "int01", "2", "Accessing", "--coder", "ana")
     output = run(study, "status").output
     assert "1 documents" in output and "4 passages" in output and "function 5, phase 3, role 2, actor 4" in output
-    assert "ana: 1 codings, 1 passages coded (25.0%)" in output
+    assert "ana: 1 codings, 1 passages coded (25.0%) in 1 of 1 documents" in output
     (row,) = json.loads(run(study, "status", "--format", "json").output)
-    assert (row["documents"], row["coder"], row["percent_coded"]) == (1, "ana", 25.0)
+    assert (row["documents"], row["coder"], row["percent_coded"], row["documents_coded"]) == (1, "ana", 25.0, 1)
 
 
 def test_cli_codebook_prints_the_tree_with_keys(study):

@@ -75,7 +75,7 @@ def test_settling_a_sheet_makes_the_decisions_of_the_screen_each_undoable_with_i
     assert set(reconcile.decided(db, queue)) == {first.key, second.key, third.key}
     assert [r["settled"] for r in queue_sheet(db, queue)[:3]] != ["", "", ""]
     consensus = coding.coder_id(db, "consensus")
-    assert events.undo(db, consensus).summary.startswith(f"reconcile {third.document} passage {third.ordinal}: recode")
+    assert events.undo(db, consensus).summary.startswith(f"reconcile {third.document} passage {third.ordinal} (function): recode")
     assert set(reconcile.decided(db, queue)) == {first.key, second.key}
     db.close()
 

@@ -140,7 +140,7 @@ def codings_file(session: Session, coder_name: str, output: Path | None, keep_bo
                          _outside_study_files(session.study, output), keep_both=keep_both)
     with replacing(path) as temp:
         rows = write_codings_file(db, coder_name, temp)
-    click.echo(f"wrote {path} ({rows} rows)")
+    click.echo(f"wrote {path}: {rows} rows")
 
 
 @export.command()

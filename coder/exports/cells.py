@@ -34,6 +34,11 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
+def from_cell(value: str) -> str:
+    """A cell of a file coder wrote, read back: the apostrophe `safe_cell` put before a formula start taken off."""
+    return value[1:] if value[:1] == "'" and value[1:2] in _FIRST else value
+
+
 def excel_text(value: Any) -> Any:
     """A value Excel accepts: made safe, without XML-illegal control characters, within the cell limit."""
     value = safe_cell(value)
