@@ -31,6 +31,16 @@ def imported_coded_piura(imported_piura: Path, tmp_path_factory: pytest.TempPath
     return opened(root)
 
 
+@pytest.fixture(scope="session")
+def imported_two_coders_piura(imported_piura: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled study before reconciling: ana's and ben's demonstration codings loaded, no consensus yet."""
+    root = tmp_path_factory.mktemp("two-coders") / "piura"
+    shutil.copytree(imported_piura, root)
+    shutil.copytree(REPO / "transcripts" / "codings", root / "transcripts" / "codings",
+                    ignore=shutil.ignore_patterns("demo-consensus.csv"))
+    return opened(root)
+
+
 @pytest.fixture
 def piura(imported_piura: Path, tmp_path: Path) -> Study:
     """A fresh copy of the imported bundled study."""
@@ -41,9 +51,17 @@ def piura(imported_piura: Path, tmp_path: Path) -> Study:
 
 @pytest.fixture
 def coded_piura(imported_coded_piura: Path, tmp_path: Path) -> Study:
-    """A fresh copy of the bundled study with the demonstration codings (coders ana and ben)."""
+    """A fresh copy of the bundled study with the demonstration codings (coders ana and ben, and their consensus)."""
     root = tmp_path / "piura"
     shutil.copytree(imported_coded_piura, root)
+    return Study(root)
+
+
+@pytest.fixture
+def two_coders_piura(imported_two_coders_piura: Path, tmp_path: Path) -> Study:
+    """A fresh copy of the bundled study before reconciling: coded by ana and ben, no consensus yet."""
+    root = tmp_path / "piura"
+    shutil.copytree(imported_two_coders_piura, root)
     return Study(root)
 
 
