@@ -73,6 +73,8 @@ RUNS: list[tuple[str, set[str], list[str]]] = [
     ("export excerpts", {"csv", "--output"}, ["export", "excerpts", "--format", "csv", "-o", "{out}.csv"]),
     ("export excerpts", {"xlsx", "--output"}, ["export", "excerpts", "--format", "xlsx", "-o", "{out}.xlsx"]),
     ("export memos", {"csv", "--output"}, ["export", "memos", "--format", "csv", "-o", "{out}.csv"]),
+    ("export codings", {"--output"}, ["export", "codings", "ana", "-o", "{out}.csv"]),
+    ("reconcile list", {"csv"}, ["reconcile", "list", "--format", "csv"]),
 ]
 NOT_TABLES = {("export codebook", "--output"): "Markdown, Word or REFI-QDA XML",
               ("network", "--export"): "Pajek or GraphML, for network tools"}

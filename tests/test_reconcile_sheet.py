@@ -18,8 +18,8 @@ from coder.study import Study, connect_study
 
 
 @pytest.fixture
-def root(bundled_coded: Path, tmp_path: Path) -> Path:
-    return shutil.copytree(bundled_coded, tmp_path / "piura")
+def root(bundled_two_coders: Path, tmp_path: Path) -> Path:
+    return shutil.copytree(bundled_two_coders, tmp_path / "piura")
 
 
 def listed(root: Path, *args: str) -> list[dict[str, str]]:
@@ -106,13 +106,14 @@ def test_a_bad_row_is_refused_with_its_line_and_nothing_is_settled(root, tmp_pat
 def test_a_decision_the_screen_refuses_rolls_back_the_whole_sheet(root, tmp_path):
     rows = listed(root, "--group", "phase")
     rows[0] |= {"decision": "keep ben"}
-    rows[1] |= {"decision": "union"}  # two phases in one passage: phase is exclusive
+    clash = next(i for i, row in enumerate(rows) if i and row["ana"] and row["ben"])  # each coder gave a phase
+    rows[clash] |= {"decision": "union"}  # two phases in one passage: phase is exclusive
     sheet = write_sheet(tmp_path / "queue.csv", rows)
     db = connect_study(Study(root))
     queue = reconcile.build_queue(db, groups=["phase"])
     with pytest.raises(CoderError, match="phase is exclusive") as refused:
         settle_sheet(db, queue, sheet)
-    assert refused.value.where == "queue.csv:3" and reconcile.decided(db, queue) == {}
+    assert refused.value.where == f"queue.csv:{clash + 2}" and reconcile.decided(db, queue) == {}
     db.close()
 
 

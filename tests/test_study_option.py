@@ -38,6 +38,7 @@ def test_every_command_takes_study_after_it(make_study, tmp_path, monkeypatch):
     monkeypatch.chdir(elsewhere)
     monkeypatch.delenv("CODER_STUDY", raising=False)
     codings_csv = write(tmp_path / "codings.csv", "document,passage,code,coder,memo\nint01,3,Diffusing,ana,\n")
+    sheet = write(tmp_path / "sheet.csv", "document,passage,ana,ben,disputed,settled,decision,codes,memo,text\n")
     runs = [  # (command, arguments, study): in this order, as some use what an earlier one wrote
         (("status",), [], study), (("codebook",), [], study), (("codings",), [], study),
         (("code",), ["int01", "3", "Enabling", "--coder", "ana"], study),
@@ -47,7 +48,8 @@ def test_every_command_takes_study_after_it(make_study, tmp_path, monkeypatch):
         (("cooccur",), [], study), (("network",), [], study), (("actors",), [], study), (("matrix",), [], study),
         (("doctor",), [], study), (("log",), [], study), (("backup",), [str(tmp_path / "copy.db")], study),
         (("export", "excerpts"), [], study), (("export", "memos"), [], study), (("export", "codebook"), [], study),
-        (("export", "qdpx"), [str(tmp_path / "study.qdpx")], study),
+        (("export", "qdpx"), [str(tmp_path / "study.qdpx")], study), (("export", "codings"), ["ana"], study),
+        (("reconcile", "list"), [], study), (("reconcile", "settle"), [str(sheet)], study), (("reconcile", "agreed"), [], study),
         (("export-coder",), ["ben", str(tmp_path / "ben.db")], study), (("merge",), [str(tmp_path / "ben.db")], study),
         (("import", "codings"), [str(codings_csv)], study), (("import", "files"), [], study),
         (("import", "qdpx"), [str(tmp_path / "study.qdpx")], fresh), (("init",), [str(tmp_path / "new")], study),
@@ -58,7 +60,7 @@ def test_every_command_takes_study_after_it(make_study, tmp_path, monkeypatch):
         assert result.exit_code == 0, (command, result.output)
     db = connect_study(study)
     written = [r[0] for r in db.execute("SELECT action FROM events WHERE id > ? ORDER BY id", [events])]
-    assert {"code", "uncode", "autocode", "import_codings"} <= set(written), written
+    assert {"code", "uncode", "autocode", "import_codings", "reconcile_agreed"} <= set(written), written
     db.close()
     db = connect_study(fresh)
     assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 3
