@@ -402,6 +402,9 @@ def _decode(raw: bytes, project: RefiProject, what: str) -> str:
         project.warnings.append(f"{what}: the text is UTF-16 (the standard says UTF-8); read anyway")
     elif decoded.encoding != "utf-8":
         project.warnings.append(f"{what}: the text is not UTF-8; read as Windows-1252")
+    if "\x00" in decoded.text:  # one unit as U+FFFD too, so positions stay; SQLite's text functions stop at a NUL
+        project.warnings.append(f"{what}: {decoded.text.count(chr(0))} NUL character(s) in the text, shown as \ufffd")
+        return decoded.text.replace("\x00", "\ufffd")
     return decoded.text
 
 

@@ -101,6 +101,23 @@ def test_qdpx_memos_descriptions_variables_and_unknown_elements(tmp_path, make_s
     db.close()
 
 
+def test_qdpx_a_nul_in_a_source_text_is_shown_as_a_replacement_character_and_positions_hold(tmp_path, make_study):
+    """Found by the fuzzer: SQLite's text functions stop at a NUL, so the doctor saw codings past a text cut short."""
+    from coder.doctor import examine
+
+    text = "Anna: we\x00 export mangos.\nBen: and limes.\n"
+    source = (f'<TextSource guid="{G[3]}" name="talk" plainTextPath="internal://{G[3]}.txt">'
+              f'<PlainTextSelection guid="{G[4]}" startPosition="10" endPosition="24">'
+              f'<Coding guid="{G[7]}"><CodeRef targetGUID="{G[1]}"/></Coding></PlainTextSelection></TextSource>')
+    study, db = fresh(make_study)
+    report = import_refi(db, study, make_qdpx(tmp_path / "m.qdpx", project_xml(source, ONE_CODE), {f"sources/{G[3]}.txt": text.encode()}))
+    assert "source 'talk': 1 NUL character(s) in the text, shown as \ufffd" in report.warnings
+    assert db.execute("SELECT quote FROM codings").fetchall() == [("export mangos.",)]  # after the NUL, where it was
+    assert db.execute("SELECT length(text) FROM documents").fetchone() == (len(text),)
+    assert not [f for f in examine(study, db, quick=True) if f.check == "offsets"]
+    db.close()
+
+
 # Command line ----------------------------------------------------------------------------------------------
 
 
