@@ -4,7 +4,8 @@ disagreements settled".
 The disagreements are the units of the reconcile queue as it stands (`reconcile.queue_scope`: its
 coders, documents and code groups), counted here from the mapped codings the tables use (numpy,
 cached per connection) rather than by building the queue, which reads every passage (≈7 s on
-300,000 codings). A disagreement is settled by a reconcile decision still in effect.
+300,000 codings). A disagreement is settled by a reconcile decision still in effect. A consensus that
+came as a coding file or by `coder merge`, with no decision taken in this copy, says so instead.
 """
 
 from __future__ import annotations
@@ -28,9 +29,12 @@ class ConsensusProgress:
     coder: str
     settled: int
     disagreements: int
+    loaded: int = 0  # codings of a consensus made elsewhere (a coding file, a merge): no decision of it was taken here
 
     def describe(self) -> str:
         who = "consensus" if self.coder == "consensus" else f"consensus ({self.coder})"
+        if self.loaded:
+            return f"{who}: {self.loaded:,} codings, reconciled elsewhere"
         return f"{who}: {self.settled} of {self.disagreements} disagreements settled"
 
 
@@ -45,7 +49,13 @@ def consensus_progress(db: Database) -> ConsensusProgress | None:
     """
     name = consensus_coder(db)
     progress = None
-    if db.execute("SELECT 1 FROM coders WHERE name = ?", [name]).fetchone():
+    row = db.execute("SELECT id FROM coders WHERE name = ?", [name]).fetchone()
+    if row and not db.execute("SELECT 1 FROM events WHERE coder_id = ? AND action IN ('reconcile', 'reconcile_agreed')",
+                              [row[0]]).fetchone():
+        codings = db.execute("SELECT count(*) FROM codings WHERE coder_id = ?", [row[0]]).fetchone()[0]
+        if codings:  # the bundled study's demonstration consensus, or one brought in by `coder merge`
+            return ConsensusProgress(name, 0, 0, loaded=codings)
+    if row:
         import numpy as np  # ≈0.1 s: only once somebody has reconciled
 
         keys = _disagreement_keys(db)

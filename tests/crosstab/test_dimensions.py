@@ -86,6 +86,25 @@ def test_crosstab_default_is_every_coder_but_the_consensus_and_never_switches_by
     db.close()
 
 
+def test_a_consensus_made_elsewhere_is_named_as_such_not_as_nothing_settled(tmp_path):
+    """The bundled study ships its demonstration consensus as a coding file: no decision was taken in this copy, so
+    "0 of N settled" would be false; the heading says where the consensus comes from."""
+    from coder.codings_file import import_codings
+    from coder.study import Study
+    from tests.conftest import write
+
+    root = build(tmp_path / "study")
+    db = connect_study(Study(root))
+    import_codings(db, write(tmp_path / "consensus.csv", "document,passage,code,coder,memo\nint01,2,Accessing,consensus,\n"
+                                                         "int01,3,Accessing,consensus,\n"))
+    assert crosstab.crosstab(db, "function", "document").describe() == (
+        "function × document: passages, coded by ana, ben (all but consensus) · consensus: 2 codings, reconciled elsewhere")
+    queue = reconcile.open_queue(db)
+    reconcile.decide(db, queue, queue.units[0], "keep", coder="ana")  # a decision here: counted as always
+    assert crosstab.choose_coders(db, ["consensus"]).describe() == "consensus · consensus: 1 of 4 disagreements settled"
+    db.close()
+
+
 def test_crosstab_document_filters_take_names_patterns_and_attributes(db):
     assert crosstab.crosstab(db, "function", "phase", coders=["ana"], documents=["cong01"]).total == 3
     assert crosstab.crosstab(db, "function", "phase", coders=["ana"], documents=["int*"]).total == 4
