@@ -278,7 +278,17 @@ async def test_coding_screen_autocodes_with_a_preview_and_undoes_in_one_step(piu
         assert codings(piura) == []
 
 
+def coder_names(study: Study) -> list[str]:
+    db = connect_study(study)
+    try:
+        return [r[0] for r in db.execute("SELECT name FROM coders ORDER BY name")]
+    finally:
+        db.close()
+
+
 async def test_coding_screen_a_typo_in_a_coder_switch_adds_no_coder(coded_piura):
+    before = coder_names(coded_piura)
+    assert "ana" in before and "ben" in before and "bne" not in before
     app = app_for(coded_piura, "ana")
     async with running(app) as pilot:
         await press_to_open(pilot, "c", QuickPick)
@@ -292,12 +302,12 @@ async def test_coding_screen_a_typo_in_a_coder_switch_adds_no_coder(coded_piura)
         await press_to_open(pilot, "enter", QuickPick)
         await press_to_close(pilot, "enter", QuickPick)  # Enter twice: the likely coder, not a new one
         await until(pilot, lambda: "coder ben" in status(app), "the switch to ben")
-    db = connect_study(coded_piura)
-    assert [r[0] for r in db.execute("SELECT name FROM coders ORDER BY name")] == ["ana", "ben"]
-    db.close()
+    assert coder_names(coded_piura) == before  # the study's coders as they were: no 'bne'
 
 
 async def test_coding_screen_an_unknown_coder_chooses_who_codes_before_anything_opens(coded_piura):
+    before = coder_names(coded_piura)
+    assert "ben" in before and "marai" not in before
     app = app_for(coded_piura, "marai")
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, QuickPick), "the coder question")
@@ -306,8 +316,8 @@ async def test_coding_screen_an_unknown_coder_chooses_who_codes_before_anything_
         await press_to_close(pilot, "enter", QuickPick)
         await until(pilot, lambda: isinstance(app.screen, CodingScreen) and app.screen.is_mounted, "the coding screen")
         assert "coder ben" in status(app)
+    assert coder_names(coded_piura) == before  # ben chosen, 'marai' never added
     db = connect_study(coded_piura)
-    assert [r[0] for r in db.execute("SELECT name FROM coders ORDER BY name")] == ["ana", "ben"]
     assert coding.current_coder(db) == "ben"  # the answer is remembered: the next start asks nothing
     db.close()
 
