@@ -335,9 +335,9 @@ def actors(session: Session, weight: str, coders: tuple[str, ...], documents: tu
         rho = "n/a" if math.isnan(row.rho) else f"{row.rho:+.3f}"
         p = "" if math.isnan(row.p) else f", p = {row.p:.3g}"
         lines.append(f"  {row[0]}: rho = {rho} (n = {row.n}{p})")
-    header = (f"organisations against the coding: passages coded as actor by {report.whose.describe()}"
-              f"{f' (only passages they also coded {within})' if within else ''};"
-              f" functions from group '{function_group}', phases from '{phase_group}'; {weight} network")
+    header = (f"organisations against the coding: passages coded as actor{f' (only those also coded {within})' if within else ''}"
+              f" by {report.whose.describe()}; functions from group '{function_group}', phases from '{phase_group}';"
+              f" {weight} network")
     emit(session, table, fmt=fmt, output=output, save=save, force=force,
          stem=_stem("actors-against-network", weight, within, "-".join(report.coders[:3])), header=header,
          footer="\n".join(lines), digits={"rank": 1, "betweenness": 4, "weighted_out_degree": 0})
