@@ -3,6 +3,9 @@ driven by key presses; asserts on the database and on the widgets."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 from textual.widgets import DataTable, SelectionList, Static
 
 from coder import reconcile
@@ -149,7 +152,32 @@ async def test_reconcile_screen_every_decision_quit_midway_and_resume(two_coders
     db.close()
 
 
+def agreement_by_code(study: Study) -> dict[str, tuple[float, str]]:
+    """α and band of each code for ana and ben, as `coder agree --format csv` prints them."""
+    from click.testing import CliRunner
+
+    from coder.cli import main
+
+    result = CliRunner().invoke(main, ["--study", str(study.root), "agree", "--coders", "ana,ben", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    return {row["name"]: (float(row["alpha"]), row["band"]) for row in csv.DictReader(io.StringIO(result.output))
+            if row["kind"] == "code"}
+
+
 async def test_reconcile_screen_agreement_table_sorts_and_lists_disagreements(coded_piura):
+    from coder import coding
+
+    codes = demonstration_codes()  # ana and ben agree on La Molina but once: ben now gives it to six more passages
+    extra = [p for (d, p), by in sorted(codes.items()) if d == "int02" and "actor/La Molina" not in by["ana"] | by["ben"]][:6]
+    db = connect_study(coded_piura)
+    document, molina, ben = coding.find_document(db, "int02"), coding.find_code(db, "actor/La Molina"), coding.add_coder(db, "ben")
+    for passage in extra:
+        coding.code_passages(db, document, passage, passage, molina, ben)
+    db.close()
+    expected = agreement_by_code(coded_piura)
+    tentative = next(code for code, (_, band) in expected.items() if band == "tentative")
+    assert expected["function/Enabling"][1] == "reliable" and expected["actor/La Molina"][1] == "not reliable"
+    accessing = sorted(key for key, by in codes.items() if ("function/Accessing" in by["ana"]) != ("function/Accessing" in by["ben"]))
     app = app_for(coded_piura)
     async with running(app, size=(140, 40)) as pilot:
         coding_screen = app.screen  # blind by default: in int01, ana sees none of ben's codings
@@ -162,21 +190,23 @@ async def test_reconcile_screen_agreement_table_sorts_and_lists_disagreements(co
         table = app.screen.query_one("#agree-table", DataTable)
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         by_code = {str(r[0]): r for r in rows}
-        assert str(by_code["function/Enabling"][1]) == "0.841" and by_code["function/Enabling"][1].style == "bold green"
-        assert by_code["function/Accessing"][1].style == "yellow" and by_code["phase/Phase 2 joint initiatives"][1].style == "red"
+        for code, style in (("function/Enabling", "bold green"), (tentative, "yellow"), ("actor/La Molina", "red")):
+            assert str(by_code[code][1]) == f"{expected[code][0]:.3f}" and by_code[code][1].style == style
         assert "ana vs ben" in str(app.screen.query_one("#agree-title", Static).render())
         await pilot.press("right", "s")  # sort by α, highest first
         alphas = [float(str(table.get_row_at(i)[1])) for i in range(table.row_count) if str(table.get_row_at(i)[1]) != "undefined"]
         assert alphas == sorted(alphas, reverse=True)
         await pilot.press("s")  # again: lowest first
-        assert str(table.get_row_at(0)[1]) == "0.000"
+        alphas = [float(str(table.get_row_at(i)[1])) for i in range(table.row_count) if str(table.get_row_at(i)[1]) != "undefined"]
+        assert alphas == sorted(alphas) and str(table.get_row_at(0)[1]) == f"{min(a for a, _ in expected.values()):.3f}"
         table.move_cursor(row=[str(table.get_row_at(i)[0]) for i in range(table.row_count)].index("function/Accessing"), column=0)
         await pilot.press("enter")
         listing = app.screen.query_one("#agree-disagreements", DataTable)
-        assert listing.row_count == 8 and [str(c) for c in listing.get_row_at(0)][:2] == ["int01", "10"]
+        assert listing.row_count == len(accessing)  # the passages where one of them gave Accessing, the other not
+        assert [str(c) for c in listing.get_row_at(0)][:2] == [accessing[0][0], str(accessing[0][1])]
         await pilot.press("down")
-        await press_to_open(pilot, "enter", ReconcileScreen)  # the second one: int01 passage 12 → the reconcile queue there
-        assert "int01 passage 12" in title(app)
+        await press_to_open(pilot, "enter", ReconcileScreen)  # the second one → the reconcile queue there
+        assert f"{accessing[1][0]} passage {accessing[1][1]}" in title(app)
         await pilot.press("a")
         await press_to_close(pilot, "escape", ReconcileScreen)
         await press_to_open(pilot, "f2", AgreementScreen)
