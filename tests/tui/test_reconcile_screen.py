@@ -167,7 +167,8 @@ def agreement_by_code(study: Study) -> dict[str, tuple[float, str]]:
 async def test_reconcile_screen_agreement_table_sorts_and_lists_disagreements(coded_piura):
     from coder import coding
 
-    codes = demonstration_codes()  # ana and ben differ on La Molina once: ben now gives it to six more passages, so its band is not reliable
+    # ana and ben differ on La Molina once; ben now gives it to six more passages, so its band is not reliable
+    codes = demonstration_codes()
     extra = [p for (d, p), by in sorted(codes.items()) if d == "int02" and "actor/La Molina" not in by["ana"] | by["ben"]][:6]
     db = connect_study(coded_piura)
     document, molina, ben = coding.find_document(db, "int02"), coding.find_code(db, "actor/La Molina"), coding.add_coder(db, "ben")
