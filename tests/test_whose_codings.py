@@ -18,7 +18,7 @@ from coder import reconcile
 from coder.cli import main
 from coder.crosstab.consensus import disagreements
 from coder.study import Study, connect_study
-from tests.conftest import REPO
+from tests.conftest import REPO, demonstration_codes
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
@@ -27,6 +27,19 @@ README = (REPO / "README.md").read_text(encoding="utf-8")
 def study(bundled_coded: Path, tmp_path: Path) -> Study:
     shutil.copytree(bundled_coded, tmp_path / "piura")
     return Study(tmp_path / "piura")
+
+
+@pytest.fixture
+def two_coders(bundled_two_coders: Path, tmp_path: Path) -> Study:
+    """The bundled study before reconciling: ana's and ben's codings, no consensus coder yet."""
+    shutil.copytree(bundled_two_coders, tmp_path / "piura")
+    return Study(tmp_path / "piura")
+
+
+def differing(group: str | None = None, documents: tuple[str, ...] | None = None) -> set[tuple[str, int]]:
+    """The passages where ana's and ben's demonstration codes (of a group) differ, read from the coding files."""
+    return {key for key, by in demonstration_codes(group=group).items()
+            if by["ana"] != by["ben"] and (documents is None or key[0] in documents)}
 
 
 def coder(study: Study, *args: str) -> str:
@@ -73,30 +86,32 @@ def test_the_readme_example_is_what_the_commands_print(study):
             assert line in printed
 
 
-def test_analyses_count_the_same_coders_after_reconciling_and_say_how_far_it_got(study):
-    table = coder(study, "xtab", "function", "phase", "--roll-up").split("\n", 1)
-    actors = actor_rows(study)
-    before = snapshot(study)
-    db = connect_study(study)
+def test_analyses_count_the_same_coders_after_reconciling_and_say_how_far_it_got(two_coders):
+    table = coder(two_coders, "xtab", "function", "phase", "--roll-up").split("\n", 1)
+    actors = actor_rows(two_coders)
+    before = snapshot(two_coders)
+    db = connect_study(two_coders)
     queue = reconcile.open_queue(db)  # what F3 does: it writes nothing …
-    assert snapshot(study) == before
+    assert snapshot(two_coders) == before
     assert disagreements(db) == {(u.document, u.ordinal) for u in queue.units}  # counted as the queue has them
+    assert disagreements(db) == differing()  # … which are the passages where the coding files differ
+    total = len(differing())
     phases = reconcile.open_queue(db, groups=["phase"], documents=["int01", "int03"])
     reconcile.remember(db, phases)  # the queue F3 resumes is the one the headings count
-    assert disagreements(db) == {(u.document, u.ordinal) for u in phases.units} and len(phases.units) == 8
+    assert disagreements(db) == {(u.document, u.ordinal) for u in phases.units} == differing("phase", ("int01", "int03"))
     reconcile.remember(db, queue)
     for unit in queue.units[:3]:  # … until the researcher decides
         reconcile.decide(db, queue, unit, "keep", coder="ana")
     reconcile.copy_agreed(db, queue)
     db.close()
-    after = coder(study, "xtab", "function", "phase", "--roll-up").split("\n", 1)
-    assert after[1] == table[1]  # the same 70 passages, not the consensus's
+    after = coder(two_coders, "xtab", "function", "phase", "--roll-up").split("\n", 1)
+    assert after[1] == table[1]  # the same passages, not the consensus's
     assert after[0] == ("function × phase: passages, coded by ana, ben (all but consensus)"
-                        " · consensus: 3 of 44 disagreements settled")
-    assert actor_rows(study) == actors
-    assert "passages coded as actor by ana, ben (all but consensus) · consensus: 3 of 44" in coder(study, "actors")
-    consensus = coder(study, "xtab", "function", "phase", "--roll-up", "--coder", "consensus")
-    assert consensus.startswith("function × phase: passages, coded by consensus · consensus: 3 of 44 disagreements settled")
+                        f" · consensus: 3 of {total} disagreements settled")
+    assert actor_rows(two_coders) == actors
+    assert f"passages coded as actor by ana, ben (all but consensus) · consensus: 3 of {total}" in coder(two_coders, "actors")
+    consensus = coder(two_coders, "xtab", "function", "phase", "--roll-up", "--coder", "consensus")
+    assert consensus.startswith(f"function × phase: passages, coded by consensus · consensus: 3 of {total} disagreements settled")
     assert consensus.split("\n", 1)[1] != table[1]
-    for command in (["cooccur", "--group", "phase"], ["matrix", "--output", str(study.root / "m.csv")]):
-        assert "coded by ana, ben (all but consensus) · consensus: 3 of 44 disagreements settled" in coder(study, *command)
+    for command in (["cooccur", "--group", "phase"], ["matrix", "--output", str(two_coders.root / "m.csv")]):
+        assert f"coded by ana, ben (all but consensus) · consensus: 3 of {total} disagreements settled" in coder(two_coders, *command)

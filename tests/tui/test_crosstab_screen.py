@@ -10,6 +10,7 @@ from coder.study import Study, connect_study
 from coder.tui.screens.coding import CodingScreen
 from coder.tui.screens.crosstab import CrossTabScreen
 from coder.tui.widgets.passage_list import PassageList
+from tests.conftest import demonstration_codes
 from tests.tui.conftest import app_for
 from tests.tui.view_helpers import code
 from tests.tui.waiting import press_to_close, press_to_open, running, settle
@@ -86,29 +87,34 @@ async def test_crosstab_screen_lists_a_cells_passages_and_jumps_to_one(piura):
         assert "int03 · passage 6/" in str(app.screen.query_one("#status").render())
 
 
-async def test_views_count_every_coder_after_a_decision_and_w_chooses_whose_codings(coded_piura):
+async def test_views_count_every_coder_after_a_decision_and_w_chooses_whose_codings(two_coders_piura):
     """F3 and a decision made a consensus coder: the views still count ana and ben (as `coder xtab` does), say how far
     the consensus has got, and count the consensus only when `w` chooses it."""
     from coder.tui.dialogs.quick_pick import QuickPick
     from coder.tui.screens.network import NetworkScreen
     from coder.tui.screens.reconcile import ReconcileScreen
 
-    db = connect_study(coded_piura)
+    differing = sorted(key for key, by in demonstration_codes().items() if by["ana"] != by["ben"])  # from the coding files
+    total = len(differing)
+    first = demonstration_codes()[differing[0]]["ana"]  # the first disagreement: ana gave it a function and a phase
+    assert any(c.startswith("function/") for c in first) and any(c.startswith("phase/") for c in first)
+    db = connect_study(two_coders_piura)
     everybody = crosstab.crosstab(db, "function", "phase").counts
     db.close()
-    app = app_for(coded_piura)
+    app = app_for(two_coders_piura)
     async with running(app) as pilot:
         await press_to_open(pilot, "f3", ReconcileScreen)
+        assert f"{differing[0][0]} passage {differing[0][1]}" in str(app.screen.query_one("#rec-title").render())
         await pilot.press("a")  # keep ana's codes on the first disagreement
         screen = await press_to_open(pilot, "f4", CrossTabScreen)
         assert (screen.result.counts == everybody).all().all()
         title = str(screen.query_one("#xtab-title").render())
-        assert "coded by ana, ben (all but consensus) · consensus: 1 of 44 disagreements settled" in title
+        assert f"coded by ana, ben (all but consensus) · consensus: 1 of {total} disagreements settled" in title
         await press_to_open(pilot, "w", QuickPick)
         await pilot.press(*"consensus")
         await press_to_close(pilot, "enter", QuickPick)
         await settle(pilot)
         assert screen.result.coders.names == ("consensus",) and screen.result.total == 1
-        assert "coded by consensus · consensus: 1 of 44" in str(screen.query_one("#xtab-title").render())
+        assert f"coded by consensus · consensus: 1 of {total}" in str(screen.query_one("#xtab-title").render())
         network = await press_to_open(pilot, "f5", NetworkScreen)
-        assert "by ana, ben (all but consensus) · consensus: 1 of 44" in str(network.query_one("#network-title").render())
+        assert f"by ana, ben (all but consensus) · consensus: 1 of {total}" in str(network.query_one("#network-title").render())
