@@ -1,6 +1,6 @@
 """Whose codings the analyses count (issue 12, item 5): every coder but the consensus coder unless one is
 named — the same before and after someone reconciles — and the headings say so, with how far the
-consensus has got. On the bundled study with its demonstration codings, the README's example is what
+consensus has got. On the bundled study with its demonstration codings, the README's examples are what
 the commands print."""
 
 from __future__ import annotations
@@ -69,21 +69,11 @@ def snapshot(study: Study) -> list[list[tuple]]:
 
 
 def test_the_readme_example_is_what_the_commands_print(study):
-    assert coder(study, "xtab", "function", "phase", "--roll-up").rstrip("\n").split("\n") == readme_example(
-        "coder xtab function phase --roll-up")
-    shown = readme_example("coder actors")
-    printed = coder(study, "actors")
-    assert printed.startswith(shown[0] + "\n")  # the heading: whose codings count
-    columns = shown[2].split()
-    rows = actor_rows(study)
-    for line in shown[3:]:
-        values = re.split(r"\s{2,}", line.strip())
-        if values[0] in rows:
-            expected = dict(zip(columns, values[: values.index("…") if "…" in values else None]))
-            assert {c: rows[values[0]][c] for c in expected if c not in ("local", "organisation")} == {
-                c: v.split(" (")[0] for c, v in expected.items() if c not in ("local", "organisation")}
-        elif "rho = " in line:
-            assert line in printed
+    for command in ("coder status", "coder xtab function phase --coder consensus --roll-up --percent col"):
+        assert coder(study, *command.split()[1:]).rstrip("\n").split("\n") == readme_example(command), command
+    heading = coder(study, "xtab", "function", "phase").split("\n", 1)[0]
+    assert heading.endswith("coded by ana, ben (all but consensus) · consensus: 3,374 codings, reconciled elsewhere")
+    assert "`coded by ana, ben (all but\nconsensus) · consensus: 3,374 codings, reconciled elsewhere`" in README
 
 
 def test_analyses_count_the_same_coders_after_reconciling_and_say_how_far_it_got(two_coders):
