@@ -15,20 +15,46 @@ from coder import coding
 from coder.cli import main
 from coder.exports.excerpts import ExcerptQuery, export_excerpts, find_excerpts
 from coder.study import Study, connect_study
-from tests.conftest import REPO
+from tests.conftest import REPO, demonstration_codes
+
+ACCESSING = "function/Accessing"
+SETTLED = "settled: both coders said Accessing"
+
+
+def accessing_paths(db) -> set[str]:
+    """Accessing's path and those of the codes below it, as the demonstration files write them (group/name)."""
+    ids = {coding.find_code(db, "Accessing").id}
+    while more := {r[0] for r in db.execute(f"SELECT id FROM codes WHERE parent_id IN ({','.join('?' * len(ids))})", list(ids))} - ids:
+        ids |= more
+    return {f"{g}/{n}" for g, n in db.execute(
+        f"SELECT g.name, k.name FROM codes k JOIN code_groups g ON g.id = k.group_id WHERE k.id IN ({','.join('?' * len(ids))})",
+        list(ids))}
+
+
+def both_accessing() -> list[tuple[tuple[str, int], dict[str, set[str]]]]:
+    """The passages ana and ben both coded Accessing itself (whole passages each), with what each coded there."""
+    return [(unit, codes) for unit, codes in sorted(demonstration_codes().items())
+            if ACCESSING in codes["ana"] and ACCESSING in codes["ben"]]
+
+
+def settled_unit(paths: set[str]) -> tuple[str, int]:
+    """The first passage both coders coded Accessing where only one of them also gave it sub-codes."""
+    return next(unit for unit, codes in both_accessing()
+                if sum(bool(codes[c] & paths - {ACCESSING}) for c in ("ana", "ben")) == 1)
 
 
 @pytest.fixture(scope="module")
-def piura(bundled_coded: Path, tmp_path_factory: pytest.TempPathFactory) -> Study:
-    """The bundled study with ana's and ben's codings and a consensus coder who settled int01 ¶ 2."""
+def piura(bundled_two_coders: Path, tmp_path_factory: pytest.TempPathFactory) -> Study:
+    """The bundled study with ana's and ben's codings (before reconciling) and a consensus coder who settled one
+    passage: the first both coded Accessing where only one of them gave it sub-codes."""
     root = tmp_path_factory.mktemp("choices") / "piura"
-    shutil.copytree(bundled_coded, root)
+    shutil.copytree(bundled_two_coders, root)
     study = Study(root)
     db = connect_study(study)
-    document = coding.find_document(db, "int01")
-    start, end = coding.passage_span(db, document, 2)
-    coding.apply_code(db, document, coding.find_code(db, "Accessing"), coding.add_coder(db, "consensus"), start, end,
-                      memo="settled: the newsletter is APEM's")
+    name, passage = settled_unit(accessing_paths(db))
+    document = coding.find_document(db, name)
+    start, end = coding.passage_span(db, document, passage)
+    coding.apply_code(db, document, coding.find_code(db, "Accessing"), coding.add_coder(db, "consensus"), start, end, memo=SETTLED)
     db.close()
     return study
 
@@ -68,12 +94,16 @@ def test_a_passage_coded_by_several_coders_appears_once_naming_them(db):
     found = find_excerpts(db, ExcerptQuery(codes=["Accessing"]))
     rows = codings_of(db, "Accessing")
     assert sorted(sorted(e.uuids) for e in found.items) == sorted(sorted(g) for g in overlapping_groups(rows))
-    int01 = [e for e in found.items if e.document == "int01" and e.first_passage == 2]
-    assert len(int01) == 1 and int01[0].coders == ("ana", "ben")  # once, not once per coding
-    assert int01[0].sub_codes == ("New technologies and markets (ana)",)  # only ana gave it the sub-code
+    paths = accessing_paths(db)
+    document, passage = settled_unit(paths)  # both coded Accessing there, only one of them gave sub-codes
+    codes = demonstration_codes()[document, passage]
+    (sub_coder,) = [c for c in ("ana", "ben") if codes[c] & paths - {ACCESSING}]
+    there = [e for e in found.items if e.document == document and e.first_passage == passage]
+    assert len(there) == 1 and there[0].coders == ("ana", "ben")  # once, not once per coding
+    assert sorted(there[0].sub_codes) == sorted(f"{p.split('/', 1)[1]} ({sub_coder})" for p in codes[sub_coder] & paths - {ACCESSING})
     each = find_excerpts(db, ExcerptQuery(codes=["Accessing"], each_coding=True))
     assert len(each.items) == len(rows) > len(found.items)
-    assert sum(e.document == "int01" and e.first_passage == 2 for e in each.items) == 3
+    assert sum(e.document == document and e.first_passage == passage for e in each.items) == sum(len(codes[c] & paths) for c in codes)
 
 
 def test_a_merged_excerpt_quotes_the_whole_stretch_its_coders_coded(db):
@@ -104,7 +134,8 @@ def test_whose_codings_all_but_the_consensus_by_default_or_one_coder(db):
     assert "coders: ana, ben (all but consensus)" in everybody.filters
     assert {c for e in everybody.items for c in e.coders} == {"ana", "ben"}
     consensus = find_excerpts(db, ExcerptQuery(codes=["Accessing"], coders=["consensus"]))
-    assert [(e.document, e.passage, e.coders) for e in consensus.items] == [("int01", "2", ("consensus",))]
+    document, passage = settled_unit(accessing_paths(db))
+    assert [(e.document, e.passage, e.coders) for e in consensus.items] == [(document, str(passage), ("consensus",))]
     ben = find_excerpts(db, ExcerptQuery(codes=["Accessing"], coders=["ben"]))
     assert {u for e in ben.items for u in e.uuids} == {r[0] for r in codings_of(db, "Accessing", ("ben",))}
 
@@ -114,8 +145,12 @@ def test_memos_say_whose_when_an_excerpt_has_several_coders(db, tmp_path):
     found = find_excerpts(db, query)
     text = export_excerpts(db, tmp_path, query, "md").read_text(encoding="utf-8")
     (settled,) = [e for e in found.items if "consensus" in e.coders]
-    assert settled.coders == ("ana", "ben", "consensus") and settled.memo == "consensus: settled: the newsletter is APEM's"
-    assert "**Memo (consensus):** settled: the newsletter is APEM's" in text
+    memos = {(who, memo) for who, memo in db.execute(
+        f"SELECT r.name, c.memo FROM codings c JOIN coders r ON r.id = c.coder_id WHERE c.memo != ''"
+        f" AND c.uuid IN ({','.join('?' * len(settled.uuids))})", settled.uuids)}
+    assert ("consensus", SETTLED) in memos  # and whatever ana and ben wrote there
+    assert settled.coders == ("ana", "ben", "consensus") and sorted(settled.memo.split("\n\n")) == sorted(f"{w}: {m}" for w, m in memos)
+    assert all(f"**Memo ({who}):** {memo}" in text for who, memo in memos)
     alone = [e for e in found.items if e.memos and len(e.coders) == 1]
     assert alone and all(f"**Memo:** {e.memos[0][1]}" in text for e in alone)  # one coder: no name needed
     assert text.count("· coded by ana, ben, consensus") == 1
@@ -176,11 +211,12 @@ def test_the_cli_combines_codes_and_chooses_documents_as_the_retrieval_view_does
                                     documents=("kind=interview",), sub_codes="with"))
     db.close()
     assert exported == {e.uuid for e in listed.items} and exported
-    assert "-Accessing-kind-interview-and-SENASA-not-Phase-1-accessing-" in path
+    assert "-Accessing-kind-interview-and-SENASA-not-Phase-1-early-exporting-" in path
 
 
 def test_what_else_a_merged_excerpt_carries_names_whose_it_is(db, tmp_path):
-    """ana gave int01 ¶ 4 Phase 1, ben Phase 3: the merged excerpt says so rather than "also coded: Phase 1, Phase 3"."""
+    """Where ana and ben both coded Accessing but put different phases, the merged excerpt says whose each phase is
+    rather than "also coded: Phase 2, Phase 3"."""
     merged = [e for e in find_excerpts(db, ExcerptQuery(codes=["Accessing"])).items if len(e.coders) > 1]
     labelled = 0
     for excerpt in merged:
@@ -194,5 +230,13 @@ def test_what_else_a_merged_excerpt_carries_names_whose_it_is(db, tmp_path):
             assert (who.split(", ") if who else list(excerpt.coders)) == sorted(holders), (excerpt.citation, path)
             labelled += bool(who)
     assert labelled  # the bundled coders disagree somewhere
-    text = export_excerpts(db, tmp_path, ExcerptQuery(codes=["Accessing"], documents=["int01"]), "md").read_text(encoding="utf-8")
-    assert "Phase 1 early exporting (ana), Phase 3 new knowledge (ben)" in text
+    def phases_of(codes: dict[str, set[str]]) -> dict[str, set[str]]:
+        return {c: {p.split("/", 1)[1] for p in codes[c] if p.startswith("phase/")} for c in ("ana", "ben")}
+
+    (document, _), phases = next(((unit, phases_of(codes)) for unit, codes in both_accessing()
+                                  if phases_of(codes)["ana"] != phases_of(codes)["ben"]))
+    whose = ", ".join(p + ("" if all(p in phases[c] for c in phases) else f" ({next(c for c in phases if p in phases[c])})")
+                      for p in sorted(phases["ana"] | phases["ben"]))  # the phases' names sort as the codebook files them
+    assert "(ana)" in whose or "(ben)" in whose
+    text = export_excerpts(db, tmp_path, ExcerptQuery(codes=["Accessing"], documents=[document]), "md").read_text(encoding="utf-8")
+    assert whose in text
