@@ -164,8 +164,12 @@ def test_exports_xlsx_has_an_all_sheet_and_one_per_code_with_filters_and_safe_ce
     assert book.sheetnames == ["all", "Accessing", "Diffusing", "Coordinating", "Enabling"]
     everything = book["all"]
     assert [c.value for c in everything[1]] == list(COLUMNS) and everything["A1"].font.bold
-    assert everything.max_row == 8 and everything.auto_filter.ref == "A1:U8" and everything.freeze_panes == "A2"
-    assert book["Coordinating"].max_row == 3 and book["Coordinating"].auto_filter.ref == "A1:U3"
+    assert everything.max_row == 8 and everything.auto_filter.ref == "A1:V8" and everything.freeze_panes == "A2"
+    assert book["Coordinating"].max_row == 3 and book["Coordinating"].auto_filter.ref == "A1:V3"
+    numbers = [everything.cell(row=r, column=COLUMNS.index("passage") + 1).value for r in range(2, 9)]
+    assert all(isinstance(n, int) for n in numbers)  # a number Excel sorts and filters as one
+    ranges = [everything.cell(row=r, column=COLUMNS.index("passages") + 1).value for r in range(2, 9)]
+    assert [str(n) for n in numbers] == [str(r).split("–")[0] for r in ranges]  # the range in its own column
     quote = COLUMNS.index("quote") + 1
     cell = book["Coordinating"].cell(row=2, column=quote)
     assert cell.value.startswith("'=SUM(A1:A9) is what") and cell.data_type == "s"  # never a formula

@@ -34,7 +34,7 @@ DEFAULT_PHASE_GROUP = "phase"
 
 COLUMNS = (
     "code_group", "code", "sub_codes", "document", "title", "interviewee_role", "interviewee_organisation", "passage",
-    "lines", "timestamp", "coder", "quote", "also_coded", "memo", "context_before", "context_after",
+    "passages", "lines", "timestamp", "coder", "quote", "also_coded", "memo", "context_before", "context_after",
     "citation", "start", "end", "coding_uuid", "created",
 )
 
@@ -166,7 +166,7 @@ class Excerpt:
     def cells(self) -> list[Any]:
         """The excerpt's values in the order of COLUMNS."""
         return [self.code_group, self.code, "; ".join(self.sub_codes), self.document, self.title, self.role, self.organisation,
-                self.passage, self.lines, self.timestamp, self.coder, self.text, "; ".join(self.also_named()), self.memo, self.before,
+                self.first_passage, self.passage, self.lines, self.timestamp, self.coder, self.text, "; ".join(self.also_named()), self.memo, self.before,
                 self.after, self.citation, self.start, self.end, self.uuid, self.created]
 
     def row(self) -> dict[str, Any]:
