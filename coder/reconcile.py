@@ -420,8 +420,7 @@ def decided(db: Database, queue: Queue) -> dict[str, str]:
             match = SUMMARY.match(summary)
             if match:
                 groups = set(match["groups"].split(", ")) if match["groups"] else set(queue.groups)
-                in_effect[event_id] = (f"{match['document']}:{match['ordinal']}", groups, summary.split("): " if match["groups"]
-                                                                                                       else ": ", 1)[1])
+                in_effect[event_id] = (f"{match['document']}:{match['ordinal']}", groups, summary[match.start("kind"):])
         elif action == "undo":
             undone.add(reverts)
         else:
