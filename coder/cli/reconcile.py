@@ -38,7 +38,7 @@ def _queue(session: Session, coders: tuple[str, ...], docs: tuple[str, ...], gro
 def reconcile() -> None:
     """Settle the coders' disagreements into a consensus coding from the command line: list, agreed, settle.
 
-    The same decisions as the reconcile screen (F4 in the workbench), for a team that decides around a
+    The same decisions as the reconcile screen (F3 in the workbench), for a team that decides around a
     table: list the queue as a sheet, fill in its decision, codes and memo columns, and settle from it.
 
     Example:
