@@ -181,13 +181,18 @@ def xtab(session: Session, rows: str, columns: str, measure: str, once_per_docum
     footer = crosstab.chi_square(result).describe() if chi2 else None
     if not result.total:
         footer = f"nothing counted: no codings of these dimensions by {result.coders.describe()}"
-    frame = result.grid(totals=fmt in ("table", "md"))
+    frame = result.grid(totals=True, bases=not _printed(fmt, output, save))
     stem = _stem("xtab", rows.replace(":", "-"), "by", columns.replace(":", "-"), within, result.unit,
                  "once-per-document" if once_per_document else None, f"{percent}-pct" if percent else None,
                  "-".join(result.coders.names) if len(result.coders.names) <= 3 else "several-coders")
     emit(session, frame, fmt=fmt, output=output, save=save, force=force, stem=stem, index=result.rows.title,
          header=result.describe() + (", row %" if percent == "row" else ", column %" if percent == "col" else ""),
          footer=footer, default_digits=1 if percent else 0)
+
+
+def _printed(fmt: str, output: Path | None, save: bool) -> bool:
+    """A table for reading on the terminal; anything else (csv, json, a file) also gets the counts of its percentages."""
+    return fmt in ("table", "md") and output is None and not save
 
 
 def _short(text: str, width: int = 100) -> str:
@@ -209,6 +214,9 @@ def cooccur(session: Session, group: str | None, measure: str, once_per_document
             force: bool) -> None:
     """Code co-occurrence: passages coded with both codes (the diagonal: passages coded with the code).
 
+    The total column and row count distinct passages: those coded with the code and any other
+    code counted, and (bottom right) all passages coded with a code counted.
+
     Example:
 
         coder cooccur --group function --roll-up
@@ -217,7 +225,7 @@ def cooccur(session: Session, group: str | None, measure: str, once_per_document
     result = crosstab.cooccurrence(db, group=group, measure=measure, coders=_split(coders), documents=_split(documents),
                                    roll_up=roll_up, once_per_document=once_per_document)
     stem = _stem("cooccurrence", group, result.unit, "-".join(result.coders.names[:3]))
-    emit(session, result.grid(), fmt=fmt, output=output, save=save, force=force, stem=stem, index="code",
+    emit(session, result.grid(totals=True), fmt=fmt, output=output, save=save, force=force, stem=stem, index="code",
          header=f"co-occurrence of codes{f' of {group}' if group else ''} within passages: {result.unit},"
                 f" coded by {result.coders.describe()}", default_digits=0)
 
