@@ -277,6 +277,8 @@ def network_(session: Session, weight: str, top: int | None, export_path: Path |
         raise CoderError("--combine and --min-firms go with --members", fix="add --members ASSOCIATION")
     if multi_relation and export_path is None:
         raise CoderError("--multi-relation goes with --export", fix="add --export FILE.net")
+    if association is not None and export_path is not None:
+        raise CoderError("--export writes the whole network, not an association's sources", fix="run it without --members")
     if association is not None:
         _members(session, db, association, weight, combine, min_firms, top=top, fmt=fmt, output=output, save=save, force=force)
         return

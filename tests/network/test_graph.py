@@ -126,3 +126,6 @@ def test_network_cli_multi_relation_only_with_a_pajek_export(bundled, tmp_path):
     graphml = CliRunner().invoke(main, ["--study", str(study.root), "network", "--multi-relation",
                                         "--export", str(tmp_path / "s.graphml")])
     assert graphml.exit_code == 1 and "Pajek's" in graphml.output
+    members = CliRunner().invoke(main, ["--study", str(study.root), "network", "--members", "APEM",
+                                        "--export", str(tmp_path / "apem.net")])
+    assert members.exit_code == 1 and "without --members" in members.output and not (tmp_path / "apem.net").exists()
