@@ -181,13 +181,18 @@ def xtab(session: Session, rows: str, columns: str, measure: str, once_per_docum
     footer = crosstab.chi_square(result).describe() if chi2 else None
     if not result.total:
         footer = f"nothing counted: no codings of these dimensions by {result.coders.describe()}"
-    frame = result.grid(totals=fmt in ("table", "md"))
+    frame = result.grid(totals=True, bases=not _printed(fmt, output, save))
     stem = _stem("xtab", rows.replace(":", "-"), "by", columns.replace(":", "-"), within, result.unit,
                  "once-per-document" if once_per_document else None, f"{percent}-pct" if percent else None,
                  "-".join(result.coders.names) if len(result.coders.names) <= 3 else "several-coders")
     emit(session, frame, fmt=fmt, output=output, save=save, force=force, stem=stem, index=result.rows.title,
          header=result.describe() + (", row %" if percent == "row" else ", column %" if percent == "col" else ""),
          footer=footer, default_digits=1 if percent else 0)
+
+
+def _printed(fmt: str, output: Path | None, save: bool) -> bool:
+    """A table for reading on the terminal; anything else (csv, json, a file) also gets the counts of its percentages."""
+    return fmt in ("table", "md") and output is None and not save
 
 
 def _short(text: str, width: int = 100) -> str:
@@ -209,6 +214,9 @@ def cooccur(session: Session, group: str | None, measure: str, once_per_document
             force: bool) -> None:
     """Code co-occurrence: passages coded with both codes (the diagonal: passages coded with the code).
 
+    The total column and row count distinct passages: those coded with the code and any other
+    code counted, and (bottom right) all passages coded with a code counted.
+
     Example:
 
         coder cooccur --group function --roll-up
@@ -217,7 +225,7 @@ def cooccur(session: Session, group: str | None, measure: str, once_per_document
     result = crosstab.cooccurrence(db, group=group, measure=measure, coders=_split(coders), documents=_split(documents),
                                    roll_up=roll_up, once_per_document=once_per_document)
     stem = _stem("cooccurrence", group, result.unit, "-".join(result.coders.names[:3]))
-    emit(session, result.grid(), fmt=fmt, output=output, save=save, force=force, stem=stem, index="code",
+    emit(session, result.grid(totals=True), fmt=fmt, output=output, save=save, force=force, stem=stem, index="code",
          header=f"co-occurrence of codes{f' of {group}' if group else ''} within passages: {result.unit},"
                 f" coded by {result.coders.describe()}", default_digits=0)
 
@@ -235,7 +243,9 @@ def _require_survey(session: Session) -> Any:
               help="Which ratings make the weighted out-degree (both = their sum).")
 @click.option("--top", type=int, metavar="N", help="Show only the N most central organisations.")
 @click.option("--export", "export_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the network to FILE.net (Pajek, both ratings) or FILE.graphml.")
+              help="Also write the network of --weight to FILE.net (Pajek) or FILE.graphml.")
+@click.option("--multi-relation", is_flag=True,
+              help="With --export FILE.net: both ratings as Pajek's multi-relational arc lists (networkx cannot read it).")
 @click.option("--members", "association", metavar="ASSOCIATION",
               help="Instead of the ranking: the sources of this association's member firms (Tables 6.2, 7.2).")
 @click.option("--combine", multiple=True, metavar="TYPE",
@@ -244,8 +254,9 @@ def _require_survey(session: Session) -> Any:
               help="With --members: only sources named by at least N member firms.")
 @table_options
 @pass_session
-def network_(session: Session, weight: str, top: int | None, export_path: Path | None, association: str | None,
-             combine: tuple[str, ...], min_firms: int, fmt: str, output: Path | None, save: bool, force: bool) -> None:
+def network_(session: Session, weight: str, top: int | None, export_path: Path | None, multi_relation: bool,
+             association: str | None, combine: tuple[str, ...], min_firms: int, fmt: str, output: Path | None, save: bool,
+             force: bool) -> None:
     """Rank the survey's organisations by weighted out-degree (the paper's Table 2), with in/out degree and betweenness.
 
     The weighted out-degree of an organisation is the sum of the ratings (0–5) that the organisations
@@ -257,12 +268,17 @@ def network_(session: Session, weight: str, top: int | None, export_path: Path |
 
         coder network --top 15
         coder network --weight both --export exports/survey.net
+        coder network --export exports/survey-relations.net --multi-relation
         coder network --members APEM --combine "certification organisation" --combine "private consultant" --min-firms 3
         coder network --members PROMANGO --weight commercial --format csv
     """
     db = _require_survey(session)
     if association is None and (combine or min_firms > 1):
         raise CoderError("--combine and --min-firms go with --members", fix="add --members ASSOCIATION")
+    if multi_relation and export_path is None:
+        raise CoderError("--multi-relation goes with --export", fix="add --export FILE.net")
+    if association is not None and export_path is not None:
+        raise CoderError("--export writes the whole network, not an association's sources", fix="run it without --members")
     if association is not None:
         _members(session, db, association, weight, combine, min_firms, top=top, fmt=fmt, output=output, save=save, force=force)
         return
@@ -270,7 +286,7 @@ def network_(session: Session, weight: str, top: int | None, export_path: Path |
     if export_path is not None:
         if export_path.exists() and not force:
             raise CoderError(f"{export_path} already exists", fix="choose another name, or pass --force to replace it")
-        network.export_network(db, export_path)
+        network.export_network(db, export_path, weight, multi_relation=multi_relation)
         click.echo(f"wrote {export_path}", err=fmt not in ("table", "md"))
     ties = network.tie_count(db)
     shown = ranking.head(top) if top else ranking

@@ -59,8 +59,9 @@ class CrossTab:
             return [[(c / r) * 100 if r > 0 else 0.0 for c, r in zip(cells, self.col_sums)] for cells in self.cells]
         return self.cells
 
-    def grid(self, *, totals: bool = False) -> Grid:
-        """The table to print; with `totals`, the margins as `with_totals()` adds them."""
+    def grid(self, *, totals: bool = False, bases: bool = False) -> Grid:
+        """The table to print; with `totals`, the margins as `with_totals()` adds them (and `bases`, the counts
+        that percentages are of)."""
         values = [list(row) for row in self.shown()]
         labels, columns = list(self.row_labels), list(self.col_labels)
         if not totals:
@@ -75,7 +76,14 @@ class CrossTab:
             bottom = self.col_sums if self.percent is None else [100.0 * c / whole for c in self.col_sums]
             values.append([*bottom, *([self.total] if self.percent != "row" else [])])
             labels.append("total")
-        return Grid(labels, columns, values, self.with_totals)
+        if bases and self.percent == "row":
+            columns.append("n")
+            for row, value in zip(values, [*self.row_sums, self.total]):
+                row.append(value)
+        if bases and self.percent == "col":
+            values.append([*self.col_sums, self.total])
+            labels.append("n")
+        return Grid(labels, columns, values, lambda: self.with_totals(bases=bases))
 
     # DataFrames, built when asked for ---------------------------------------------------------------
 
@@ -114,8 +122,13 @@ class CrossTab:
             return (self.counts.div(self.col_totals.where(self.col_totals > 0), axis=1) * 100).fillna(0.0)
         return self.counts
 
-    def with_totals(self) -> pandas.DataFrame:
-        """The table with a `total` column and row (distinct units, so not the sum when units share cells)."""
+    def with_totals(self, *, bases: bool = False) -> pandas.DataFrame:
+        """The table with a `total` column and row (distinct units, so not the sum when units share cells).
+
+        With `bases`, a percentage table also gets the counts its percentages are of: an `n` column
+        (row %: each row's total, and all units) or an `n` row (column %), so the counts and any other
+        percentage can be worked out again from a file.
+        """
         import pandas as pd  # ≈0.3 s
 
         shown = self.table.copy()
@@ -126,6 +139,10 @@ class CrossTab:
             bottom = self.col_totals if self.percent is None else 100.0 * self.col_totals / whole
             values = bottom.tolist() + ([self.total] if "total" in shown.columns else [])
             shown = pd.concat([shown, pd.DataFrame([values], index=["total"], columns=shown.columns)])
+        if bases and self.percent == "row":
+            shown["n"] = [*self.row_sums, self.total]
+        if bases and self.percent == "col":
+            shown = pd.concat([shown, pd.DataFrame([[*self.col_sums, self.total]], index=["n"], columns=shown.columns)])
         shown.index.name, shown.columns.name = self.counts.index.name, self.counts.columns.name
         return shown
 

@@ -31,9 +31,10 @@ def test_crosstab_cli_xtab_table_csv_json_and_chi2(coded):
     assert "function × phase: passages, coded by ana" in table
     assert "Accessing         3        0        0        3" in table
     rows = list(csv.DictReader(io.StringIO(run(coded, "xtab", "function", "phase", "--coder", "ana", "--format", "csv").stdout)))
-    assert rows[0] == {"function": "Accessing", "Phase 1": "3", "Phase 2": "0", "Phase 3": "0"}
+    assert rows[0] == {"function": "Accessing", "Phase 1": "3", "Phase 2": "0", "Phase 3": "0", "total": "3"}
     data = json.loads(run(coded, "xtab", "function", "attr:kind", "--coder", "ana", "--percent", "row", "--format", "json").stdout)
-    assert data[0] == {"function": "Accessing", "congress_notes": pytest.approx(100 / 3), "interview": pytest.approx(200 / 3)}
+    assert data[0] == {"function": "Accessing", "congress_notes": pytest.approx(100 / 3), "interview": pytest.approx(200 / 3),
+                       "n": 3}
     chi = run(coded, "xtab", "phase", "attr:kind", "--coder", "ana", "--chi2").stdout
     assert "chi-square = " in chi and "df = 2" in chi and "warning: 6 of 6 cells" in chi
 
@@ -69,4 +70,5 @@ def test_crosstab_cli_xtab_within_a_phase_says_so_in_its_heading(coded):
     assert table.startswith("function × actor: passages (only passages also coded Phase 1), coded by ana\n")
     rows = list(csv.DictReader(io.StringIO(run(coded, "xtab", "function", "actor", "--within", "Phase 1", "--roll-up",
                                                 "--coder", "ana", "--format", "csv").stdout)))
-    assert {r["function"]: r["APEM"] for r in rows} == {"Accessing": "2", "Diffusing": "0", "Coordinating": "0", "Enabling": "0"}
+    assert {r["function"]: r["APEM"] for r in rows} == {"Accessing": "2", "Diffusing": "0", "Coordinating": "0", "Enabling": "0",
+                                                        "total": "2"}

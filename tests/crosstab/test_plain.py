@@ -32,8 +32,9 @@ def same(first: list[dict], second: list[dict]) -> bool:
 @pytest.mark.parametrize(("rows", "columns", "measure"), TABLES)
 def test_grid_prints_what_the_dataframe_holds(db, rows, columns, measure, percent):
     result = crosstab.crosstab(db, rows, columns, measure=measure, percent=percent)
-    for totals, frame in ((False, result.table), (True, result.with_totals())):
-        grid = result.grid(totals=totals)
+    for totals, bases, frame in ((False, False, result.table), (True, False, result.with_totals()),
+                                 (True, True, result.with_totals(bases=True))):
+        grid = result.grid(totals=totals, bases=bases)
         assert [str(label) for label in frame.index] == grid.labels and [str(c) for c in frame.columns] == grid.columns
         for pretty in (False, True):
             assert same(frame_rows(grid, index=result.rows.title, pretty=pretty)[0],
@@ -45,8 +46,9 @@ def test_grid_prints_what_the_dataframe_holds(db, rows, columns, measure, percen
 def test_nothing_counted_prints_like_the_dataframe(db, percent):
     result = crosstab.crosstab(db, "function", "phase", coders=["ben"], documents=["cong01"], percent=percent)
     assert result.total == 0
-    for totals, frame in ((False, result.table), (True, result.with_totals())):
-        assert same(frame_rows(result.grid(totals=totals), index="f")[0], frame_rows(frame, index="f")[0])
+    for totals, bases, frame in ((False, False, result.table), (True, False, result.with_totals()),
+                                 (True, True, result.with_totals(bases=True))):
+        assert same(frame_rows(result.grid(totals=totals, bases=bases), index="f")[0], frame_rows(frame, index="f")[0])
 
 
 @pytest.mark.parametrize("once", [False, True])
