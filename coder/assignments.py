@@ -57,6 +57,13 @@ def documents_matching(db: Database, names: Sequence[str]) -> list[int]:
     return list(dict.fromkeys(found))
 
 
+def _named(db: Database, documents: Sequence[int]) -> str:
+    """The documents for an event's summary: their names when few, else how many."""
+    if len(documents) > 3:
+        return f"{len(documents)} documents"
+    return ", ".join(db.execute("SELECT name FROM documents WHERE id = ?", [d]).fetchone()[0] for d in documents)
+
+
 def _rows(db: Database, documents: Iterable[int], coders: Iterable[int]) -> dict[tuple[int, int], tuple[int, str | None]]:
     """(document, coder) → (row id, done) of the existing rows among these documents and coders."""
     docs, people = sorted(set(documents)), sorted(set(coders))
@@ -69,7 +76,7 @@ def _rows(db: Database, documents: Iterable[int], coders: Iterable[int]) -> dict
 
 def assign(db: Database, documents: Sequence[int], coders: Sequence[int], *, by: int | None) -> int:
     """Give every document to every coder (those already theirs stay as they are); returns how many are new."""
-    with writing(db, "assign", coder_id=by, summary=f"assigned {len(documents)} document(s) to {len(coders)} coder(s)") as changes:
+    with writing(db, "assign", coder_id=by, summary=f"assigned {_named(db, documents)} to {len(coders)} coder(s)") as changes:
         have = _rows(db, documents, coders)
         stamp = now()
         new = [(d, c) for d in documents for c in coders if (d, c) not in have]
@@ -80,7 +87,7 @@ def assign(db: Database, documents: Sequence[int], coders: Sequence[int], *, by:
 
 def unassign(db: Database, documents: Sequence[int], coders: Sequence[int], *, by: int | None) -> int:
     """Take the documents back from the coders (their done marks go too; their codings stay); returns how many."""
-    with writing(db, "unassign", coder_id=by, summary=f"took {len(documents)} document(s) from {len(coders)} coder(s)") as changes:
+    with writing(db, "unassign", coder_id=by, summary=f"took {_named(db, documents)} back from {len(coders)} coder(s)") as changes:
         have = _rows(db, documents, coders)
         for row_id, _ in have.values():
             changes.delete(TABLE, row_id)
@@ -91,7 +98,7 @@ def mark_done(db: Database, documents: Sequence[int], coders: Sequence[int], *, 
     """Mark the documents done (or not done) by each coder, assigning them first where needed; returns how many changed."""
     action = "mark_done" if done else "mark_not_done"
     changed = 0
-    with writing(db, action, coder_id=by, summary=f"{len(documents)} document(s) {'done' if done else 'not done'}") as changes:
+    with writing(db, action, coder_id=by, summary=f"{_named(db, documents)} {'done' if done else 'not done'}") as changes:
         have = _rows(db, documents, coders)
         stamp = now()
         for d in documents:
