@@ -85,6 +85,22 @@ def test_assignments_agreement_compares_the_documents_every_coder_marked_done(ma
     db.close()
 
 
+def test_assignments_the_consensus_coder_needs_no_done_marks(make_study) -> None:
+    """Reconciling writes the consensus coder and nobody marks its documents done: compared with a coder, the documents
+    are those the coder marked done and the consensus coded in; a note on named documents leaves it out too."""
+    study, db = coded_study(make_study)
+    ana = coding.coder_id(db, "ana")
+    consensus = coding.add_coder(db, "consensus")
+    doc1, doc2 = coding.find_document(db, "int01"), coding.find_document(db, "int02")
+    coding.apply_code(db, doc1, coding.find_code(db, "Accessing"), consensus, 13, 74)
+    assignments.mark_done(db, [doc1, doc2], [ana], by=ana)
+    report = measure_agreement(db, coders=["ana", "consensus"])
+    assert report.parameters["documents"] == ["int01"]  # int02: the consensus has coded nothing there
+    assert report.parameters["documents_chosen"] == "the 1 marked done by ana and coded in by consensus"
+    assert not measure_agreement(db, coders=["ana", "consensus"], documents=["int01"]).notes
+    db.close()
+
+
 def test_assignments_a_coder_with_no_codings_counts_as_coding_nothing_where_assigned(make_study) -> None:
     study, db = coded_study(make_study)
     ana = coding.coder_id(db, "ana")

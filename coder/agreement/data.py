@@ -69,17 +69,23 @@ def worked_on(db: Database, coded: set[tuple[int, int]] | None = None) -> set[tu
 
 def default_documents(db: Database, coders: list[int], names: Sequence[str], coded: set[tuple[int, int]]) -> tuple[list[int], str]:
     """The documents compared when none are named, and the sentence that says how they were chosen: those every
-    coder marked done, or — when none of them marked any document done — those every coder coded something in."""
+    coder marked done, or — when none of them marked any done — those every coder coded something in. The consensus
+    coder, whom reconciling writes and nobody marks, is asked only to have coded in them."""
     everyone = ", ".join(names)
-    done = finished(db, coders)
+    consensus = [c for c, name in zip(coders, names) if name == consensus_coder(db)]
+    people = [c for c in coders if c not in consensus]
+    done = finished(db, people)
     if done:
-        common = set.intersection(*(done.get(c, set()) for c in coders))
-        ids = [d for d, _ in all_documents(db) if d in common]
+        common = set.intersection(*(done.get(c, set()) for c in people))
+        ids = [d for d, _ in all_documents(db) if d in common and all((d, c) in coded for c in consensus)]
         if not ids:
-            counts = ", ".join(f"{name} {len(done.get(c, ()))}" for c, name in zip(coders, names))
+            counts = ", ".join(f"{name} {len(done.get(c, ()))}" for c, name in zip(coders, names) if c in people)
             raise CoderError(f"no document is marked done by every one of {everyone} (documents done: {counts})",
                              fix="mark documents done with: coder assign DOC --done --coder NAME; or name them with --docs")
-        return ids, f"the {len(ids)} marked done by every one of {everyone}"
+        marked = [name for c, name in zip(coders, names) if c in people]
+        by = f"every one of {', '.join(marked)}" if len(marked) > 1 else marked[0]
+        also = f" and coded in by {names[coders.index(consensus[0])]}" if consensus else ""
+        return ids, f"the {len(ids)} marked done by {by}{also}"
     ids = [d for d, _ in all_documents(db) if all((d, c) in coded for c in coders)]
     if not ids:
         raise CoderError(f"no document has codings by every one of {everyone}",
@@ -88,11 +94,9 @@ def default_documents(db: Database, coders: list[int], names: Sequence[str], cod
 
 
 def not_done(db: Database, coders: list[int], documents: list[int]) -> list[int]:
-    """Of the named documents, those some coder has not marked done (only when one of the coders marks documents done)."""
+    """Of the named documents, those not marked done by every coder who marks documents done."""
     done = finished(db, coders)
-    if not done:
-        return []
-    return [d for d in documents if not all(d in done.get(c, set()) for c in coders)]
+    return [d for d in documents if not all(d in marked for marked in done.values())]
 
 
 def choose_coders(db: Database, names: Sequence[str] | None, documents: list[int] | None,
