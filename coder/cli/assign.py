@@ -28,20 +28,20 @@ def assign(session: Session, documents: tuple[str, ...], to: tuple[str, ...], ma
            new_coder: bool, fmt: str) -> None:
     """Assign documents to coders, mark them done, or list who codes what (no DOC).
 
-    DOC is a document name or a shell pattern ('int-2024-*'). Without --to, --done and --not-done
+    DOC is a document name or a shell pattern ('int0*'). Without --to, --done and --not-done
     mark the documents of the coder who is coding (--coder). `coder agree` compares, by default,
     the documents every compared coder marked done.
 
     Example:
 
-        coder assign 'int-2024-*' --to ana,ben --new-coder
+        coder assign 'int0*' cong01 --to ana,ben --new-coder
 
-        coder assign int-2024-03-maria --done --coder ana
+        coder assign int03 --done --coder ana
     """
     db = session.open()
     if not documents:
         if to or mark:
-            raise CoderError("no documents named", fix="name them, e.g.: coder assign int-2024-03-maria --to ana")
+            raise CoderError("no documents named", fix="name them, e.g.: coder assign int03 --to ana")
         people = [coding.coder_id(db, name) for name in _names(to)] or None
         rows = [{"document": a.document, "coder": a.coder, "assigned": a.assigned[:10], "done": (a.done or "")[:10]}
                 for a in assignments.assignment_list(db, people)]
