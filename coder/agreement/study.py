@@ -174,7 +174,8 @@ def measure_agreement(
         unfinished = not_done(db, coder_ids, chosen_docs)
         if unfinished:
             names = [name for _, name, _ in document_rows(db, unfinished, with_length=False)]
-            notes.append(f"{len(names)} of the named documents are not marked done by every coder: {', '.join(names)}")
+            notes.append(f"{len(names)} of the named documents {'is' if len(names) == 1 else 'are'} not marked done by every"
+                         f" coder: {', '.join(names)}")
     doc_rows = document_rows(db, chosen_docs, with_length=unit in ("document", "character"))
     if unit == "character":
         incomplete = [name for d, name, _ in doc_rows if not all((d, c) in worked for c in coder_ids)]
