@@ -234,9 +234,22 @@ def m007_fast_open(db: Database) -> None:
     tables.table("codings").create_index(["document_id", "coder_id", "start", "end"], index_name="codings_document")
 
 
+M008_ASSIGNMENTS = """
+CREATE TABLE assignments (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    coder_id INTEGER NOT NULL REFERENCES coders(id) ON DELETE CASCADE,
+    assigned TEXT NOT NULL,
+    done TEXT,
+    UNIQUE (document_id, coder_id)
+);
+CREATE INDEX assignments_coder ON assignments (coder_id);
+"""  # who codes what: a row per document given to a coder; `done` when the coder marked it finished
+
+
 MIGRATIONS: list[str | Callable[[Database], None]] = [
     M001_CORE, M002_SEARCH, M003_VERSIONS, m004_every_coding_accounted, M005_DISMISSALS, M006_DOCUMENT_PATHS,
-    m007_fast_open,
+    m007_fast_open, M008_ASSIGNMENTS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from coder.assignments import work_by_coder
 from coder.db import Database
 
 
@@ -14,6 +15,8 @@ class CoderProgress:
     codings: int
     passages_coded: int
     documents_coded: int = 0  # documents with at least one of the coder's codings
+    assigned: int = 0  # documents assigned to the coder (coder assign)
+    done: int = 0  # ... of which the coder marked done
 
 
 @dataclass
@@ -35,7 +38,9 @@ class StudyStatus:
         base = {"documents": self.documents, "words": self.words, "passages": self.passages,
                 "codes": sum(n for _, n in self.groups), "mentions": self.mentions}
         return [{**base, "coder": c.name, "codings": c.codings, "passages_coded": c.passages_coded,
-                 "percent_coded": round(100 * self.share(c), 1), "documents_coded": c.documents_coded} for c in self.coders] or [base]
+                 "percent_coded": round(100 * self.share(c), 1), "documents_coded": c.documents_coded,
+                 "assigned": c.assigned, "done": c.done}
+                for c in self.coders] or [base]
 
     def describe(self, title: str) -> str:
         lines = [
@@ -47,8 +52,9 @@ class StudyStatus:
         if not self.coders:
             lines.append("  no codings yet")
         for coder in self.coders:
+            work = f"; {coder.done} of {coder.assigned} assigned documents done" if coder.assigned else ""
             lines.append(f"  {coder.name}: {coder.codings:,} codings, {coder.passages_coded:,} passages coded"
-                         f" ({100 * self.share(coder):.1f}%) in {coder.documents_coded} of {self.documents} documents")
+                         f" ({100 * self.share(coder):.1f}%) in {coder.documents_coded} of {self.documents} documents{work}")
         return "\n".join(lines)
 
 
@@ -77,7 +83,10 @@ def study_status(db: Database) -> StudyStatus:
         "SELECT g.name, count(c.id) FROM code_groups g LEFT JOIN codes c ON c.group_id = g.id AND c.active"
         " GROUP BY g.id ORDER BY g.ordinal"
     ).fetchall()
-    coders = [CoderProgress(*row) for row in db.execute(_CODERS)]
+    coders = {row[0]: CoderProgress(*row) for row in db.execute(_CODERS)}
+    for name, work in work_by_coder(db).items():  # a coder with documents assigned and no codings yet is shown too
+        progress = coders.setdefault(name, CoderProgress(name, 0, 0))
+        progress.assigned, progress.done = work.assigned, work.done
     documents, words, passages, sentences, mentions, organisations = counts
     return StudyStatus(documents, words, passages, sentences, groups=groups, mentions=mentions, organisations=organisations,
-                       coders=coders)
+                       coders=sorted(coders.values(), key=lambda c: c.name))

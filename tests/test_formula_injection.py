@@ -33,7 +33,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from coder import coding, memos
+from coder import assignments, coding, memos
 from coder.cli import main
 from coder.exports.cells import FORMULA_STARTS, frame_cells, safe_cell
 from coder.exports.tables import export_table
@@ -66,6 +66,7 @@ RUNS: list[tuple[str, set[str], list[str]]] = [
     ("search", {"csv"}, ["search", "training", "--format", "csv"]),
     ("codebook", {"csv"}, ["codebook", "--format", "csv"]),
     ("status", {"csv"}, ["status", "--format", "csv"]),
+    ("assign", {"csv"}, ["assign", "--format", "csv"]),
     ("doctor", {"csv"}, ["doctor", "--quick", "--format", "csv"]),
     ("log", {"csv"}, ["log", "--format", "csv"]),
     ("agree", {"csv"}, ["agree", "--format", "csv"]),
@@ -107,6 +108,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 start, end = coding.passage_span(db, document_id, passage)
                 coding.apply_code(db, document_id, coding.find_code(db, code), who, start, end, memo=HYPERLINK)
         memos.set_memo(db, who, "-1+2 is what they said", document_id=coding.find_document(db, "int01"))
+        assignments.assign(db, [coding.find_document(db, "int01")], [who], by=who)  # a document named by a formula's coder
     db.close()
     return study.root
 

@@ -44,6 +44,7 @@ def test_every_command_takes_study_after_it(make_study, tmp_path, monkeypatch):
         (("code",), ["int01", "3", "Enabling", "--coder", "ana"], study),
         (("uncode",), ["int01", "3", "Enabling", "--coder", "ana"], study),
         (("autocode",), ["Diffusing", "--query", "training", "--yes", "--coder", "ana"], study),
+        (("assign",), ["int01", "--to", "ana"], study),
         (("search",), ["buyers"], study), (("agree",), [], study), (("xtab",), ["code", "document"], study),
         (("cooccur",), [], study), (("network",), [], study), (("actors",), [], study), (("matrix",), [], study),
         (("doctor",), [], study), (("log",), [], study), (("backup",), [str(tmp_path / "copy.db")], study),

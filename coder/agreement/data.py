@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from coder.assignments import assigned_pairs, finished
 from coder.coding import coder_id, consensus_coder, find_code, find_document
 from coder.errors import CoderError
 from coder.spans import overlapping
@@ -54,10 +55,48 @@ def all_documents(db: Database) -> list[tuple[int, str]]:
     return [(r[0], r[1]) for r in db.execute("SELECT id, name FROM documents ORDER BY name")]
 
 
-def worked_on(db: Database) -> set[tuple[int, int]]:
-    """(document, coder) pairs where the coder has at least one coding: the documents they worked on."""
+def coded_in(db: Database) -> set[tuple[int, int]]:
+    """(document, coder) pairs where the coder has at least one coding."""
     rows = db.execute("SELECT document_id, coder_id FROM codings GROUP BY document_id, coder_id")  # covering index: fast
     return {(d, c) for d, c in rows}
+
+
+def worked_on(db: Database, coded: set[tuple[int, int]] | None = None) -> set[tuple[int, int]]:
+    """(document, coder) pairs the coder worked on: coded something in, or was assigned (where no codings of theirs
+    mean they coded nothing, not that their decisions are missing)."""
+    return (coded_in(db) if coded is None else coded) | assigned_pairs(db)
+
+
+def default_documents(db: Database, coders: list[int], names: Sequence[str], coded: set[tuple[int, int]]) -> tuple[list[int], str]:
+    """The documents compared when none are named, and the sentence that says how they were chosen: those every
+    coder marked done, or — when none of them marked any done — those every coder coded something in. The consensus
+    coder, whom reconciling writes and nobody marks, is asked only to have coded in them."""
+    everyone = ", ".join(names)
+    consensus = [c for c, name in zip(coders, names) if name == consensus_coder(db)]
+    people = [c for c in coders if c not in consensus]
+    done = finished(db, people)
+    if done:
+        common = set.intersection(*(done.get(c, set()) for c in people))
+        ids = [d for d, _ in all_documents(db) if d in common and all((d, c) in coded for c in consensus)]
+        if not ids:
+            counts = ", ".join(f"{name} {len(done.get(c, ()))}" for c, name in zip(coders, names) if c in people)
+            raise CoderError(f"no document is marked done by every one of {everyone} (documents done: {counts})",
+                             fix="mark documents done with: coder assign DOC --done --coder NAME; or name them with --docs")
+        marked = [name for c, name in zip(coders, names) if c in people]
+        by = f"every one of {', '.join(marked)}" if len(marked) > 1 else marked[0]
+        also = f" and coded in by {names[coders.index(consensus[0])]}" if consensus else ""
+        return ids, f"the {len(ids)} marked done by {by}{also}"
+    ids = [d for d, _ in all_documents(db) if all((d, c) in coded for c in coders)]
+    if not ids:
+        raise CoderError(f"no document has codings by every one of {everyone}",
+                         fix="name the documents with --docs, or choose other coders with --coders")
+    return ids, f"the {len(ids)} every one of {everyone} coded in (none of them has marked a document done)"
+
+
+def not_done(db: Database, coders: list[int], documents: list[int]) -> list[int]:
+    """Of the named documents, those not marked done by every coder who marks documents done."""
+    done = finished(db, coders)
+    return [d for d in documents if not all(d in marked for marked in done.values())]
 
 
 def choose_coders(db: Database, names: Sequence[str] | None, documents: list[int] | None,
@@ -65,7 +104,11 @@ def choose_coders(db: Database, names: Sequence[str] | None, documents: list[int
     """The named coders, or everyone with codings in the documents but the consensus coder; at least two."""
     known = {r[0]: r[1] for r in db.execute("SELECT id, name FROM coders")}
     if names:
-        chosen = [(i, known[i]) for i in dict.fromkeys(coder_id(db, name) for name in names)]
+        try:
+            chosen = [(i, known[i]) for i in dict.fromkeys(coder_id(db, name) for name in names)]
+        except CoderError as error:  # a coder who has coded nothing yet is one the study knows once given documents
+            raise CoderError(error.message, fix=f"{error.fix}; or give a new coder documents: coder assign DOC --to NAME --new-coder"
+                             ) from None
     else:
         consensus = consensus_coder(db)
         among = None if documents is None else set(documents)

@@ -15,15 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 from coder.agreement.data import (
     CodeInfo,
-    all_documents,
     choose_coders,
     choose_codes,
     code_info,
+    coded_in,
     coverage,
+    default_documents,
     document_rows,
     documents_named,
     fetch_codings,
     load_units,
+    not_done,
     prepare_codings,
     worked_on,
 )
@@ -140,7 +142,8 @@ def measure_agreement(
 
     Args:
         coders: coder names (default: everyone with codings on the documents, except the consensus coder).
-        documents: document names (default: the documents every chosen coder has coded something in).
+        documents: document names (default: the documents every chosen coder marked done; when none of them marked
+            any done, those every one of them has coded something in). `documents_chosen` in the parameters says which.
         codes: code names or group/name paths; group: a code group (default: the codes the coders used there).
         unit: passage, sentence, document, or character (span level: the unitized α family).
         min_overlap: a coder applied a code to a unit when their codings cover at least this share of
@@ -158,17 +161,22 @@ def measure_agreement(
     if bootstrap < 0:
         raise CoderError("the number of bootstrap draws is negative", fix="use e.g. --bootstrap 1000")
     chosen_docs = documents_named(db, documents) if documents else None
-    worked = worked_on(db)
-    coder_rows = choose_coders(db, coders, chosen_docs, worked)
+    coded = coded_in(db)
+    worked = worked_on(db, coded)
+    coder_rows = choose_coders(db, coders, chosen_docs, coded)
     coder_ids = [c for c, _ in coder_rows]
     coder_names = tuple(n for _, n in coder_rows)
-    if chosen_docs is None:
-        chosen_docs = [d for d, _ in all_documents(db) if all((d, c) in worked for c in coder_ids)]
-        if not chosen_docs:
-            raise CoderError(f"no document has codings by every one of {', '.join(coder_names)}",
-                             fix="name the documents with --docs, or choose other coders with --coders")
-    doc_rows = document_rows(db, chosen_docs, with_length=unit in ("document", "character"))
     notes: list[str] = []
+    if chosen_docs is None:
+        chosen_docs, choice = default_documents(db, coder_ids, coder_names, coded)
+    else:
+        choice = f"the {len(chosen_docs)} named"
+        unfinished = not_done(db, coder_ids, chosen_docs)
+        if unfinished:
+            names = [name for _, name, _ in document_rows(db, unfinished, with_length=False)]
+            notes.append(f"{len(names)} of the named documents {'is' if len(names) == 1 else 'are'} not marked done by every"
+                         f" coder: {', '.join(names)}")
+    doc_rows = document_rows(db, chosen_docs, with_length=unit in ("document", "character"))
     if unit == "character":
         incomplete = [name for d, name, _ in doc_rows if not all((d, c) in worked for c in coder_ids)]
         if incomplete:
@@ -192,9 +200,11 @@ def measure_agreement(
         "min_overlap": min_overlap,
         "coders": list(coder_names),
         "documents": [name for _, name, _ in doc_rows],
+        "documents_chosen": choice,
         "codes": [c.path for c in code_list],
         "group": group,
-        "missing": "a coder's units in a document where they have no codings at all are missing data, not 'not applied'",
+        "missing": "a coder's units in a document where they have no codings at all are missing data, not 'not applied'"
+                   " (unless the document is assigned to them: then they coded nothing there)",
         "pooling": POOLING,
         "bootstrap": {"draws": bootstrap, "seed": seed, "confidence": DEFAULT_CONFIDENCE} if bootstrap else None,
         "unstable_when": (f"fewer than {MIN_UNITS} pairable units, or the rarest value in use has fewer than "

@@ -92,8 +92,11 @@ def _flat_rows(report: Any) -> list[dict[str, Any]]:
 
 @main.command(cls=ManyValuesCommand)
 @click.option("--coders", multiple=True, metavar="NAME…",
-              help="Coders to compare (default: all with codings, except the consensus coder).")
-@click.option("--docs", multiple=True, metavar="DOC…", help="Documents (default: those every chosen coder has coded in).")
+              help="Coders to compare (default: all with codings, except the consensus coder); a coder with no codings"
+                   " counts as having coded nothing in the documents assigned to them.")
+@click.option("--docs", multiple=True, metavar="DOC…",
+              help="Documents (default: those every chosen coder marked done with coder assign, or, when none of them"
+              " marked any, those every one has coded in; the output says which).")
 @click.option("--codes", multiple=True, metavar="CODE…", help="Codes, by name or group/name (default: the codes used there).")
 @click.option("--group", metavar="GROUP", help="All codes of this code group.")
 @click.option("--unit", type=click.Choice(["passage", "sentence", "document", "character"]), default="passage", show_default=True,
@@ -134,6 +137,7 @@ def agree(session: Session, coders: tuple[str, ...], docs: tuple[str, ...], code
         click.echo(render(rows, fmt, columns))
         p = report.parameters
         click.echo(f"\n{p['unit']} units · coders: {', '.join(p['coders'])} · {len(p['documents'])} document(s) · {p['overlap_rule']}")
+        click.echo(f"documents: {p['documents_chosen']}: {', '.join(p['documents'])}")
         if bootstrap:
             click.echo(f"α intervals: {bootstrap} bootstrap draws, seed {seed}")
         for note in report.notes:

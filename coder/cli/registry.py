@@ -9,6 +9,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "actors": (("tables",), "The survey network against the coding: each organisation's centrality beside the passages"
                " where it is coded as actor, by function (count and share of the function) and by phase, and Spearman's ρ."),
     "agree": (("agreement",), "Inter-coder agreement per code, per code group and pooled, with interpretation bands."),
+    "assign": (("assign",), "Assign documents to coders, mark them done, or list who codes what (no DOC)."),
     "autocode": (("autocode",), "Code every passage found by words, a regular expression or a speaker with CODE."),
     "backup": (("trust",), "Copy the study database to FILE with SQLite's backup API, safely, even while others are coding."),
     "code": (("coding",), "Code PASSAGES (a number like 7 or a range like 7-9) of DOCUMENT with CODE."),

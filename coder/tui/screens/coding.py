@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ProgressBar, Tree
 
-from coder import coding, documents, memos
+from coder import assignments, coding, documents, memos
 from coder.codebook import codebook_tree
 from coder.documents import CodingSpan, Document, Passage
 from coder.errors import CoderError
@@ -82,6 +82,7 @@ class CodingScreen(CodingTools, Suggesting, Moving, PaneLayout, Screen):
         Binding("A", "autocode", "auto-code"),
         Binding("X", "export", "export…"),
         Binding("c", "switch_coder", "coder"),
+        Binding("D", "mark_done", "document done (or not)", show=False),
         Binding("v", "toggle_others", "others"),
         Binding("question_mark", "help", "help"),
         Binding("q", "app.quit", "quit"),
@@ -150,7 +151,8 @@ class CodingScreen(CodingTools, Suggesting, Moving, PaneLayout, Screen):
 
     def load_documents(self) -> None:
         self.documents = documents.list_documents(self.db)
-        self.query_one(DocumentList).set_documents(self.documents, documents.coded_passages(self.db, self.coder_id))
+        self.query_one(DocumentList).set_documents(self.documents, documents.coded_passages(self.db, self.coder_id),
+                                                   assignments.document_marks(self.db, self.coder_id))
 
     def open_document(self, document_id: int, ordinal: int = 1) -> None:
         document = documents.load_document(self.db, document_id)
@@ -292,7 +294,7 @@ class CodingScreen(CodingTools, Suggesting, Moving, PaneLayout, Screen):
     # Moving ------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.at.document is None and action not in ("help", "switch_coder", "search", "app.quit"):
+        if self.at.document is None and action not in ("help", "switch_coder", "search", "take_document", "app.quit"):
             return False
         return True
 
@@ -384,6 +386,41 @@ class CodingScreen(CodingTools, Suggesting, Moving, PaneLayout, Screen):
             return
         self.wrote(f"{self.code_styles[target.code_id].name} now {start}-{end}",
                    (min(start, target.start), max(end, target.end)))
+
+    # Who codes what ------------------------------------------------------------------------
+
+    def action_mark_done(self) -> None:
+        """The open document is done (for agreement: finished by this coder), or not done any more."""
+        document_id = self.document.info.id
+        try:
+            done = assignments.toggle_done(self.db, document_id, self.coder_id)
+        except CoderError as error:
+            self.fail(error)
+            return
+        self.query_one(DocumentList).update_mark(document_id, "done" if done else "assigned")
+        work = assignments.work_by_coder(self.db).get(self.coder_name)
+        self.note = f"{self.document.info.name} {'done' if done else 'not done'}" + (
+            f" · {work.done} of {work.assigned} documents done" if work else "")
+        self.after_move()
+
+    def action_take_document(self) -> None:
+        """In the documents pane: assign the highlighted document to this coder, or give it back (done mark and all)."""
+        pane = self.query_one(DocumentList)
+        document_id = pane.highlighted_document()
+        if document_id is None:
+            return
+        mine = document_id in pane.marks
+        try:
+            if mine:
+                assignments.unassign(self.db, [document_id], [self.coder_id], by=self.coder_id)
+            else:
+                assignments.assign(self.db, [document_id], [self.coder_id], by=self.coder_id)
+        except CoderError as error:
+            self.fail(error)
+            return
+        pane.update_mark(document_id, None if mine else "assigned")
+        name = pane.documents[document_id].name
+        self.notify(f"{name} given back" if mine else f"{name} is yours to code", timeout=3)
 
     # Background work ---------------------------------------------------------------------
 
