@@ -234,9 +234,16 @@ def m007_fast_open(db: Database) -> None:
     tables.table("codings").create_index(["document_id", "coder_id", "start", "end"], index_name="codings_document")
 
 
+M008_SCALES = """
+ALTER TABLE code_groups ADD COLUMN ordered INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE codes ADD COLUMN value REAL;
+DELETE FROM settings WHERE key = 'codebook_sha256';
+"""  # ordered groups and code values (agreement at ordinal, interval, ratio level); the codebook is read again to fill them
+
+
 MIGRATIONS: list[str | Callable[[Database], None]] = [
     M001_CORE, M002_SEARCH, M003_VERSIONS, m004_every_coding_accounted, M005_DISMISSALS, M006_DOCUMENT_PATHS,
-    m007_fast_open,
+    m007_fast_open, M008_SCALES,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
