@@ -80,7 +80,9 @@ def scale_metrics(
     order = " < ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in scale.labels)
     what = (f"{used} α" + (" and weighted κ" if len(coders) == 2 else "")) if used != "nominal" else "weighted κ"
     fallback = f" (ordinal: its codes have no value:, which {level} α needs)" if used != level else ""
-    return metrics, f"scale {order}: {what}{fallback} on the units where coders applied one of its codes ('none' is missing)"
+    units = next((r.units for r in metrics.values()), 0)
+    return metrics, (f"scale {order}: {what}{fallback} on the {units} units where two or more coders applied one of its codes "
+                     "('none' is missing)")
 
 
 def on_scale(codes: Sequence[CodeInfo], nominal: np.ndarray, metrics: dict[str, Result], coders: Sequence[str], level: str,

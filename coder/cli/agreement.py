@@ -78,7 +78,8 @@ def _display_rows(report: Any, bootstrap: bool) -> tuple[list[dict[str, Any]], l
         ["α 95% CI"] if bootstrap else []) + ["band", "flags"]
     rows = []
     for row in report.rows:
-        shown = {"code": _label(row, exclusive), "document": row.document or "", "units": row.alpha.units or row.percent.units,
+        units = row.percent.units if "alpha_nominal" in row.metrics else row.alpha.units or row.percent.units  # scale α: in its note
+        shown = {"code": _label(row, exclusive), "document": row.document or "", "units": units,
                  "characters": row.percent.units, "sections": row.alpha.details.get("sections", ""),
                  "coders": row.alpha.coders or row.percent.coders, "agree %": _figure(row.percent, percent=True),
                  kappa: _figure(row.kappa), alpha: _level_figure(row.alpha), "band": row.alpha.band, "flags": "; ".join(row.flags()),
