@@ -14,6 +14,7 @@ from coder import agreement, coding
 from coder.cli import main
 from coder.codebook import load_codebook
 from coder.codebook.model import CodebookError
+from coder.schema import M008_SCALES, MIGRATIONS
 from coder.study import connect_study, refresh_study
 from tests.agreement.worked_examples import COHEN_1960, COHEN_1968_WEIGHTS, K2011_CANONICAL, K2011_LEVELS
 from tests.conftest import INTERVIEW, write
@@ -224,3 +225,17 @@ def test_scales_cli_ordered_group_without_values(make_study) -> None:
     assert "(ordinal)" in result.output and "which interval α needs" in result.output
     result = run(study, "--coders", "A", "B", "--group", "stage", "--level", "ordinal", "--unit", "character")
     assert result.exit_code != 0 and "--level ordinal applies to passage" in result.output
+
+
+def test_scales_reach_a_database_made_before_them(make_study) -> None:
+    """A study opened by a version without scales: the upgrade adds the columns and reads the codebook again."""
+    study, db = scale_study(make_study, [[1, 2]], "AB")
+    db.execute("ALTER TABLE codes DROP COLUMN value")
+    db.execute("ALTER TABLE code_groups DROP COLUMN ordered")
+    db.execute(f"PRAGMA user_version = {MIGRATIONS.index(M008_SCALES)}")  # the version before the step
+    db.close()
+    db = connect_study(study)
+    refresh_study(study, db)
+    assert db.execute("SELECT count(*) FROM codes WHERE value IS NOT NULL").fetchone()[0] == 5
+    assert db.execute("SELECT ordered FROM code_groups WHERE name = 'stage'").fetchone()[0] == 1
+    db.close()
