@@ -9,7 +9,7 @@ requested level are computed on this table; definitions in docs/agreement.md.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from coder.agreement.data import CodeInfo
@@ -64,7 +64,8 @@ def scale_metrics(
     """Weighted κ and (unless the level is nominal) α at the level, on the group's nominal table (0 = none, k = k-th code).
 
     Returns the figures (keys weighted_kappa_linear, weighted_kappa_quadratic, alpha) and a note saying
-    what they were computed on.
+    what they were computed on. Each figure's details["file_points"] maps the group's saved file (1, 2, …
+    = its codes; 0 = none, missing here) to points on the scale: the codes' values, or ranks 1, 2, ….
     """
     import numpy as np  # ≈0.1 s
 
@@ -77,6 +78,8 @@ def scale_metrics(
     used = scale_level(scale, level)
     if used != "nominal":
         metrics["alpha"] = bootstrap_alpha(r, bootstrap, seed, level=used) if bootstrap else krippendorff_alpha(r, used)
+    on_file = {k + 1: scale.labels[place] if scale.valued else place + 1 for k, place in enumerate(scale.rank)}
+    metrics = {key: replace(result, details=result.details | {"file_points": on_file}) for key, result in metrics.items()}
     order = " < ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in scale.labels)
     what = (f"{used} α" + (" and weighted κ" if len(coders) == 2 else "")) if used != "nominal" else "weighted κ"
     fallback = f" (ordinal: its codes have no value:, which {level} α needs)" if used != level else ""

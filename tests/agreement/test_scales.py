@@ -239,3 +239,37 @@ def test_scales_reach_a_database_made_before_them(make_study) -> None:
     assert db.execute("SELECT count(*) FROM codes WHERE value IS NOT NULL").fetchone()[0] == 5
     assert db.execute("SELECT ordered FROM code_groups WHERE name = 'stage'").fetchone()[0] == 1
     db.close()
+
+
+def test_scales_saved_files_reproduce_every_level(make_study, tmp_path) -> None:
+    """The group's saved file, 0 read as missing and its codes as the points in file_points, gives α in the krippendorff package."""
+    import csv
+
+    import krippendorff
+
+    data = [[5, 4], [1, 1], [3, 5], [4, 4], [1, 2], [2, 2], [5, None], [3, 3], [4, 3], [2, 1], [5, 5], [3, 4]]
+    codebook = SCALE_CODEBOOK.replace("value: 4", "value: 40").replace("value: 2\n", "value: 7\n")  # unequal, out of file order
+    study = make_study(documents={f"{d}.md": INTERVIEW.replace("id: int01", f"id: {d}") for d in DOCUMENTS},
+                       codebook=codebook, organisations=None)
+    db = connect_study(study)
+    refresh_study(study, db)
+    ids = {name: coding.add_coder(db, name) for name in "AB"}
+    code = {v: coding.find_code(db, f"rating/{name}") for v, name in NAMES.items()}
+    for u, row in enumerate(data):
+        for name, value in zip("AB", row):
+            if value is not None:
+                coding.apply_code(db, coding.find_document(db, DOCUMENTS[u // 4]), code[value], ids[name], *PASSAGES[u % 4])
+    for level in agreement.LEVELS[1:]:
+        report = agreement.measure_agreement(db, coders=["A", "B"], documents=DOCUMENTS, group="rating", level=level)
+        folder = tmp_path / level
+        agreement.save(report, folder)
+        parameters = json.loads((folder / "parameters.json").read_text(encoding="utf-8"))
+        entry = parameters["files"]["group:rating"]
+        result = next(row for row in parameters["results"] if row["name"] == "rating")["metrics"]["alpha"]
+        points = {int(k): v for k, v in result["details"]["file_points"].items()}
+        assert sorted(points.values()) == [1, 3, 5, 7, 40]
+        with (folder / entry["file"]).open(encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        matrix = np.array([[points.get(int(r[c] or 0), np.nan) for r in rows] for c in entry["coder_columns"]], float)
+        assert krippendorff.alpha(reliability_data=matrix, level_of_measurement=level) == pytest.approx(result["value"], abs=1e-12)
+    db.close()
