@@ -165,6 +165,7 @@ def test_scales_study_reproduces_krippendorff_2011_at_every_level(make_study) ->
         assert row.alpha.value == pytest.approx(printed, abs=5e-4), level
         assert row.alpha.units == 11 and row.alpha.details["level"] == level
         assert row.metrics["alpha_nominal"].units == 12
+        assert "weighted_kappa_linear" not in row.metrics  # four coders: weighted κ is for two
     db.close()
 
 
