@@ -247,9 +247,16 @@ CREATE INDEX assignments_coder ON assignments (coder_id);
 """  # who codes what: a row per document given to a coder; `done` when the coder marked it finished
 
 
+M009_SCALES = """
+ALTER TABLE code_groups ADD COLUMN ordered INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE codes ADD COLUMN value REAL;
+DELETE FROM settings WHERE key = 'codebook_sha256';
+"""  # ordered groups and code values (agreement at ordinal, interval, ratio level); the codebook is read again to fill them
+
+
 MIGRATIONS: list[str | Callable[[Database], None]] = [
     M001_CORE, M002_SEARCH, M003_VERSIONS, m004_every_coding_accounted, M005_DISMISSALS, M006_DOCUMENT_PATHS,
-    m007_fast_open, M008_ASSIGNMENTS,
+    m007_fast_open, M008_ASSIGNMENTS, M009_SCALES,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,7 +1,7 @@
 """Inter-coder agreement: how far independent coders agree, with numbers a reviewer can reproduce.
 
 Two layers. The coefficients are pure functions on plain data: `metrics` on a units × coders
-table (`ratings`: percent agreement, Cohen's κ, Scott's π, Fleiss' κ, Brennan–Prediger κ,
+table (`ratings`: percent agreement, Cohen's κ (plain and weighted), Scott's π, Fleiss' κ, Brennan–Prediger κ,
 Krippendorff's α with a bootstrap interval) and `unitized` on coders' character sections (uα,
 |uα, cuα, (k)uα, NVivo's comparison), each a `Result` with the counts behind it (`result`). The
 study layer reads a subset of the study (`data`), reports per code, per code group and pooled
@@ -20,6 +20,7 @@ from coder.agreement.metrics import (
     krippendorff_alpha,
     percent_agreement,
     scott_pi,
+    weighted_kappa,
 )
 from coder.agreement.ratings import Ratings, ratings, stack
 from coder.agreement.result import RELIABLE, TENTATIVE, Result, band
@@ -39,5 +40,5 @@ __all__ = [
     "LEVELS", "RELIABLE", "TENTATIVE", "Ratings", "Report", "Result", "Row", "Section", "Unitized", "band", "binary_u_alpha",
     "bootstrap_alpha", "brennan_prediger", "coders_with_codings", "cohen_kappa", "cu_alpha", "disagreements", "fleiss_kappa",
     "krippendorff_alpha", "measure_agreement", "nvivo_comparison", "percent_agreement", "pool_continua", "ratings", "save",
-    "scott_pi", "stack", "u_alpha", "unitized",
+    "scott_pi", "stack", "u_alpha", "unitized", "weighted_kappa",
 ]

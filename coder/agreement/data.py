@@ -34,6 +34,8 @@ class CodeInfo:
     group_id: int
     exclusive: bool
     group_size: int  # active codes in the group (Brennan–Prediger's q for an exclusive group is this + 1)
+    ordered: bool = False  # the group is a scale in codebook order (`ordered: true`)
+    value: float | None = None  # the code's value on its group's scale (`value:`)
 
     @property
     def path(self) -> str:
@@ -146,10 +148,10 @@ def choose_codes(db: Database, names: Sequence[str] | None, group: str | None) -
 def code_info(db: Database, ids: Iterable[int]) -> list[CodeInfo]:
     """Codes in codebook order, with their group (and how many active codes it has)."""
     rows = db.execute(
-        "SELECT c.id, c.name, g.name, g.id, g.exclusive,"
-        " (SELECT count(*) FROM codes x WHERE x.group_id = g.id AND x.active) FROM codes c JOIN code_groups g ON g.id = c.group_id"
+        "SELECT c.id, c.name, g.name, g.id, g.exclusive, (SELECT count(*) FROM codes x WHERE x.group_id = g.id AND x.active),"
+        " g.ordered, c.value FROM codes c JOIN code_groups g ON g.id = c.group_id"
         " WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY g.ordinal, c.ordinal, c.id", [json.dumps(sorted(set(ids)))])
-    return [CodeInfo(r[0], r[1], r[2], r[3], bool(r[4]), r[5]) for r in rows]
+    return [CodeInfo(r[0], r[1], r[2], r[3], bool(r[4]), r[5], bool(r[6]), r[7]) for r in rows]
 
 
 def fetch_codings(db: Database, coders: list[int], docs: list[int], codes: list[int] | None) -> np.ndarray:

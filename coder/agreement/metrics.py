@@ -1,7 +1,7 @@
 """The agreement coefficients on reliability data: how far coders agree on the units they coded.
 
 Percent agreement, Krippendorff's α (nominal, ordinal, interval, ratio, with a bootstrap
-interval), Cohen's κ, Scott's π, Fleiss' κ and Brennan–Prediger's κ, each a pure function of a
+interval), Cohen's κ (also weighted, linear or quadratic), Scott's π, Fleiss' κ and Brennan–Prediger's κ, each a pure function of a
 units × coders table (`ratings`), checked against published worked examples and the
 `krippendorff` package in tests/agreement/test_metrics.py. Definitions and references are in
 docs/agreement.md.
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 DEFAULT_SEED = 1
 DEFAULT_CONFIDENCE = 0.95
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
+WEIGHTS = ("linear", "quadratic")
 
 
 def percent_agreement(data: Any) -> Result:
@@ -144,6 +145,43 @@ def cohen_kappa(data: Any) -> Result:
 def scott_pi(data: Any) -> Result:
     """Scott's π for two coders: like Cohen's κ, with the two coders' margins pooled."""
     return _two_coders("scott_pi", data, "scott")
+
+
+def weighted_kappa(data: Any, weights: Any = "linear", scores: Sequence[float] | None = None) -> Result:
+    """Cohen's weighted κ (1968) for two coders on ordered categories: κ_w = 1 − Σ v_ij p_ij / Σ v_ij e_ij.
+
+    The disagreement weights v are "linear" |x_i − x_j| or "quadratic" (x_i − x_j)² on the
+    categories' scores x (default: their ranks, in the order of the labels), or a q × q matrix
+    (rows: the first coder), as in Cohen's paper. Chance e_ij is from each coder's own margins.
+    """
+    import numpy as np  # ≈0.1 s
+
+    metric = f"weighted_kappa_{weights}" if isinstance(weights, str) else "weighted_kappa"
+    r = ratings(data)
+    t = Tally.of(r)
+    if len(r.coders) != 2:
+        return undefined(metric, f"it compares exactly two coders (there are {len(r.coders)})", **t.counts())
+    table, n = _pair_table(r)
+    counts = t.counts() | {"units": int(round(n)), "values": rounded(2 * n), "agreements": rounded(float(np.trace(table)))}
+    if n == 0:
+        return undefined(metric, "no unit was coded by both coders", **counts)
+    x = np.arange(len(r.labels), dtype=float) if scores is None else np.asarray(scores, dtype=float)
+    if isinstance(weights, str):
+        if weights not in WEIGHTS:
+            raise ValueError(f"unknown weights '{weights}' (use one of {', '.join(WEIGHTS)}, or a matrix)")
+        v = np.abs(x[:, None] - x[None, :]) ** (1 if weights == "linear" else 2)
+    else:
+        v = np.asarray(weights, dtype=float)
+    if v.shape != table.shape:
+        raise ValueError(f"{v.shape[0]} weights for {len(r.labels)} categories")
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / n
+    observed_w, expected_w = float((v * table).sum() / n), float((v * expected).sum() / n)
+    details = {"weights": weights if isinstance(weights, str) else v.tolist(), "scores": x.tolist(), "categories": list(r.labels),
+               "observed_disagreement": rounded(observed_w), "expected_disagreement": rounded(expected_w), "table": table.tolist(),
+               "units_left_out": rounded(float(r.counts[~(r.patterns >= 0).all(axis=1)].sum()))}
+    if expected_w <= 0:
+        return undefined(metric, "the values in use do not differ on these weights (expected disagreement is 0)", details=details, **counts)
+    return Result(metric, rounded(1 - observed_w / expected_w), details=details, **counts)
 
 
 def fleiss_kappa(data: Any) -> Result:

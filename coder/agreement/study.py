@@ -32,6 +32,7 @@ from coder.agreement.data import (
 from coder.agreement.metrics import (
     DEFAULT_CONFIDENCE,
     DEFAULT_SEED,
+    LEVELS,
     bootstrap_alpha,
     brennan_prediger,
     cohen_kappa,
@@ -42,6 +43,7 @@ from coder.agreement.metrics import (
 )
 from coder.agreement.ratings import Ratings, stack
 from coder.agreement.result import MIN_CATEGORY_VALUES, MIN_SECTIONS, MIN_UNITS, RELIABLE, TENTATIVE, Result, rounded, undefined
+from coder.agreement.scales import SCALES, on_scale
 from coder.agreement.unitized import continuum, nvivo_comparison, unitized_family
 from coder.errors import CoderError
 
@@ -137,6 +139,7 @@ def measure_agreement(
     by_document: bool = False,
     bootstrap: int = 0,
     seed: int = DEFAULT_SEED,
+    level: str = "nominal",
 ) -> Report:
     """Agreement between coders on a subset of the study, per code, per code group and pooled.
 
@@ -150,6 +153,7 @@ def measure_agreement(
             it (default: any character).
         by_document: add a row per code and document (at character level: NVivo's comparison).
         bootstrap, seed: draws for a bootstrap interval of α (unit levels) and the random seed.
+        level: of measurement for α on scale groups (`scales`): nominal, ordinal, interval or ratio.
     """
 
     if unit not in UNITS:
@@ -160,6 +164,10 @@ def measure_agreement(
         raise CoderError("--min-overlap does not apply to character units", fix="drop it, or use --unit passage")
     if bootstrap < 0:
         raise CoderError("the number of bootstrap draws is negative", fix="use e.g. --bootstrap 1000")
+    if level not in LEVELS:
+        raise CoderError(f"unknown level of measurement '{level}'", fix=f"use one of: {', '.join(LEVELS)}")
+    if level != "nominal" and unit == "character":
+        raise CoderError(f"--level {level} applies to passage, sentence and document units", fix="drop --level, or use --unit passage")
     chosen_docs = documents_named(db, documents) if documents else None
     coded = coded_in(db)
     worked = worked_on(db, coded)
@@ -206,6 +214,8 @@ def measure_agreement(
         "missing": "a coder's units in a document where they have no codings at all are missing data, not 'not applied'"
                    " (unless the document is assigned to them: then they coded nothing there)",
         "pooling": POOLING,
+        "level": level,
+        "scales": SCALES,
         "bootstrap": {"draws": bootstrap, "seed": seed, "confidence": DEFAULT_CONFIDENCE} if bootstrap else None,
         "unstable_when": (f"fewer than {MIN_UNITS} pairable units, or the rarest value in use has fewer than "
                           f"{MIN_CATEGORY_VALUES} pairable values" if unit != "character" else
@@ -218,7 +228,7 @@ def measure_agreement(
         report = _character_report(doc_rows, code_list, coder_ids, coder_names, codings, by_document)
     else:
         report = _unit_report(db, unit, min_overlap, doc_rows, code_list, coder_ids, coder_names, codings, worked,
-                              by_document, bootstrap, seed)
+                              by_document, bootstrap, seed, level)
     report.parameters = parameters | report.parameters
     report.notes = notes + report.notes
     return report
@@ -249,7 +259,7 @@ def _unit_notes(values: np.ndarray, metrics: dict[str, Result]) -> list[str]:
 def _unit_report(
     db: Database, unit: str, min_overlap: float | None, doc_rows: list[tuple[int, str, int]], code_list: list[CodeInfo],
     coder_ids: list[int], coder_names: tuple[str, ...], codings: dict[str, np.ndarray], worked: set[tuple[int, int]],
-    by_document: bool, bootstrap: int, seed: int,
+    by_document: bool, bootstrap: int, seed: int, level: str = "nominal",
 ) -> Report:
     """The report on passages, sentences or documents: one units × coders table per code, group and the pooled stack."""
     import numpy as np  # ≈0.1 s
@@ -286,6 +296,7 @@ def _unit_report(
             notes = _unit_notes(nominal, metrics)
             if mixed:
                 notes.append(f"{mixed} mixed units (a coder applied several codes of the group; the one covering most counts)")
+            notes += on_scale([code_list[c] for c in members], nominal, metrics, coder_names, level, bootstrap, seed)
             rows.append(Row("group", first.group, metrics, notes=notes))
             variables[f"group:{first.group}"] = Variable(first.group, "group", labels, nominal)
         else:

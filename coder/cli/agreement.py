@@ -44,6 +44,20 @@ def _figure(result: Any, percent: bool = False) -> str:
     return f"{100 * result.value:.1f}" if percent else f"{result.value:.3f}"
 
 
+def _level_figure(result: Any) -> str:
+    """α, marked with its level when it is not nominal (scale groups at --level)."""
+    level = result.details.get("level", "nominal")
+    return _figure(result) + (f" ({level})" if level != "nominal" else "")
+
+
+def _brennan_prediger(result: Any) -> str:
+    """Brennan–Prediger κ with the number of categories its chance term 1/q counts."""
+    if result is None:
+        return ""
+    q = result.details.get("q")
+    return _figure(result) + (f" (q={q})" if q else "")
+
+
 def _label(row: Any, exclusive: set[str]) -> str:
     if row.kind == "group":
         return f"group {row.name}" + (" (exclusive)" if row.name in exclusive else " (stacked)")
@@ -57,15 +71,21 @@ def _display_rows(report: Any, bootstrap: bool) -> tuple[list[dict[str, Any]], l
         r.name for r in report.rows if r.kind == "group" and "cu_alpha" in r.metrics}
     character = report.parameters["unit"] == "character"
     alpha = "|uα" if character else "α"
+    weighted = any("weighted_kappa_linear" in r.metrics for r in report.rows)
     columns = ["code"] + (["document"] if any(r.document for r in report.rows) else []) + [
         "characters" if character else "units"] + (["sections"] if character else []) + [
-        "coders", "agree %", kappa, alpha] + (["α 95% CI"] if bootstrap else []) + ["band", "flags"]
+        "coders", "agree %", kappa] + (["κw linear", "κw quadratic"] if weighted else []) + ["BP κ (q)", alpha] + (
+        ["α 95% CI"] if bootstrap else []) + ["band", "flags"]
     rows = []
     for row in report.rows:
-        shown = {"code": _label(row, exclusive), "document": row.document or "", "units": row.alpha.units or row.percent.units,
+        units = row.percent.units if "alpha_nominal" in row.metrics else row.alpha.units or row.percent.units  # scale α: in its note
+        shown = {"code": _label(row, exclusive), "document": row.document or "", "units": units,
                  "characters": row.percent.units, "sections": row.alpha.details.get("sections", ""),
                  "coders": row.alpha.coders or row.percent.coders, "agree %": _figure(row.percent, percent=True),
-                 kappa: _figure(row.kappa), alpha: _figure(row.alpha), "band": row.alpha.band, "flags": "; ".join(row.flags())}
+                 kappa: _figure(row.kappa), alpha: _level_figure(row.alpha), "band": row.alpha.band, "flags": "; ".join(row.flags()),
+                 "κw linear": _figure(row.metrics.get("weighted_kappa_linear")),
+                 "κw quadratic": _figure(row.metrics.get("weighted_kappa_quadratic")),
+                 "BP κ (q)": _brennan_prediger(row.metrics.get("brennan_prediger"))}
         if character and row.kind == "group" and "cu_alpha" in row.metrics:
             shown[alpha] = f"uα {_figure(row.alpha)}, cuα {_figure(row.metrics['cu_alpha'])}"
         if bootstrap:
@@ -82,6 +102,8 @@ def _flat_rows(report: Any) -> list[dict[str, Any]]:
         for key, result in row.metrics.items():
             item[key] = result.value
             item[f"{key}_metric"] = result.metric
+            if key == "brennan_prediger":
+                item["brennan_prediger_q"] = result.details.get("q")
         item |= {"units": row.alpha.units, "values": row.alpha.values, "coders": row.alpha.coders,
                  "agreements": row.percent.agreements, "prevalence": json.dumps(row.alpha.prevalence, ensure_ascii=False),
                  "alpha_ci_low": row.alpha.details.get("ci_low"), "alpha_ci_high": row.alpha.details.get("ci_high"),
@@ -108,14 +130,18 @@ def _flat_rows(report: Any) -> list[dict[str, Any]]:
               help="Write the parameters and every unit × coder table as CSV into DIR.")
 @click.option("--bootstrap", type=click.IntRange(min=0), default=0, metavar="N", help="Bootstrap draws for a 95% interval of α.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed of the bootstrap.")
+@click.option("--level", type=click.Choice(["nominal", "ordinal", "interval", "ratio"]), default="nominal", show_default=True,
+              help="Level of measurement of α on scale groups (ordered: true, or value: per code); interval and ratio need values.")
 @format_option
 @pass_session
 def agree(session: Session, coders: tuple[str, ...], docs: tuple[str, ...], codes: tuple[str, ...], group: str | None, unit: str,
-          min_overlap: float | None, by_document: bool, save_dir: str | None, bootstrap: int, seed: int, fmt: str) -> None:
+          min_overlap: float | None, by_document: bool, save_dir: str | None, bootstrap: int, seed: int, level: str, fmt: str) -> None:
     """Inter-coder agreement per code, per code group and pooled, with interpretation bands.
 
     κ is Cohen's for two coders and Fleiss' for more; α is Krippendorff's (nominal; at character
-    level the unitized |uα). Bands: α ≥ .800 reliable, .667–.800 tentative, below: not reliable.
+    level the unitized |uα). A scale group (codebook: ordered: true, or a value: per code) also gets
+    weighted κ (two coders) and α at --level. BP κ is Brennan–Prediger's, chance 1/q over the q
+    categories shown. Bands: α ≥ .800 reliable, .667–.800 tentative, below: not reliable.
     See docs/agreement.md for the formulas, the overlap rule and how to reproduce the numbers in R.
 
     Example:
@@ -126,12 +152,13 @@ def agree(session: Session, coders: tuple[str, ...], docs: tuple[str, ...], code
 
     db = session.open()
     report = measure_agreement(db, coders=_split(coders), documents=_split(docs), codes=_split(codes), group=group, unit=unit,
-                               min_overlap=min_overlap, by_document=by_document, bootstrap=bootstrap, seed=seed)
+                               min_overlap=min_overlap, by_document=by_document, bootstrap=bootstrap, seed=seed, level=level)
     if fmt == "json":
         click.echo(json.dumps({"parameters": report.parameters, "notes": report.notes,
                                "rows": [row.as_dict() for row in report.rows]}, ensure_ascii=False, indent=2, default=str))
     elif fmt == "csv":
-        click.echo(render(_flat_rows(report), "csv"))
+        flat = _flat_rows(report)
+        click.echo(render(flat, "csv", list(dict.fromkeys(key for item in flat for key in item))))  # every row's figures
     else:
         rows, columns = _display_rows(report, bool(bootstrap))
         click.echo(render(rows, fmt, columns))
@@ -140,6 +167,8 @@ def agree(session: Session, coders: tuple[str, ...], docs: tuple[str, ...], code
         click.echo(f"documents: {p['documents_chosen']}: {', '.join(p['documents'])}")
         if bootstrap:
             click.echo(f"α intervals: {bootstrap} bootstrap draws, seed {seed}")
+        click.echo("BP κ: Brennan–Prediger, chance = 1/q; q = 2 for a code or a stack (applied, not applied), "
+                   "the group's codes + 1 ('none') for an exclusive group")
         for note in report.notes:
             click.echo(f"note: {note}")
     if save_dir:

@@ -283,10 +283,12 @@ def _load_groups(data: dict, path: Path, organisations: list[Organisation], has_
             name=name,
             description=_text(item, "description", where, problems),
             exclusive=_flag(item, "exclusive", where, problems),
+            ordered=_flag(item, "ordered", where, problems),
             generate=_text(item, "generate", where, problems),
         )
         groups.append(group)
         _load_codes(item, group, where, keys, problems)
+        _check_scale(item, group, where, problems)
         if group.generate is not None:
             if group.generate != "organisations":
                 problems.add(f"{where}:{_line(item, 'generate')}", f"cannot generate codes from '{group.generate}'",
@@ -356,8 +358,41 @@ def _load_codes(item: dict, group: Group, where: str, keys: dict[str, str], prob
             exclude=_text(entry, "exclude", where, problems),
             examples=_text_list(entry, "examples", where, problems),
             keywords=_text_list(entry, "keywords", where, problems),
+            value=_number(entry, "value", where, problems),
         ))
     _check_parents(codes, group, where, problems)
+
+
+def _number(mapping: dict, key: str, where: str, problems: _Problems) -> float | None:
+    value = _get(mapping, key)
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    problems.add(f"{where}:{_line(mapping, key)}", f"'{key}' must be a number", f"write {key}: 1 (or 2.5, -1, ...)")
+    return None
+
+
+def _check_scale(item: dict, group: Group, where: str, problems: _Problems) -> None:
+    """An ordered or valued group is a scale: exclusive, and with a distinct value on every code or on none."""
+    valued = [c for c in group.codes if c.value is not None]
+    if not (group.ordered or valued):
+        return
+    line = _line(item, "ordered" if group.ordered else None)
+    if not group.exclusive:
+        problems.add(f"{where}:{line}", f"group '{group.name}' is a scale (ordered, or codes with a value) but not exclusive",
+                     "add exclusive: true (a passage takes one point of a scale)")
+    if valued and len(valued) < len(group.codes):
+        missing = ", ".join(c.name for c in group.codes if c.value is None)
+        problems.add(f"{where}:{line}", f"some codes of group '{group.name}' have a value and some not ({missing})",
+                     "give every code of the group a value:, or none")
+    seen: dict[float, str] = {}
+    for code in valued:
+        assert code.value is not None
+        if code.value in seen:
+            problems.add(f"{where}:{line}", f"codes '{seen[code.value]}' and '{code.name}' of group '{group.name}' "
+                         f"have the same value {code.value:g}", "give each point of the scale its own value")
+        seen.setdefault(code.value, code.name)
 
 
 def _check_parents(entries: list, group: Group, where: str, problems: _Problems) -> None:

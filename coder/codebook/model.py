@@ -22,8 +22,8 @@ BASIC_COLOURS = frozenset(
 HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 
 TOP_FIELDS = ("title", "region", "organisations", "groups")
-GROUP_FIELDS = ("name", "description", "exclusive", "codes", "generate")
-CODE_FIELDS = ("name", "parent", "key", "colour", "description", "include", "exclude", "examples", "keywords")
+GROUP_FIELDS = ("name", "description", "exclusive", "ordered", "codes", "generate")
+CODE_FIELDS = ("name", "parent", "key", "colour", "value", "description", "include", "exclude", "examples", "keywords")
 TEXT_FIELDS = ("description", "include", "exclude")  # a code's definition: free text, folded when long
 ORGANISATION_FIELDS = (
     "name", "full_name", "aliases", "type", "member_of", "based_in", "match_case", "description", "colour",
@@ -65,6 +65,7 @@ class Code:
     examples: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     organisation: str | None = None  # set on codes generated from the organisations file
+    value: float | None = None  # its place on the group's scale (interval or ratio agreement)
 
     @property
     def path(self) -> str:
@@ -74,13 +75,23 @@ class Code:
 
 @dataclass
 class Group:
-    """A code group: one dimension of the coding, exclusive when a passage takes one of its codes at most."""
+    """A code group: one dimension of the coding, exclusive when a passage takes one of its codes at most.
+
+    An exclusive group is a scale when it is `ordered` (its codes in file order) or its codes have a
+    `value`: agreement on it can then be ordinal, interval or ratio (weighted κ, α at that level).
+    """
 
     name: str
     description: str | None = None
     exclusive: bool = False
+    ordered: bool = False
     generate: str | None = None
     codes: list[Code] = field(default_factory=list)
+
+    @property
+    def valued(self) -> bool:
+        """Every code has a value (the loader allows all or none)."""
+        return bool(self.codes) and all(c.value is not None for c in self.codes)
 
 
 @dataclass

@@ -39,7 +39,9 @@ def sync_codebook(db: Database, codebook: Codebook) -> SyncReport:
         report.organisations_changed = _sync_organisations(db, changes, codebook)
         group_ids = {}
         for ordinal, group in enumerate(codebook.groups):
-            values = {"description": group.description, "exclusive": int(group.exclusive), "generate": group.generate, "ordinal": ordinal}
+            values: dict[str, int | float | str | None] = {
+                "description": group.description, "exclusive": int(group.exclusive), "generate": group.generate, "ordinal": ordinal,
+                "ordered": int(group.ordered)}
             row = db.execute("SELECT id FROM code_groups WHERE name = ?", [group.name]).fetchone()
             if row:
                 changes.update("code_groups", row[0], values)
@@ -56,7 +58,7 @@ def sync_codebook(db: Database, codebook: Codebook) -> SyncReport:
                 "examples": json.dumps(code.examples, ensure_ascii=False), "colour": code.colour, "key": code.key,
                 "keywords": json.dumps(code.keywords, ensure_ascii=False),
                 "organisation_id": org_ids.get(code.organisation) if code.organisation else None,
-                "ordinal": ordinal, "active": 1,
+                "ordinal": ordinal, "active": 1, "value": code.value,
             }
             code_id = existing.get((code.group, code.name))
             if code_id:

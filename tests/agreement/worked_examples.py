@@ -69,3 +69,14 @@ def shared_case_data(case: dict) -> object:
     if data["kind"] == "spans":
         return data["continuum_length"], [(s["coder"], s["start"], s["end"], s["code"]) for s in data["spans"]]
     return data["units_x_coders"]
+
+
+# Published values beyond ../shared (facts transcribed, with their sources), for the levels of α and weighted κ.
+K2011_LEVELS = {  # Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", the 12 × 4 example (K2011_CANONICAL)
+    "nominal": (0.743, 0.7434210526), "ordinal": (0.815, 0.8153875038), "interval": (0.849, 0.8491071429),
+    "ratio": (0.797, 0.7974027747),
+}
+COHEN_1968_WEIGHTS = [  # Cohen (1968) on the Cohen (1960) table (COHEN_1960): disagreement weights v_ij, κ_w printed
+    ([[0, 1, 3], [1, 0, 6], [3, 6, 0]], 0.348, 0.3478260870),  # also in R psych's cohen.kappa examples ("Cohen reports .348")
+    ([[0, 1, 4], [1, 0, 6], [2, 2, 0]], 0.353, 0.3533834586),  # asymmetric weights, rows = first rater ("kw = .353")
+]
