@@ -166,8 +166,8 @@ class Excerpt:
     def cells(self) -> list[Any]:
         """The excerpt's values in the order of COLUMNS."""
         return [self.code_group, self.code, "; ".join(self.sub_codes), self.document, self.title, self.role, self.organisation,
-                self.first_passage, self.passage, self.lines, self.timestamp, self.coder, self.text, "; ".join(self.also_named()), self.memo, self.before,
-                self.after, self.citation, self.start, self.end, self.uuid, self.created]
+                self.first_passage, self.passage, self.lines, self.timestamp, self.coder, self.text, "; ".join(self.also_named()),
+                self.memo, self.before, self.after, self.citation, self.start, self.end, self.uuid, self.created]
 
     def row(self) -> dict[str, Any]:
         """The excerpt as one flat record (CSV, Excel, JSON lines)."""
