@@ -36,9 +36,10 @@ from coder.errors import CoderError
 from coder.events import log_event
 from coder.exports.files import Progress
 from coder.limits import LIMITS, Limits, too_big
-from coder.refi.descriptions import parse_description, parse_group_description
+from coder.refi.descriptions import describe_code, parse_description, parse_group_description
 from coder.refi.markup import clean_guid, stable_guid
 from coder.refi.model import BadPart, RefiCode, RefiImportReport, RefiNote, RefiProject, RefiSource
+from coder.refi.placing import repeats
 from coder.refi.reading import read_refi
 from coder.refi.skipping import SKIP_FIX, check_codes, settle
 from coder.study import Study, backup_if_coded
@@ -365,11 +366,14 @@ def _timestamp(value: str | None) -> str | None:
 
 
 def _note_text(note: RefiNote) -> str:
-    """A note's text, with its name first when the text does not start with it, and its description last."""
+    """A note's text, with its name first when the text does not start with it, and its description last.
+
+    A name counts as the text's start when it is its first words, cut short ("…") or numbered to be unique
+    ("Memo (2)", as our export names notes); spaces are compared collapsed, as XML attributes lose them."""
     text = note.text.strip()
     name = (note.name or "").strip()
-    stem = name.rstrip("…").rstrip(".").strip()
-    if stem and not text.startswith(stem) and not re.fullmatch(r"[0-9a-fA-F-]{36}", name):
+    stem = " ".join(re.sub(r" \(\d+\)$", "", name).rstrip("…").rstrip(".").split())
+    if stem and not " ".join(text.split()).startswith(stem) and not re.fullmatch(r"[0-9a-fA-F-]{36}", name):
         text = f"{name}\n\n{text}" if text else name
     if note.description and note.description.strip() and note.description.strip() not in text:
         text = f"{text}\n\n{note.description.strip()}" if text else note.description.strip()
@@ -464,18 +468,7 @@ def _store_memos(db: Database, project: RefiProject, plan: _Plan, refs: dict[str
             rows.append((note, places[guid]))
         elif guid not in coding_notes:
             rows.append((note, {}))  # on the project, or referenced from nowhere: a memo on the study
-    for source in project.sources:
-        document_id = documents.get(source.guid)
-        if document_id is None:
-            continue
-        if source.description and source.description.strip():
-            rows.append((RefiNote(stable_guid("description", source.guid), None, source.description, user=source.user),
-                         {"document": (document_id, None, None)}))
-        for selection in source.selections:
-            if selection.description and selection.description.strip():
-                guid = stable_guid("description", source.guid, str(selection.guid or selection.start))
-                rows.append((RefiNote(guid, None, selection.description, user=selection.user, created=selection.created),
-                             {"document": (document_id, selection.start, selection.end)}))
+    rows += _description_memos(db, project, plan, refs, documents)
     used = {r[0] for r in db.execute("SELECT uuid FROM memos")}
     for note, place in rows:
         text = _note_text(note)
@@ -492,3 +485,40 @@ def _store_memos(db: Database, project: RefiProject, plan: _Plan, refs: dict[str
                     created, _timestamp(note.updated) or created])
         used.add(uuid)
         report.memos_added += 1
+
+
+def _description_memos(db: Database, project: RefiProject, plan: _Plan, refs: dict[str, CodeRef],
+                       documents: dict[str, int]) -> list[tuple[RefiNote, dict[str, Any]]]:
+    """The Descriptions that are memos: of the project, a source, a selection (ATLAS.ti's quotation comment, QualCoder's
+    and MAXQDA's coding memo), and of a code already in the codebook when it says more than the code's definition. A
+    Description that only repeats the Notes referenced beside it (our export writes both) is not a second memo."""
+    def texts(guids: list[str]) -> list[str]:
+        return [project.notes[g].text for g in guids if g in project.notes]
+
+    rows: list[tuple[RefiNote, dict[str, Any]]] = []
+    if project.description and not repeats(project.description, texts(project.project_notes)):
+        rows.append((RefiNote(stable_guid("description", "project", project.description), None, project.description), {}))
+    for source in project.sources:
+        document_id = documents.get(source.guid)
+        if document_id is None:
+            continue
+        if source.description and source.description.strip() and not repeats(source.description, texts(source.notes)):
+            rows.append((RefiNote(stable_guid("description", source.guid), None, source.description, user=source.user),
+                         {"document": (document_id, None, None)}))
+        for selection in source.selections:
+            beside = selection.notes + [n for c in selection.codings for n in c.notes]
+            if selection.description and selection.description.strip() and not repeats(selection.description, texts(beside)):
+                guid = stable_guid("description", source.guid, str(selection.guid or selection.start))
+                rows.append((RefiNote(guid, None, selection.description, user=selection.user, created=selection.created),
+                             {"document": (document_id, selection.start, selection.end)}))
+    new = set(plan.guids.values())
+    cursor = db.execute("SELECT * FROM codes")
+    columns = [d[0] for d in cursor.description]
+    definitions = {row["id"]: describe_code(row) for row in (dict(zip(columns, r)) for r in cursor.fetchall())}
+    for code in project.all_codes():
+        ref = refs.get(code.guid)
+        if ref is None or code.guid in new or not code.description or not code.description.strip():
+            continue
+        if code.description.strip() != definitions.get(ref.id, "").strip():
+            rows.append((RefiNote(stable_guid("description", code.guid), None, code.description), {"code": ref.id}))
+    return rows
