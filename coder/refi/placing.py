@@ -3,16 +3,18 @@
 QualCoder's importer (its `refi.py`) reads a coding's coder from its *selection's* `creatingUser`,
 keeps one coding per code, span and coder, reads a coding's memo from its selection's
 `Description` (every coding of the selection gets it; a selection without codings is an
-annotation), a document's memo from its source's `Description`, the study's from the project's,
-and Notes only as journal entries, from a `plainTextPath` file, under a unique name. So:
+annotation), a document's memo from its source's `Description`, and other Notes only as journal
+entries, from a `plainTextPath` file, under a unique name. So:
 
 - one `PlainTextSelection` per span, coder and coding memo, owned by that coder, its memo as its
   `Description` as well as a `Note` referenced from each `Coding`;
 - span memos on a selection of their own per span and coder (no codings: an annotation), their
   text as its `Description` and each a `Note` referenced from it;
-- every Note's text in `sources/<guid>.txt` (`plainTextPath`), under a name no other Note has,
-  with a creation time (QualCoder needs one);
-- a document's memos also as its source's `Description`, the study's as the project's.
+- a document's memos also as its source's `Description`;
+- every Note under a name no other Note has, with a creation time (QualCoder needs one); its text
+  in `sources/<guid>.txt` (`plainTextPath`), except the Notes of coding and span memos, which
+  QualCoder reads from their selections: their text is inline, so they do not arrive a second
+  time, as hundreds of journal entries.
 
 Our import reads such a `Description` as the same memo as the Notes it repeats (`repeats`), so
 the round trip adds nothing twice.
@@ -66,8 +68,9 @@ class Notes:
         self.names: set[str] = set()
         self.created = created
 
-    def add(self, guid: str, text: str, user: str | None, created: str | None, updated: str | None) -> str:
-        """Write a Note; returns its GUID for the NoteRefs."""
+    def add(self, guid: str, text: str, user: str | None, created: str | None, updated: str | None,
+            *, inline: bool = False) -> str:
+        """Write a Note, its text in a file of its own unless `inline`; returns its GUID for the NoteRefs."""
         from lxml import etree
 
         text = xml_text(text)
@@ -77,14 +80,19 @@ class Notes:
             number += 1
             name = f"{first} ({number})"
         self.names.add(name)
-        attributes = {"guid": guid, "name": name, "plainTextPath": f"internal://{guid}.txt"}
+        attributes = {"guid": guid, "name": name}
+        if not inline:
+            attributes["plainTextPath"] = f"internal://{guid}.txt"
         if user:
             attributes["creatingUser"] = user
         attributes["creationDateTime"] = created or self.created
         if updated and updated != attributes["creationDateTime"]:
             attributes["modifiedDateTime"] = updated
-        etree.SubElement(self.element, f"{P}Note", attributes)
-        self.files[guid] = text
+        note = etree.SubElement(self.element, f"{P}Note", attributes)
+        if inline:
+            etree.SubElement(note, f"{P}PlainTextContent").text = text
+        else:
+            self.files[guid] = text
         return guid
 
 
@@ -128,5 +136,6 @@ def add_selections(source: Any, document: dict[str, Any], codings: list[tuple], 
                 coding.set("creatingUser", coders[coder][0])
             etree.SubElement(coding, f"{P}CodeRef", targetGUID=code_uuid[code])
             if coding_memo:
-                note = notes.add(stable_guid("coding-memo", uuid), coding_memo, coders.get(coder, (None,))[0], created, None)
+                note = notes.add(stable_guid("coding-memo", uuid), coding_memo, coders.get(coder, (None,))[0], created, None,
+                                 inline=True)
                 etree.SubElement(coding, f"{P}NoteRef", targetGUID=note)

@@ -12,7 +12,7 @@ Written strictly, and validated against the standard's schemas before anything i
   coder, one `Coding` each (its GUID is the coding's uuid); a coding's memo is a `Note`
   referenced from its `Coding` and the selection's `Description` (`placing`, which says why);
 - memos on a span hang on a selection, on a document on its `TextSource`, on a code on the
-  `Code`, and memos on the study on the project; every Note's text is a `sources/` file;
+  `Code`, and memos on the study on the project;
 - document attributes become `Variables`, with one `Case` per document holding the values, and
   the same values on each `TextSource`.
 """
@@ -180,19 +180,20 @@ def build_project(db: Database, name: str) -> tuple[Any, dict[str, str]]:
     code_notes: dict[int, list[str]] = defaultdict(list)
     document_notes: dict[int, list[tuple[str, str]]] = defaultdict(list)
     span_memos: dict[int, list[tuple]] = defaultdict(list)
-    project_notes: list[tuple[str, str]] = []
+    project_notes: list[str] = []
     for uuid, coder, document_id, start, end, code, text, memo_created, updated in db.execute(
         "SELECT uuid, coder_id, document_id, start, end, code_id, text, created, updated FROM memos ORDER BY id"
     ):
-        notes.add(uuid, text, coders.get(coder, (None,))[0], memo_created, updated)
+        on_span = bool(document_id and start is not None and end is not None and end > start)
+        notes.add(uuid, text, coders.get(coder, (None,))[0], memo_created, updated, inline=on_span)
         if code:
             code_notes[code].append(uuid)
-        if document_id and start is not None and end is not None and end > start:
+        if on_span:
             span_memos[document_id].append((start, end, uuid, coder, text))
         elif document_id:
             document_notes[document_id].append((uuid, text))
         elif not code:
-            project_notes.append((uuid, text))
+            project_notes.append(uuid)
 
     if coders:
         users = etree.SubElement(root, f"{p}Users")
@@ -226,9 +227,7 @@ def build_project(db: Database, name: str) -> tuple[Any, dict[str, str]]:
         _source_values(source, document, variables)
     if len(notes.element):
         root.append(notes.element)
-    if project_notes:
-        etree.SubElement(root, f"{p}Description").text = xml_text(joined([t for _, t in project_notes]))
-    for note, _ in project_notes:
+    for note in project_notes:
         etree.SubElement(root, f"{p}NoteRef", targetGUID=note)
     tree = root.getroottree()
     _check(tree, "Project.xsd", "project")
