@@ -11,18 +11,17 @@ or failed import leaves the study as it was.
 How REFI-QDA maps onto a study (docs/refi-qda.md): a top-level code that is not codable becomes
 a code group (this is how our own export writes groups); codable top-level codes go into one
 group (`imported` unless told otherwise); names are made unique within a group; Users become
-coders, TextSources documents, PlainTextSelection codings codings, Notes and Descriptions memos,
-Case and source variables document attributes. Sets are kept in the study's settings.
+coders, TextSources documents, PlainTextSelection codings codings, Notes and Descriptions memos
+(`memoing`), Case and source variables document attributes. Sets are kept in the study's settings.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +35,9 @@ from coder.errors import CoderError
 from coder.events import log_event
 from coder.exports.files import Progress
 from coder.limits import LIMITS, Limits, too_big
-from coder.refi.descriptions import describe_code, parse_description, parse_group_description
-from coder.refi.markup import clean_guid, stable_guid
-from coder.refi.model import BadPart, RefiCode, RefiImportReport, RefiNote, RefiProject, RefiSource
-from coder.refi.placing import repeats
+from coder.refi.descriptions import parse_description, parse_group_description
+from coder.refi.memoing import note_text, store_memos, timestamp
+from coder.refi.model import BadPart, RefiCode, RefiImportReport, RefiProject, RefiSource
 from coder.refi.reading import read_refi
 from coder.refi.skipping import SKIP_FIX, check_codes, settle
 from coder.study import Study, backup_if_coded
@@ -118,7 +116,7 @@ def import_refi(
             coders = _Coders(db, project, report)
             document_ids = _store_documents(db, documents, path.name, report)
             brought = _store_codings(db, project, code_refs, coders, document_ids, report, skip_bad)
-            _store_memos(db, project, plan, code_refs, coders, document_ids, report)
+            store_memos(db, project, set(plan.guids.values()), code_refs, coders.known, document_ids, report)
             if project.sets:
                 set_setting(db, f"refi_sets:{path.name}", json.dumps(project.sets, ensure_ascii=False))
                 report.warnings.append(f"{len(project.sets)} set{'s' * (len(project.sets) != 1)} kept in the study settings"
@@ -352,32 +350,7 @@ def _store_documents(db: Database, documents: list[_Document], file: str, report
     return ids
 
 
-# Codings and memos ------------------------------------------------------------------------------------
-
-
-def _timestamp(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value
-
-
-def _note_text(note: RefiNote) -> str:
-    """A note's text, with its name first when the text does not start with it, and its description last.
-
-    A name counts as the text's start when it is its first words, cut short ("…") or numbered to be unique
-    ("Memo (2)", as our export names notes); spaces are compared collapsed, as XML attributes lose them."""
-    text = note.text.strip()
-    name = (note.name or "").strip()
-    stem = " ".join(re.sub(r" \(\d+\)$", "", name).rstrip("…").rstrip(".").split())
-    if stem and not " ".join(text.split()).startswith(stem) and not re.fullmatch(r"[0-9a-fA-F-]{36}", name):
-        text = f"{name}\n\n{text}" if text else name
-    if note.description and note.description.strip() and note.description.strip() not in text:
-        text = f"{text}\n\n{note.description.strip()}" if text else note.description.strip()
-    return text
+# Codings ------------------------------------------------------------------------------------------
 
 
 def _store_codings(db: Database, project: RefiProject, refs: dict[str, CodeRef], coders: _Coders,
@@ -424,11 +397,11 @@ def _store_codings(db: Database, project: RefiProject, refs: dict[str, CodeRef],
                     report.codings_skipped += 1
                     continue
                 earlier.append((start, end, ref.id))
-            memo = "\n\n".join(_note_text(project.notes[n]) for n in coding.notes if n in project.notes) or None
+            memo = "\n\n".join(note_text(project.notes[n]) for n in coding.notes if n in project.notes) or None
             uuid = coding.guid if coding.guid and coding.guid not in existing else None
             if uuid:
                 existing.add(uuid)
-            created = _timestamp(coding.created) or (_timestamp(selection.created) if selection else None)
+            created = timestamp(coding.created) or (timestamp(selection.created) if selection else None)
             arrivals.append(Arrival(document_id, ref.id, coder, start, end, memo, uuid, created))
     ops, made = apply_many(db, arrivals)
     report.codings_present += made.count(False)
@@ -442,83 +415,3 @@ def _store_codings(db: Database, project: RefiProject, refs: dict[str, CodeRef],
         report.warnings.append(f"codings refer to {len(missing_codes)} code{'s' * (len(missing_codes) != 1)} missing from"
                                " the codebook; those codings were skipped")
     return ops
-
-
-def _store_memos(db: Database, project: RefiProject, plan: _Plan, refs: dict[str, CodeRef], coders: _Coders,
-                 documents: dict[str, int], report: RefiImportReport) -> None:
-    """Notes and descriptions as memos, each attached to its span, document and/or code."""
-    places: dict[str, dict[str, Any]] = defaultdict(dict)
-    coding_notes = {n for s in project.sources for c in s.codings + [x for y in s.selections for x in y.codings] for n in c.notes}
-    for code in project.all_codes():
-        for note_guid in code.notes:
-            if code.guid in refs:
-                places[note_guid].setdefault("code", refs[code.guid].id)
-    for source in project.sources:
-        document_id = documents.get(source.guid)
-        if document_id is None:
-            continue
-        for note_guid in source.notes:
-            places[note_guid].setdefault("document", (document_id, None, None))
-        for selection in source.selections:
-            for note_guid in selection.notes:
-                places[note_guid]["document"] = (document_id, selection.start, selection.end)
-    rows: list[tuple[RefiNote, dict[str, Any]]] = []
-    for guid, note in project.notes.items():
-        if guid in places:
-            rows.append((note, places[guid]))
-        elif guid not in coding_notes:
-            rows.append((note, {}))  # on the project, or referenced from nowhere: a memo on the study
-    rows += _description_memos(db, project, plan, refs, documents)
-    used = {r[0] for r in db.execute("SELECT uuid FROM memos")}
-    for note, place in rows:
-        text = _note_text(note)
-        if not text:
-            continue
-        uuid = clean_guid(note.guid)
-        if uuid in used:
-            continue
-        document_id, start, end = place.get("document", (None, None, None))
-        created = _timestamp(note.created) or now()
-        db.execute("INSERT INTO memos (uuid, coder_id, document_id, start, end, code_id, text, created, updated)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   [uuid or new_uuid(), coders.known(note.user), document_id, start, end, place.get("code"), text,
-                    created, _timestamp(note.updated) or created])
-        used.add(uuid)
-        report.memos_added += 1
-
-
-def _description_memos(db: Database, project: RefiProject, plan: _Plan, refs: dict[str, CodeRef],
-                       documents: dict[str, int]) -> list[tuple[RefiNote, dict[str, Any]]]:
-    """The Descriptions that are memos: of the project, a source, a selection (ATLAS.ti's quotation comment, QualCoder's
-    and MAXQDA's coding memo), and of a code already in the codebook when it says more than the code's definition. A
-    Description that only repeats the Notes referenced beside it (our export writes both) is not a second memo."""
-    def texts(guids: list[str]) -> list[str]:
-        return [project.notes[g].text for g in guids if g in project.notes]
-
-    rows: list[tuple[RefiNote, dict[str, Any]]] = []
-    if project.description and not repeats(project.description, texts(project.project_notes)):
-        rows.append((RefiNote(stable_guid("description", "project", project.description), None, project.description), {}))
-    for source in project.sources:
-        document_id = documents.get(source.guid)
-        if document_id is None:
-            continue
-        if source.description and source.description.strip() and not repeats(source.description, texts(source.notes)):
-            rows.append((RefiNote(stable_guid("description", source.guid), None, source.description, user=source.user),
-                         {"document": (document_id, None, None)}))
-        for selection in source.selections:
-            beside = selection.notes + [n for c in selection.codings for n in c.notes]
-            if selection.description and selection.description.strip() and not repeats(selection.description, texts(beside)):
-                guid = stable_guid("description", source.guid, str(selection.guid or selection.start))
-                rows.append((RefiNote(guid, None, selection.description, user=selection.user, created=selection.created),
-                             {"document": (document_id, selection.start, selection.end)}))
-    new = set(plan.guids.values())
-    cursor = db.execute("SELECT * FROM codes")
-    columns = [d[0] for d in cursor.description]
-    definitions = {row["id"]: describe_code(row) for row in (dict(zip(columns, r)) for r in cursor.fetchall())}
-    for code in project.all_codes():
-        ref = refs.get(code.guid)
-        if ref is None or code.guid in new or not code.description or not code.description.strip():
-            continue
-        if code.description.strip() != definitions.get(ref.id, "").strip():
-            rows.append((RefiNote(stable_guid("description", code.guid), None, code.description), {"code": ref.id}))
-    return rows
