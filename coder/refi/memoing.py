@@ -121,5 +121,6 @@ def _description_memos(db: Database, project: RefiProject, new_codes: set[str], 
         if ref is None or code.guid in new_codes or not code.description or not code.description.strip():
             continue
         if code.description.strip() != definitions.get(ref.id, "").strip():
-            rows.append((RefiNote(stable_guid("description", code.guid), None, code.description), {"code": ref.id}))
+            rows.append((RefiNote(stable_guid("description", code.guid, code.description), None, code.description),
+                         {"code": ref.id}))
     return rows

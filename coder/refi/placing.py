@@ -113,9 +113,10 @@ def add_selections(source: Any, document: dict[str, Any], codings: list[tuple], 
     annotated: dict[tuple[int, int, str], list[tuple[str, str]]] = defaultdict(list)
     for start, end, memo_uuid, coder, memo_text in span_memos:
         annotated[(start, end, coders.get(coder, ("", ""))[0])].append((memo_uuid, memo_text))
-    entries = [((s, e, 0, owner, memo), ("coded", rows)) for (s, e, owner, memo), rows in coded.items()]
-    entries += [((s, e, 1, owner, ""), ("annotated", memos)) for (s, e, owner), memos in annotated.items()]
-    for (start, end, kind, owner, memo), (_, rows) in sorted(entries, key=lambda item: item[0]):
+    entries: list[tuple[tuple[int, int, int, str, str], list[tuple]]] = [  # kind 0: codings, 1: span memos
+        ((s, e, 0, owner, memo), rows) for (s, e, owner, memo), rows in coded.items()]
+    entries += [((s, e, 1, owner, ""), list(memos)) for (s, e, owner), memos in annotated.items()]
+    for (start, end, kind, owner, memo), rows in sorted(entries, key=lambda item: item[0]):
         attributes = {"guid": stable_guid("selection", guid, str(start), str(end), owner, str(kind), memo),
                       "name": xml_text(short(text[start:end])), "startPosition": str(start), "endPosition": str(end)}
         if owner:
