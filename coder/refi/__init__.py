@@ -2,7 +2,8 @@
 
 `markup` holds what reading and writing share (namespaces, stable GUIDs, colours, safe XML
 parsing, the standard's schemas in `schemas/`); `descriptions` how coder's code fields travel
-in a REFI description; `writing` writes a study as a `.qdpx` project or its codebook as a `.qdc`;
+in a REFI description; `writing` writes a study as a `.qdpx` project or its codebook as a `.qdc`,
+with codings and memos where every importer finds them (`placing`);
 `reading` reads either from another tool as untrusted input into the plain data of `model`,
 converting selection positions with `positions`; `importing` adds what was read to the study,
 all or nothing. lxml is imported inside the functions that parse or build XML.

@@ -11,18 +11,17 @@ or failed import leaves the study as it was.
 How REFI-QDA maps onto a study (docs/refi-qda.md): a top-level code that is not codable becomes
 a code group (this is how our own export writes groups); codable top-level codes go into one
 group (`imported` unless told otherwise); names are made unique within a group; Users become
-coders, TextSources documents, PlainTextSelection codings codings, Notes and Descriptions memos,
-Case and source variables document attributes. Sets are kept in the study's settings.
+coders, TextSources documents, PlainTextSelection codings codings, Notes and Descriptions memos
+(`memoing`), Case and source variables document attributes. Sets are kept in the study's settings.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +36,8 @@ from coder.events import log_event
 from coder.exports.files import Progress
 from coder.limits import LIMITS, Limits, too_big
 from coder.refi.descriptions import parse_description, parse_group_description
-from coder.refi.markup import clean_guid, stable_guid
-from coder.refi.model import BadPart, RefiCode, RefiImportReport, RefiNote, RefiProject, RefiSource
+from coder.refi.memoing import note_text, store_memos, timestamp
+from coder.refi.model import BadPart, RefiCode, RefiImportReport, RefiProject, RefiSource
 from coder.refi.reading import read_refi
 from coder.refi.skipping import SKIP_FIX, check_codes, settle
 from coder.study import Study, backup_if_coded
@@ -117,7 +116,7 @@ def import_refi(
             coders = _Coders(db, project, report)
             document_ids = _store_documents(db, documents, path.name, report)
             brought = _store_codings(db, project, code_refs, coders, document_ids, report, skip_bad)
-            _store_memos(db, project, plan, code_refs, coders, document_ids, report)
+            store_memos(db, project, set(plan.guids.values()), code_refs, coders.known, document_ids, report)
             if project.sets:
                 set_setting(db, f"refi_sets:{path.name}", json.dumps(project.sets, ensure_ascii=False))
                 report.warnings.append(f"{len(project.sets)} set{'s' * (len(project.sets) != 1)} kept in the study settings"
@@ -351,29 +350,7 @@ def _store_documents(db: Database, documents: list[_Document], file: str, report
     return ids
 
 
-# Codings and memos ------------------------------------------------------------------------------------
-
-
-def _timestamp(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value
-
-
-def _note_text(note: RefiNote) -> str:
-    """A note's text, with its name first when the text does not start with it, and its description last."""
-    text = note.text.strip()
-    name = (note.name or "").strip()
-    stem = name.rstrip("…").rstrip(".").strip()
-    if stem and not text.startswith(stem) and not re.fullmatch(r"[0-9a-fA-F-]{36}", name):
-        text = f"{name}\n\n{text}" if text else name
-    if note.description and note.description.strip() and note.description.strip() not in text:
-        text = f"{text}\n\n{note.description.strip()}" if text else note.description.strip()
-    return text
+# Codings ------------------------------------------------------------------------------------------
 
 
 def _store_codings(db: Database, project: RefiProject, refs: dict[str, CodeRef], coders: _Coders,
@@ -420,11 +397,11 @@ def _store_codings(db: Database, project: RefiProject, refs: dict[str, CodeRef],
                     report.codings_skipped += 1
                     continue
                 earlier.append((start, end, ref.id))
-            memo = "\n\n".join(_note_text(project.notes[n]) for n in coding.notes if n in project.notes) or None
+            memo = "\n\n".join(note_text(project.notes[n]) for n in coding.notes if n in project.notes) or None
             uuid = coding.guid if coding.guid and coding.guid not in existing else None
             if uuid:
                 existing.add(uuid)
-            created = _timestamp(coding.created) or (_timestamp(selection.created) if selection else None)
+            created = timestamp(coding.created) or (timestamp(selection.created) if selection else None)
             arrivals.append(Arrival(document_id, ref.id, coder, start, end, memo, uuid, created))
     ops, made = apply_many(db, arrivals)
     report.codings_present += made.count(False)
@@ -438,57 +415,3 @@ def _store_codings(db: Database, project: RefiProject, refs: dict[str, CodeRef],
         report.warnings.append(f"codings refer to {len(missing_codes)} code{'s' * (len(missing_codes) != 1)} missing from"
                                " the codebook; those codings were skipped")
     return ops
-
-
-def _store_memos(db: Database, project: RefiProject, plan: _Plan, refs: dict[str, CodeRef], coders: _Coders,
-                 documents: dict[str, int], report: RefiImportReport) -> None:
-    """Notes and descriptions as memos, each attached to its span, document and/or code."""
-    places: dict[str, dict[str, Any]] = defaultdict(dict)
-    coding_notes = {n for s in project.sources for c in s.codings + [x for y in s.selections for x in y.codings] for n in c.notes}
-    for code in project.all_codes():
-        for note_guid in code.notes:
-            if code.guid in refs:
-                places[note_guid].setdefault("code", refs[code.guid].id)
-    for source in project.sources:
-        document_id = documents.get(source.guid)
-        if document_id is None:
-            continue
-        for note_guid in source.notes:
-            places[note_guid].setdefault("document", (document_id, None, None))
-        for selection in source.selections:
-            for note_guid in selection.notes:
-                places[note_guid]["document"] = (document_id, selection.start, selection.end)
-    rows: list[tuple[RefiNote, dict[str, Any]]] = []
-    for guid, note in project.notes.items():
-        if guid in places:
-            rows.append((note, places[guid]))
-        elif guid not in coding_notes:
-            rows.append((note, {}))  # on the project, or referenced from nowhere: a memo on the study
-    for source in project.sources:
-        document_id = documents.get(source.guid)
-        if document_id is None:
-            continue
-        if source.description and source.description.strip():
-            rows.append((RefiNote(stable_guid("description", source.guid), None, source.description, user=source.user),
-                         {"document": (document_id, None, None)}))
-        for selection in source.selections:
-            if selection.description and selection.description.strip():
-                guid = stable_guid("description", source.guid, str(selection.guid or selection.start))
-                rows.append((RefiNote(guid, None, selection.description, user=selection.user, created=selection.created),
-                             {"document": (document_id, selection.start, selection.end)}))
-    used = {r[0] for r in db.execute("SELECT uuid FROM memos")}
-    for note, place in rows:
-        text = _note_text(note)
-        if not text:
-            continue
-        uuid = clean_guid(note.guid)
-        if uuid in used:
-            continue
-        document_id, start, end = place.get("document", (None, None, None))
-        created = _timestamp(note.created) or now()
-        db.execute("INSERT INTO memos (uuid, coder_id, document_id, start, end, code_id, text, created, updated)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   [uuid or new_uuid(), coders.known(note.user), document_id, start, end, place.get("code"), text,
-                    created, _timestamp(note.updated) or created])
-        used.add(uuid)
-        report.memos_added += 1

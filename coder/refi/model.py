@@ -107,6 +107,7 @@ class RefiProject:
     kind: str  # "project" or "codebook"
     origin: str | None = None
     name: str | None = None
+    description: str | None = None  # the project's: a memo on the study
     creator: str | None = None
     users: dict[str, str] = field(default_factory=dict)  # guid → name
     codes: list[RefiCode] = field(default_factory=list)  # top level

@@ -225,10 +225,7 @@ def _read_root(tree: Any, project: RefiProject, where: str, entries: _Entries, *
     for note in kids(kid(root, "Notes"), "Note") if kid(root, "Notes") is not None else []:
         _note(note, project, entries)
     project.project_notes = _notes_of(root)
-    if kid(root, "Description") is not None and _text(kid(root, "Description")):
-        guid = "project-description"
-        project.notes[guid] = RefiNote(guid, None, _text(kid(root, "Description")) or "")
-        project.project_notes.append(guid)
+    project.description = _text(kid(root, "Description"))
     sources = kid(root, "Sources")
     if sources is not None:
         for number, element in enumerate(kids(sources, "TextSource"), 1):

@@ -8,11 +8,13 @@ Written strictly, and validated against the standard's schemas before anything i
   group's codes, nested as in the codebook; an exclusive group says so in its description;
 - a code's description carries its include/exclude notes, examples, keywords and shortcut key
   as labelled paragraphs ("Include: …", see `descriptions`), which our import reads back;
-- codings that share a span share one `PlainTextSelection`, one `Coding` each (its GUID is the
-  coding's uuid); a coding's memo is a `Note` referenced from its `Coding`;
+- codings of one span by one coder (with one memo) share a `PlainTextSelection` owned by that
+  coder, one `Coding` each (its GUID is the coding's uuid); a coding's memo is a `Note`
+  referenced from its `Coding` and the selection's `Description` (`placing`, which says why);
 - memos on a span hang on a selection, on a document on its `TextSource`, on a code on the
   `Code`, and memos on the study on the project;
-- document attributes become `Variables`, with one `Case` per document holding the values.
+- document attributes become `Variables`, with one `Case` per document holding the values, and
+  the same values on each `TextSource`.
 """
 
 from __future__ import annotations
@@ -31,13 +33,7 @@ from coder.errors import CoderError
 from coder.exports.files import Progress, export_target, replacing
 from coder.refi.descriptions import JSON_VARIABLE, describe_code, describe_group
 from coder.refi.markup import CODEBOOK_NS, PROJECT_NS, hex_colour, origin, schema_errors, stable_guid
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML 1.0 cannot carry
-
-
-def xml_text(text: str | None) -> str:
-    """Text XML can hold (control characters dropped); only names and memos, never source text."""
-    return _CONTROL.sub("", text or "")
+from coder.refi.placing import Notes, add_selections, joined, xml_text
 
 
 def group_guid(name: str) -> str:
@@ -162,24 +158,8 @@ def _value_text(value: Any, kind: str, as_json: bool) -> str:
     return str(value)
 
 
-def _note(parent: Any, guid: str, text: str, coder: str | None, created: str | None, updated: str | None) -> None:
-    from lxml import etree
-
-    first = text.strip().split("\n", 1)[0]
-    name = first if len(first) <= 60 else first[:59].rstrip() + "…"
-    attributes = {"guid": guid, "name": xml_text(name)}
-    if coder:
-        attributes["creatingUser"] = coder
-    if created:
-        attributes["creationDateTime"] = created
-    if updated and updated != created:
-        attributes["modifiedDateTime"] = updated
-    note = etree.SubElement(parent, f"{{{PROJECT_NS}}}Note", attributes)
-    etree.SubElement(note, f"{{{PROJECT_NS}}}PlainTextContent").text = xml_text(text)
-
-
 def build_project(db: Database, name: str) -> tuple[Any, dict[str, str]]:
-    """The `project.qde` tree and the plain texts of the sources (by GUID), validated."""
+    """The `project.qde` tree and the files of `sources/` (by GUID: the documents' texts and the notes'), validated."""
     from lxml import etree
 
     p = f"{{{PROJECT_NS}}}"
@@ -189,27 +169,29 @@ def build_project(db: Database, name: str) -> tuple[Any, dict[str, str]]:
     documents = [dict(zip([d[0] for d in cursor.description], r)) for r in cursor.fetchall()]
     current = setting(db, "current_coder")
     creator = next((u for u, n in coders.values() if n == current), None)
-    attributes = {"name": xml_text(name) or "coder study", "origin": origin(), "creationDateTime": now()}
+    created = now()
+    attributes = {"name": xml_text(name) or "coder study", "origin": origin(), "creationDateTime": created}
     if creator:
         attributes["creatingUserGUID"] = creator
     root = etree.Element(f"{p}Project", nsmap={None: PROJECT_NS}, **attributes)
 
-    # Memos: where each one hangs decides where its NoteRef goes.
-    notes_parent = etree.Element(f"{p}Notes")
+    # Memos: where each one hangs decides where its NoteRef goes (and which Description repeats it).
+    notes = Notes(created)
     code_notes: dict[int, list[str]] = defaultdict(list)
-    document_notes: dict[int, list[str]] = defaultdict(list)
-    span_notes: dict[tuple[int, int, int], list[str]] = defaultdict(list)
+    document_notes: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    span_memos: dict[int, list[tuple]] = defaultdict(list)
     project_notes: list[str] = []
-    for uuid, coder, document_id, start, end, code, text, created, updated in db.execute(
+    for uuid, coder, document_id, start, end, code, text, memo_created, updated in db.execute(
         "SELECT uuid, coder_id, document_id, start, end, code_id, text, created, updated FROM memos ORDER BY id"
     ):
-        _note(notes_parent, uuid, text, coders.get(coder, (None,))[0], created, updated)
+        on_span = bool(document_id and start is not None and end is not None and end > start)
+        notes.add(uuid, text, coders.get(coder, (None,))[0], memo_created, updated, inline=on_span)
         if code:
             code_notes[code].append(uuid)
-        if document_id and start is not None and end is not None and end > start:
-            span_notes[(document_id, start, end)].append(uuid)
+        if on_span:
+            span_memos[document_id].append((start, end, uuid, coder, text))
         elif document_id:
-            document_notes[document_id].append(uuid)
+            document_notes[document_id].append((uuid, text))
         elif not code:
             project_notes.append(uuid)
 
@@ -220,7 +202,7 @@ def build_project(db: Database, name: str) -> tuple[Any, dict[str, str]]:
     if db.execute("SELECT 1 FROM codes LIMIT 1").fetchone():
         etree.SubElement(root, f"{p}CodeBook").append(codes_element(db, PROJECT_NS, code_notes))
 
-    _variables_and_cases(root, documents)
+    variables = _variables_and_cases(root, documents)
 
     codings: dict[int, list[tuple]] = defaultdict(list)
     for row in db.execute("SELECT document_id, start, end, uuid, code_id, coder_id, memo, created FROM codings"
@@ -235,47 +217,45 @@ def build_project(db: Database, name: str) -> tuple[Any, dict[str, str]]:
                                   plainTextPath=f"internal://{guid}.txt")
         if document["imported"]:
             source.set("creationDateTime", document["imported"])
-        spans: dict[tuple[int, int], list[tuple]] = defaultdict(list)
-        for start, end, *rest in codings.get(document["id"], []):
-            spans[(start, end)].append(tuple(rest))
-        for (document_id, start, end) in span_notes:
-            if document_id == document["id"]:
-                spans.setdefault((start, end), [])
-        for (start, end) in sorted(spans):
-            rows = spans[(start, end)]
-            quote = " ".join(document["text"][start:end].split())
-            selection = etree.SubElement(source, f"{p}PlainTextSelection", guid=stable_guid("selection", guid, str(start), str(end)),
-                                         name=xml_text(quote if len(quote) <= 60 else quote[:59].rstrip() + "…"),
-                                         startPosition=str(start), endPosition=str(end))
-            if rows:
-                first_coder = coders.get(rows[0][2])
-                if first_coder:
-                    selection.set("creatingUser", first_coder[0])
-                selection.set("creationDateTime", min(r[4] for r in rows))
-            for uuid, code, coder, memo, created in rows:
-                coding = etree.SubElement(selection, f"{p}Coding", guid=uuid, creationDateTime=created)
-                if coder in coders:
-                    coding.set("creatingUser", coders[coder][0])
-                etree.SubElement(coding, f"{p}CodeRef", targetGUID=code_uuid[code])
-                if memo:
-                    memo_guid = stable_guid("coding-memo", uuid)
-                    _note(notes_parent, memo_guid, memo, coders.get(coder, (None,))[0], created, None)
-                    etree.SubElement(coding, f"{p}NoteRef", targetGUID=memo_guid)
-            for note in span_notes.get((document["id"], start, end), []):
-                etree.SubElement(selection, f"{p}NoteRef", targetGUID=note)
-        for note in document_notes.get(document["id"], []):
+        own = document_notes.get(document["id"], [])
+        if own:
+            etree.SubElement(source, f"{p}Description").text = xml_text(joined([t for _, t in own]))
+        add_selections(source, document, codings.get(document["id"], []), span_memos.get(document["id"], []),
+                       coders, code_uuid, notes)
+        for note, _ in own:
             etree.SubElement(source, f"{p}NoteRef", targetGUID=note)
-    if len(notes_parent):
-        root.append(notes_parent)
+        _source_values(source, document, variables)
+    if len(notes.element):
+        root.append(notes.element)
     for note in project_notes:
         etree.SubElement(root, f"{p}NoteRef", targetGUID=note)
     tree = root.getroottree()
     _check(tree, "Project.xsd", "project")
-    return tree, sources
+    return tree, {**sources, **notes.files}
 
 
-def _variables_and_cases(root: Any, documents: list[dict[str, Any]]) -> None:
-    """Document attributes as Variables, and one Case per document holding its values."""
+Kinds = dict[str, tuple[str, str, bool]]  # attribute → (variable GUID, REFI type, stored as JSON)
+
+
+def _variable_value(parent: Any, kinds: Kinds, key: str, value: Any) -> None:
+    from lxml import etree
+
+    p = f"{{{PROJECT_NS}}}"
+    guid, kind, as_json = kinds[key]
+    holder = etree.SubElement(parent, f"{p}VariableValue")
+    etree.SubElement(holder, f"{p}VariableRef", targetGUID=guid)
+    etree.SubElement(holder, f"{p}{kind}Value").text = xml_text(_value_text(value, kind, as_json))
+
+
+def _source_values(source: Any, document: dict[str, Any], kinds: Kinds) -> None:
+    """A document's attributes on its own TextSource too: where QualCoder and MAXQDA look for a file's attributes."""
+    for key, value in json.loads(document["attributes"] or "{}").items():
+        if value is not None:
+            _variable_value(source, kinds, key, value)
+
+
+def _variables_and_cases(root: Any, documents: list[dict[str, Any]]) -> Kinds:
+    """Document attributes as Variables, and one Case per document holding its values; returns the variables."""
     from lxml import etree
 
     p = f"{{{PROJECT_NS}}}"
@@ -285,10 +265,10 @@ def _variables_and_cases(root: Any, documents: list[dict[str, Any]]) -> None:
         for key, value in values.items():
             if value is not None:
                 keys.setdefault(key, []).append(value)
+    kinds: Kinds = {}
     if not keys:
-        return
+        return kinds
     variables = etree.SubElement(root, f"{p}Variables")
-    kinds: dict[str, tuple[str, str, bool]] = {}
     for key, values in keys.items():
         as_json = any(isinstance(v, (list, dict)) for v in values)
         kind = "Text" if as_json else _variable_type(values)
@@ -304,13 +284,11 @@ def _variables_and_cases(root: Any, documents: list[dict[str, Any]]) -> None:
             continue
         case = etree.SubElement(cases, f"{p}Case", guid=stable_guid("case", document["uuid"]), name=xml_text(document["name"]))
         for key, value in present:
-            guid, kind, as_json = kinds[key]
-            holder = etree.SubElement(case, f"{p}VariableValue")
-            etree.SubElement(holder, f"{p}VariableRef", targetGUID=guid)
-            etree.SubElement(holder, f"{p}{kind}Value").text = xml_text(_value_text(value, kind, as_json))
+            _variable_value(case, kinds, key, value)
         etree.SubElement(case, f"{p}SourceRef", targetGUID=document["uuid"])
     if not len(cases):
         root.remove(cases)
+    return kinds
 
 
 def write_qdpx(db: Database, path: Path, name: str, *, progress: Progress | None = None) -> Path:

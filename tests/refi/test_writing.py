@@ -6,7 +6,7 @@ import zipfile
 
 from lxml import etree
 
-from coder.refi import SCHEMAS, export_qdc
+from coder.refi import SCHEMAS, export_qdc, stable_guid
 from coder.study import connect_study
 from tests import export_study
 
@@ -34,7 +34,12 @@ def test_qdpx_export_is_valid_strict_and_complete(coded):
     assert [e.tag for e in root.iter() if isinstance(e.tag, str) and e.tag[len(P):] in CONTAINERS and len(e) == 0] == []
     db = connect_study(study)
     documents = dict(db.execute("SELECT uuid, text FROM documents").fetchall())
-    assert {n[len("sources/"):-4]: t.decode("utf-8") for n, t in texts.items()} == documents
+    files = {n[len("sources/"):-4]: t.decode("utf-8") for n, t in texts.items()}
+    memos = dict(db.execute("SELECT uuid, text FROM memos WHERE start IS NULL").fetchall())
+    assert files == documents | memos  # a note's text is a file of its own (plainTextPath), but for coding and span memos
+    inline = {n.get("guid"): n.findtext(f"{P}PlainTextContent") for n in root.iter(f"{P}Note") if n.get("plainTextPath") is None}
+    assert inline == dict(db.execute("SELECT uuid, text FROM memos WHERE start IS NOT NULL").fetchall()) | {
+        stable_guid("coding-memo", u): m for u, m in db.execute("SELECT uuid, memo FROM codings WHERE memo IS NOT NULL")}
     assert len(root.findall(f".//{P}Coding")) == len(export_study.CODINGS)
     assert {u.get("name") for u in root.iter(f"{P}User")} == {"ana", "ben"}
     groups = [c.get("name") for c in root.find(f"{P}CodeBook/{P}Codes")]
