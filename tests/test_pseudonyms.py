@@ -7,6 +7,7 @@ import html
 import json
 import re
 import shutil
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -81,16 +82,20 @@ def found(text: str, name: str, *, match_case: bool = False) -> bool:
 
 def leaks(text: str, names: list[str], exact: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
     """The names that stand as words in `text`: those in `exact` as written, the others in any case and accents."""
-    folded = fold(text)
-    words, written = set(re.findall(r"\w+", folded)), set(re.findall(r"\w+", text))
+    folded = re.sub(r"[\u0300-\u036f]", "", unicodedata.normalize("NFD", text.lower()))
+    indexes: dict[bool, dict[str, list[int]]] = {}
+    tokens: dict[bool, list[str]] = {}
+    for as_written, haystack in ((True, text), (False, folded)):
+        tokens[as_written] = re.findall(r"\w+", haystack)
+        indexes[as_written] = {}
+        for number, token in enumerate(tokens[as_written]):
+            indexes[as_written].setdefault(token, []).append(number)
     out = []
     for name in names:
-        haystack, spelled, vocabulary = (text, name, written) if name in exact else (folded, fold(name), words)
-        parts = re.findall(r"\w+", spelled)
-        if not parts or parts[0] not in vocabulary:
-            continue
-        pattern = r"\W+".join(re.escape(p) for p in parts)
-        if re.search(rf"(?<!\w){pattern}(?!\w)", haystack):
+        as_written = name in exact
+        parts = re.findall(r"\w+", name if as_written else fold(name))
+        words = tokens[as_written]
+        if parts and any(words[i : i + len(parts)] == parts for i in indexes[as_written].get(parts[0], [])):
             out.append(name)
     return out
 
