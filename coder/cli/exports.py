@@ -2,45 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from coder.cli.base import Session, import_progress, main, pass_session
+from coder.cli.pseudonyms import chosen_pseudonyms, pseudonymise_options
 from coder.cli.study import import_
 from coder.errors import CoderError
 from coder.study import Study, study_title
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from coder.db import Database
-    from coder.pseudonyms import Pseudonyms
 
 output_option = click.option("--output", "-o", type=click.Path(path_type=Path), metavar="PATH",
                              help="File to write, or a folder for the default name (default: exports/).")
 keep_both_option = click.option("--keep-both", is_flag=True,
                                 help="Keep an earlier file of the same name (write -2, -3…); by default it is replaced.")
-
-
-def pseudonymise_options(command: Callable) -> Callable:
-    """--pseudonymise and --pseudonymise-organisations, shared by the exports that leave the team."""
-    command = click.option("--pseudonymise-organisations", "organisations", is_flag=True,
-                           help="Also replace the codebook's organisations (names, full names, aliases); implies --pseudonymise.")(command)
-    return click.option("--pseudonymise", is_flag=True,
-                        help="Replace people's names (speakers, front matter, names.yaml) with stable pseudonyms;"
-                             " the key is kept in pseudonym-key.yaml beside study.db.")(command)
-
-
-def chosen_pseudonyms(session: Session, db: Database, pseudonymise: bool, organisations: bool) -> Pseudonyms | None:
-    """The study's pseudonyms when asked for (their key written or extended), else None."""
-    if not (pseudonymise or organisations):
-        return None
-    from coder.pseudonyms import load_pseudonyms
-
-    found = load_pseudonyms(db, session.study.root, organisations=organisations)
-    click.echo(f"pseudonymised: {len(found.hidden)} name{'s' * (len(found.hidden) != 1)} hidden; key in {found.key_path}", err=True)
-    return found
 
 
 def _outside_study_files(study: Study, output: Path | None) -> Path | None:

@@ -12,7 +12,7 @@ import click
 
 from coder import crosstab, network
 from coder.cli.base import Session, main, pass_session, render
-from coder.cli.exports import chosen_pseudonyms, pseudonymise_options
+from coder.cli.pseudonyms import chosen_pseudonyms, pseudonymise_options
 from coder.errors import CoderError
 from coder.exports.tables import TABLE_SUFFIXES, export_table, save_table
 
