@@ -235,6 +235,9 @@ def load_pseudonyms(db: Database, root: Path, *, organisations: bool = False) ->
             add(str(entry["name"]), "person", [str(a) for a in entry.get("also") or []], str(entry.get("pseudonym") or ""))
         elif isinstance(entry, str | int):
             add(str(entry), "person")
+        else:
+            raise CoderError(f"{NAMES_FILE}: a person is a name, or 'name:' with 'also:' and 'pseudonym:' ({entry!r})",
+                             where=str(root / NAMES_FILE), fix="see docs/exports.md, 'Pseudonymised exports'")
     for (attributes,) in db.execute("SELECT attributes FROM documents ORDER BY name"):
         for key, value in json.loads(attributes or "{}").items():
             if is_people_field(key, extra_fields):

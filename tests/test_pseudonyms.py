@@ -222,6 +222,13 @@ def test_pseudonyms_are_stable_and_the_names_file_chooses_them(named: Study) -> 
     assert set(first.values()) == {"Person 1", "Person 2", "Person 3"}
 
 
+def test_a_names_file_that_cannot_be_read_is_one_line(named: Study) -> None:
+    write(named.root / "names.yaml", "people:\n  - {also: [Pedro]}\n")
+    result = CliRunner().invoke(main, ["--study", str(named.root), "export", "memos", "--pseudonymise"])
+    assert result.exit_code == 1 and "names.yaml" in result.output and "Traceback" not in result.output
+    assert not (named.root / KEY_FILE).exists() and not list((named.root / "exports").glob("memos*"))
+
+
 def test_the_bundled_study_pseudonymised_in_every_format(bundled_coded: Path, tmp_path: Path) -> None:
     root = tmp_path / "piura"
     shutil.copytree(bundled_coded, root)
