@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from coder.cli.base import Session, import_progress, main, pass_session
+from coder.cli.pseudonyms import chosen_pseudonyms, pseudonymise_options
 from coder.cli.study import import_
 from coder.errors import CoderError
 from coder.study import Study, study_title
@@ -68,11 +69,12 @@ def _passage(text: str) -> tuple[str, int]:
               help="Markdown, Word, Excel, CSV or JSON lines.")
 @output_option
 @keep_both_option
+@pseudonymise_options
 @pass_session
 def excerpts(session: Session, codes: tuple[str, ...], group: str | None, coders: tuple[str, ...], mine: bool, consensus: bool,
              documents: tuple[str, ...], also: tuple[str, ...], without: tuple[str, ...], phases: tuple[str, ...],
              passages: tuple[str, ...], context: bool, sub_codes: str, each_coding: bool, fmt: str, output: Path | None,
-             keep_both: bool) -> None:
+             keep_both: bool, pseudonymise: bool, organisations: bool) -> None:
     """Coded excerpts grouped by code then document, each with its citation, coders, co-applied codes and memo.
 
     With no --code and no --group, every code's excerpts are written. A passage several coders
@@ -83,6 +85,7 @@ def excerpts(session: Session, codes: tuple[str, ...], group: str | None, coders
 
         coder export excerpts --code Coordinating --consensus --phase "Phase 2" --context --format docx
         coder export excerpts --code Accessing --with PROMANGO --without "Phase 1 early exporting" --doc kind=interview
+        coder export excerpts --group function --pseudonymise --format docx
     """
     from coder.coding import consensus_coder, current_coder
     from coder.exports.excerpts import ExcerptQuery, export_excerpts
@@ -93,9 +96,10 @@ def excerpts(session: Session, codes: tuple[str, ...], group: str | None, coders
     whose = [current_coder(db)] if mine else [consensus_coder(db)] if consensus else list(coders)
     query = ExcerptQuery(codes=codes, group=group, coders=whose, documents=documents, phases=phases, also=also, without=without,
                          passages=[_passage(p) for p in passages], context=context, sub_codes=sub_codes, each_coding=each_coding)
+    pseudonyms = chosen_pseudonyms(session, db, pseudonymise, organisations)
     with import_progress("Exporting excerpts") as progress:
         path = export_excerpts(db, session.study.exports_dir, query, fmt, output=_outside_study_files(session.study, output),
-                               keep_both=keep_both, progress=progress)
+                               keep_both=keep_both, progress=progress, pseudonyms=pseudonyms)
     click.echo(f"wrote {path}")
 
 
@@ -103,19 +107,22 @@ def excerpts(session: Session, codes: tuple[str, ...], group: str | None, coders
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "docx"]), default="md", show_default=True, help="Output format.")
 @output_option
 @keep_both_option
+@pseudonymise_options
 @pass_session
-def memos(session: Session, fmt: str, output: Path | None, keep_both: bool) -> None:
+def memos(session: Session, fmt: str, output: Path | None, keep_both: bool, pseudonymise: bool, organisations: bool) -> None:
     """Every memo (on the study, codes, documents, passages and codings) with what it is attached to.
 
     Example:
 
         coder export memos --format docx
+        coder export memos --pseudonymise
     """
     from coder.exports.memos import export_memos
 
     db = session.open()
     output = _outside_study_files(session.study, output)
-    click.echo(f"wrote {export_memos(db, session.study.exports_dir, fmt, output=output, keep_both=keep_both)}")
+    pseudonyms = chosen_pseudonyms(session, db, pseudonymise, organisations)
+    click.echo(f"wrote {export_memos(db, session.study.exports_dir, fmt, output=output, keep_both=keep_both, pseudonyms=pseudonyms)}")
 
 
 @export.command("codings")
@@ -167,8 +174,9 @@ def codebook(session: Session, fmt: str, coder_name: str | None, output: Path | 
 @export.command(name="qdpx")
 @click.argument("file", required=False, type=click.Path(dir_okay=True, path_type=Path))
 @keep_both_option
+@pseudonymise_options
 @pass_session
-def export_qdpx_command(session: Session, file: Path | None, keep_both: bool) -> None:
+def export_qdpx_command(session: Session, file: Path | None, keep_both: bool, pseudonymise: bool, organisations: bool) -> None:
     """The whole study as a REFI-QDA project (.qdpx) for ATLAS.ti, NVivo, MAXQDA, QualCoder and others.
 
     FILE defaults to exports/<study>-<date>.qdpx; an earlier file of that name is replaced unless --keep-both.
@@ -176,14 +184,21 @@ def export_qdpx_command(session: Session, file: Path | None, keep_both: bool) ->
     Example:
 
         coder export qdpx piura.qdpx
+        coder export qdpx --pseudonymise
     """
+    from coder.exports.files import export_name
+    from coder.exports.pseudonymised import hide_in_qdpx
     from coder.refi import export_qdpx
 
     db = session.open()
+    title = study_title(session.study, db)
+    output = _outside_study_files(session.study, file)
+    pseudonyms = chosen_pseudonyms(session, db, pseudonymise, organisations)
+    if pseudonyms is not None and output is None:
+        output = session.study.exports_dir / export_name([title, "pseudonymised"], "qdpx")
     with import_progress("Exporting the project") as progress:
-        path = export_qdpx(db, session.study.exports_dir, study_title(session.study, db),
-                           output=_outside_study_files(session.study, file), keep_both=keep_both,
-                           progress=progress)
+        path = export_qdpx(db, session.study.exports_dir, title, output=output, keep_both=keep_both, progress=progress,
+                           rewrite=None if pseudonyms is None else lambda archive: hide_in_qdpx(archive, pseudonyms))
     click.echo(f"wrote {path}")
 
 

@@ -12,6 +12,7 @@ import click
 
 from coder import crosstab, network
 from coder.cli.base import Session, main, pass_session, render
+from coder.cli.pseudonyms import chosen_pseudonyms, pseudonymise_options
 from coder.errors import CoderError
 from coder.exports.tables import TABLE_SUFFIXES, export_table, save_table
 
@@ -368,20 +369,28 @@ def actors(session: Session, weight: str, coders: tuple[str, ...], documents: tu
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="FILE.csv or FILE.xlsx (default: a new file under exports/).")
 @click.option("--force", is_flag=True, help="Replace --output FILE if it exists.")
+@pseudonymise_options
 @pass_session
 def matrix(session: Session, unit: str, coders: tuple[str, ...], documents: tuple[str, ...], group: str | None,
-           no_attributes: bool, output: Path | None, force: bool) -> None:
+           no_attributes: bool, output: Path | None, force: bool, pseudonymise: bool, organisations: bool) -> None:
     """Write a unit × code 0/1 matrix (with document attributes) for R, SPSS or Stata.
 
     Example:
 
         coder matrix --unit document --output exports/documents-by-code.xlsx
+        coder matrix --pseudonymise
     """
     db = session.open()
     frame = crosstab.presence_matrix(db, unit=unit, coders=_split(coders), documents=_split(documents), group=group,
                                      attributes=not no_attributes)
+    pseudonyms = chosen_pseudonyms(session, db, pseudonymise, organisations)
+    if pseudonyms is not None:
+        from coder.exports.pseudonymised import hide_in_frame
+
+        frame = hide_in_frame(frame, pseudonyms)
     if output is None:
-        written = save_table(frame, session.study.exports_dir, _stem("matrix", unit, "by-code", group), ".csv", index=False)
+        written = save_table(frame, session.study.exports_dir, _stem("matrix", unit, "by-code", group,
+                                                                     "pseudonymised" if pseudonyms else None), ".csv", index=False)
     else:
         written = export_table(frame, output, overwrite=force, index=False)
     click.echo(f"wrote {written}: {len(frame)} {unit}s × {sum('/' in str(c) for c in frame.columns)} codes"

@@ -28,6 +28,7 @@ from coder.errors import CoderError
 from coder.exports.choosing import CodeTree, Coding, also_coded, chosen_codes, chosen_codings, neighbour_codings
 from coder.exports.citing import DocumentIndex, load_documents
 from coder.exports.files import Progress, check_format, export_target, replacing
+from coder.pseudonyms import Pseudonyms
 
 FORMATS = ("md", "docx", "xlsx", "csv", "jsonl")
 DEFAULT_PHASE_GROUP = "phase"
@@ -423,10 +424,18 @@ def export_excerpts(
     output: Path | str | None = None,
     keep_both: bool = False,
     progress: Progress | None = None,
+    pseudonyms: Pseudonyms | None = None,
 ) -> Path:
-    """Find the excerpts and write them; returns the file written (an earlier file of that name replaced unless `keep_both`)."""
+    """Find the excerpts and write them; returns the file written (an earlier file of that name replaced unless `keep_both`).
+
+    With `pseudonyms`, every name they hide is replaced in what is written (and the file name says so)."""
     check_format(fmt, FORMATS)
     found = find_excerpts(db, query)
+    if pseudonyms is not None:
+        from coder.exports.pseudonymised import hide
+
+        hide(found, pseudonyms)
+        found.name_parts.append("pseudonymised")
     path = export_target(exports_dir, found.name_parts, fmt, output, keep_both=keep_both)
     return write_excerpts(found, path, fmt, progress=progress)
 

@@ -16,6 +16,7 @@ from coder.db import Database, setting
 from coder.exports.cells import csv_writer
 from coder.exports.citing import load_documents
 from coder.exports.files import Progress, blockquote, check_format, export_target, md_escape, replacing
+from coder.pseudonyms import Pseudonyms
 
 FORMATS = ("md", "csv", "docx")
 COLUMNS = ("kind", "attached_to", "document", "passage", "lines", "code", "coder", "quote", "memo", "created", "updated", "uuid")
@@ -102,14 +103,20 @@ def find_memos(db: Database) -> list[Memo]:
 
 
 def export_memos(db: Database, exports_dir: Path, fmt: str = "md", *, output: Path | str | None = None,
-                 keep_both: bool = False, progress: Progress | None = None) -> Path:
-    """Write every memo to a file in exports/ (md, csv or docx); returns the path written."""
+                 keep_both: bool = False, progress: Progress | None = None, pseudonyms: Pseudonyms | None = None) -> Path:
+    """Write every memo to a file in exports/ (md, csv or docx); returns the path written.
+
+    With `pseudonyms`, every name they hide is replaced in what is written (and the file name says so)."""
     check_format(fmt, FORMATS)
-    memos = find_memos(db)
-    path = export_target(exports_dir, ["memos"], fmt, output, keep_both=keep_both)
+    memos, title = find_memos(db), setting(db, "title")
+    if pseudonyms is not None:
+        from coder.exports.pseudonymised import hide
+
+        memos, title = hide(memos, pseudonyms), hide(title, pseudonyms)
+    path = export_target(exports_dir, ["memos", "pseudonymised" if pseudonyms else None], fmt, output, keep_both=keep_both)
     writer = {"md": _write_markdown, "csv": _write_csv, "docx": _write_docx}[fmt]
     with replacing(path) as temp:
-        writer(memos, temp, setting(db, "title"))
+        writer(memos, temp, title)
     if progress:
         progress(len(memos), len(memos))
     return path

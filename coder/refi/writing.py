@@ -23,6 +23,7 @@ import json
 import re
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -307,10 +308,18 @@ def write_qdpx(db: Database, path: Path, name: str, *, progress: Progress | None
 
 
 def export_qdpx(db: Database, exports_dir: Path, name: str, *, output: Path | str | None = None,
-                keep_both: bool = False, progress: Progress | None = None) -> Path:
-    """Export the study as a REFI-QDA project; returns the file written (an earlier file of that name replaced unless `keep_both`)."""
+                keep_both: bool = False, progress: Progress | None = None,
+                rewrite: Callable[[Path], object] | None = None) -> Path:
+    """Export the study as a REFI-QDA project; returns the file written (an earlier file of that name replaced unless `keep_both`).
+
+    `rewrite` changes the finished archive in place before it takes its name (a pseudonymised export)."""
     path = export_target(exports_dir, [name], "qdpx", output, keep_both=keep_both)
-    return write_qdpx(db, path, name, progress=progress)
+    if rewrite is None:
+        return write_qdpx(db, path, name, progress=progress)
+    with replacing(path) as temp:
+        write_qdpx(db, temp, name, progress=progress)
+        rewrite(temp)
+    return path
 
 
 def export_qdc(db: Database, exports_dir: Path, *, output: Path | str | None = None, keep_both: bool = False) -> Path:
