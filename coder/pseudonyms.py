@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -324,6 +325,7 @@ def _write_key(path: Path, entries: list[dict[str, Any]]) -> None:
     yaml.allow_unicode = True
     try:
         with replacing(path) as temp, open(temp, "w", encoding="utf-8") as handle:
+            os.chmod(temp, 0o600)  # it reverses the pseudonyms: readable by its owner only, whatever the umask
             handle.write("# The key to this study's pseudonymised exports: it reverses them. Keep it private, never with them.\n")
             yaml.dump(entries, handle)
     except OSError as error:

@@ -188,6 +188,7 @@ def test_no_listed_name_in_any_pseudonymised_export_of_a_study_with_names(named:
     assert "sunshine ripens" in contents(written[0]) or any("sunshine ripens" in contents(p) for p in written)  # match_case kept
     assert fingerprint(named) == before
     assert not list((named.root / "exports").glob("*key*"))
+    assert (named.root / KEY_FILE).stat().st_mode & 0o777 == 0o600  # the key reverses them: its owner's only
 
 
 def test_the_key_reverses_every_pseudonym_and_the_selections_follow_the_text(named: Study) -> None:
