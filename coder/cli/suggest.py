@@ -38,6 +38,10 @@ def evaluate(session: Session, source: str | None, group: str | None, fmt: str) 
     codes' keywords. The figures pool every fold, per code and per group. Each code's threshold (the
     probability from which its held-out precision reaches 0.7) is chosen here and kept in the study:
     a code with none shows no learned suggestions.
+
+    Example:
+
+        coder suggest evaluate --coder consensus --group function --format json
     """
     from coder.learning import DEFAULT_THRESHOLD, PRECISION_TARGET, resolve_source
     from coder.learning_eval import as_json, evaluate, save_thresholds
