@@ -241,7 +241,7 @@ def _logistic(features: Any, target: Any, sample: Any, c: float, *, balanced: bo
 
 
 # chosen by measuring on the bundled study (docs/suggestions.md); chars: character n-gram features (0: none)
-CONFIG: dict[str, Any] = {"C": 1.0, "class_weight": "balanced", "chars": 0, "words": 20000}
+CONFIG: dict[str, Any] = {"C": 1.0, "class_weight": "balanced", "chars": 20000, "words": 20000}
 
 
 def saved_thresholds(db: Database, source: str) -> dict[str, float | None] | None:

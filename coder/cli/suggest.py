@@ -93,12 +93,19 @@ def apply(session: Session, code_name: str, minimum: float, source: str | None, 
     """
     from coder import coding
     from coder.autocode import apply_autocode
+    from coder.errors import CoderError
     from coder.learning import preview_learned
 
     db = session.open()
     found = coding.find_code(db, code_name)
     coder = coding.acting_coder(db, coder_name, new=new_coder) if yes or coder_name else None
-    matches = preview_learned(db, found, minimum, coder_id=coder, source=source)
+    try:
+        matches = preview_learned(db, found, minimum, coder_id=coder, source=source)
+    except CoderError as error:
+        if yes:
+            raise
+        click.echo(f"Nothing would be coded: {error}")  # a preview that finds nothing to do
+        return
     count = len(matches)
     if not yes:
         click.echo(f"{count} passage{'s' * (count != 1)} would be coded with {found.path}:")
