@@ -21,14 +21,16 @@ if TYPE_CHECKING:
 TABLE = "suggestion_dismissals"
 
 
-def dismiss_in(changes: Changes, document_id: int, code_id: int, coder: int, start: int, end: int) -> int:
+def dismiss_in(changes: Changes, document_id: int, code_id: int, coder: int, start: int, end: int, *,
+               any_code: bool = False) -> int:
     """Inside an open write: the code is dismissed for the coder on every passage [start, end) touches.
 
-    Only for codes with keywords (no other code is ever suggested); returns how many dismissals are new.
+    Only for codes with keywords unless `any_code` (a learned suggestion can be of any code); returns how many
+    dismissals are new.
     """
     db = changes.db
     row = db.execute("SELECT keywords FROM codes WHERE id = ?", [code_id]).fetchone()
-    if row is None or row[0] in (None, "", "[]"):
+    if row is None or (not any_code and row[0] in (None, "", "[]")):
         return 0
     added = 0
     for s_start, s_end in db.execute("SELECT start, end FROM segments WHERE document_id = ? AND start < ? AND end > ?",

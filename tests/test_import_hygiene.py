@@ -22,7 +22,7 @@ STORAGE = ("sqlite3", "sqlite_utils", "coder.db")  # what only the domain may im
 INTERFACE_LIBRARIES = ("textual", "click", "rich")  # what the domain may not import
 SQL_CALLS = ("execute", "executemany", "executescript")
 
-HEAVY = ("textual", "spacy", "pandas", "numpy", "networkx", "scipy", "docx", "openpyxl", "lxml", "krippendorff", "sqlite_utils")
+HEAVY = ("textual", "spacy", "pandas", "numpy", "networkx", "scipy", "docx", "openpyxl", "lxml", "krippendorff", "sqlite_utils", "sklearn")
 WRAPPERS = {"coder.exports.word": {"docx", "lxml"}}  # the Word writer is python-docx; only a Word export loads it
 
 

@@ -47,6 +47,7 @@ def test_every_command_takes_study_after_it(make_study, tmp_path, monkeypatch):
         (("assign",), ["int01", "--to", "ana"], study),
         (("search",), ["buyers"], study), (("agree",), [], study), (("xtab",), ["code", "document"], study),
         (("cooccur",), [], study), (("network",), [], study), (("actors",), [], study), (("matrix",), [], study),
+        (("suggest", "evaluate"), [], study), (("suggest", "apply"), ["--code", "Diffusing", "--min-probability", "0.5"], study),
         (("doctor",), [], study), (("log",), [], study), (("backup",), [str(tmp_path / "copy.db")], study),
         (("export", "excerpts"), [], study), (("export", "memos"), [], study), (("export", "codebook"), [], study),
         (("export", "qdpx"), [str(tmp_path / "study.qdpx")], study), (("export", "codings"), ["ana"], study),

@@ -1,0 +1,340 @@
+"""Learned suggestions: a classifier per code, trained on the study's own codings, on this machine only.
+
+Units are passages (respondent turns: interviewer turns are never suggested, the rule is `coder.turns`).
+A passage is a positive example of a code when the source's codings of that code touch it, a negative one
+otherwise; a suggestion the coder dismissed there is a negative example that weighs more (`DISMISSED_WEIGHT`).
+The source is one coder, the consensus coder (the default when it has codings) or all coders together.
+
+Each code with at least `MIN_EXAMPLES` positive passages gets a logistic regression over word (1–2) and
+character (3–5) n-grams: its probabilities are what a suggestion shows, and its word weights say which words
+of the passage weighed most. Nothing is sent anywhere and no model is downloaded; scikit-learn is imported
+on the first training, never at start-up. Which probability is enough to show a code is chosen by the
+evaluation (`coder.learning_eval`), saved in the study, and a code whose held-out precision is poor shows none.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from coder.coding import consensus_coder
+from coder.db import Database, reading, setting
+from coder.dismissals import TABLE as DISMISSALS
+from coder.errors import CoderError
+from coder.turns import interviewer_passages
+
+if TYPE_CHECKING:
+    from coder.autocode import PassageMatch
+    from coder.coding import CodeRef
+
+MIN_EXAMPLES = 8  # positive passages a code needs before it is learned
+DEFAULT_THRESHOLD = 0.5  # the probability shown from, until an evaluation chose one per code
+PRECISION_TARGET = 0.7  # the held-out precision a code's threshold must reach
+DISMISSED_WEIGHT = 3.0  # a dismissal is a negative example the coder stated outright
+THRESHOLDS_SETTING = "learned_thresholds"  # JSON: source → code path → threshold (null: no learned suggestions)
+ALL = "all"  # the source that pools every coder
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A passage a model learns from or suggests for; offsets are absolute."""
+
+    document_id: int
+    ordinal: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Examples:
+    """Passages with the codes the source gave them, and the codes it dismissed there."""
+
+    units: list[Unit]
+    positive: list[set[int]]  # code ids per unit
+    negative: list[set[int]]  # dismissed code ids per unit (not also positive)
+    codes: dict[int, tuple[str, str]]  # code id → (path, group) for every code that can be learned
+
+
+@dataclass(frozen=True)
+class Learned:
+    """A code suggested for a passage with the model's probability and the passage's words that weighed most."""
+
+    code_id: int
+    code: str
+    probability: float
+    words: tuple[str, ...]
+
+
+@dataclass
+class Model:
+    """Per-code linear classifiers over one shared set of n-gram features."""
+
+    source: str
+    codes: dict[int, tuple[str, str]]  # learned codes: id → (path, group)
+    thresholds: dict[int, float | None]  # code id → probability shown from (None: never shown)
+    examples: dict[int, int]  # code id → positive passages it learned from
+    words: Any = None  # the fitted word vectoriser
+    chars: Any = None  # the fitted character vectoriser
+    weights: Any = None  # features × codes (numpy), word features first
+    bias: Any = None  # one per code
+    order: list[int] = field(default_factory=list)  # code ids, in the columns of `weights`
+    names: list[str] = field(default_factory=list)  # the word features' words
+
+    def probabilities(self, texts: list[str]) -> Any:
+        """A passages × codes array of probabilities (columns in `order`)."""
+        import numpy as np
+
+        if not self.order:
+            return np.zeros((len(texts), 0))
+        return _sigmoid(self._features(texts)[0] @ self.weights + self.bias)
+
+    def _features(self, texts: list[str]) -> tuple[Any, Any]:
+        """The passages' features, and their word part (what `weighed_most` reads)."""
+        from scipy.sparse import hstack
+
+        words = self.words.transform(texts)
+        return (hstack([words, self.chars.transform(texts)]).tocsr() if self.chars is not None else words), words
+
+    def suggest(self, text: str, *, top_words: int = 5, every: bool = False) -> list[Learned]:
+        """The codes shown for a passage, most probable first (`every`: all learned codes, whatever the threshold)."""
+        if not self.order:
+            return []
+        features, words = self._features([text])
+        probabilities = _sigmoid(features @ self.weights + self.bias)[0]
+        shown = []
+        for column, code_id in enumerate(self.order):
+            threshold = self.thresholds.get(code_id, DEFAULT_THRESHOLD)
+            p = float(probabilities[column])
+            if every or (threshold is not None and p >= threshold):
+                shown.append(Learned(code_id, self.codes[code_id][0], p, self._pushing(words, column, top_words)))
+        return sorted(shown, key=lambda s: -s.probability)
+
+    def weighed_most(self, text: str, code_id: int, count: int = 5) -> tuple[str, ...]:
+        """The passage's words (and word pairs) that pushed the code's probability up most."""
+        return self._pushing(self.words.transform([text]), self.order.index(code_id), count)
+
+    def _pushing(self, row: Any, column: int, count: int) -> tuple[str, ...]:
+        pushes = row.data * self.weights[row.indices, column]
+        best = pushes.argsort()[::-1][:count]
+        return tuple(self.names[row.indices[i]] for i in best if pushes[i] > 0)
+
+
+def _sigmoid(scores: Any) -> Any:
+    import numpy as np
+
+    return 1.0 / (1.0 + np.exp(-np.clip(scores, -30, 30)))
+
+
+def default_source(db: Database) -> str:
+    """The consensus coder when it has codings, else all coders."""
+    name = consensus_coder(db)
+    has = db.execute("SELECT 1 FROM codings x JOIN coders c ON c.id = x.coder_id WHERE c.name = ? LIMIT 1", [name]).fetchone()
+    return name if has else ALL
+
+
+def resolve_source(db: Database, source: str | None) -> str:
+    """A coder's name, `consensus` (the study's consensus coder) or `all`; None: the default."""
+    if source is None:
+        return default_source(db)
+    if source == "consensus":
+        return consensus_coder(db)
+    if source != ALL and db.execute("SELECT 1 FROM coders WHERE name = ?", [source]).fetchone() is None:
+        known = ", ".join(r[0] for r in db.execute("SELECT name FROM coders ORDER BY name")) or "none yet"
+        raise CoderError(f"no coder named '{source}'", fix=f"use one of: {known}, consensus or all")
+    return source
+
+
+def learnable_codes(db: Database) -> dict[int, tuple[str, str]]:
+    """Active codes a model may suggest: not actor codes (organisation mentions point at those) nor generated groups."""
+    return {r[0]: (f"{r[2]}/{r[1]}", r[2]) for r in db.execute(
+        "SELECT c.id, c.name, g.name FROM codes c JOIN code_groups g ON g.id = c.group_id"
+        " WHERE c.active = 1 AND c.organisation_id IS NULL AND g.generate IS NULL ORDER BY g.ordinal, c.ordinal")}
+
+
+def examples(db: Database, source: str | None = None, *, documents: set[int] | None = None) -> Examples:
+    """The source's respondent passages in the documents it coded (or `documents`), with their codes and dismissals."""
+    name = resolve_source(db, source)
+    coders = "" if name == ALL else " AND coder_id = (SELECT id FROM coders WHERE name = :coder)"
+    codes = learnable_codes(db)
+    with reading(db):
+        codings = db.execute(f"SELECT document_id, code_id, start, end FROM codings WHERE 1 = 1{coders}", {"coder": name}).fetchall()
+        dismissals = db.execute(f"SELECT document_id, code_id, start, end FROM {DISMISSALS} WHERE 1 = 1{coders}",
+                                {"coder": name}).fetchall()
+        chosen = documents if documents is not None else {r[0] for r in codings}
+        segments = db.execute(
+            "SELECT s.document_id, s.ordinal, s.start, s.end, substr(d.text, s.start + 1, s.end - s.start) FROM segments s"
+            " JOIN documents d ON d.id = s.document_id ORDER BY d.name, s.ordinal").fetchall()
+        asking = {doc: interviewer_passages(db, doc) for doc in chosen}
+    by_document: dict[int, list[tuple[int, int, int]]] = {}
+    for doc, code, start, end in codings:
+        if code in codes:
+            by_document.setdefault(doc, []).append((code, start, end))
+    turned_down = {(doc, code, start, end) for doc, code, start, end in dismissals}
+    units, positive, negative = [], [], []
+    for doc, ordinal, start, end, text in segments:
+        if doc not in chosen or ordinal in asking[doc] or not text.strip():
+            continue
+        units.append(Unit(doc, ordinal, start, end, text))
+        coded = {code for code, s, e in by_document.get(doc, ()) if s < end and e > start}
+        positive.append(coded)
+        negative.append({code for d, code, s, e in turned_down if d == doc and (s, e) == (start, end)} - coded)
+    return Examples(units, positive, negative, codes)
+
+
+def fit(found: Examples, indices: list[int] | None = None, *, source: str = ALL, min_examples: int = MIN_EXAMPLES,
+        thresholds: dict[int, float | None] | None = None) -> Model:
+    """Train a model on the examples (or those at `indices`): one classifier per code with enough positive passages."""
+    import numpy as np
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    chosen = list(range(len(found.units))) if indices is None else indices
+    counts = {code: sum(code in found.positive[i] for i in chosen) for code in found.codes}
+    learned = [code for code in found.codes if counts[code] >= min_examples and counts[code] < len(chosen)]
+    model = Model(source, {c: found.codes[c] for c in learned}, {}, {c: counts[c] for c in learned})
+    for code in learned:
+        model.thresholds[code] = DEFAULT_THRESHOLD if thresholds is None else thresholds.get(code)
+    if not learned:
+        return model
+    texts = [found.units[i].text for i in chosen]
+    model.words = TfidfVectorizer(strip_accents="unicode", ngram_range=(1, 2), min_df=2, sublinear_tf=True, dtype=np.float32,
+                                  max_features=CONFIG["words"])
+    parts = [model.words.fit_transform(texts)]
+    if CONFIG["chars"]:
+        model.chars = TfidfVectorizer(strip_accents="unicode", analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True,
+                                      max_features=CONFIG["chars"], dtype=np.float32)
+        parts.append(model.chars.fit_transform(texts))
+    model.names = list(model.words.get_feature_names_out())
+    features = hstack(parts).tocsr().astype(np.float64)
+    target = np.array([[code in found.positive[i] for code in learned] for i in chosen], dtype=np.float64)
+    sample = np.array([[DISMISSED_WEIGHT if code in found.negative[i] else 1.0 for code in learned] for i in chosen])
+    weights, bias = _logistic(features, target, sample, CONFIG["C"], balanced=CONFIG["class_weight"] == "balanced")
+    model.weights, model.bias, model.order = weights, bias, learned
+    return model
+
+
+def _logistic(features: Any, target: Any, sample: Any, c: float, *, balanced: bool) -> tuple[Any, Any]:
+    """L2-regularised logistic regression of every code at once (as scikit-learn's: loss × C + ½‖w‖², the intercept free),
+    by L-BFGS on one matrix product per step: one solver run instead of one per code. Returns weights and intercepts."""
+    import numpy as np
+    from scipy.optimize import minimize
+
+    rows, columns = features.shape[0], target.shape[1]
+    if balanced:  # each class weighs half, as class_weight="balanced"
+        positives = target.sum(axis=0)
+        sample = sample * np.where(target > 0, rows / (2 * positives), rows / (2 * (rows - positives)))
+    sample = sample * c
+    transposed = features.T.tocsr()
+
+    def loss(flat: Any) -> tuple[float, Any]:
+        weights, bias = flat[:-columns].reshape(-1, columns), flat[-columns:]
+        scores = features @ weights + bias
+        error = sample * (_sigmoid(scores) - target)
+        value = (sample * (np.logaddexp(0, scores) - target * scores)).sum() + 0.5 * (weights * weights).sum()
+        return float(value), np.concatenate([(transposed @ error + weights).ravel(), error.sum(axis=0)])
+
+    start = np.zeros(features.shape[1] * columns + columns)
+    found = minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 300, "maxcor": 5})
+    return found.x[:-columns].reshape(-1, columns), found.x[-columns:]
+
+
+# chosen by measuring on the bundled study (docs/suggestions.md); chars: character n-gram features (0: none)
+CONFIG: dict[str, Any] = {"C": 1.0, "class_weight": "balanced", "chars": 20000, "words": 20000}
+
+
+def saved_thresholds(db: Database, source: str) -> dict[str, float | None] | None:
+    """The thresholds the last evaluation chose for a source (code path → probability, None: not shown)."""
+    saved = json.loads(setting(db, THRESHOLDS_SETTING) or "{}")
+    return saved.get(source)
+
+
+def train(db: Database, source: str | None = None, *, min_examples: int = MIN_EXAMPLES) -> Model:
+    """A model of the source's coding (default: the consensus when it has codings, else all coders), with the
+    thresholds the last evaluation of that source chose (`DEFAULT_THRESHOLD` for every code until one has run)."""
+    name = resolve_source(db, source)
+    found = examples(db, name)
+    saved = saved_thresholds(db, name)
+    thresholds = None if saved is None else {code: saved.get(path) for code, (path, _) in found.codes.items() if path in saved}
+    return fit(found, source=name, min_examples=min_examples, thresholds=thresholds)
+
+
+def suggest_document(db: Database, model: Model, document_id: int, *, coder_id: int | None = None) -> dict[int, list[Learned]]:
+    """Learned suggestions per passage ordinal of a document: respondent passages only, leaving out codes the coder
+    already applied to the passage or dismissed there."""
+    units = examples(db, ALL, documents={document_id}).units
+    if not units or not model.order:
+        return {}
+    from coder.dismissals import dismissed
+
+    taken: set[tuple[int, int]] = set()
+    if coder_id is not None:
+        taken = dismissed(db, document_id, coder_id)
+        for code, start, end in db.execute("SELECT code_id, start, end FROM codings WHERE document_id = ? AND coder_id = ?",
+                                           [document_id, coder_id]):
+            taken |= {(u.ordinal, code) for u in units if start < u.end and end > u.start}
+    result: dict[int, list[Learned]] = {}
+    for unit in units:
+        shown = [s for s in model.suggest(unit.text) if (unit.ordinal, s.code_id) not in taken]
+        if shown:
+            result[unit.ordinal] = shown
+    return result
+
+
+def least_sure(db: Database, model: Model, coder_id: int, *, document_id: int | None = None) -> tuple[int, int] | None:
+    """The (document id, passage ordinal) of the respondent passage the coder has not coded that the model is least
+    sure about (a probability nearest ½ for some code): coding it teaches the model most."""
+    docs = {document_id} if document_id is not None else {r[0] for r in db.execute("SELECT id FROM documents")}
+    found = examples(db, ALL, documents=docs)
+    coded = db.execute("SELECT document_id, start, end FROM codings WHERE coder_id = ?", [coder_id]).fetchall()
+    open_units = [u for u in found.units if not any(d == u.document_id and s < u.end and e > u.start for d, s, e in coded)]
+    if not open_units or not model.order:
+        return None
+    import numpy as np
+
+    doubt = (0.5 - np.abs(model.probabilities([u.text for u in open_units]) - 0.5)).max(axis=1)
+    unit = open_units[int(doubt.argmax())]
+    return unit.document_id, unit.ordinal
+
+
+def dismiss(db: Database, document_id: int, ordinal: int, code: CodeRef, coder: int, *, version: int | None = None) -> bool:
+    """The coder turns a learned suggestion down: not suggested there again, and a negative example from the next
+    training on (one undoable event). Returns False when it was already dismissed."""
+    from coder.coding import check_version, passage_span
+    from coder.db import transaction
+    from coder.dismissals import dismiss_in
+    from coder.events import writing
+
+    with transaction(db):
+        check_version(db, document_id, version)
+        start, end = passage_span(db, document_id, ordinal)
+        with writing(db, "dismiss_suggestion", coder_id=coder, summary=f"dismiss suggestion {code.path} at {start}-{end}") as changes:
+            return dismiss_in(changes, document_id, code.id, coder, start, end, any_code=True) > 0
+
+
+def preview_learned(db: Database, code: CodeRef, minimum: float, *, coder_id: int | None = None,
+                    source: str | None = None) -> list[PassageMatch]:
+    """The respondent passages whose learned probability of `code` is at least `minimum`, for `apply_autocode`
+    (leaving out those the coder already coded with it); changes nothing."""
+    from coder.autocode import EXCERPT, PassageMatch
+
+    model = train(db, source)
+    if code.id not in model.order:
+        raise CoderError(f"code '{code.path}' is not learned from {model.source}'s coding",
+                         fix=f"it needs {MIN_EXAMPLES} coded passages; see coder suggest evaluate")
+    column = model.order.index(code.id)
+    with reading(db):
+        found = examples(db, ALL, documents={r[0] for r in db.execute("SELECT id FROM documents")})
+        names = dict(db.execute("SELECT id, name FROM documents").fetchall())
+        versions = dict(db.execute("SELECT id, version FROM documents").fetchall())
+        coded = db.execute("SELECT document_id, start, end FROM codings WHERE coder_id = ? AND code_id = ?",
+                           [coder_id, code.id]).fetchall() if coder_id is not None else []
+    scores = model.probabilities([u.text for u in found.units])[:, column] if found.units else []
+    matches = []
+    for unit, p in zip(found.units, scores):
+        if p >= minimum and not any(d == unit.document_id and s < unit.end and e > unit.start for d, s, e in coded):
+            matches.append(PassageMatch(unit.document_id, names[unit.document_id], unit.ordinal, unit.start, unit.end,
+                                        unit.text[:EXCERPT], f"probability {p:.2f}", [(unit.start, unit.end)],
+                                        version=versions[unit.document_id]))
+    return sorted(matches, key=lambda m: (m.document, m.ordinal))
