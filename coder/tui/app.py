@@ -57,16 +57,18 @@ class CoderApp(App):
     TITLE = "coder"
     BINDINGS = [Binding(key, f"show('{name}')", label) for name, (key, label) in VIEWS.items()]
 
-    def __init__(self, study: Study, coder: str | None = None, *, suggest: Suggester | None = None) -> None:
+    def __init__(self, study: Study, coder: str | None = None, *, suggest: Suggester | None = None, learn: bool = True) -> None:
         """Args:
             suggest: finds keyword suggestions for a document (default: a helper process; tests pass
                 `suggestions_in_study`, which works in the calling thread).
+            learn: train the study's model of its codings in the background for learned suggestions.
         """
         super().__init__()
         self.study = study
         self.db = connect_study(study)
         self.coder_name, self.coder_source = (coder, "--coder") if coder else who_codes(self.db)
         self.suggest = suggest or SuggestionProcess()
+        self.learn = learn
         self.read_only = read_only_reason(self.db)
         self.retrieval: Retrieval | None = None  # what the retrieval view (F6) listed last
         if self.read_only:

@@ -65,6 +65,7 @@ def two_coders_piura(imported_two_coders_piura: Path, tmp_path: Path) -> Study:
     return Study(root)
 
 
-def app_for(study: Study, coder: str = "ana") -> CoderApp:
-    """The workbench on a study, finding suggestions in its own threads (one test uses the real helper process)."""
-    return CoderApp(study, coder, suggest=suggestions_in_study)
+def app_for(study: Study, coder: str = "ana", *, learn: bool = False) -> CoderApp:
+    """The workbench on a study, finding suggestions in its own threads (one test uses the real helper process);
+    learned suggestions only when asked for (their training would change what other tests see, seconds later)."""
+    return CoderApp(study, coder, suggest=suggestions_in_study, learn=learn)

@@ -65,6 +65,7 @@ class CodingScreen(CodingTools, Suggesting, Moving, PaneLayout, Screen):
         Binding("a", "code_actors", "actors"),
         Binding("s", "accept_suggestion", "suggestion"),
         Binding("S", "dismiss_suggestion", "dismiss suggestion"),
+        Binding("L", "least_sure", "least sure"),
         Binding("m", "memo", "memo"),
         Binding("u", "undo", "undo"),
         Binding("ctrl+r", "redo", "redo"),
@@ -122,6 +123,7 @@ class CodingScreen(CodingTools, Suggesting, Moving, PaneLayout, Screen):
         self.load_documents()
         self.open_last_position()
         self.query_one(TranscriptView).focus()
+        self.learn()
 
     @property
     def document(self) -> Document:
@@ -158,7 +160,7 @@ class CodingScreen(CodingTools, Suggesting, Moving, PaneLayout, Screen):
         document = documents.load_document(self.db, document_id)
         index = next((i for i, p in enumerate(document.passages) if p.ordinal == ordinal), 0)
         self.at = Position(document=document, cursor=index, anchor=index, hits=self.at.hits)
-        self.suggested = {}
+        self.suggested, self.learned = {}, {}
         self.mentions = documents.document_mentions(self.db, document_id)
         self.mention_spans = [(m.start, m.end) for m in self.mentions]
         self.query_one(DocumentList).show_current(document_id)
@@ -166,6 +168,7 @@ class CodingScreen(CodingTools, Suggesting, Moving, PaneLayout, Screen):
         self.query_one(TranscriptView).show_document(document, self.marks())
         self.query_one(TranscriptView).scroll_to_passage(index)
         self.find_suggestions(document_id)
+        self.find_learned(document_id)
         self.after_move()
         # A long document is many long-lived objects; freed by reference counting when the document
         # closes, they need no full garbage-collector scans meanwhile (each would stall a key press).
@@ -270,6 +273,7 @@ class CodingScreen(CodingTools, Suggesting, Moving, PaneLayout, Screen):
     def wrote(self, note: str, span: tuple[int, int] | None = None) -> None:
         """After a write: re-read what it touched (all of the document without a span), repaint, update counts."""
         self.note = note
+        self.learned_from_write()
         if span is None:
             self.reload_codings()
             changed = None

@@ -1,8 +1,11 @@
-"""Keyword suggestions on the coding screen: found in the background, marked `?` with the words that
-triggered them, accepted with `s`, dismissed with `S` (for good, on that passage).
+"""Suggestions on the coding screen: found in the background, marked `?` with the words behind them,
+accepted with `s`, dismissed with `S` (for good, on that passage), `L` goes where the model is least sure.
 
-A mixin of `CodingScreen`. What is suggested where is the domain's (`coder.suggest`): no
-suggestions on interviewer turns by default, none the coder dismissed or removed there.
+A mixin of `CodingScreen`. A code the study's model learned (`coder.learning`, trained in a thread on
+opening and again after every `RETRAIN_AFTER` writes) is suggested by the model, with its probability
+and the words that weighed most; any other code by its keywords (`coder.suggest`). What is suggested
+where is the domain's: none on interviewer turns, none the coder dismissed or removed there. A dismissal
+of a learned suggestion is a negative example at the next training.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from coder import learning
 from coder.dismissals import dismissed
 from coder.errors import CoderError
+from coder.study import connect_study
 from coder.suggest import dismiss_suggestion, triggers
 from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.widgets.transcript import TranscriptView
@@ -20,6 +25,7 @@ from coder.tui.widgets.transcript import TranscriptView
 if TYPE_CHECKING:
     from textual.screen import Screen as _Screen
 
+    from coder.coding import CodeRef
     from coder.db import Database
     from coder.documents import CodingSpan, Document, Passage
     from coder.study import Study
@@ -30,11 +36,16 @@ if TYPE_CHECKING:
 else:
     _Screen = object  # at run time the mixin's screen comes from CodingScreen's other base
 
+RETRAIN_AFTER = 20  # writes (codings, dismissals) before the model trains again
+
 
 class Suggesting(_Screen):
     """Keyword suggestions (s accepts, S dismisses) for the coding screen."""
 
     hinted = ""  # the status line's hint: the cursor passage's suggestions, with their words
+    model: learning.Model | None = None  # the study's model, once trained
+    learned: dict[int, list[learning.Learned]] = {}  # the open document's learned suggestions, per passage ordinal
+    writes = 0  # writes since the model last trained
 
     if TYPE_CHECKING:  # what the suggestions use of CodingScreen
         study: Study
@@ -44,6 +55,7 @@ class Suggesting(_Screen):
         code_styles: dict[int, CodeStyle]
         suggest: Suggester
         suggested: dict[int, list[Suggestion]]
+        refs: dict[int, CodeRef]
         note: str
 
         @property
@@ -57,6 +69,7 @@ class Suggesting(_Screen):
         def marks(self) -> Marks: ...
         def after_move(self) -> None: ...
         def toggle(self, code_id: int) -> None: ...
+        def go_to(self, document_id: int, ordinal: int) -> None: ...
 
     @work(thread=True, exclusive=True, group="suggest", exit_on_error=False)
     def find_suggestions(self, document_id: int) -> None:
@@ -71,37 +84,107 @@ class Suggesting(_Screen):
             self.query_one(TranscriptView).update_marks(self.marks())
             self.after_move()  # the status line names the cursor passage's suggestions at once
 
-    def pending(self, ordinal: int, gone: set[tuple[int, int]] | None = None) -> dict[int, list[str]]:
-        """The passage's suggestions still open to the coder: code id → the words that triggered it.
+    # The model: trained in a thread, it suggests for the open document in another --------------------
 
-        Not a code the coder has there already, nor one dismissed or removed there (`gone`, read when not given)."""
-        items = self.suggested.get(ordinal)
-        if not items:
+    def learn(self) -> None:
+        """Train the model again in the background (on opening, after `RETRAIN_AFTER` writes), if the app learns."""
+        self.writes = 0
+        if getattr(self.app, "learn", False):
+            self.train_model()
+
+    @work(thread=True, exclusive=True, group="train", exit_on_error=False)
+    def train_model(self) -> None:
+        """scikit-learn is imported here, in this thread, never at start-up; training takes seconds on a large study."""
+        db = connect_study(self.study)
+        try:
+            model = learning.train(db)
+        finally:
+            db.close()
+        self.app.call_from_thread(self.trained, model)
+
+    def trained(self, model: learning.Model) -> None:
+        self.model = model
+        if self.at.document is not None:
+            self.find_learned(self.at.document.info.id)
+
+    @work(thread=True, exclusive=True, group="learned", exit_on_error=False)
+    def find_learned(self, document_id: int) -> None:
+        if self.model is None:
+            return
+        db = connect_study(self.study)
+        try:
+            found = learning.suggest_document(db, self.model, document_id, coder_id=self.coder_id)
+        finally:
+            db.close()
+        self.app.call_from_thread(self.show_learned, document_id, found)
+
+    def show_learned(self, document_id: int, found: dict[int, list[learning.Learned]]) -> None:
+        if self.at.document is not None and self.at.document.info.id == document_id:
+            self.learned = found
+            self.query_one(TranscriptView).update_marks(self.marks())
+            self.after_move()
+
+    def learned_from_write(self) -> None:
+        """A write may be a new example: after `RETRAIN_AFTER` of them the model trains again."""
+        self.writes += 1
+        if self.model is not None and self.writes >= RETRAIN_AFTER:
+            self.learn()
+
+    def action_least_sure(self) -> None:
+        """Go to the uncoded passage the model is least sure about: coding it teaches the model most."""
+        if self.model is None or not self.model.order:
+            self.notify("No learned model yet (it trains in the background on the study's codings).", severity="warning")
+            return
+        found = learning.least_sure(self.db, self.model, self.coder_id)
+        if found is None:
+            self.notify("No uncoded passage left to ask the model about.", severity="warning")
+            return
+        self.go_to(*found)
+
+    # What is open on a passage ---------------------------------------------------------------------
+
+    def pending(self, ordinal: int, gone: set[tuple[int, int]] | None = None) -> dict[int, list[str]]:
+        """The passage's suggestions still open to the coder, learned ones first: code id → the words behind it.
+
+        A learned code is the model's to suggest (its keyword suggestions are left out); not a code the coder
+        has there already, nor one dismissed or removed there (`gone`, read when not given)."""
+        items, learned = self.suggested.get(ordinal, []), self.learned.get(ordinal, [])
+        if not items and not learned:
             return {}
         if gone is None:
             gone = dismissed(self.db, self.document.info.id, self.coder_id)
         applied = {c.code_id for c in self.codings.in_passage(ordinal - 1) if c.coder_id == self.coder_id}
-        return {code: words for code, words in triggers(items).items() if code not in applied and (ordinal, code) not in gone}
+        taught = set(self.model.order) if self.model is not None else set()
+        found = {s.code_id: list(s.words) for s in learned}
+        found |= {code: words for code, words in triggers(items).items() if code not in taught and code not in found}
+        return {code: words for code, words in found.items() if code not in applied and (ordinal, code) not in gone}
+
+    def probability(self, ordinal: int, code_id: int) -> float | None:
+        return next((s.probability for s in self.learned.get(ordinal, []) if s.code_id == code_id), None)
 
     def suggestion_labels(self) -> dict[int, list[str]]:
-        """The `?` marks by passage index: each suggested code with the words that triggered it."""
-        if not self.suggested:
+        """The `?` marks by passage index: each suggested code (with its probability, if learned) and its words."""
+        if not self.suggested and not self.learned:
             return {}
         gone = dismissed(self.db, self.document.info.id, self.coder_id)
         labels: dict[int, list[str]] = {}
-        for ordinal in self.suggested:
+        for ordinal in sorted(set(self.suggested) | set(self.learned)):
             if open_here := self.pending(ordinal, gone):
-                labels[ordinal - 1] = [f"{self.named(c)} «{', '.join(w)}»" for c, w in open_here.items()]
+                labels[ordinal - 1] = [f"{self.named(c, ordinal)} «{', '.join(w)}»" for c, w in open_here.items()]
         self.hint(gone)
         return labels
 
-    def named(self, code_id: int) -> str:
-        return self.code_styles[code_id].name if code_id in self.code_styles else str(code_id)
+    def named(self, code_id: int, ordinal: int | None = None) -> str:
+        """The code's name, with the model's probability on the passage when it is a learned suggestion there."""
+        name = self.code_styles[code_id].name if code_id in self.code_styles else str(code_id)
+        p = self.probability(ordinal, code_id) if ordinal is not None else None
+        return name if p is None else f"{name} {p:.2f}"
 
     def hint(self, gone: set[tuple[int, int]]) -> None:
         """The cursor passage's suggestions and the words behind them: the status line's hint, after the place."""
         open_here = self.pending(self.passage().ordinal, gone)
-        words = "; ".join(f"{self.named(c)} ({', '.join(w)})" for c, w in open_here.items())
+        ordinal = self.passage().ordinal
+        words = "; ".join(f"{self.named(c, ordinal)} ({', '.join(w)})" for c, w in open_here.items())
         self.hinted = f"suggested: {words} — s accepts, S dismisses" if open_here else ""
 
     def action_accept_suggestion(self) -> None:
@@ -130,7 +213,11 @@ class Suggesting(_Screen):
             return
         code_id, ordinal = int(chosen), self.passage().ordinal
         try:
-            dismiss_suggestion(self.db, self.document.info.id, ordinal, code_id, self.coder_id, version=self.document.version)
+            if self.probability(ordinal, code_id) is not None:  # learned: any code, a negative example from now on
+                learning.dismiss(self.db, self.document.info.id, ordinal, self.refs[code_id], self.coder_id,
+                                 version=self.document.version)
+            else:
+                dismiss_suggestion(self.db, self.document.info.id, ordinal, code_id, self.coder_id, version=self.document.version)
         except CoderError as error:
             self.fail(error)
             return
