@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 
 from coder.coding import acting_coder, coder_names, find_document, switch_coder, who_codes
 from coder.errors import CoderError
+from coder.learning_process import TrainingProcess
 from coder.storage import read_only_error, storage_problem
 from coder.study import Study, connect_study, locate_study, read_only_reason, refresh_study
 from coder.suggest import Suggester, SuggestionProcess
@@ -68,7 +69,7 @@ class CoderApp(App):
         self.db = connect_study(study)
         self.coder_name, self.coder_source = (coder, "--coder") if coder else who_codes(self.db)
         self.suggest = suggest or SuggestionProcess()
-        self.learn = learn
+        self.learn = TrainingProcess() if learn else None  # trains the learned suggestions' model
         self.read_only = read_only_reason(self.db)
         self.retrieval: Retrieval | None = None  # what the retrieval view (F6) listed last
         if self.read_only:
@@ -215,6 +216,8 @@ class CoderApp(App):
     def on_unmount(self) -> None:
         if isinstance(self.suggest, SuggestionProcess):
             self.suggest.close()
+        if self.learn is not None:
+            self.learn.close()
         self.db.close()
 
 

@@ -1,7 +1,7 @@
 """Suggestions on the coding screen: found in the background, marked `?` with the words behind them,
 accepted with `s`, dismissed with `S` (for good, on that passage), `L` goes where the model is least sure.
 
-A mixin of `CodingScreen`. A code the study's model learned (`coder.learning`, trained in a thread on
+A mixin of `CodingScreen`. A code the study's model learned (`coder.learning`, trained in a process of its own on
 opening and again after every `RETRAIN_AFTER` writes) is suggested by the model, with its probability
 and the words that weighed most; any other code by its keywords (`coder.suggest`). What is suggested
 where is the domain's: none on interviewer turns, none the coder dismissed or removed there. A dismissal
@@ -84,22 +84,18 @@ class Suggesting(_Screen):
             self.query_one(TranscriptView).update_marks(self.marks())
             self.after_move()  # the status line names the cursor passage's suggestions at once
 
-    # The model: trained in a thread, it suggests for the open document in another --------------------
+    # The model: trained in a process, it suggests for the open document in a thread ---------------------
 
     def learn(self) -> None:
         """Train the model again in the background (on opening, after `RETRAIN_AFTER` writes), if the app learns."""
         self.writes = 0
-        if getattr(self.app, "learn", False):
+        if getattr(self.app, "learn", None) is not None:
             self.train_model()
 
     @work(thread=True, exclusive=True, group="train", exit_on_error=False)
     def train_model(self) -> None:
-        """scikit-learn is imported here, in this thread, never at start-up; training takes seconds on a large study."""
-        db = connect_study(self.study)
-        try:
-            model = learning.train(db)
-        finally:
-            db.close()
+        """The app's training process trains (scikit-learn loads there, never here); this thread only waits for it."""
+        model = self.app.learn(self.study.root)  # type: ignore[attr-defined]
         self.app.call_from_thread(self.trained, model)
 
     def trained(self, model: learning.Model) -> None:

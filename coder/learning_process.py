@@ -1,0 +1,49 @@
+"""Training the learned suggestions in a process of its own: tokenising and fitting hold Python's lock for
+seconds, and in a thread of the workbench they held up every key for as long (measured: 3 s a key).
+The model comes back pickled (its vectorisers and weights); scikit-learn is imported in that process only.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
+
+    from coder.learning import Model
+
+
+def train_in_study(study_root: str) -> Model:
+    """`learning.train` with the default source, on a connection of its own (for another process)."""
+    from coder.learning import train
+    from coder.study import Study, connect_study
+
+    db = connect_study(Study(Path(study_root)))
+    try:
+        return train(db)
+    finally:
+        db.close()
+
+
+class TrainingProcess:
+    """One helper process, started on the first training and kept for the next ones (scikit-learn loads once)."""
+
+    def __init__(self) -> None:
+        self._pool: Executor | None = None
+        # As `coder.suggest.SuggestionProcess`: the resource tracker must start while stderr is still the real one.
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+
+    def __call__(self, study_root: Path) -> Model:
+        if self._pool is None:
+            from concurrent.futures import ProcessPoolExecutor
+            from multiprocessing import get_context
+
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        return self._pool.submit(train_in_study, str(study_root)).result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
