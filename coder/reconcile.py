@@ -90,7 +90,7 @@ class Queue:
         return next((i for i, unit in enumerate(self.units) if unit.key == key), None)
 
 
-def _code_ids_of_groups(db: Database, groups: list[str]) -> list[int]:
+def code_ids_of_groups(db: Database, groups: list[str]) -> list[int]:
     marks = ", ".join("?" for _ in groups)
     return [r[0] for r in db.execute(
         f"SELECT c.id FROM codes c JOIN code_groups g ON g.id = c.group_id WHERE g.name IN ({marks})", groups)]
@@ -129,7 +129,7 @@ def build_queue(db: Database, *, coders: list[str] | None = None, documents: lis
     """Every passage of the documents where the coders' codes of the groups differ (a coder counts where they coded at all)."""
     consensus = consensus_coder(db)
     chosen, docs, groups = _choose(db, coders, documents, groups, consensus)
-    code_ids = _code_ids_of_groups(db, groups)
+    code_ids = code_ids_of_groups(db, groups)
     names = dict(chosen)
     worked = {(r[0], r[1]) for r in db.execute("SELECT document_id, coder_id FROM codings GROUP BY document_id, coder_id")}
     versions = dict(db.execute("SELECT id, version FROM documents").fetchall())
@@ -302,7 +302,7 @@ def decide(db: Database, queue: Queue, unit: Unit, kind: str, *, coder: str | No
         raise CoderError(f"{group} is exclusive, and this would give both {' and '.join(names)}",
                          fix="keep one coder's codes, or recode")
     consensus = add_coder(db, queue.consensus)
-    compared = _code_ids_of_groups(db, queue.groups)
+    compared = code_ids_of_groups(db, queue.groups)
     label = f"keep {coder}" if kind == "keep" else kind
     paths = sorted(f"{r.group}/{r.name}" for r in refs.values())
     summary = f"reconcile {unit.document} passage {unit.ordinal} ({', '.join(queue.groups)}): {label} → {', '.join(paths) or 'nothing'}"
@@ -388,7 +388,7 @@ def consensus_codes(db: Database, queue: Queue, unit: Unit) -> list[int]:
     row = db.execute("SELECT id FROM coders WHERE name = ?", [queue.consensus]).fetchone()
     if row is None:
         return []
-    compared = _code_ids_of_groups(db, queue.groups)
+    compared = code_ids_of_groups(db, queue.groups)
     found = {c["code_id"] for c in overlapping_codings(db, unit.document_id, row[0], unit.start, unit.end, compared)} if compared else set()
     return [r[0] for r in db.execute(
         "SELECT c.id FROM codes c JOIN code_groups g ON g.id = c.group_id WHERE c.id IN (SELECT value FROM json_each(?))"
@@ -398,7 +398,7 @@ def consensus_codes(db: Database, queue: Queue, unit: Unit) -> list[int]:
 def consensus_codings(db: Database, queue: Queue, unit: Unit) -> list[dict[str, Any]]:
     """The consensus coder's codings touching the unit (for nudging a boundary), in text order."""
     row = db.execute("SELECT id FROM coders WHERE name = ?", [queue.consensus]).fetchone()
-    compared = _code_ids_of_groups(db, queue.groups)
+    compared = code_ids_of_groups(db, queue.groups)
     return overlapping_codings(db, unit.document_id, row[0], unit.start, unit.end, compared) if row and compared else []
 
 

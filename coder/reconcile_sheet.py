@@ -22,7 +22,7 @@ from coder.db import Database, transaction
 from coder.errors import CoderError, quotes_a_file
 from coder.exports.cells import from_cell
 from coder.limits import LIMITS, Limits, csv_rows, read_bounded
-from coder.reconcile import KINDS, Decision, Queue, Unit, decide, decided, unit_text
+from coder.reconcile import KINDS, Decision, Queue, Unit, code_ids_of_groups, decide, decided, unit_text
 
 FILLED = ("decision", "codes", "memo")  # the columns a team fills in
 SEPARATOR = "; "
@@ -154,7 +154,8 @@ def _planned(db: Database, queue: Queue, units: dict[str, Unit], cells: dict[str
     if kind == "recode":
         paths = [p.strip() for p in cells.get("codes", "").split(";") if p.strip()]
         codes = [find_code(db, p).id for p in paths]
-        outside = [p for p, c in zip(paths, codes) if c not in _compared(db, queue)]
+        compared = set(code_ids_of_groups(db, queue.groups))
+        outside = [p for p, c in zip(paths, codes) if c not in compared]
         if outside:
             raise CoderError(f"{', '.join(outside)} is not in the compared groups ({', '.join(queue.groups)})",
                              fix="recode with codes of the groups the queue compares")
@@ -162,8 +163,3 @@ def _planned(db: Database, queue: Queue, units: dict[str, Unit], cells: dict[str
         raise CoderError("codes are given but the decision is not recode", fix="write recode, or empty the codes cell")
     return _Planned(line, unit, kind, coder, codes, cells.get("memo") or None)
 
-
-def _compared(db: Database, queue: Queue) -> set[int]:
-    marks = ", ".join("?" for _ in queue.groups)
-    return {r[0] for r in db.execute(
-        f"SELECT c.id FROM codes c JOIN code_groups g ON g.id = c.group_id WHERE g.name IN ({marks})", queue.groups)}

@@ -40,7 +40,7 @@ def test_bundled_study_codebook_has_the_papers_groups():
                             "knowledge", "actor"]
     assert {c.name for c in groups["function"].codes if c.parent is None} == {"Accessing", "Diffusing", "Coordinating", "Enabling"}
     assert {c.key for c in groups["function"].codes if c.parent is None} == {"1", "2", "3", "4"}
-    assert groups["phase"].exclusive and len(groups["phase"].codes) == 3
+    assert groups["phase"].exclusive and groups["phase"].ordered and len(groups["phase"].codes) == 3  # periods: a scale
     assert {c.name for c in groups["knowledge"].codes} == {"Technological knowledge", "Commercial knowledge"}
     assert {c.name for c in groups["role"].codes} == {"change agent", "broker", "translator of external knowledge",
                                                       "boundary object", "community of practice"}

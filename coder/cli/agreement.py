@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from coder.cli.base import Session, format_option, main, pass_session, render
+from coder.cli.base import Session, format_option, main, names_given, pass_session, render
 
 
 class ManyValuesCommand(click.Command):
@@ -29,11 +29,6 @@ class ManyValuesCommand(click.Command):
                 current = None
                 spread.append(arg)
         return super().parse_args(ctx, spread)
-
-
-def _split(values: tuple[str, ...]) -> list[str] | None:
-    names = [part.strip() for value in values for part in value.split(",") if part.strip()]
-    return names or None
 
 
 def _figure(result: Any, percent: bool = False) -> str:
@@ -151,8 +146,9 @@ def agree(session: Session, coders: tuple[str, ...], docs: tuple[str, ...], code
     from coder.agreement import measure_agreement, save  # numpy and the metrics load only for this command
 
     db = session.open()
-    report = measure_agreement(db, coders=_split(coders), documents=_split(docs), codes=_split(codes), group=group, unit=unit,
-                               min_overlap=min_overlap, by_document=by_document, bootstrap=bootstrap, seed=seed, level=level)
+    report = measure_agreement(db, coders=names_given(coders), documents=names_given(docs), codes=names_given(codes), group=group,
+                               unit=unit, min_overlap=min_overlap, by_document=by_document, bootstrap=bootstrap, seed=seed,
+                               level=level)
     if fmt == "json":
         click.echo(json.dumps({"parameters": report.parameters, "notes": report.notes,
                                "rows": [row.as_dict() for row in report.rows]}, ensure_ascii=False, indent=2, default=str))

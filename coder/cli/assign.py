@@ -5,12 +5,8 @@ from __future__ import annotations
 import click
 
 from coder import assignments, coding
-from coder.cli.base import Session, coder_option, format_option, main, new_coder_option, pass_session, render
+from coder.cli.base import Session, coder_option, format_option, main, names_given, new_coder_option, pass_session, render
 from coder.errors import CoderError
-
-
-def _names(values: tuple[str, ...]) -> list[str]:
-    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
 @main.command()
@@ -42,7 +38,7 @@ def assign(session: Session, documents: tuple[str, ...], to: tuple[str, ...], ma
     if not documents:
         if to or mark:
             raise CoderError("no documents named", fix="name them, e.g.: coder assign int03 --to ana")
-        people = [coding.coder_id(db, name) for name in _names(to)] or None
+        people = [coding.coder_id(db, name) for name in (names_given(to) or [])] or None
         rows = [{"document": a.document, "coder": a.coder, "assigned": a.assigned[:10], "done": (a.done or "")[:10]}
                 for a in assignments.assignment_list(db, people)]
         click.echo(render(rows, fmt, ["document", "coder", "assigned", "done"]) if rows or fmt != "table" else
@@ -50,7 +46,7 @@ def assign(session: Session, documents: tuple[str, ...], to: tuple[str, ...], ma
         return
     docs = assignments.documents_matching(db, documents)
     if to:
-        coders = [coding.acting_coder(db, name, new=new_coder) for name in _names(to)]
+        coders = [coding.acting_coder(db, name, new=new_coder) for name in (names_given(to) or [])]
     elif mark in ("done", "not-done"):
         coders = [coding.acting_coder(db, coder_name, new=new_coder)]
     else:

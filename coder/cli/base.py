@@ -139,6 +139,12 @@ def give_study_option(command: click.Command) -> None:
         give_study_option(sub)
 
 
+def names_given(values: Sequence[str]) -> list[str] | None:
+    """`--coder a --coder b` or `--coder a,b` → ['a', 'b']; nothing → None."""
+    found = [part.strip() for value in values for part in value.split(",") if part.strip()]
+    return found or None
+
+
 def coder_option(command: Callable) -> Callable:
     # $CODER_NAME is read with the other defaults (coding.who_codes), so a refusal can say where a name came from.
     return click.option("--coder", "coder_name", metavar="NAME",

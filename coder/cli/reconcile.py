@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from coder.cli.agreement import ManyValuesCommand, _split
-from coder.cli.base import Session, format_option, main, pass_session, render
+from coder.cli.agreement import ManyValuesCommand
+from coder.cli.base import Session, format_option, main, names_given, pass_session, render
 
 if TYPE_CHECKING:
     from coder.db import Database
@@ -31,7 +31,7 @@ def _queue(session: Session, coders: tuple[str, ...], docs: tuple[str, ...], gro
     from coder import reconcile
 
     db = session.open()
-    return db, reconcile.build_queue(db, coders=_split(coders), documents=_split(docs), groups=list(groups) or None)
+    return db, reconcile.build_queue(db, coders=names_given(coders), documents=names_given(docs), groups=list(groups) or None)
 
 
 @main.group()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from coder import crosstab, network
-from coder.cli.base import Session, main, pass_session, render
+from coder.cli.base import Session, main, names_given, pass_session, render
 from coder.cli.pseudonyms import chosen_pseudonyms, pseudonymise_options
 from coder.errors import CoderError
 from coder.exports.tables import TABLE_SUFFIXES, export_table, save_table
@@ -21,12 +21,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 TABLE_FORMATS = ("table", "csv", "json", "md", "xlsx")
 SUFFIXES = {"table": ".csv", "csv": ".csv", "json": ".json", "md": ".md", "xlsx": ".xlsx"}
-
-
-def _split(values: Sequence[str]) -> list[str] | None:
-    """`--coder a --coder b` or `--coder a,b` → ['a', 'b']; nothing → None."""
-    found = [part.strip() for value in values for part in value.split(",") if part.strip()]
-    return found or None
 
 
 def table_options(command: Callable) -> Callable:
@@ -170,7 +164,7 @@ def xtab(session: Session, rows: str, columns: str, measure: str, once_per_docum
         coder xtab actor function --within "Phase 1 early exporting"
     """
     db = session.open()
-    options: dict[str, Any] = dict(coders=_split(coders), documents=_split(documents), group=group, phase_group=phase_group,
+    options: dict[str, Any] = dict(coders=names_given(coders), documents=names_given(documents), group=group, phase_group=phase_group,
                                    roll_up=roll_up, within=within)
     if cell:
         found = crosstab.cell_passages(db, rows, columns, cell[0] or None, cell[1] or None, measure=measure, **options)
@@ -223,7 +217,7 @@ def cooccur(session: Session, group: str | None, measure: str, once_per_document
         coder cooccur --group function --roll-up
     """
     db = session.open()
-    result = crosstab.cooccurrence(db, group=group, measure=measure, coders=_split(coders), documents=_split(documents),
+    result = crosstab.cooccurrence(db, group=group, measure=measure, coders=names_given(coders), documents=names_given(documents),
                                    roll_up=roll_up, once_per_document=once_per_document)
     stem = _stem("cooccurrence", group, result.unit, "-".join(result.coders.names[:3]))
     emit(session, result.grid(totals=True), fmt=fmt, output=output, save=save, force=force, stem=stem, index="code",
@@ -335,7 +329,7 @@ def actors(session: Session, weight: str, coders: tuple[str, ...], documents: tu
         coder actors --weight commercial --within "Commercial knowledge"
     """
     db = session.open()
-    report = network.actor_activity(db, weight=weight, coders=_split(coders), documents=_split(documents),
+    report = network.actor_activity(db, weight=weight, coders=names_given(coders), documents=names_given(documents),
                                     function_group=function_group, phase_group=phase_group, roll_up=not no_roll_up,
                                     within=within)
     table = report.table if everyone or report.table.empty else report.table[report.table["actor_code"]]
@@ -381,7 +375,7 @@ def matrix(session: Session, unit: str, coders: tuple[str, ...], documents: tupl
         coder matrix --pseudonymise
     """
     db = session.open()
-    frame = crosstab.presence_matrix(db, unit=unit, coders=_split(coders), documents=_split(documents), group=group,
+    frame = crosstab.presence_matrix(db, unit=unit, coders=names_given(coders), documents=names_given(documents), group=group,
                                      attributes=not no_attributes)
     pseudonyms = chosen_pseudonyms(session, db, pseudonymise, organisations)
     if pseudonyms is not None:
