@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "doctor": (("trust",), "Check the study and list everything that needs attention; exits 1 if anything does."),
     "export": (("exports",), "Write excerpts, memos or the codebook for the write-up, or the whole study as REFI-QDA."),
     "export-coder": (("merge",), "Write one coder's codings, memos and events (with the documents and codes they use) to FILE."),
+    "figure": (("figure",), "Figures for the paper: the survey network, a cross-tab heatmap, agreement per code, drawn for print."),
     "import": (("study", "codings_file", "exports"),
                "Import transcripts (the default) or a REFI-QDA project (coder import qdpx FILE)."),
     "init": (("study",), "Create a new, empty study in DIRECTORY (codebook/, transcripts/, exports/, study.db)."),

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coder.errors import CoderError
-from coder.exports.files import free_path, replacing
+from coder.exports.files import replacing
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
@@ -124,7 +124,8 @@ def printing() -> Iterator[None]:
 
     matplotlib.use("Agg")
     with matplotlib.rc_context():
-        matplotlib.rcParams.update(RC)
+        settings: Any = matplotlib.rcParams  # typed by literal keys; RC's are checked by matplotlib as they are set
+        settings.update(RC)
         yield
 
 
@@ -166,17 +167,21 @@ class Saved:
 
 
 def target(folder: Path, stem: str, fmt: str, output: Path | None, *, force: bool) -> Path:
-    """Where the figure goes: `output` (refused if it exists, unless `force`), else a new name in `folder`."""
+    """Where the figure goes: `output` (refused if it exists, unless `force`), else the first free name in `folder`."""
     from coder.text import slug
 
     if output is None:
-        return free_path(folder / f"{slug(stem) or 'figure'}.{fmt}")
+        name = slug(stem) or "figure"
+        for number in range(1, 10_000):
+            path = folder / (f"{name}.{fmt}" if number == 1 else f"{name}-{number}.{fmt}")
+            if not path.exists():
+                return path
+        raise CoderError("too many figures with the same name", where=str(folder), fix="clean up the folder")
     path = Path(output).expanduser()
     if path.suffix.lower().lstrip(".") not in FORMATS:
         path = path.with_name(f"{path.name}.{fmt}")
-    if path.exists() and path.stat().st_size and not force:
+    if path.exists() and not force:
         raise CoderError(f"{path} already exists", fix="choose another name, or pass --force to replace it")
-    path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
 
