@@ -78,7 +78,9 @@ RUNS: list[tuple[str, set[str], list[str]]] = [
     ("reconcile list", {"csv"}, ["reconcile", "list", "--format", "csv"]),
 ]
 NOT_TABLES = {("export codebook", "--output"): "Markdown, Word or REFI-QDA XML",
-              ("network", "--export"): "Pajek or GraphML, for network tools"}
+              ("network", "--export"): "Pajek or GraphML, for network tools",
+              **{(f"figure {name}", "--output"): "SVG, PDF or PNG (test_figures_draw_hostile_names_as_text)"
+                 for name in ("network", "xtab", "agreement")}}
 QUIET = {"doctor", "agree"}  # on the terminal no cell starts with a name the study chose (checks; group/code paths)
 
 
@@ -198,6 +200,19 @@ def test_agreement_parameters_name_the_columns_as_written(hostile: Path, tmp_pat
     for entry in parameters["files"].values():
         header = read_cells(tmp_path / entry["file"])[0]
         assert set(entry["coder_columns"]) <= set(header) and "'@SUM(1)" in entry["coder_columns"]
+
+
+@pytest.mark.parametrize("args", [["network"], ["xtab", "actor", "function"], ["agreement", "--bootstrap", "0"]])
+def test_figures_draw_hostile_names_as_text(hostile: Path, tmp_path: Path, args: list[str]) -> None:
+    """A figure is no spreadsheet: the names are drawn as they are, escaped in the SVG, verbatim in the caption."""
+    import xml.etree.ElementTree as ET
+
+    out = tmp_path / "figure.svg"
+    run(hostile, ["figure", *args, "-o", str(out)])
+    texts = {"".join(node.itertext()) for node in ET.parse(out).getroot().iter("{http://www.w3.org/2000/svg}text")}
+    assert {"@SUM(1)", "=2+3"} & {t.removeprefix("actor/") for t in texts}, sorted(texts)
+    assert not any(t.startswith("'") for t in texts)
+    assert (tmp_path / "figure.caption.txt").read_text(encoding="utf-8")
 
 
 def test_every_table_writer_is_run() -> None:

@@ -22,7 +22,8 @@ STORAGE = ("sqlite3", "sqlite_utils", "coder.db")  # what only the domain may im
 INTERFACE_LIBRARIES = ("textual", "click", "rich")  # what the domain may not import
 SQL_CALLS = ("execute", "executemany", "executescript")
 
-HEAVY = ("textual", "spacy", "pandas", "numpy", "networkx", "scipy", "docx", "openpyxl", "lxml", "krippendorff", "sqlite_utils", "sklearn")
+HEAVY = ("textual", "spacy", "pandas", "numpy", "networkx", "scipy", "docx", "openpyxl", "lxml", "krippendorff", "sqlite_utils", "sklearn",
+         "matplotlib")
 WRAPPERS = {"coder.exports.word": {"docx", "lxml"}}  # the Word writer is python-docx; only a Word export loads it
 
 
@@ -46,7 +47,7 @@ def test_import_hygiene_modules_load_nothing_heavy():
 
 
 def test_import_hygiene_the_workbench_starts_without_nlp_or_data_frames():
-    code = "import sys, coder.tui.app; print(' '.join(m for m in ('spacy', 'pandas', 'numpy', 'ruamel') if m in sys.modules))"
+    code = "import sys, coder.tui.app; print(' '.join(m for m in ('spacy', 'pandas', 'numpy', 'ruamel', 'matplotlib') if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert loaded == []
 

@@ -65,11 +65,10 @@ def draw(db: Database, rows: str, columns: str, style: Style, **options: Any) ->
     height = top + cell_height * max(len(grid.labels), 1) + 0.3
     resize(figure, style, height)
     ax = figure.add_axes((left / style.width_cm, 0.3 / height, width / style.width_cm, (height - top - 0.3) / height))
-    values = [[float(v) for v in row] for row in result.shown()]
-    peak = max((v for row in values for v in row), default=0.0) or 1.0
+    peak = max((float(v) for cells in result.shown() for v in cells), default=0.0) or 1.0
     colour_map = _colours(style)
-    for i, label in enumerate(grid.labels):
-        for j, value in enumerate(grid.values[i]):
+    for i, row in enumerate(grid.values):
+        for j, value in enumerate(row):
             margin = i >= n_rows or j >= n_columns
             share = 0.0 if margin else float(value) / peak
             face = "#ffffff" if margin else colour_map(0.08 + 0.92 * share)
