@@ -38,7 +38,8 @@ def _style(fmt: str | None, output: Path | None, width: str, grey: bool) -> Styl
 def _command() -> str:
     """The command as typed again: the arguments and every option not at its default (the file's name left out)."""
     ctx = click.get_current_context()
-    names, at = [], ctx
+    names: list[str] = []
+    at = ctx
     while at.parent is not None:  # the root's name is how Python was started (`python -m coder`): say `coder`
         names.insert(0, at.info_name or "")
         at = at.parent

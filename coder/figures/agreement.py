@@ -49,8 +49,8 @@ def draw(db: Database, style: Style, *, metric: str = "alpha", bootstrap: int = 
     right = _widest(figure, [figure_text(r) for r in results], font) + 0.3
     ax = figure.add_axes((left / style.width_cm, 0.9 / height, max(style.width_cm - left - right, 2.0) / style.width_cm,
                           (height - 1.7) / height))
-    values = [r.value for r in results if r.value is not None]
-    lows = [r.details.get("ci_low") for r in results if r.details.get("ci_low") is not None]
+    values = [float(r.value) for r in results if r.value is not None]
+    lows = [float(r.details["ci_low"]) for r in results if r.details.get("ci_low") is not None]
     low = min([0.0, *values, *lows]) - 0.05
     ax.set_xlim(low, 1.0)
     ax.set_ylim(len(rows) - 0.5, -0.5)
@@ -67,9 +67,9 @@ def draw(db: Database, style: Style, *, metric: str = "alpha", bootstrap: int = 
             ax.text(low + 0.01, y, f"undefined: {result.reason}", fontsize=style.font(6), va="center", fontstyle="italic",
                     color="#555555")
         else:
-            ci = (result.details.get("ci_low"), result.details.get("ci_high"))
-            if ci[0] is not None and ci[1] is not None:
-                ax.plot(ci, (y, y), color="#000000", linewidth=0.9, solid_capstyle="butt", zorder=2)
+            start, end = result.details.get("ci_low"), result.details.get("ci_high")
+            if start is not None and end is not None:
+                ax.plot([float(start), float(end)], [y, y], color="#000000", linewidth=0.9, solid_capstyle="butt", zorder=2)
             ax.plot([result.value], [y], marker=style.marker(1) if rows[y].kind != "code" else "o", color="#000000",
                     markerfacecolor="#ffffff" if rows[y].kind != "code" else "#000000", markersize=4 * style.scale, zorder=3)
         ax.text(1.02, y, figure_text(result), transform=ax.get_yaxis_transform(), fontsize=font, va="center", ha="left")
