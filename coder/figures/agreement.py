@@ -67,9 +67,9 @@ def draw(db: Database, style: Style, *, metric: str = "alpha", bootstrap: int = 
             ax.text(low + 0.01, y, f"undefined: {result.reason}", fontsize=style.font(6), va="center", fontstyle="italic",
                     color="#555555")
         else:
-            start, end = result.details.get("ci_low"), result.details.get("ci_high")
-            if start is not None and end is not None:
-                ax.plot([float(start), float(end)], [y, y], color="#000000", linewidth=0.9, solid_capstyle="butt", zorder=2)
+            ci_low, ci_high = result.details.get("ci_low"), result.details.get("ci_high")
+            if ci_low is not None and ci_high is not None:
+                ax.plot([float(ci_low), float(ci_high)], [y, y], color="#000000", linewidth=0.9, solid_capstyle="butt", zorder=2)
             ax.plot([result.value], [y], marker=style.marker(1) if rows[y].kind != "code" else "o", color="#000000",
                     markerfacecolor="#ffffff" if rows[y].kind != "code" else "#000000", markersize=4 * style.scale, zorder=3)
         ax.text(1.02, y, figure_text(result), transform=ax.get_yaxis_transform(), fontsize=font, va="center", ha="left")
