@@ -65,6 +65,7 @@ class CrossTabScreen(Screen):
         Binding("u", "roll_up", "roll up"),
         Binding("w", "whose", "coders"),
         Binding("x", "export", "export…"),
+        Binding("f", "figure", "save figure"),
         Binding("escape", "back", "back"),
         Binding("question_mark", "help", "help"),
     ]
@@ -313,6 +314,34 @@ class CrossTabScreen(Screen):
 
 
     # Export ------------------------------------------------------------------------------
+
+    def action_figure(self) -> None:
+        """Save the table as shown (a heatmap with its numbers, the same settings) as a figure for print under exports/."""
+        if self.result is None:
+            self.notify("Nothing to draw yet.", severity="warning")
+            return
+        self.notify("Drawing the table…", timeout=2)
+        self.save_figure(dict(self.shown))
+
+    @work(thread=True, exclusive=True, group="figure", exit_on_error=False, description="Drawing the table")
+    def save_figure(self, settings: dict[str, Any]) -> None:
+        from coder.figures.heatmap import xtab_figure
+        from coder.figures.output import Style, command_line, target
+
+        rows, columns = settings.pop("rows"), settings.pop("columns")
+        words = ["coder", "figure", "xtab", rows, columns, "--measure", settings["measure"]]
+        words += ["--percent", settings["percent"]] if settings["percent"] else []
+        words += [flag for flag, on in (("--once-per-document", settings["once_per_document"]), ("--roll-up", settings["roll_up"])) if on]
+        words += ["--coder", settings["coders"][0]] if settings["coders"] else []
+        try:
+            with self.connection.use() as db:
+                style = Style()
+                path = target(self.study.exports_dir, f"figure-xtab-{rows}-by-{columns}", style.fmt, None, force=False)
+                saved = xtab_figure(db, rows, columns, path, style, command=command_line(words), **settings)
+        except CoderError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"Saved the figure to {saved.path} (caption: {saved.caption_path.name})", timeout=8)
 
     def action_export(self) -> None:
         cell = self.cursor_cell()

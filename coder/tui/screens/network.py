@@ -106,6 +106,7 @@ class NetworkScreen(Screen):
         Binding("t", "weight", "tie weight"),
         Binding("w", "whose", "coders"),
         Binding("a", "coded_only", "coded only"),
+        Binding("f", "figure", "save figure"),
         Binding("escape", "back", "back"),
         Binding("question_mark", "help", "help"),
     ]
@@ -252,6 +253,28 @@ class NetworkScreen(Screen):
             self.query_one(DataTable).focus()
         else:
             self.app.pop_screen()
+
+    def action_figure(self) -> None:
+        """Save the network as shown (this weight, these coders) as a figure for print under exports/."""
+        self.notify("Drawing the network…", timeout=2)
+        self.save_figure(self.weight, self.coders)
+
+    @work(thread=True, exclusive=True, group="figure", exit_on_error=False, description="Drawing the network")
+    def save_figure(self, weight: str, coder: str | None) -> None:
+        from coder.figures.network import network_figure
+        from coder.figures.output import Style, command_line, target
+
+        short = "tech" if weight == "technological" else weight
+        command = command_line(["coder", "figure", "network", "--weight", short, *(["--coder", coder] if coder else [])])
+        try:
+            with self.connection.use() as db:
+                style = Style()
+                path = target(self.study.exports_dir, f"figure-network-{short}", style.fmt, None, force=False)
+                saved = network_figure(db, path, style, command=command, weight=weight, coders=[coder] if coder else None)
+        except CoderError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"Saved the figure to {saved.path} (caption: {saved.caption_path.name})", timeout=8)
 
     def action_help(self) -> None:
         from coder.tui.screens.help import view_help
