@@ -58,7 +58,7 @@ def main() -> None:
             draw("svg")
             print(f"{label}: first (with the imports) {time.perf_counter() - start:.3f} s", flush=True)
             for fmt in ("svg", "pdf", "png"):
-                best, median = timed(lambda fmt=fmt, draw=draw: draw(fmt))  # type: ignore[misc]
+                best, median = timed(lambda fmt=fmt, draw=draw: draw(fmt))
                 print(f"  {fmt}: best {best:.3f} s, median {median:.3f} s", flush=True)
         db.close()
         for args in (["figure", "network"], ["figure", "xtab", "function", "phase", "--roll-up"]):
