@@ -338,7 +338,7 @@ class CrossTabScreen(Screen):
                 style = Style()
                 path = target(self.study.exports_dir, f"figure-xtab-{rows}-by-{columns}", style.fmt, None, force=False)
                 saved = xtab_figure(db, rows, columns, path, style, command=command_line(words), **settings)
-        except CoderError as error:
+        except (CoderError, OSError) as error:  # a study that refuses, or an exports/ folder that cannot be written
             self.app.call_from_thread(self.notify, str(error), severity="error")
             return
         self.app.call_from_thread(self.notify, f"Saved the figure to {saved.path} (caption: {saved.caption_path.name})", timeout=8)

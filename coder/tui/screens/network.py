@@ -271,7 +271,7 @@ class NetworkScreen(Screen):
                 style = Style()
                 path = target(self.study.exports_dir, f"figure-network-{short}", style.fmt, None, force=False)
                 saved = network_figure(db, path, style, command=command, weight=weight, coders=[coder] if coder else None)
-        except CoderError as error:
+        except (CoderError, OSError) as error:  # a study that refuses, or an exports/ folder that cannot be written
             self.app.call_from_thread(self.notify, str(error), severity="error")
             return
         self.app.call_from_thread(self.notify, f"Saved the figure to {saved.path} (caption: {saved.caption_path.name})", timeout=8)
