@@ -13,6 +13,7 @@ the command that made it.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -117,13 +118,16 @@ def pixels(length_cm: float) -> int:
     return round(length_cm * CM * DPI)
 
 
+_DRAWING = threading.Lock()  # matplotlib's settings are global: one figure at a time (the workbench draws in threads)
+
+
 @contextmanager
 def printing() -> Iterator[None]:
     """matplotlib (Agg, nothing on screen) with coder's print settings, for drawing and saving one figure."""
     import matplotlib  # ≈0.3 s, loaded by the figure commands only
 
     matplotlib.use("Agg")
-    with matplotlib.rc_context():
+    with _DRAWING, matplotlib.rc_context():
         settings: Any = matplotlib.rcParams  # typed by literal keys; RC's are checked by matplotlib as they are set
         settings.update(RC)
         yield

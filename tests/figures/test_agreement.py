@@ -11,7 +11,8 @@ from coder.figures import agreement
 from coder.figures.output import Saved, Style, printing, save
 from tests.figures.checks import assert_page, png_size, svg_texts
 
-DRAWS = 200
+DRAWS = 100
+CODES = ["Enabling", "Diffusing", "Coordinating", "Scanning sources"]
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def drawn(bundled_db, tmp_path_factory) -> dict[str, Saved]:
     folder = tmp_path_factory.mktemp("agreement")
     found = {}
     with printing():
-        figure, caption, facts = agreement.draw(bundled_db, Style(12.0, "svg"), group="function", bootstrap=DRAWS)
+        figure, caption, facts = agreement.draw(bundled_db, Style(12.0, "svg"), codes=CODES, bootstrap=DRAWS)
         for fmt in ("svg", "pdf", "png"):
             found[fmt] = save(figure, folder / f"agreement.{fmt}", Style(12.0, fmt), caption)
             found[fmt].extra = facts
@@ -28,7 +29,7 @@ def drawn(bundled_db, tmp_path_factory) -> dict[str, Saved]:
 
 
 def test_agreement_svg_has_every_code_and_its_alpha_with_interval(drawn, bundled_db):
-    report = measure_agreement(bundled_db, group="function", bootstrap=DRAWS)
+    report = measure_agreement(bundled_db, codes=CODES, bootstrap=DRAWS)
     texts = svg_texts(drawn["svg"].path)
     rows = [row for row in report.rows if row.document is None]
     assert [agreement.label(row) for row in rows] == drawn["svg"].extra["labels"]

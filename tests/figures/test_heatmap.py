@@ -53,7 +53,10 @@ def test_heatmap_percentages_show_one_decimal_and_their_bases(bundled_db):
     assert "each cell's share of its row" in caption[1] and "the counts the percentages are of" in caption[2]
 
 
-def test_heatmap_is_the_same_picture_every_time(drawn, bundled_db, tmp_path):
-    again = heatmap.xtab_figure(bundled_db, "function", "phase", tmp_path / "again.svg", Style(17.5, "svg"),
+@pytest.mark.parametrize("fmt", ["svg", "pdf"])
+def test_heatmap_is_the_same_file_every_time(drawn, bundled_db, tmp_path, fmt):
+    """No date, fixed ids: the same table gives the same bytes (a PDF with its fonts embedded too)."""
+    style = drawn[fmt]
+    again = heatmap.xtab_figure(bundled_db, "function", "phase", tmp_path / f"again.{fmt}", Style(style.width_cm, fmt),
                                 command="coder figure xtab function phase", **OPTIONS)
-    assert again.path.read_bytes() == drawn["svg"].path.read_bytes()
+    assert again.path.read_bytes() == style.path.read_bytes()
