@@ -277,9 +277,10 @@ def _legend(figure: Figure, categories: list[str], style: Style, colour_by: str,
         sizes.append(Line2D([], [], linestyle="--" if style.grey else "-", marker="o", markersize=8 * style.scale,
                             markerfacecolor="none", markeredgecolor="#000000" if style.grey else "#D55E00", color="none",
                             label=f"coded as actor of {coding[0]}"))
+    widest = max(math.sqrt(scale ** 2 * 434), 1.8 * font)  # the largest node's marker, in points: the handles must hold it
     second = figure.legend(handles=sizes, loc="lower right", ncol=2, fontsize=font, frameon=False, bbox_to_anchor=(1.0, 0.0),
-                           handlelength=1.8, columnspacing=0.8, borderaxespad=0.2, labelspacing=1.3, title="size, width, ring",
-                           title_fontsize=font, alignment="left")
+                           handlelength=widest / font + 0.2, columnspacing=0.8, borderaxespad=0.2, labelspacing=1.8,
+                           title="size, width, ring", title_fontsize=font, alignment="left")
     renderer = renderer_of(figure)
     heights = [legend.get_window_extent(renderer).height / figure.dpi * 2.54 for legend in (first, second)]  # type: ignore[arg-type]
     side_by_side = (first.get_window_extent(renderer).width + second.get_window_extent(renderer).width  # type: ignore[arg-type]
