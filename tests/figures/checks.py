@@ -36,7 +36,8 @@ def png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
-def assert_page(path: Path, width_cm: float, height_cm: float) -> None:
+def assert_page(path: Path, width_cm: float, height_cm: float, *, within_cm: float = 0.0) -> None:
+    """The PDF's page is this size, to half a point (and `within_cm`, for a height read as printed, to 0.1 cm)."""
     width, height = pdf_page(path)
     assert abs(width - width_cm * POINTS_PER_CM) < 0.5, (width, width_cm)
-    assert abs(height - height_cm * POINTS_PER_CM) < 0.5, (height, height_cm)
+    assert abs(height - height_cm * POINTS_PER_CM) < 0.5 + within_cm * POINTS_PER_CM, (height, height_cm)
