@@ -22,7 +22,7 @@ from coder import network
 from coder.crosstab import actor_counts, choose_coders
 from coder.db import Database
 from coder.errors import CoderError
-from coder.figures.labels import boxes, renderer_of, repel
+from coder.figures.labels import boxes, overlaps, renderer_of, repel
 from coder.figures.output import Saved, Style, new_figure, printing, resize, save
 from coder.network.measures import natural_order
 from coder.network.survey import MAX_RATING, weight_name
@@ -155,8 +155,9 @@ def draw(db: Database, style: Style, *, weight: str = "technological", colour_by
     rings = _draw_rings(ax, place, sizes, coding[1], style) if coding else {}
     labels = _draw_labels(ax, graph, place, sizes, rings, style)
     _fit(figure, ax, labels)
-    left = repel(figure, labels, _node_boxes(ax, place, {**sizes, **rings}))
+    repel(figure, labels, _node_boxes(ax, place, {**sizes, **rings}))
     _fit(figure, ax, labels)
+    left = len(overlaps(boxes(figure, labels)))  # measured as drawn, after the last fit
     caption = _caption(graph, place, weight, colour_by, coding)
     return figure, caption, {"positions": place.positions, "labels": [label.get_text() for label in labels], "overlaps": left}
 
