@@ -33,6 +33,7 @@ COOKIE = "coder_session"
 WATCH_SECONDS = 0.25  # how often open sessions are checked against the study (a revocation closes them)
 FIRST_DELAY, MOST_DELAY = 0.25, 30.0  # seconds before answering an address's 2nd failed login, doubling to at most this
 FORGET_FAILURES = 900.0  # an address's failures are forgotten after this many quiet seconds
+IDENTITY = web.RequestKey("identity", Identity)  # who the request's session works as, set by the guard
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -103,7 +104,7 @@ class LabServer(Server):
         if request.match_info.route.name == "websocket" and request.headers.get("Origin", "").lower() not in self.origins:
             self.refuse(request, f"websocket from another origin ({request.headers.get('Origin', 'none')})", identity)
             raise web.HTTPForbidden(text="This page may only be opened from the server's own address.")
-        request["identity"] = identity
+        request[IDENTITY] = identity
         return await handler(request)
 
     async def harden(self, request: web.Request, response: web.StreamResponse) -> None:
@@ -136,7 +137,7 @@ class LabServer(Server):
         return response
 
     async def handle_logout(self, request: web.Request) -> web.StreamResponse:
-        identity: Identity = request["identity"]
+        identity = request[IDENTITY]
         logins.end_session(self.db, identity, self.address_of(request))
         response = web.Response(text="Logged out.")
         response.del_cookie(COOKIE, path="/")
@@ -144,7 +145,7 @@ class LabServer(Server):
 
     async def handle_download(self, request: web.Request) -> web.StreamResponse:
         """Only what the session's own workbench delivered (textual-serve would give any key to anyone)."""
-        identity: Identity = request["identity"]
+        identity = request[IDENTITY]
         try:
             download = await self.download_manager.get_download_metadata(request.match_info["key"])
         except KeyError:
@@ -156,7 +157,7 @@ class LabServer(Server):
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         """The session's workbench, as its coder (the guard has checked the cookie and Origin before this upgrade)."""
-        identity: Identity = request["identity"]
+        identity = request[IDENTITY]
         address = self.address_of(request)
         websocket = web.WebSocketResponse(heartbeat=15)
         await websocket.prepare(request)
