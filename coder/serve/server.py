@@ -100,7 +100,8 @@ class LabServer(Server):
         identity = logins.session_of(self.db, request.cookies.get(COOKIE))
         if identity is None:
             self.refuse(request, f"no session: {request.method} {request.path}")
-            raise web.HTTPUnauthorized(text="Not logged in: open the login link the study's lead gave you.")
+            raise web.HTTPUnauthorized(text="Not logged in: open the login link the study's lead gave you"
+                                            " (just did? reload this page).")
         if request.match_info.route.name == "websocket" and request.headers.get("Origin", "").lower() not in self.origins:
             self.refuse(request, f"websocket from another origin ({request.headers.get('Origin', 'none')})", identity)
             raise web.HTTPForbidden(text="This page may only be opened from the server's own address.")
