@@ -32,6 +32,7 @@ log = logging.getLogger("coder-serve")
 COOKIE = "coder_session"
 WATCH_SECONDS = 0.25  # how often open sessions are checked against the study (a revocation closes them)
 FIRST_DELAY, MOST_DELAY = 0.25, 30.0  # seconds before answering an address's 2nd failed login, doubling to at most this
+STOP_SECONDS = 5.0  # a closed session's workbench is asked to quit, and killed if it has not within this
 FORGET_FAILURES = 900.0  # an address's failures are forgotten after this many quiet seconds
 IDENTITY = web.RequestKey("identity", Identity)  # who the request's session works as, set by the guard
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -178,7 +179,10 @@ class LabServer(Server):
             opened.remove((websocket, service))
             if not opened:
                 self.open.pop(identity.session_id, None)
-            await service.stop()
+            try:
+                await asyncio.wait_for(service.stop(), STOP_SECONDS)
+            except TimeoutError:  # a workbench that does not quit when asked
+                service.kill()
             logins.record(self.db, "logout", f"{identity.name}'s workbench closed", address=address, identity=identity)
         return websocket
 
@@ -186,7 +190,12 @@ class LabServer(Server):
         """Close the workbenches of sessions ended elsewhere (`coder serve revoke`) within a second."""
         while True:
             await asyncio.sleep(WATCH_SECONDS)
-            for session in set(self.open) - logins.still_open(self.db, list(self.open)):
+            try:
+                ended = set(self.open) - logins.still_open(self.db, list(self.open))
+            except Exception:  # the study busy for longer than its lock wait: look again next time
+                log.exception("checking the open sessions")
+                continue
+            for session in ended:
                 for websocket, service in list(self.open.get(session, [])):
                     service.kill()
                     await websocket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"session ended")
