@@ -23,6 +23,7 @@ from coder.events import log_event
 SELECTOR_CHARS = 12  # token_urlsafe(9): 72 random bits that find the login, not secret
 SESSION_DAYS = 14  # a browser session lasts this long unless revoked
 LOG_ACTIONS = ("login", "logout", "refused")  # what the server writes into the events log
+LONGEST = 200  # characters of a refused request's description kept in the log
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,8 @@ def end_session(db: Database, identity: Identity, address: str) -> None:
 def record(db: Database, action: str, what: str, *, address: str, identity: Identity | None = None) -> None:
     """Log a workbench closed (`logout`) or a request refused (`refused`): time, coder if known, address."""
     assert action in LOG_ACTIONS, action
+    said = "".join(c if c.isprintable() else "?" for c in what)  # a path or header a stranger chose: one short line
+    said = said if len(said) <= LONGEST else said[:LONGEST] + "…"
     with transaction(db):
         who = coder_id(db, identity.name) if identity else None
-        log_event(db, action, coder_id=who, summary=f"{what} from {address}")
+        log_event(db, action, coder_id=who, summary=f"{said} from {address}")
