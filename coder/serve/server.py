@@ -61,7 +61,8 @@ class LabServer(Server):
 
     def __init__(self, study: Study, *, host: str, port: int, public_url: str, ssl_context: ssl.SSLContext | None = None,
                  trust_proxy: bool = False, command: Sequence[str] | None = None) -> None:
-        super().__init__(shlex.join(command or workbench_command(str(study.root))), host=host, port=port,
+        # textual-serve runs the command through the shell: `exec` makes the workbench the process it kills
+        super().__init__("exec " + shlex.join(command or workbench_command(str(study.root))), host=host, port=port,
                          title=f"coder — {study.root.name}", public_url=public_url)
         self.study = study
         self.ssl_context = ssl_context

@@ -162,7 +162,7 @@ def test_a_session_works_as_its_coder_whatever_the_browser_says(running: Running
 
 
 def test_a_revoked_coders_session_is_refused_and_its_open_workbench_closed(running: Running, study: Study) -> None:
-    cookie = log_in(running, study, "dora")
+    cookie = log_in(running, study, "dora")  # her workbench ignores `quit` (fake_workbench.STUBBORN): it must be killed
 
     async def revoked_while_open() -> tuple[float, int, int | None]:
         async with aiohttp.ClientSession(cookies={"coder_session": cookie}) as client:
