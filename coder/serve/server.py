@@ -86,6 +86,9 @@ class LabServer(Server):
         app = await super()._make_app()
         app.router.add_get("/login/{token}", self.handle_login, name="login")
         app.router.add_get("/logout", self.handle_logout, name="logout")
+        from coder.serve.manage import lead_routes  # it builds on this module
+
+        app.router.add_routes(lead_routes(self))
         app.middlewares.append(self.guard)
         app.on_response_prepare.append(self.harden)
         return app
