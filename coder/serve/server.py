@@ -84,7 +84,7 @@ class LabServer(Server):
 
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
-        app.router.add_get("/login/{token}", self.handle_login, name="login")
+        app.router.add_get("/login/{token}", self.handle_login, name="login", allow_head=False)  # a link checker's HEAD uses nothing up
         app.router.add_get("/logout", self.handle_logout, name="logout")
         from coder.serve.manage import lead_routes  # it builds on this module
 

@@ -137,6 +137,10 @@ def test_the_websocket_upgrade_needs_the_cookie_and_the_servers_own_origin(runni
 
 def test_a_link_works_once_and_sets_a_strict_http_only_cookie(running: Running, study: Study) -> None:
     path = link(study, "carla")
+    connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=30)
+    connection.request("HEAD", path)  # a mail scanner checking the link
+    assert connection.getresponse().status == 401  # not the login route: refused, the link not used up
+    connection.close()
     first = get(running, path)
     cookie = first.headers["Set-Cookie"]
     assert first.status == 303 and "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
