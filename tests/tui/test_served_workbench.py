@@ -116,9 +116,11 @@ async def test_when_the_study_allows_it_a_coder_sees_the_others_but_still_does_n
         await refused(pilot, notices, "v", "blind coding")
 
 
-async def test_a_lead_reconciles_and_exports_inside_the_study_only(two_coders_piura, tmp_path):
+async def test_a_lead_reconciles_and_exports_to_the_browser_from_inside_the_study_only(two_coders_piura, tmp_path):
     app = served_app(two_coders_piura, "lea", lead=True)  # a login with no coder yet: the coder is added
     notices = noticed(app)
+    delivered: list = []
+    app.deliver_binary = lambda path, **options: delivered.append(path)  # in a browser: a download
     async with running(app) as pilot:
         screen = app.screen
         assert isinstance(screen, CodingScreen) and screen.coder_name == "lea"
@@ -129,7 +131,11 @@ async def test_a_lead_reconciles_and_exports_inside_the_study_only(two_coders_pi
         await until(pilot, lambda: screen.show_others, "the others' codings shown")
         await press_to_open(pilot, "f3", ReconcileScreen)
         await press_to_close(pilot, "escape", ReconcileScreen)
-        await press_to_open(pilot, "X", ExportDialog)
+        dialog = await press_to_open(pilot, "X", ExportDialog)
+        await pilot.click("#export-what-codebook")
+        await pilot.click("#export-run")
+        await until(pilot, lambda: dialog.written is not None and delivered == [dialog.written], "the export handed to the browser")
+        assert dialog.written.parent == two_coders_piura.exports_dir
         await press_to_close(pilot, "escape", ExportDialog)
 
         exports = two_coders_piura.exports_dir
