@@ -8,13 +8,14 @@ from coder import reconcile
 from coder.codebook import codebook_tree
 from coder.coding import acting_coder, apply_code, find_code
 from coder.documents import list_documents, load_document
+from coder.served import own_writes
 from coder.study import Study, connect_study
 from coder.tui.screens.agreement import AgreementScreen
 from coder.tui.screens.coding import CodingScreen
 from coder.tui.screens.reconcile import ReconcileScreen
 from coder.tui.widgets.document_list import DocumentList
 from tests.tui.conftest import app_for
-from tests.tui.waiting import press_to_open, running, until
+from tests.tui.waiting import press_to_open, running, settle, until
 
 
 def code_elsewhere(study: Study, coder: str, document_id: int, passages: int = 3) -> None:
@@ -40,6 +41,10 @@ async def test_another_sessions_codings_show_in_the_documents_pane_and_the_trans
         code_elsewhere(piura, "ana", document)  # the same coder in another browser tab
         await until(pilot, lambda: pane.coded[document] == 3, "the documents pane to show the other session's codings")
         assert screen.index is not None and len(screen.index.codings) == 1  # the open transcript shows them too
+        screen.show_changes(own_writes(app.db) - 1, {document: 99}, {}, {})  # read before the coder's last write: stale
+        assert pane.coded[document] == 3
+        await settle(pilot)
+        assert pane.coded[document] == 3  # read again, as it is
 
 
 async def test_the_agreement_figures_follow_another_coders_work(two_coders_piura):
