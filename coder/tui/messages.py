@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.message import Message
 
 from coder.study import OpenReport
@@ -35,3 +37,19 @@ class CodingsChanged(Message):
         super().__init__()
         self.note = note
         self.codebook = codebook
+
+
+class StudyChanged(Message):
+    """Another session or command wrote to the study (a coder coding in the next browser tab): re-read what is shown
+    of it. A burst of these collapses into one."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StudyChanged)
+
+
+class Exported(Message):
+    """A view or dialog wrote an export: a served workbench hands the file to the browser (a download)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
