@@ -14,23 +14,26 @@ if TYPE_CHECKING:
     from coder.learning import Model
 
 
-def train_in_study(study_root: str) -> Model:
-    """`learning.train` with the default source, on a connection of its own (for another process)."""
+def train_in_study(study_root: str, source: str | None = None) -> Model:
+    """`learning.train` with the source (None: the default), on a connection of its own (for another process)."""
     from coder.learning import train
     from coder.study import Study, connect_study
 
     db = connect_study(Study(Path(study_root)))
     try:
-        return train(db)
+        return train(db, source)
     finally:
         db.close()
 
 
 class TrainingProcess:
-    """One helper process, started on the first training and kept for the next ones (scikit-learn loads once)."""
+    """One helper process, started on the first training and kept for the next ones (scikit-learn loads once).
 
-    def __init__(self) -> None:
+    `source`: whose codings it learns from (a coder's name; None: the default, see `learning.train`)."""
+
+    def __init__(self, source: str | None = None) -> None:
         self._pool: Executor | None = None
+        self.source = source
         # As `coder.suggest.SuggestionProcess`: the resource tracker must start while stderr is still the real one.
         from multiprocessing import resource_tracker
 
@@ -42,7 +45,7 @@ class TrainingProcess:
             from multiprocessing import get_context
 
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-        return self._pool.submit(train_in_study, str(study_root)).result()
+        return self._pool.submit(train_in_study, str(study_root), self.source).result()
 
     def close(self) -> None:
         if self._pool is not None:

@@ -254,9 +254,31 @@ DELETE FROM settings WHERE key = 'codebook_sha256';
 """  # ordered groups and code values (agreement at ordinal, interval, ratio level); the codebook is read again to fill them
 
 
+M010_LOGINS = """
+CREATE TABLE logins (
+    id INTEGER PRIMARY KEY,
+    coder_id INTEGER NOT NULL UNIQUE REFERENCES coders(id) ON DELETE CASCADE,
+    lead INTEGER NOT NULL DEFAULT 0,
+    selector TEXT UNIQUE,
+    salt TEXT,
+    token_hash TEXT,
+    created TEXT NOT NULL,
+    revoked TEXT
+);
+CREATE TABLE web_sessions (
+    id INTEGER PRIMARY KEY,
+    login_id INTEGER NOT NULL REFERENCES logins(id) ON DELETE CASCADE,
+    cookie_hash TEXT NOT NULL UNIQUE,
+    address TEXT,
+    created TEXT NOT NULL,
+    ended TEXT
+);
+"""  # the lab server (coder serve): a coder's login, its one-time link (selector + salted hash, null once used), its sessions
+
+
 MIGRATIONS: list[str | Callable[[Database], None]] = [
     M001_CORE, M002_SEARCH, M003_VERSIONS, m004_every_coding_accounted, M005_DISMISSALS, M006_DOCUMENT_PATHS,
-    m007_fast_open, M008_ASSIGNMENTS, M009_SCALES,
+    m007_fast_open, M008_ASSIGNMENTS, M009_SCALES, M010_LOGINS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -10,7 +10,7 @@ there with its apostrophe; numbers are still numbers. The runs (`RUNS`):
 
 - xtab, cooccur, network, actors: `--format csv` on the terminal, `--output` .csv and .xlsx, `--save`
 - matrix: `--output` .csv and .xlsx, and its default file under exports/
-- codings, search, codebook, status, doctor, log, agree: `--format csv` on the terminal
+- codings, search, codebook, status, doctor, log, agree, serve coders: `--format csv` on the terminal
 - agree `--save DIR`: one CSV per code, group and the pooled stack (parameters.json names the columns as written)
 - export excerpts `--format csv` and `xlsx`, export memos `--format csv`
 
@@ -37,6 +37,7 @@ from coder import assignments, coding, memos
 from coder.cli import main
 from coder.exports.cells import FORMULA_STARTS, frame_cells, safe_cell
 from coder.exports.tables import export_table
+from coder.serve.logins import add_login
 from coder.study import connect_study, refresh_study
 from tests.conftest import INTERVIEW, REPO, SMALL_CODEBOOK, SMALL_ORGANISATIONS, study_builder, write
 
@@ -76,6 +77,7 @@ RUNS: list[tuple[str, set[str], list[str]]] = [
     ("export memos", {"csv", "--output"}, ["export", "memos", "--format", "csv", "-o", "{out}.csv"]),
     ("export codings", {"--output"}, ["export", "codings", "ana", "-o", "{out}.csv"]),
     ("reconcile list", {"csv"}, ["reconcile", "list", "--format", "csv"]),
+    ("serve coders", {"csv"}, ["serve", "coders", "--format", "csv"]),
 ]
 NOT_TABLES = {("export codebook", "--output"): "Markdown, Word or REFI-QDA XML",
               ("network", "--export"): "Pajek or GraphML, for network tools"}
@@ -109,6 +111,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 coding.apply_code(db, document_id, coding.find_code(db, code), who, start, end, memo=HYPERLINK)
         memos.set_memo(db, who, "-1+2 is what they said", document_id=coding.find_document(db, "int01"))
         assignments.assign(db, [coding.find_document(db, "int01")], [who], by=who)  # a document named by a formula's coder
+    add_login(db, "@SUM(1)")  # a login named by a formula (coder serve coders)
     db.close()
     return study.root
 

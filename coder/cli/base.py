@@ -234,9 +234,11 @@ def main(ctx: click.Context, study_path: str, coder_name: str | None) -> None:
     ctx.obj = session
     ctx.call_on_close(session.close)
     if ctx.invoked_subcommand is None:
+        from coder.served import served_as
         from coder.tui.app import make_app  # Textual ≈0.3 s, only when the workbench opens
 
-        make_app(session.study.root, coder_name).run()
+        served = served_as()  # a session of `coder serve`: its login's coder, whatever --coder or $CODER_NAME say
+        make_app(session.study.root, None if served else coder_name, served=served).run()
 
 
 def study_root(session: Session) -> Path:

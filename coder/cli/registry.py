@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[tuple[str, ...], str]] = {
     "search": (("search",), 'Find the passages matching QUERY: words (all of them), "a phrase", prefix*, a OR b, -excluded.'),
     "suggest": (("suggest",), "Suggestions learned from the study's own coding, on this machine: evaluate them, or apply one code"
                 " with them."),
+    "serve": (("serve",), "Serve the study's workbench to the coders' browsers (one workbench per session), or manage their"
+              " logins."),
     "status": (("study",), "Documents, words, passages, codes, and each coder's codings and share of passages coded."),
     "uncode": (("coding",), "Remove CODE from PASSAGES of DOCUMENT (only the coder's own codings, only inside those passages)."),
     "xtab": (("tables",), "Cross-tabulate ROWS against COLUMNS: code, group, phase, actor, type, local, based_in, membership,"

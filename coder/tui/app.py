@@ -21,11 +21,21 @@ from textual.worker import Worker, WorkerState
 from coder.coding import acting_coder, coder_names, find_document, switch_coder, who_codes
 from coder.errors import CoderError
 from coder.learning_process import TrainingProcess
+from coder.served import (
+    ServedAs,
+    data_version,
+    may_export,
+    may_manage,
+    may_reconcile,
+    may_see_others,
+    may_switch_coder,
+    path_allowed,
+)
 from coder.storage import read_only_error, storage_problem
 from coder.study import Study, connect_study, locate_study, read_only_reason, refresh_study
 from coder.suggest import Suggester, SuggestionProcess
 from coder.tui.dialogs.coder_choice import choose_coder
-from coder.tui.messages import ImportProgress, StudyRefreshed
+from coder.tui.messages import ImportProgress, StudyChanged, StudyRefreshed
 from coder.tui.screens.coding import CodingScreen
 from coder.tui.widgets.passage_list import PassageList
 
@@ -50,6 +60,12 @@ WRITING_ACTIONS = frozenset({
     "new_code", "edit_code", "autocode", "switch_coder", "keep", "keep_coder", "decide", "recode", "uncode", "skip_interviewer",
 })
 
+# In a served workbench (`coder serve`), the keys that show other coders' codings (blind coding holds for a coder
+# who is not a lead, unless the study allows it), and those that change what everyone codes with (leads only).
+SEEING_OTHERS = frozenset({"toggle_others", "whose"})
+MANAGING = frozenset({"edit_code"})
+LIVE_POLL = 0.5  # seconds between looks for what other sessions wrote (PRAGMA data_version: cheap)
+
 
 class CoderApp(App):
     """A keyboard-driven qualitative coding workbench."""
@@ -58,22 +74,31 @@ class CoderApp(App):
     TITLE = "coder"
     BINDINGS = [Binding(key, f"show('{name}')", label) for name, (key, label) in VIEWS.items()]
 
-    def __init__(self, study: Study, coder: str | None = None, *, suggest: Suggester | None = None, learn: bool = True) -> None:
+    def __init__(self, study: Study, coder: str | None = None, *, suggest: Suggester | None = None, learn: bool = True,
+                 served: ServedAs | None = None) -> None:
         """Args:
             suggest: finds keyword suggestions for a document (default: a helper process; tests pass
                 `suggestions_in_study`, which works in the calling thread).
             learn: train the study's model of its codings in the background for learned suggestions.
+            served: the coder a served session (`coder serve`) works as: `coder` is then not used.
         """
         super().__init__()
         self.study = study
         self.db = connect_study(study)
-        self.coder_name, self.coder_source = (coder, "--coder") if coder else who_codes(self.db)
+        self.served = served
+        if served is not None:
+            self.coder_name, self.coder_source = served.name, "the served login"
+        else:
+            self.coder_name, self.coder_source = (coder, "--coder") if coder else who_codes(self.db)
         self.suggest = suggest or SuggestionProcess()
-        self.learn = TrainingProcess() if learn else None  # trains the learned suggestions' model
+        # trains the learned suggestions' model — a served coder who codes blind learns from their own codings only
+        self.learn = TrainingProcess(None if may_see_others(self.db, served) else self.coder_name) if learn else None
         self.read_only = read_only_reason(self.db)
         self.retrieval: Retrieval | None = None  # what the retrieval view (F6) listed last
-        if self.read_only:
-            self.sub_title = f"read-only: {self.read_only}"
+        self.seen_version = data_version(self.db)  # what other connections had written when last looked
+        titles = [f"served as {served}" if served else "", f"read-only: {self.read_only}" if self.read_only else ""]
+        if any(titles):
+            self.sub_title = " · ".join(filter(None, titles))
 
     def on_mount(self) -> None:
         if self.read_only and not coder_names(self.db):
@@ -89,6 +114,9 @@ class CoderApp(App):
             self.exit(message="No coder chosen: nothing was opened.")
             return
         name = chosen.removeprefix("new:")
+        if self.served is not None:
+            self.start_served(name)
+            return
         if self.read_only and chosen.startswith("new:"):  # only the study's coders can be chosen: ask again
             self.notify(str(read_only_error(self.read_only)), severity="error", timeout=10)
             choose_coder(self, f"Who is coding? '{name}' is not a coder of this study", coder_names(self.db), self.start_coding)
@@ -106,10 +134,22 @@ class CoderApp(App):
         self.push_screen(CodingScreen(self.study, self.db, self.coder_name, self.suggest))
         self.call_after_refresh(self.settle)
 
+    def start_served(self, name: str) -> None:
+        """A served session opens as its login's coder, never asks who codes, and never changes the study's current
+        coder; a login with no coder yet becomes one (one transaction), as a first coding as a new coder does."""
+        try:
+            acting_coder(self.db, name, new=not self.read_only)
+        except CoderError as error:
+            self.exit(message=f"Served as {name}, but {error}: nothing was opened.")
+            return
+        self.push_screen(CodingScreen(self.study, self.db, name, self.suggest))
+        self.call_after_refresh(self.settle)
+
     def settle(self) -> None:
         """After the first screen: start the background refresh, and take the libraries' objects out of the
         garbage collector's full scans — otherwise a scan of them every few hundred keys stalls a key by ~100 ms."""
         gc.freeze()
+        self.set_interval(LIVE_POLL, self.look_for_changes)
         if not self.read_only:  # a study that may only be read is shown as it is
             self.set_timer(0.3, self.bring_up_to_date)  # leave the first screen to draw undisturbed
 
@@ -125,7 +165,37 @@ class CoderApp(App):
                 self.notify(f"{self.study.exports_dir} is read-only, so nothing can be exported there — fix: coder export …"
                             " --output DIR writes it to a folder you choose", title="Read-only study", severity="warning", timeout=8)
                 return True
+        if self.served is not None:
+            _, name, parameters = parse_action(action) if isinstance(action, str) else action
+            if self.refuses(name, str(parameters[0]) if parameters else ""):
+                return True
         return await super().run_action(action, default_namespace, namespaces)
+
+    def refuses(self, action: str, view: str = "") -> bool:
+        """In a served workbench, what the session's coder may not do is refused with a one-line notice saying why
+        (`view`: the view `show` opens). True when refused."""
+        served = self.served
+        reason = None
+        if action == "switch_coder" and not may_switch_coder(served):
+            reason = f"this session codes as {self.coder_name} only: a served workbench never switches coder"
+        elif (action in SEEING_OTHERS or view == "agreement") and not may_see_others(self.db, served):
+            reason = "other coders' codings are hidden (blind coding): a lead sees them, others once the study allows it"
+        elif view == "reconcile" and not may_reconcile(served):
+            reason = "only a lead reconciles the coders' codings"
+        elif action == "export" and not may_export(served):
+            reason = "only a lead exports from a served study"
+        elif action == "export" and not path_allowed(self.study.root, self.study.exports_dir):
+            reason = f"{self.study.exports_dir} leads outside the study folder: a served workbench writes only inside it"
+        elif action in MANAGING and not may_manage(served):
+            reason = "only a lead renames, defines, moves or merges codes (+ still adds a new code)"
+        if reason is None:
+            return False
+        self.notify(reason, title=f"Served as {served}", severity="warning", timeout=8)
+        return True
+
+    def blind(self) -> bool:
+        """Whether this session sees only its own coder's codings (a served coder, not a lead, in a blind study)."""
+        return not may_see_others(self.db, self.served)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A dialog owns the keyboard: no view opens over it (nor from the command palette) until it closes."""
@@ -152,14 +222,21 @@ class CoderApp(App):
         if name == "retrieval":
             from coder.tui.screens.retrieval import RetrievalScreen, opening_retrieval
 
-            return RetrievalScreen(self.study, self.db, self.coder_name, opening_retrieval(self.screen, self.retrieval))
+            return RetrievalScreen(self.study, self.db, self.coder_name, opening_retrieval(self.screen, self.retrieval),
+                                   blind=self.blind())
         if name == "tables":
             from coder.tui.screens.crosstab import CrossTabScreen
 
-            return CrossTabScreen(self.study, self.db, self.coder_name)
+            tables = CrossTabScreen(self.study, self.db, self.coder_name)
+            if self.blind():  # only the coder's own codings count, and `w` (whose) is refused
+                tables.coders = self.coder_name
+            return tables
         from coder.tui.screens.network import NetworkScreen
 
-        return NetworkScreen(self.study, self.db)
+        network = NetworkScreen(self.study, self.db)
+        if self.blind():
+            network.coders = self.coder_name
+        return network
 
     def on_passage_list_chosen(self, message: PassageList.Chosen) -> None:
         """A passage chosen in a view's list: close the views and put the coding screen's cursor on it."""
@@ -179,6 +256,14 @@ class CoderApp(App):
 
     def on_retrieval_screen_listed(self, message: RetrievalScreen.Listed) -> None:
         self.retrieval = message.retrieval
+
+    def look_for_changes(self) -> None:
+        """Live together: what another session or command wrote is shown within a poll (the documents' progress, the
+        agreement figures), each screen re-reading what it shows of it."""
+        version = data_version(self.db)
+        if version != self.seen_version:
+            self.seen_version = version
+            self.tell_screens(StudyChanged)
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False, description="Bringing the study up to date")
     def bring_up_to_date(self) -> None:
@@ -221,6 +306,6 @@ class CoderApp(App):
         self.db.close()
 
 
-def make_app(study_path: Path | str = ".", coder: str | None = None) -> CoderApp:
-    """The one factory the CLI and the tests use."""
-    return CoderApp(locate_study(study_path), coder)
+def make_app(study_path: Path | str = ".", coder: str | None = None, *, served: ServedAs | None = None) -> CoderApp:
+    """The one factory the CLI and the tests use; `served`: the coder a served session works as (`coder` unused)."""
+    return CoderApp(locate_study(study_path), coder, served=served)

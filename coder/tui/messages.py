@@ -35,3 +35,11 @@ class CodingsChanged(Message):
         super().__init__()
         self.note = note
         self.codebook = codebook
+
+
+class StudyChanged(Message):
+    """Another session or command wrote to the study (a coder coding in the next browser tab): re-read what is shown
+    of it. A burst of these collapses into one."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, StudyChanged)

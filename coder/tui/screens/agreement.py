@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Label, Static
 from coder.coding import consensus_coder
 from coder.errors import CoderError
 from coder.tui.dialogs.coder_picker import CoderPicker
+from coder.tui.messages import StudyChanged
 from coder.tui.widgets.key_bar import KeyBar
 from coder.tui.widgets.passage_list import PassageList
 
@@ -80,6 +81,7 @@ class AgreementScreen(Screen):
         self.reverse = False
         self.coders: list[str] | None = None  # None: every coder with codings but the consensus
         self.found: list[dict[str, Any]] = []
+        self.stale = False  # another session wrote while the figures were being measured: measure again after
 
     def compose(self) -> ComposeResult:
         yield Static("Measuring agreement…", id="agree-title")
@@ -103,6 +105,13 @@ class AgreementScreen(Screen):
     def measure(self) -> None:
         self.query_one("#agree-title", Static).update("Measuring agreement…")
         self.run_agreement(self.coders)
+
+    def on_study_changed(self, message: StudyChanged) -> None:
+        """Another session coded (live together): the figures measured again, those shown kept until then."""
+        if any(worker.node is self and worker.group == "agreement" and not worker.is_finished for worker in self.workers):
+            self.stale = True
+        else:
+            self.run_agreement(self.coders)
 
     @work(thread=True, exclusive=True, group="agreement", exit_on_error=False, description="Measuring agreement")
     def run_agreement(self, coders: list[str] | None) -> None:
@@ -128,6 +137,9 @@ class AgreementScreen(Screen):
 
     def show_report(self, report: Any, progress: str = "") -> None:
         """The report; `progress` says how far the consensus has got, when there is a consensus coder."""
+        if self.stale:
+            self.stale = False
+            self.run_agreement(self.coders)
         self.report = report
         self.rows = table_rows(report)
         p = report.parameters
@@ -255,6 +267,10 @@ class AgreementScreen(Screen):
         from coder.tui.screens.reconcile import ReconcileScreen
 
         if not 0 <= index < len(self.found) or self.found[index]["unit"] is None:
+            return
+        from coder.tui.app import CoderApp
+
+        if isinstance(self.app, CoderApp) and self.app.refuses("show", "reconcile"):  # a served coder, not a lead
             return
         item = self.found[index]
         p = self.report.parameters

@@ -88,13 +88,15 @@ class RetrievalScreen(Screen):
         Binding("escape", "app.pop_screen", "back"),
     ]
 
-    def __init__(self, study: Study, db: Database, coder: str, retrieval: Retrieval | None = None) -> None:
+    def __init__(self, study: Study, db: Database, coder: str, retrieval: Retrieval | None = None, *, blind: bool = False) -> None:
+        """Args: blind: list only the coder's own codings, whatever a retrieval asks (a served coder coding blind)."""
         super().__init__()
         self.study = study
         self.db = db
         self.coder = coder
         self.coder_id = coding.coder_id(db, coder)
-        self.retrieval = retrieval or self.first_retrieval()
+        self.blind = blind
+        self.retrieval = self.allowed(retrieval or self.first_retrieval())
         self.found: ExcerptSet | None = None
 
     def first_retrieval(self) -> Retrieval:
@@ -147,8 +149,13 @@ class RetrievalScreen(Screen):
     def highlighted(self) -> None:
         self.show_detail()
 
+    def allowed(self, retrieval: Retrieval) -> Retrieval:
+        """The retrieval as this screen may list it: the coder's own codings only, when blind."""
+        return replace(retrieval, coders=(self.coder,)) if self.blind and retrieval.coders != (self.coder,) else retrieval
+
     def relist(self, retrieval: Retrieval) -> bool:
         """List another retrieval (False, with a notice, when it cannot be read)."""
+        retrieval = self.allowed(retrieval)
         try:
             found = retrieve(self.db, retrieval)
         except CoderError as error:
@@ -166,7 +173,11 @@ class RetrievalScreen(Screen):
         self.app.push_screen(RetrievalFilter(self.db, self.retrieval), self.filtered)
 
     def filtered(self, answer: tuple[Retrieval, ExcerptSet] | None) -> None:
-        if answer is not None:
+        if answer is None:
+            return
+        if self.allowed(answer[0]) != answer[0]:  # another coder's codings asked for, blind: the coder's own instead
+            self.relist(answer[0])
+        else:
             self.show(*answer)
 
     def code_items(self) -> list[tuple[str, str, str | None]]:
