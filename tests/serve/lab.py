@@ -18,11 +18,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
+TIMEOUT = 60.0  # seconds; only ever reached when what is awaited never happens
 LINK = re.compile(r"/login/[A-Za-z0-9_-]+")
 ANSI = re.compile(r"\x1b\[[0-9;?$<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[=>()][0-9A-Za-z]?")
 
@@ -92,7 +97,7 @@ class Served:
 def rss_mib(pid: int) -> float:
     """Resident memory of one process (psutil where installed, else /proc/PID/status), in MiB; 0 once it is gone."""
     try:
-        import psutil  # noqa: PLC0415
+        import psutil
     except ImportError:
         try:
             status = Path(f"/proc/{pid}/status").read_text()
@@ -159,3 +164,36 @@ def stop(process: subprocess.Popen[bytes]) -> None:
     except ProcessLookupError:
         pass
     process.wait()
+
+
+def new_page(browser: Browser, size: tuple[int, int] = (1280, 800)) -> Page:
+    """A page in a browser context of its own (its own cookies) that keeps the screen's text (SCREEN_TEXT); nothing
+    but this machine is fetched (the page asks for a web font from outside: tests and scripts run offline)."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    context.set_default_timeout(TIMEOUT * 1000)
+    context.add_init_script(SCREEN_TEXT)
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1") else route.abort())
+    return context.new_page()
+
+
+def screen_text(page: Page) -> str:
+    return str(page.evaluate("window.__screen"))
+
+
+def wait_for_text(page: Page, text: str, since: int = 0) -> None:
+    """Until the app has sent `text` to the page (after the first `since` characters of its screen's text)."""
+    page.wait_for_function("([text, since]) => window.__screen.indexOf(text, since) >= 0", arg=[text, since], timeout=TIMEOUT * 1000)
+
+
+def press(page: Page, key: str, shows: str) -> None:
+    """Press a key and wait until the screen shows its effect, as a person would before the next key."""
+    since = len(screen_text(page))
+    page.keyboard.press(key)
+    wait_for_text(page, shows, since)
+
+
+def open_workbench(page: Page, link: str, coder: str) -> None:
+    """Follow a login link and wait for the workbench of `coder`; the keys then go to it."""
+    page.goto(link)
+    wait_for_text(page, f"coder {coder}")
+    page.focus(".xterm-helper-textarea")  # where xterm.js takes the keys it sends to the app

@@ -16,7 +16,7 @@ import pytest
 
 from coder import coding
 from coder.study import Study, connect_study
-from tests.serve.lab import CHROMIUM, CHROMIUM_ARGS, SCREEN_TEXT, Served, copy_study, serving
+from tests.serve.lab import CHROMIUM, CHROMIUM_ARGS, TIMEOUT, Served, copy_study, new_page, press, screen_text, serving, wait_for_text
 
 if CHROMIUM is None:
     pytest.skip("no Chromium installed (apt-get install chromium): the lab server's browser tests need it",
@@ -25,7 +25,6 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright's Pytho
 
 pytestmark = pytest.mark.xdist_group("browser")
 
-TIMEOUT = 60.0  # seconds; only ever reached when what is awaited never happens
 CODES = {"1": "Accessing", "2": "Diffusing", "3": "Coordinating", "4": "Enabling"}  # the bundled codebook's keys
 KEYS = {"cora": "123", "dev": "432"}  # each code key after `g` (the coder's next uncoded passage)
 CODED = {  # what those keys make of the first document, cong01: both coders start at its passage 1
@@ -55,30 +54,6 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sync_api.Brows
             launched.close()
 
 
-def new_page(browser: sync_api.Browser) -> sync_api.Page:
-    """A page in a context of its own (its own cookies); web fonts from outside are not fetched: tests run offline."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(TIMEOUT * 1000)
-    context.add_init_script(SCREEN_TEXT)
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("http://127.0.0.1") else route.abort())
-    return context.new_page()
-
-
-def screen_text(page: sync_api.Page) -> str:
-    return str(page.evaluate("window.__screen"))
-
-
-def wait_for_text(page: sync_api.Page, text: str, since: int = 0) -> None:
-    page.wait_for_function("([text, since]) => window.__screen.indexOf(text, since) >= 0", arg=[text, since], timeout=TIMEOUT * 1000)
-
-
-def press(page: sync_api.Page, key: str, shows: str) -> None:
-    """Press a key and wait until the screen shows its effect, as a person would before the next key."""
-    since = len(screen_text(page))
-    page.keyboard.press(key)
-    wait_for_text(page, shows, since)
-
-
 @pytest.fixture(scope="module")
 def workbenches(browser: sync_api.Browser, served: Served, links: dict[str, str]) -> Iterator[dict[str, sync_api.Page]]:
     """Each coder's link opened in a context of its own, the workbench shown as that coder."""
@@ -106,7 +81,7 @@ def codings_of(study: Path) -> dict[str, set[tuple[str, int, str]]]:
 
 def test_two_coders_code_at_once_each_as_themselves(workbenches: dict[str, sync_api.Page], served: Served):
     for step in range(3):  # the two coders' keys interleaved, one by one
-        for name, page in workbenches.items():
+        for page in workbenches.values():
             press(page, "g", f"passage {step + 2}/")
         for name, page in workbenches.items():
             press(page, KEYS[name][step], f"coded function/{CODES[KEYS[name][step]]}")
