@@ -83,14 +83,22 @@ class Served:
         assert done.returncode == 0 and found, f"add-coder {name} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
         return self.url + found.group(0)
 
-    def pids(self) -> list[int]:
-        """The server's process and every process under it (the app of each session)."""
-        found, todo = [], [self.process.pid]
+    def children(self, pid: int | None = None) -> list[int]:
+        """The processes a process (by default the server) started: the server's are its sessions' workbenches."""
+        found = []
+        for task in Path(f"/proc/{pid or self.process.pid}/task").glob("*/children"):
+            try:
+                found.extend(int(child) for child in task.read_text().split())
+            except OSError:  # the task ended meanwhile
+                pass
+        return found
+
+    def pids(self, pid: int | None = None) -> list[int]:
+        """A process (by default the server) and every process under it."""
+        found, todo = [], [pid or self.process.pid]
         while todo:
-            pid = todo.pop()
-            found.append(pid)
-            for task in Path(f"/proc/{pid}/task").glob("*/children"):
-                todo.extend(int(child) for child in task.read_text().split())
+            found.append(todo.pop())
+            todo.extend(self.children(found[-1]))
         return found
 
 
@@ -109,13 +117,6 @@ def rss_mib(pid: int) -> float:
         return float(psutil.Process(pid).memory_info().rss) / 2**20
     except psutil.Error:
         return 0.0
-
-
-def command_line(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
-    except OSError:
-        return ""
 
 
 def wait_until_answering(served: Served, timeout: float = 90.0) -> None:
