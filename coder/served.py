@@ -94,3 +94,8 @@ def path_allowed(study_root: Path, path: Path) -> bool:
 def data_version(db: Database) -> int:
     """A number that changes whenever another connection (another session, a command) commits to the study; cheap."""
     return int(db.execute("PRAGMA data_version").fetchone()[0])
+
+
+def own_writes(db: Database) -> int:
+    """How many rows this connection has written so far: a read made meanwhile on another connection may be older."""
+    return db.conn.total_changes

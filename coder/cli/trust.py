@@ -81,7 +81,7 @@ def backup(session: Session, file: Path | None, force: bool) -> None:
 @click.option("--coder", "coder_name", metavar="NAME", help="Only this coder's events.")
 @click.option("--since", metavar="DATE", help="From this date (YYYY-MM-DD, or an ISO time).")
 @click.option("--until", metavar="DATE", help="Up to and including this date (YYYY-MM-DD, or an ISO time).")
-@click.option("--action", metavar="ACTION", help="Only events of this action (code, uncode, memo, import, reanchor, undo, …).")
+@click.option("--action", metavar="ACTION", help="Only events of this action (code, uncode, memo, undo, login, refused, …).")
 @click.option("--last", type=int, metavar="N", help="Only the most recent N events.")
 @format_option
 @pass_session

@@ -32,7 +32,9 @@ log = logging.getLogger("coder-serve")
 COOKIE = "coder_session"
 WATCH_SECONDS = 0.25  # how often open sessions are checked against the study (a revocation closes them)
 FIRST_DELAY, MOST_DELAY = 0.25, 30.0  # seconds before answering an address's 2nd failed login, doubling to at most this
+STOP_SECONDS = 5.0  # a closed session's workbench is asked to quit, and killed if it has not within this
 FORGET_FAILURES = 900.0  # an address's failures are forgotten after this many quiet seconds
+IDENTITY = web.RequestKey("identity", Identity)  # who the request's session works as, set by the guard
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -99,11 +101,12 @@ class LabServer(Server):
         identity = logins.session_of(self.db, request.cookies.get(COOKIE))
         if identity is None:
             self.refuse(request, f"no session: {request.method} {request.path}")
-            raise web.HTTPUnauthorized(text="Not logged in: open the login link the study's lead gave you.")
+            raise web.HTTPUnauthorized(text="Not logged in: open the login link the study's lead gave you"
+                                            " (just did? reload this page).")
         if request.match_info.route.name == "websocket" and request.headers.get("Origin", "").lower() not in self.origins:
             self.refuse(request, f"websocket from another origin ({request.headers.get('Origin', 'none')})", identity)
             raise web.HTTPForbidden(text="This page may only be opened from the server's own address.")
-        request["identity"] = identity
+        request[IDENTITY] = identity
         return await handler(request)
 
     async def harden(self, request: web.Request, response: web.StreamResponse) -> None:
@@ -136,7 +139,7 @@ class LabServer(Server):
         return response
 
     async def handle_logout(self, request: web.Request) -> web.StreamResponse:
-        identity: Identity = request["identity"]
+        identity = request[IDENTITY]
         logins.end_session(self.db, identity, self.address_of(request))
         response = web.Response(text="Logged out.")
         response.del_cookie(COOKIE, path="/")
@@ -144,7 +147,7 @@ class LabServer(Server):
 
     async def handle_download(self, request: web.Request) -> web.StreamResponse:
         """Only what the session's own workbench delivered (textual-serve would give any key to anyone)."""
-        identity: Identity = request["identity"]
+        identity = request[IDENTITY]
         try:
             download = await self.download_manager.get_download_metadata(request.match_info["key"])
         except KeyError:
@@ -156,7 +159,7 @@ class LabServer(Server):
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
         """The session's workbench, as its coder (the guard has checked the cookie and Origin before this upgrade)."""
-        identity: Identity = request["identity"]
+        identity = request[IDENTITY]
         address = self.address_of(request)
         websocket = web.WebSocketResponse(heartbeat=15)
         await websocket.prepare(request)
@@ -176,7 +179,10 @@ class LabServer(Server):
             opened.remove((websocket, service))
             if not opened:
                 self.open.pop(identity.session_id, None)
-            await service.stop()
+            try:
+                await asyncio.wait_for(service.stop(), STOP_SECONDS)
+            except TimeoutError:  # a workbench that does not quit when asked
+                service.kill()
             logins.record(self.db, "logout", f"{identity.name}'s workbench closed", address=address, identity=identity)
         return websocket
 
@@ -184,7 +190,12 @@ class LabServer(Server):
         """Close the workbenches of sessions ended elsewhere (`coder serve revoke`) within a second."""
         while True:
             await asyncio.sleep(WATCH_SECONDS)
-            for session in set(self.open) - logins.still_open(self.db, list(self.open)):
+            try:
+                ended = set(self.open) - logins.still_open(self.db, list(self.open))
+            except Exception:  # the study busy for longer than its lock wait: look again next time
+                log.exception("checking the open sessions")
+                continue
+            for session in ended:
                 for websocket, service in list(self.open.get(session, [])):
                     service.kill()
                     await websocket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"session ended")

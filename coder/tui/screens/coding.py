@@ -27,7 +27,7 @@ from coder.study import Study, read_only_reason
 from coder.suggest import Suggester, Suggestion
 from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.marks import CodeStyle, PassageCodings, code_styles
-from coder.tui.messages import ImportProgress, StudyChanged, StudyRefreshed
+from coder.tui.messages import ImportProgress, StudyRefreshed
 from coder.tui.screens.coding_layout import PANE_KEYS, PaneLayout
 from coder.tui.screens.coding_tools import CodingTools
 from coder.tui.screens.moving import MOVING_BINDINGS, UNCODED_BINDINGS, Moving, Position
@@ -449,21 +449,6 @@ class CodingScreen(CodingTools, Suggesting, Moving, PaneLayout, Screen):
         if report.needs_review:  # transcripts edited after coding: see docs/trust.md
             self.notify(f"{report.needs_review} codings or memos need review after a transcript was edited — run: coder doctor",
                         severity="warning", timeout=15)
-
-    def on_study_changed(self, message: StudyChanged) -> None:
-        """Another session or command wrote (live together): the documents' progress and marks, the code counts and the
-        open document's codings as they now are — the cursor, selection and status line stay as they were."""
-        pane = self.query_one(DocumentList)
-        coded = documents.coded_passages(self.db, self.coder_id)
-        marks = assignments.document_marks(self.db, self.coder_id)
-        for document_id in pane.documents:
-            pane.update_progress(document_id, coded.get(document_id, 0))
-            if pane.marks.get(document_id) != marks.get(document_id):
-                pane.update_mark(document_id, marks.get(document_id))
-        self.query_one(CodebookPane).update_counts(documents.code_counts(self.db, self.coder_id))
-        if self.at.document is not None:
-            self.reload_codings()
-            self.query_one(TranscriptView).update_marks(self.marks())
 
     @on(Tree.NodeSelected, "#codebook")
     def code_chosen(self, event: Tree.NodeSelected) -> None:

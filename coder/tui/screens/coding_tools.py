@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import work
 from textual.binding import Binding
 
-from coder import coding, memos
+from coder import assignments, coding, documents, memos
 from coder.autocode import PassageMatch, apply_autocode
 from coder.codebook import (
     CODEBOOK_ACTIONS,
@@ -28,6 +29,8 @@ from coder.errors import CoderError
 from coder.events import Event
 from coder.history import what_changed
 from coder.search import next_hit
+from coder.served import own_writes
+from coder.study import connect_study
 from coder.tui.dialogs.autocode import AutocodeDialog
 from coder.tui.dialogs.coder_choice import choose_coder
 from coder.tui.dialogs.memo import MemoDialog
@@ -35,9 +38,10 @@ from coder.tui.dialogs.new_code import NewCodeDialog
 from coder.tui.dialogs.prompt import PromptDialog
 from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.dialogs.search import SearchDialog
-from coder.tui.messages import CodingsChanged
+from coder.tui.messages import CodingsChanged, StudyChanged
 from coder.tui.widgets.codebook_pane import CodebookPane
 from coder.tui.widgets.document_list import DocumentList
+from coder.tui.widgets.transcript import TranscriptView
 
 if TYPE_CHECKING:
     from textual.screen import Screen as _Screen
@@ -310,6 +314,38 @@ class CodingTools(_Screen):
             self.wrote(message.note)
             self.load_documents()
             self.query_one(DocumentList).show_current(self.document.info.id)
+
+    def on_study_changed(self, message: StudyChanged) -> None:
+        """Another session or command wrote (live together): the open document's codings as they now are (quick), the
+        documents' progress and marks and the code counts read in a thread (a big study takes a moment). The cursor,
+        selection and status line stay as they were."""
+        if self.at.document is not None:
+            self.reload_codings()
+            self.query_one(TranscriptView).update_marks(self.marks())
+        self.read_changes(own_writes(self.db))
+
+    @work(thread=True, exclusive=True, group="live", exit_on_error=False)
+    def read_changes(self, written: int) -> None:
+        """`written`: this screen's connection's writes when asked (one more since, and the figures read are old)."""
+        db = connect_study(self.study)
+        try:
+            coded = documents.coded_passages(db, self.coder_id)
+            marks = assignments.document_marks(db, self.coder_id)
+            counts = documents.code_counts(db, self.coder_id)
+        finally:
+            db.close()
+        self.app.call_from_thread(self.show_changes, written, coded, marks, counts)
+
+    def show_changes(self, written: int, coded: dict[int, int], marks: dict[int, str], counts: dict[int, int]) -> None:
+        if written != own_writes(self.db):  # the coder wrote meanwhile: read again
+            self.read_changes(own_writes(self.db))
+            return
+        pane = self.query_one(DocumentList)
+        for document_id in pane.documents:
+            pane.update_progress(document_id, coded.get(document_id, 0))
+            if pane.marks.get(document_id) != marks.get(document_id):
+                pane.update_mark(document_id, marks.get(document_id))
+        self.query_one(CodebookPane).update_counts(counts)
 
     def action_switch_coder(self) -> None:
         choose_coder(self.app, f"Switch coder (now {self.coder_name})", coding.coder_names(self.db), self.switch_coder)

@@ -1,0 +1,26 @@
+"""A stand-in for the workbench in the server's security tests: speaks textual-serve's app protocol just enough to
+send the browser which coder its process was started as (its environment, as JSON), then waits for `quit`."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+NAMES = ("CODER_SERVED_AS", "CODER_SERVED_LEAD", "CODER_NAME", "CODER_STUDY")
+
+
+def main() -> None:
+    out = sys.stdout.buffer
+    payload = json.dumps({"pid": os.getpid(), **{name: os.environ.get(name) for name in NAMES}}).encode()
+    out.write(b"__GANGLION__\n" + b"D" + len(payload).to_bytes(4, "big") + payload)
+    out.flush()
+    read = sys.stdin.buffer.read
+    while len(head := read(5)) == 5:
+        body = read(int.from_bytes(head[1:], "big"))
+        if head[:1] == b"M" and json.loads(body).get("type") == "quit":
+            break
+
+
+if __name__ == "__main__":
+    main()
