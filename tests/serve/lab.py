@@ -181,16 +181,17 @@ def screen_text(page: Page) -> str:
     return str(page.evaluate("window.__screen"))
 
 
-def wait_for_text(page: Page, text: str, since: int = 0) -> None:
-    """Until the app has sent `text` to the page (after the first `since` characters of its screen's text)."""
-    page.wait_for_function("([text, since]) => window.__screen.indexOf(text, since) >= 0", arg=[text, since], timeout=TIMEOUT * 1000)
+def wait_for_text(page: Page, *texts: str, since: int = 0) -> None:
+    """Until the app has sent one of `texts` to the page (after the first `since` characters of its screen's text)."""
+    page.wait_for_function("([texts, since]) => texts.some(text => window.__screen.indexOf(text, since) >= 0)",
+                           arg=[texts, since], timeout=TIMEOUT * 1000)
 
 
-def press(page: Page, key: str, shows: str) -> None:
-    """Press a key and wait until the screen shows its effect, as a person would before the next key."""
+def press(page: Page, key: str, *shows: str) -> None:
+    """Press a key and wait until the screen shows its effect (one of `shows`), as a person would before the next key."""
     since = len(screen_text(page))
     page.keyboard.press(key)
-    wait_for_text(page, shows, since)
+    wait_for_text(page, *shows, since=since)
 
 
 def open_workbench(page: Page, link: str, coder: str) -> None:

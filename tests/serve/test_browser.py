@@ -3,7 +3,7 @@ the bundled study. Two coders log in from two browser contexts and code by keys 
 the study under its own coder. A context without a login gets neither the page nor the WebSocket. A screenshot
 of the served workbench shows the study.
 
-One server, one browser and one pair of logins serve the whole module (about 15 s on two busy cores); the
+One server, one browser and one pair of logins serve the whole module (about 20 s on two busy cores); the
 module's tests run in one xdist worker (xdist_group, with `--dist loadgroup` in pyproject.toml)."""
 
 from __future__ import annotations
@@ -83,8 +83,9 @@ def test_two_coders_code_at_once_each_as_themselves(workbenches: dict[str, sync_
     for step in range(3):  # the two coders' keys interleaved, one by one
         for page in workbenches.values():
             press(page, "g", f"passage {step + 2}/")
-        for name, page in workbenches.items():
-            press(page, KEYS[name][step], f"coded function/{CODES[KEYS[name][step]]}")
+        for name, page in workbenches.items():  # the status line's note, or the code's count in the codebook pane
+            code = CODES[KEYS[name][step]]
+            press(page, KEYS[name][step], f"coded function/{code}", f"{code}  1")
     deadline = time.monotonic() + TIMEOUT
     while (found := codings_of(served.study)) != CODED and time.monotonic() < deadline:
         time.sleep(0.1)  # a poll: each app writes as soon as it reads its key
@@ -108,6 +109,7 @@ def test_the_screenshot_shows_the_study(workbenches: dict[str, sync_api.Page], t
 
 def test_no_login_gets_nothing(browser: sync_api.Browser, served: Served, links: dict[str, str],
                                workbenches: dict[str, sync_api.Page]):
+    sessions = served.children()  # the two coders' workbenches
     page = new_page(browser)
     try:
         for path in ("/", "/static/js/textual.js", links["cora"].removeprefix(served.url)):  # the last one is used up
@@ -121,5 +123,6 @@ def test_no_login_gets_nothing(browser: sync_api.Browser, served: Served, links:
         })""", served.url.replace("http:", "ws:") + "/ws?width=80&height=24")
         assert opened == "refused"
         assert "coder" not in screen_text(page)
+        assert served.children() == sessions, "a workbench was started for a browser without a login"
     finally:
         page.context.close()
