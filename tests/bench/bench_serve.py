@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import codecs
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -131,9 +132,26 @@ async def code(served: Served, session: Session, link: str, passages: list[tuple
             await reader
 
 
-async def watch_memory(served: Served, peak: dict[str, float], stop: asyncio.Event) -> None:
-    """Every 2 s: the server's resident memory and each session's (its workbench and the processes under it)."""
+def cpu_seconds(pid: int) -> tuple[str, float]:
+    """What a process is (the server, a workbench, a helper process of one, a shell) and the CPU time it has used."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return "gone", 0.0
+    role = ("server" if " serve " in command else "helper" if "multiprocessing" in command
+            else "shell" if command.startswith("/bin/sh") else "workbench")
+    return role, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+async def watch_memory(served: Served, peak: dict[str, float], cpu: dict[int, tuple[str, float]], stop: asyncio.Event) -> None:
+    """Every 2 s: the server's resident memory and each session's (its workbench and the processes under it), and
+    the CPU time each process has used so far."""
     while not stop.is_set():
+        for pid in served.pids():
+            role, seconds = cpu_seconds(pid)
+            if role != "gone":
+                cpu[pid] = (role, seconds)
         sessions, workbenches = {}, {}
         for child in served.children():  # textual-serve starts each workbench through a shell: the shell's child
             tree = served.pids(child)
@@ -172,17 +190,18 @@ async def load(served: Served, sessions: int, seconds: float, pause: float) -> N
     print(f"{sessions} sessions on {served.url}, {seconds:.0f} s, pause {pause} s; {len(passages) + 1} passages per coder",
           flush=True)
     peak: dict[str, float] = {}
+    cpu: dict[int, tuple[str, float]] = {}
     stop = asyncio.Event()
-    watcher = asyncio.create_task(watch_memory(served, peak, stop))
+    watcher = asyncio.create_task(watch_memory(served, peak, cpu, stop))
     began = time.monotonic()
     await asyncio.gather(*(code(served, s, link, passages, keys, began + seconds, pause) for s, link in zip(crowd, links)))
     elapsed = time.monotonic() - began
     stop.set()
     await watcher
-    report(served, crowd, elapsed, peak)
+    report(served, crowd, elapsed, peak, cpu)
 
 
-def report(served: Served, crowd: list[Session], elapsed: float, peak: dict[str, float]) -> None:
+def report(served: Served, crowd: list[Session], elapsed: float, peak: dict[str, float], cpu: dict[int, tuple[str, float]]) -> None:
     found = stored(served.study, [s.name for s in crowd])
     sent = sum(len(s.sent) for s in crowd)
     lost = sum(len(s.sent - found[s.name]) for s in crowd)
@@ -207,6 +226,9 @@ def report(served: Served, crowd: list[Session], elapsed: float, peak: dict[str,
               f" {peak['sessions']:.0f} sessions {peak['per_session']:.0f} MiB each on average (largest {peak['largest']:.0f} MiB;"
               f" its largest process, the workbench, {peak['workbench']:.0f} MiB on average); {peak['processes']:.0f} processes"
               " (a page shared by a process and its children counts in each)")
+    used = {role: sum(seconds for r, seconds in cpu.values() if r == role) for role in ("server", "workbench", "helper", "shell")}
+    print(f"CPU time (as last seen, every 2 s): {sum(used.values()):.0f} s in {elapsed:.0f} s — the server {used['server']:.0f} s,"
+          f" the workbenches {used['workbench']:.0f} s, their helper processes (suggestions, learning) {used['helper']:.0f} s")
 
 
 def main() -> None:
