@@ -255,7 +255,7 @@ DELETE FROM settings WHERE key = 'codebook_sha256';
 
 
 M010_LOGINS = """
-CREATE TABLE logins (
+CREATE TABLE IF NOT EXISTS logins (
     id INTEGER PRIMARY KEY,
     coder_id INTEGER NOT NULL UNIQUE REFERENCES coders(id) ON DELETE CASCADE,
     lead INTEGER NOT NULL DEFAULT 0,
@@ -265,7 +265,7 @@ CREATE TABLE logins (
     created TEXT NOT NULL,
     revoked TEXT
 );
-CREATE TABLE web_sessions (
+CREATE TABLE IF NOT EXISTS web_sessions (
     id INTEGER PRIMARY KEY,
     login_id INTEGER NOT NULL REFERENCES logins(id) ON DELETE CASCADE,
     cookie_hash TEXT NOT NULL UNIQUE,
@@ -273,7 +273,8 @@ CREATE TABLE web_sessions (
     created TEXT NOT NULL,
     ended TEXT
 );
-"""  # the lab server (coder serve): a coder's login, its one-time link (selector + salted hash, null once used), its sessions
+"""  # the lab server (coder serve): logins, their one-time links (selector + salted hash, null once used), sessions;
+# IF NOT EXISTS: a test may take a database back before an earlier step and forward again
 
 
 MIGRATIONS: list[str | Callable[[Database], None]] = [

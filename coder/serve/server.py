@@ -34,6 +34,7 @@ WATCH_SECONDS = 0.25  # how often open sessions are checked against the study (a
 FIRST_DELAY, MOST_DELAY = 0.25, 30.0  # seconds before answering an address's 2nd failed login, doubling to at most this
 STOP_SECONDS = 5.0  # a closed session's workbench is asked to quit, and killed if it has not within this
 FORGET_FAILURES = 900.0  # an address's failures are forgotten after this many quiet seconds
+QUIET_SECONDS = 10.0  # requests without a session from one address: one logged in this time, with the count of the others
 IDENTITY = web.RequestKey("identity", Identity)  # who the request's session works as, set by the guard
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -70,6 +71,8 @@ class LabServer(Server):
         self.open: dict[int, list[tuple[web.WebSocketResponse, SessionAppService]]] = {}  # session id → its workbenches
         self.failures: dict[str, tuple[int, float]] = {}  # address → (failed logins, when the last one was)
         self.login_locks: dict[str, asyncio.Lock] = {}
+        self.strangers: dict[str, tuple[float, int]] = {}  # address → (when its last request without a session was logged, how
+        self.quiet_seconds = QUIET_SECONDS                 # many came since, not logged)
         self._db: Database | None = None
         self._watcher: asyncio.Task[None] | None = None
 
@@ -100,7 +103,7 @@ class LabServer(Server):
             return await handler(request)
         identity = logins.session_of(self.db, request.cookies.get(COOKIE))
         if identity is None:
-            self.refuse(request, f"no session: {request.method} {request.path}")
+            self.refuse_stranger(request, f"no session: {request.method} {request.path}")
             raise web.HTTPUnauthorized(text="Not logged in: open the login link the study's lead gave you"
                                             " (just did? reload this page).")
         if request.match_info.route.name == "websocket" and request.headers.get("Origin", "").lower() not in self.origins:
@@ -118,6 +121,17 @@ class LabServer(Server):
 
     def refuse(self, request: web.Request, what: str, identity: Identity | None = None) -> None:
         logins.record(self.db, "refused", what, address=self.address_of(request), identity=identity)
+
+    def refuse_stranger(self, request: web.Request, what: str) -> None:
+        """Log a request without a session — one an address's `quiet_seconds`, the next one counting those between —
+        so that a scanner's thousand requests cost the study (and the coders waiting to write) a few lines."""
+        address, moment = self.address_of(request), time.monotonic()
+        logged, unlogged = self.strangers.get(address, (float("-inf"), 0))
+        if moment - logged < self.quiet_seconds:
+            self.strangers[address] = (logged, unlogged + 1)
+            return
+        self.refuse(request, what + (f" (and {unlogged} more since the last logged)" if unlogged else ""))
+        self.strangers[address] = (moment, 0)
 
     async def handle_login(self, request: web.Request) -> web.StreamResponse:
         """A one-time link: a session cookie and on to the workbench, or 403 — later each time the slower for that address."""

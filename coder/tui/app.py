@@ -261,9 +261,14 @@ class CoderApp(App):
         """Live together: what another session or command wrote is shown within a poll (the documents' progress, the
         agreement figures), each screen re-reading what it shows of it."""
         version = data_version(self.db)
-        if version != self.seen_version:
-            self.seen_version = version
-            self.tell_screens(StudyChanged)
+        if version == self.seen_version:
+            return
+        self.seen_version = version
+        if self.served is not None and self.blind():  # a lead made the study blind again meanwhile: it holds at once
+            for screen in self.screen_stack:
+                if isinstance(screen, CodingScreen) and screen.show_others:
+                    screen.action_toggle_others()
+        self.tell_screens(StudyChanged)
 
     @work(thread=True, exclusive=True, group="import", exit_on_error=False, description="Bringing the study up to date")
     def bring_up_to_date(self) -> None:

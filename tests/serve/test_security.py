@@ -40,6 +40,7 @@ def study(tmp_path_factory: pytest.TempPathFactory) -> Study:
 @pytest.fixture(scope="module")
 def running(study: Study) -> Iterator[Running]:
     served = Running(study, [sys.executable, str(FAKE_WORKBENCH)])
+    served.server.quiet_seconds = 0.0  # every refusal logged, for the tests that look for theirs
     yield served
     served.stop()
 
@@ -99,6 +100,23 @@ def test_every_route_refuses_without_a_session(running: Running) -> None:
                           ("/ws", {}), ("/ws", upgrade), ("/logout", {}), ("/nowhere", {}), ("/?coder=ana", {})]:
         for cookie in (None, "forged-cookie"):
             assert get(running, path, cookie, headers).status == 401, (path, cookie, headers)
+
+
+def test_requests_without_a_session_are_logged_without_flooding_the_study(running: Running, study: Study) -> None:
+    def strangers() -> list[str]:
+        return [e["summary"] for e in actions(study, "refused") if "no session: GET /scan" in e["summary"]]
+
+    try:
+        running.server.quiet_seconds = 3600.0
+        running.server.strangers.clear()
+        for number in range(5):
+            assert get(running, f"/scan{number}").status == 401
+        assert strangers() == ["no session: GET /scan0 from 127.0.0.1"]
+        running.server.quiet_seconds = 0.0
+        assert get(running, "/scan5").status == 401
+        assert strangers()[-1] == "no session: GET /scan5 (and 4 more since the last logged) from 127.0.0.1"
+    finally:
+        running.server.quiet_seconds = 0.0  # the other tests see every refusal logged
 
 
 def test_the_websocket_upgrade_needs_the_cookie_and_the_servers_own_origin(running: Running, study: Study) -> None:

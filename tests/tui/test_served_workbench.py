@@ -107,6 +107,13 @@ async def test_when_the_study_allows_it_a_coder_sees_the_others_but_still_does_n
         await refused(pilot, notices, "f3", "only a lead reconciles")
         await refused(pilot, notices, "X", "only a lead exports")
         await refused(pilot, notices, "c", "never switches coder")
+        other = connect_study(two_coders_piura)  # the lead makes the study blind again, from another session
+        try:
+            set_others_visible(other, False)
+        finally:
+            other.close()
+        await until(pilot, lambda: not screen.show_others and only_own(screen), "blind coding again")
+        await refused(pilot, notices, "v", "blind coding")
 
 
 async def test_a_lead_reconciles_and_exports_inside_the_study_only(two_coders_piura, tmp_path):
