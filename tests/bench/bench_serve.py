@@ -139,6 +139,8 @@ def cpu_seconds(pid: int) -> tuple[str, float]:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return "gone", 0.0
+    if fields[0] == "Z":  # ended, not yet reaped by its parent
+        return "gone", 0.0
     role = ("server" if " serve " in command else "helper" if "multiprocessing" in command
             else "shell" if command.startswith("/bin/sh") else "workbench")
     return role, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
@@ -198,10 +200,16 @@ async def load(served: Served, sessions: int, seconds: float, pause: float) -> N
     elapsed = time.monotonic() - began
     stop.set()
     await watcher
-    report(served, crowd, elapsed, peak, cpu)
+    # every process seen under the server but the server itself: a workbench left behind may have lost its parent
+    seen = [pid for pid in cpu if pid != served.process.pid]
+    while (left := [pid for pid in seen if cpu_seconds(pid)[0] != "gone"]) and time.monotonic() - began - elapsed < WAIT:
+        await asyncio.sleep(0.2)  # a poll: the server ends each workbench once its socket has closed
+    ended = (time.monotonic() - began - elapsed, len(left))
+    report(served, crowd, elapsed, peak, cpu, ended)
 
 
-def report(served: Served, crowd: list[Session], elapsed: float, peak: dict[str, float], cpu: dict[int, tuple[str, float]]) -> None:
+def report(served: Served, crowd: list[Session], elapsed: float, peak: dict[str, float], cpu: dict[int, tuple[str, float]],
+           ended: tuple[float, int]) -> None:
     found = stored(served.study, [s.name for s in crowd])
     sent = sum(len(s.sent) for s in crowd)
     lost = sum(len(s.sent - found[s.name]) for s in crowd)
@@ -227,6 +235,9 @@ def report(served: Served, crowd: list[Session], elapsed: float, peak: dict[str,
               f" its largest process, the workbench, {peak['workbench']:.0f} MiB on average); {peak['processes']:.0f} processes"
               " (a page shared by a process and its children counts in each)")
     used = {role: sum(seconds for r, seconds in cpu.values() if r == role) for role in ("server", "workbench", "helper", "shell")}
+    waited, left = ended
+    print(f"after the sockets closed: every workbench ended within {waited:.1f} s" if not left
+          else f"after the sockets closed: {left} processes still running {waited:.0f} s later")
     print(f"CPU time (as last seen, every 2 s): {sum(used.values()):.0f} s in {elapsed:.0f} s — the server {used['server']:.0f} s,"
           f" the workbenches {used['workbench']:.0f} s, their helper processes (suggestions, learning) {used['helper']:.0f} s")
 
