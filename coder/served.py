@@ -3,8 +3,8 @@
 The server starts each session's workbench with `CODER_SERVED_AS=<name>` and `CODER_SERVED_LEAD=1|0` in its
 environment; the name comes from the login, never from the browser. A served coder codes as that coder only,
 codes blind (another coder's codings are seen by a lead, or by everyone once the study allows it), and only
-a lead reconciles, exports or changes the codebook. Whatever the session writes or reads on disk stays in
-the study folder.
+a lead reconciles, exports or renames, moves and merges codes. An export is written inside the study folder
+only (symbolic links followed), and reaches the browser as a download.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from coder.events import log_event
 SELECTOR_CHARS = 12  # token_urlsafe(9): 72 random bits that find the login, not secret
 SESSION_DAYS = 14  # a browser session lasts this long unless revoked
 LOG_ACTIONS = ("login", "logout", "refused")  # what the server writes into the events log
+LONGEST = 200  # characters of a refused request's description kept in the log
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,11 @@ def _cookie_hash(cookie: str) -> str:
     return hashlib.sha256(cookie.encode()).hexdigest()  # 256 random bits: no salt or stretching needed
 
 
-def add_login(db: Database, name: str, *, lead: bool = False) -> str:
+def add_login(db: Database, name: str, *, lead: bool = False, by: str | None = None) -> str:
     """Create or renew NAME's login (adding the coder if new); returns the one-time token of its link.
 
     Renewing replaces an unused link, lifts a revocation and sets the lead flag; open sessions stay open.
+    `by`: the lead who did it in the browser (the log says so).
     """
     selector = secrets.token_urlsafe(9)
     secret = secrets.token_urlsafe(24)
@@ -59,11 +61,12 @@ def add_login(db: Database, name: str, *, lead: bool = False) -> str:
         else:
             db.execute("INSERT INTO logins (lead, selector, salt, token_hash, coder_id, created) VALUES (?, ?, ?, ?, ?, ?)",
                        [*values, who, now()])
-        log_event(db, "add_login", coder_id=who, summary=f"login link made for {name.strip()}{' (lead)' if lead else ''}")
+        log_event(db, "add_login", coder_id=who,
+                  summary=f"login link made for {name.strip()}{' (lead)' if lead else ''}{f' by {by}' if by else ''}")
     return selector + secret
 
 
-def revoke_login(db: Database, name: str) -> int:
+def revoke_login(db: Database, name: str, *, by: str | None = None) -> int:
     """End NAME's sessions and invalidate its login and link; returns how many sessions were open."""
     with transaction(db):
         who = coder_id(db, name)
@@ -73,7 +76,7 @@ def revoke_login(db: Database, name: str) -> int:
         db.execute("UPDATE logins SET revoked = ?, selector = NULL, salt = NULL, token_hash = NULL WHERE coder_id = ?", [stamp, who])
         ended = db.execute("UPDATE web_sessions SET ended = ? WHERE ended IS NULL AND login_id = (SELECT id FROM logins WHERE"
                            " coder_id = ?)", [stamp, who]).rowcount
-        log_event(db, "revoke_login", coder_id=who, summary=f"login of {name} revoked, {ended} session(s) ended")
+        log_event(db, "revoke_login", coder_id=who, summary=f"login of {name} revoked{f' by {by}' if by else ''}, {ended} session(s) ended")
     return ended
 
 
@@ -139,6 +142,8 @@ def end_session(db: Database, identity: Identity, address: str) -> None:
 def record(db: Database, action: str, what: str, *, address: str, identity: Identity | None = None) -> None:
     """Log a workbench closed (`logout`) or a request refused (`refused`): time, coder if known, address."""
     assert action in LOG_ACTIONS, action
+    said = "".join(c if c.isprintable() else "?" for c in what)  # a path or header a stranger chose: one short line
+    said = said if len(said) <= LONGEST else said[:LONGEST] + "…"
     with transaction(db):
         who = coder_id(db, identity.name) if identity else None
-        log_event(db, action, coder_id=who, summary=f"{what} from {address}")
+        log_event(db, action, coder_id=who, summary=f"{said} from {address}")

@@ -61,7 +61,8 @@ class LabServer(Server):
 
     def __init__(self, study: Study, *, host: str, port: int, public_url: str, ssl_context: ssl.SSLContext | None = None,
                  trust_proxy: bool = False, command: Sequence[str] | None = None) -> None:
-        super().__init__(shlex.join(command or workbench_command(str(study.root))), host=host, port=port,
+        # textual-serve runs the command through the shell: `exec` makes the workbench the process it kills
+        super().__init__("exec " + shlex.join(command or workbench_command(str(study.root))), host=host, port=port,
                          title=f"coder — {study.root.name}", public_url=public_url)
         self.study = study
         self.ssl_context = ssl_context
@@ -83,8 +84,11 @@ class LabServer(Server):
 
     async def _make_app(self) -> web.Application:
         app = await super()._make_app()
-        app.router.add_get("/login/{token}", self.handle_login, name="login")
+        app.router.add_get("/login/{token}", self.handle_login, name="login", allow_head=False)  # a link checker's HEAD uses nothing up
         app.router.add_get("/logout", self.handle_logout, name="logout")
+        from coder.serve.manage import lead_routes  # it builds on this module
+
+        app.router.add_routes(lead_routes(self))
         app.middlewares.append(self.guard)
         app.on_response_prepare.append(self.harden)
         return app

@@ -35,7 +35,7 @@ from coder.storage import read_only_error, storage_problem
 from coder.study import Study, connect_study, locate_study, read_only_reason, refresh_study
 from coder.suggest import Suggester, SuggestionProcess
 from coder.tui.dialogs.coder_choice import choose_coder
-from coder.tui.messages import ImportProgress, StudyChanged, StudyRefreshed
+from coder.tui.messages import Exported, ImportProgress, StudyChanged, StudyRefreshed
 from coder.tui.screens.coding import CodingScreen
 from coder.tui.widgets.passage_list import PassageList
 
@@ -256,6 +256,11 @@ class CoderApp(App):
 
     def on_retrieval_screen_listed(self, message: RetrievalScreen.Listed) -> None:
         self.retrieval = message.retrieval
+
+    def on_exported(self, message: Exported) -> None:
+        """A served lead's export is of use in the browser only: it is handed to it as a download (from inside the study)."""
+        if self.served is not None and path_allowed(self.study.root, message.path):
+            self.deliver_binary(message.path, save_filename=message.path.name)
 
     def look_for_changes(self) -> None:
         """Live together: what another session or command wrote is shown within a poll (the documents' progress, the

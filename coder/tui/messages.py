@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.message import Message
 
 from coder.study import OpenReport
@@ -43,3 +45,11 @@ class StudyChanged(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, StudyChanged)
+
+
+class Exported(Message):
+    """A view or dialog wrote an export: a served workbench hands the file to the browser (a download)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path

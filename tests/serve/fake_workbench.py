@@ -1,5 +1,6 @@
 """A stand-in for the workbench in the server's security tests: speaks textual-serve's app protocol just enough to
-send the browser which coder its process was started as (its environment, as JSON), then waits for `quit`."""
+send the browser which coder its process was started as (its environment, as JSON), then waits for `quit` (which
+one coder's ignores, as a hung workbench would)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import os
 import sys
 
+STUBBORN = "dora"  # her workbench never quits when asked: only a kill ends it
 NAMES = ("CODER_SERVED_AS", "CODER_SERVED_LEAD", "CODER_NAME", "CODER_STUDY")
 
 
@@ -18,7 +20,7 @@ def main() -> None:
     read = sys.stdin.buffer.read
     while len(head := read(5)) == 5:
         body = read(int.from_bytes(head[1:], "big"))
-        if head[:1] == b"M" and json.loads(body).get("type") == "quit":
+        if head[:1] == b"M" and json.loads(body).get("type") == "quit" and os.environ.get("CODER_SERVED_AS") != STUBBORN:
             break
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from coder.db import Database
 from coder.history import events_log
-from coder.serve.logins import add_login, end_session, login_list, redeem, revoke_login, session_of, still_open
+from coder.serve.logins import add_login, end_session, login_list, record, redeem, revoke_login, session_of, still_open
 
 
 def test_a_link_opens_one_session_and_only_its_hash_is_kept(db: Database) -> None:
@@ -39,3 +39,9 @@ def test_sessions_end_after_fourteen_days(db: Database) -> None:
     assert opened is not None
     db.execute("UPDATE web_sessions SET created = '2020-01-01T00:00:00.000Z'")
     assert session_of(db, opened[0]) is None and still_open(db, [opened[1].session_id]) == set()
+
+
+def test_what_a_stranger_sent_is_logged_as_one_short_line(db: Database) -> None:
+    record(db, "refused", "no session: GET /\x1b[2J" + "a" * 500, address="10.0.0.9")
+    summary = events_log(db, action="refused")[-1]["summary"]
+    assert summary.startswith("no session: GET /?[2Jaaa") and summary.endswith("… from 10.0.0.9") and len(summary) < 230

@@ -12,11 +12,13 @@ import asyncio
 import http.client
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -135,6 +137,10 @@ def test_the_websocket_upgrade_needs_the_cookie_and_the_servers_own_origin(runni
 
 def test_a_link_works_once_and_sets_a_strict_http_only_cookie(running: Running, study: Study) -> None:
     path = link(study, "carla")
+    connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=30)
+    connection.request("HEAD", path)  # a mail scanner checking the link
+    assert connection.getresponse().status == 401  # not the login route: refused, the link not used up
+    connection.close()
     first = get(running, path)
     cookie = first.headers["Set-Cookie"]
     assert first.status == 303 and "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
@@ -162,7 +168,7 @@ def test_a_session_works_as_its_coder_whatever_the_browser_says(running: Running
 
 
 def test_a_revoked_coders_session_is_refused_and_its_open_workbench_closed(running: Running, study: Study) -> None:
-    cookie = log_in(running, study, "dora")
+    cookie = log_in(running, study, "dora")  # her workbench ignores `quit` (fake_workbench.STUBBORN): it must be killed
 
     async def revoked_while_open() -> tuple[float, int, int | None]:
         async with aiohttp.ClientSession(cookies={"coder_session": cookie}) as client:
@@ -252,3 +258,31 @@ def test_the_real_workbench_starts_as_the_sessions_coder(study: Study) -> None:
         assert os.environ.get("CODER_SERVED_AS") is None
     finally:
         served.stop()
+
+
+def post(running: Running, path: str, cookie: str, form: dict[str, str], origin: str | None) -> tuple[int, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=30)
+    connection.request("POST", path, body=urlencode(form), headers={
+        "Cookie": f"coder_session={cookie}", "Content-Type": "application/x-www-form-urlencoded", **({"Origin": origin} if origin else {})})
+    response = connection.getresponse()
+    text = response.read().decode()
+    connection.close()
+    return response.status, text
+
+
+def test_a_lead_manages_the_logins_in_the_browser_and_no_one_else(running: Running, study: Study) -> None:
+    lead, coder = log_in(running, study, "lena", lead=True), log_in(running, study, "otto")
+    assert get(running, "/logins", coder).status == 403
+    assert post(running, "/logins/add", coder, {"name": "otto", "lead": "on"}, running.url)[0] == 403  # no promoting oneself
+    assert get(running, "/logins").status == 401 and get(running, "/logins", lead).status == 200
+    assert post(running, "/logins/add", lead, {"name": "<b>pia</b>"}, "http://evil.example")[0] == 403  # a form from elsewhere
+    assert post(running, "/logins/add", lead, {"name": "pia"}, None)[0] == 403
+    status, page = post(running, "/logins/add", lead, {"name": "<b>pia</b>"}, running.url)
+    assert status == 200 and "&lt;b&gt;pia&lt;/b&gt;" in page and "<b>pia</b>" not in page
+    made = re.search(r"<code>http://127\.0\.0\.1:\d+(/login/[A-Za-z0-9_-]+)</code>", page)
+    assert made and get(running, made.group(1)).status == 303
+    status, _ = post(running, "/logins/revoke", lead, {"name": "otto"}, running.url)
+    assert status == 303 and get(running, "/", coder).status == 401
+    assert post(running, "/logins/revoke", lead, {"name": "nobody"}, running.url)[0] == 400
+    summaries = [e["summary"] for e in actions(study, "add_login") + actions(study, "revoke_login")]
+    assert "login link made for <b>pia</b> by lena" in summaries and "login of otto revoked by lena, 1 session(s) ended" in summaries

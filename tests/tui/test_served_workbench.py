@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from coder.coding import coder_id, coder_names, who_codes
+from coder.coding import coder_id, coder_names
+from coder.db import setting
 from coder.served import ServedAs, set_others_visible
 from coder.study import Study, connect_study
 from coder.suggest import suggestions_in_study
@@ -41,8 +42,17 @@ def only_own(screen: CodingScreen) -> bool:
     return screen.index is not None and {c.coder_id for c in screen.index.codings.values()} <= {screen.coder_id}
 
 
+def current_coder(study: Study) -> str | None:
+    db = connect_study(study)
+    try:
+        return setting(db, "current_coder")
+    finally:
+        db.close()
+
+
 async def test_a_served_coder_codes_as_their_login_only_and_blind(two_coders_piura, monkeypatch):
     monkeypatch.setenv("CODER_NAME", "ana")  # never used when served
+    current = current_coder(two_coders_piura)
     app = served_app(two_coders_piura, "ben")
     notices = noticed(app)
     async with running(app) as pilot:
@@ -74,11 +84,7 @@ async def test_a_served_coder_codes_as_their_login_only_and_blind(two_coders_piu
         assert network.coders == "ben"
         await press_to_close(pilot, "escape", NetworkScreen)
 
-    db = connect_study(two_coders_piura)
-    try:
-        assert who_codes(db)[0] == "ana"  # the study's current coder is not the session's business
-    finally:
-        db.close()
+    assert current_coder(two_coders_piura) == current  # the study's current coder is not the session's business
 
 
 async def test_when_the_study_allows_it_a_coder_sees_the_others_but_still_does_not_reconcile_or_export(two_coders_piura):
@@ -116,9 +122,11 @@ async def test_when_the_study_allows_it_a_coder_sees_the_others_but_still_does_n
         await refused(pilot, notices, "v", "blind coding")
 
 
-async def test_a_lead_reconciles_and_exports_inside_the_study_only(two_coders_piura, tmp_path):
+async def test_a_lead_reconciles_and_exports_to_the_browser_from_inside_the_study_only(two_coders_piura, tmp_path):
     app = served_app(two_coders_piura, "lea", lead=True)  # a login with no coder yet: the coder is added
     notices = noticed(app)
+    delivered: list = []
+    app.deliver_binary = lambda path, **options: delivered.append(path)  # in a browser: a download
     async with running(app) as pilot:
         screen = app.screen
         assert isinstance(screen, CodingScreen) and screen.coder_name == "lea"
@@ -129,7 +137,11 @@ async def test_a_lead_reconciles_and_exports_inside_the_study_only(two_coders_pi
         await until(pilot, lambda: screen.show_others, "the others' codings shown")
         await press_to_open(pilot, "f3", ReconcileScreen)
         await press_to_close(pilot, "escape", ReconcileScreen)
-        await press_to_open(pilot, "X", ExportDialog)
+        dialog = await press_to_open(pilot, "X", ExportDialog)
+        await pilot.click("#export-what-codebook")
+        await pilot.click("#export-run")
+        await until(pilot, lambda: dialog.written is not None and delivered == [dialog.written], "the export handed to the browser")
+        assert dialog.written.parent == two_coders_piura.exports_dir
         await press_to_close(pilot, "escape", ExportDialog)
 
         exports = two_coders_piura.exports_dir

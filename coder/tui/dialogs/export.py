@@ -29,6 +29,7 @@ from coder.exports import codebook as codebook_export
 from coder.exports import excerpts as excerpt_export
 from coder.exports import memos as memo_export
 from coder.study import connect_study, study_title
+from coder.tui.messages import Exported
 
 if TYPE_CHECKING:
     from coder.db import Database
@@ -274,6 +275,7 @@ class ExportDialog(ModalScreen[Path | None]):
             return
         bar.update(total=1, progress=1)
         self.written = path
+        self.app.post_message(Exported(path))
         try:
             shown = path.relative_to(self.study.root)
         except ValueError:

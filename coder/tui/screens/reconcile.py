@@ -29,6 +29,7 @@ from coder.reconcile import Queue, Unit
 from coder.tui.dialogs.memo import MemoDialog
 from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.marks import code_styles
+from coder.tui.messages import StudyChanged
 from coder.tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
@@ -123,7 +124,13 @@ class ReconcileScreen(Screen):
 
     # What the screen shows ---------------------------------------------------------------
 
-    def show(self) -> None:
+    def on_study_changed(self, message: StudyChanged) -> None:
+        """Another session wrote (another lead deciding, live together): how many are decided, and the consensus column,
+        as they now are; the passage stays scrolled where it was."""
+        if self.queue is not None and self.queue.current is not None and self.query("#rec-consensus"):  # shown already
+            self.show(scroll=False)
+
+    def show(self, *, scroll: bool = True) -> None:
         queue = self.opened_queue
         unit = queue.current
         title = self.query_one("#rec-title", Static)
@@ -144,7 +151,8 @@ class ReconcileScreen(Screen):
             self.note = ""
         title.update(text)
         self.query_one("#rec-text", Static).update(Text(reconcile.unit_text(self.db, unit)))
-        self.query_one("#rec-passage", VerticalScroll).scroll_home(animate=False)
+        if scroll:
+            self.query_one("#rec-passage", VerticalScroll).scroll_home(animate=False)
         for i, name in enumerate(queue.coders):
             letter = f"{'AB'[i]}/{i + 1}" if i < 2 else str(i + 1)
             codes = unit.codes.get(name)

@@ -31,7 +31,7 @@ from coder.retrieval import Retrieval, excerpt_memo, export_retrieved, recode_ex
 from coder.study import connect_study
 from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.dialogs.whose import ALL, whose_picker
-from coder.tui.messages import CodingsChanged, StudyRefreshed
+from coder.tui.messages import CodingsChanged, Exported, StudyRefreshed
 from coder.tui.screens.coding import CodingScreen
 from coder.tui.widgets.codebook_pane import CodebookPane
 from coder.tui.widgets.excerpt_list import ExcerptList, excerpt_detail
@@ -329,4 +329,5 @@ class RetrievalScreen(Screen):
         except ValueError:
             shown = path
         self.app.call_from_thread(self.notify, f"wrote {shown}", timeout=6)
+        self.app.post_message(Exported(path))
 
