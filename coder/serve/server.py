@@ -55,6 +55,18 @@ class SessionAppService(AppService):
         if self._process is not None and self._process.returncode is None:
             self._process.kill()
 
+    async def end(self, seconds: float) -> None:
+        """Ask the workbench to quit and kill it if it has not within `seconds`. The wait is on the process itself:
+        textual-serve's `stop()` cannot be timed out (its reader swallows the cancellation and returns)."""
+        if self._process is None:
+            return
+        stopping = asyncio.ensure_future(self.stop())  # sends `quit`; returns once the process's output has ended
+        try:
+            await asyncio.wait_for(self._process.wait(), seconds)
+        except TimeoutError:
+            self.kill()
+        await stopping
+
 
 class LabServer(Server):
     """Serve a study's workbench to its coders' browsers."""
@@ -74,6 +86,7 @@ class LabServer(Server):
         self.login_locks: dict[str, asyncio.Lock] = {}
         self.strangers: dict[str, tuple[float, int]] = {}  # address → (when its last request without a session was logged, how
         self.quiet_seconds = QUIET_SECONDS                 # many came since, not logged)
+        self.stop_seconds = STOP_SECONDS
         self._db: Database | None = None
         self._watcher: asyncio.Task[None] | None = None
 
@@ -197,10 +210,7 @@ class LabServer(Server):
             opened.remove((websocket, service))
             if not opened:
                 self.open.pop(identity.session_id, None)
-            try:
-                await asyncio.wait_for(service.stop(), STOP_SECONDS)
-            except TimeoutError:  # a workbench that does not quit when asked
-                service.kill()
+            await service.end(self.stop_seconds)
             logins.record(self.db, "logout", f"{identity.name}'s workbench closed", address=address, identity=identity)
         return websocket
 

@@ -8,7 +8,7 @@ import json
 import os
 import sys
 
-STUBBORN = "dora"  # her workbench never quits when asked: only a kill ends it
+STUBBORN = ("dora", "dirk")  # their workbenches never quit when asked: only a kill ends them
 NAMES = ("CODER_SERVED_AS", "CODER_SERVED_LEAD", "CODER_NAME", "CODER_STUDY")
 
 
@@ -20,7 +20,7 @@ def main() -> None:
     read = sys.stdin.buffer.read
     while len(head := read(5)) == 5:
         body = read(int.from_bytes(head[1:], "big"))
-        if head[:1] == b"M" and json.loads(body).get("type") == "quit" and os.environ.get("CODER_SERVED_AS") != STUBBORN:
+        if head[:1] == b"M" and json.loads(body).get("type") == "quit" and os.environ.get("CODER_SERVED_AS") not in STUBBORN:
             break
 
 

@@ -190,6 +190,19 @@ def test_a_revoked_coders_session_is_refused_and_its_open_workbench_closed(runni
     assert get(running, link(study, "dora")).status == 303  # renewed: a new link works again
 
 
+def test_a_workbench_that_does_not_quit_when_its_browser_leaves_is_killed(running: Running, study: Study) -> None:
+    cookie = log_in(running, study, "dirk")  # his workbench ignores `quit` (fake_workbench.STUBBORN)
+    running.server.stop_seconds = 0.5
+
+    async def opened_and_left() -> int:
+        async with aiohttp.ClientSession(cookies={"coder_session": cookie}) as client:
+            async with client.ws_connect(f"{running.url}/ws", headers={"Origin": running.url}) as websocket:
+                return json.loads((await websocket.receive(timeout=30)).data)["pid"]
+
+    pid = asyncio.run(opened_and_left())
+    until(lambda: not Path(f"/proc/{pid}").exists() or "\tZ" in Path(f"/proc/{pid}/status").read_text(), 10, "the workbench killed")
+
+
 def test_downloads_are_only_the_sessions_own(running: Running, study: Study) -> None:
     cookie = log_in(running, study, "emil")
     assert get(running, "/download/unknown-key", cookie).status == 404
