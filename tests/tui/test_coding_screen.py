@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual import events
+
 from coder import coding
 from coder.study import Study, connect_study
 from coder.suggest import suggestions_in_study
@@ -45,6 +47,17 @@ async def test_coding_screen_codes_a_passage_and_shows_it(piura):
         assert screen.query_one(TranscriptView).marks.labels(2) == [("Accessing", "#2a9d8f")]
         await pilot.press("1")  # the same key again removes it
         assert codings(piura) == []
+
+
+async def test_coding_screen_keys_typed_ahead_keep_their_order(piura):
+    """Keys that arrive together (a fast typist, a served workbench over a slow network) act in the order typed:
+    a code key after `j` codes the passage `j` moved to."""
+    app = app_for(piura)
+    async with running(app) as pilot:
+        for key in "j1j2":  # posted at once, as the terminal driver posts what it reads, none waiting for the last
+            app.post_message(events.Key(key, key))
+        await until(pilot, lambda: len(codings(piura)) == 2, "both codings made")
+        assert codings(piura) == [("cong01", "Accessing", 2, 2), ("cong01", "Diffusing", 3, 3)]
 
 
 async def test_coding_screen_cycles_the_phase_never_stacking(piura):

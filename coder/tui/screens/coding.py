@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.events import Key
+from textual.keys import _character_to_key  # the key name of a character, as Textual names the keys it reads
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 HITS = Binding.Group("hit")
 NUDGE_END = Binding.Group("end ±word")
 NUDGE_START = Binding.Group("start ±word")
+CODE_KEY = "codebook-key"  # the id of the bindings made from the codebook's shortcut keys
 
 
 class CodingScreen(CodingTools, Suggesting, Moving, PaneLayout, Screen):
@@ -145,6 +146,7 @@ class CodingScreen(CodingTools, Suggesting, Moving, PaneLayout, Screen):
         if self.index is not None:  # the open document's codings are drawn with the codebook as it is now (a new code too)
             self.index.styles = self.code_styles
         self.code_keys = {row["key"]: row["id"] for row in rows if row["key"] and row["active"]}
+        self.bind_code_keys()
         self.refs = {row["id"]: coding.CodeRef(row["id"], row["code"], row["group"], bool(row["exclusive"])) for row in rows}
         exclusive = [row["group"] for row in rows if row["exclusive"]]
         self.exclusive_group = "phase" if "phase" in exclusive else (exclusive[0] if exclusive else None)
@@ -304,13 +306,19 @@ class CodingScreen(CodingTools, Suggesting, Moving, PaneLayout, Screen):
 
     # Coding ------------------------------------------------------------------------------
 
-    def on_key(self, event: Key) -> None:
-        """Shortcut keys of the codebook (digits, letters) toggle their code."""
-        if event.character and event.character in self.code_keys and self.at.document is not None:
-            event.stop()
-            self.action_code_key(event.character)
+    def bind_code_keys(self) -> None:
+        """The codebook's shortcut keys are bindings like every other key, ahead of the screen's own, so keys typed
+        ahead keep their order: `j1` codes the passage `j` moved to (a key taken in on_key overtook the move)."""
+        table = self._bindings.key_to_bindings
+        for key, bindings in list(table.items()):
+            table[key] = [b for b in bindings if b.id != CODE_KEY]
+        for character in self.code_keys:
+            key = "space" if character in (" ", "space") else _character_to_key(character)
+            table.setdefault(key, []).insert(0, Binding(key, f"code_key({character!r})", show=False, id=CODE_KEY))
 
     def action_code_key(self, key: str) -> None:
+        if self.at.document is None:
+            return
         code_id = self.code_keys.get(key)
         if code_id is None:
             self.notify(f"No code has the key {key}.", severity="warning")
