@@ -58,6 +58,7 @@ def test_every_command_takes_study_after_it(make_study, tmp_path, monkeypatch):
         (("import", "codings"), [str(codings_csv)], study), (("import", "files"), [], study),
         (("import", "qdpx"), [str(tmp_path / "study.qdpx")], fresh), (("init",), [str(tmp_path / "new")], study),
         (("serve", "add-coder"), ["ana", "--lead"], study), (("serve", "coders"), [], study), (("serve", "revoke"), ["ana"], study),
+        (("serve", "others-visible"), ["on"], study),
     ]
     assert {command for command, _, _ in runs} == command_paths(main), "a command without a case here"
     for command, arguments, where in runs:
@@ -65,7 +66,7 @@ def test_every_command_takes_study_after_it(make_study, tmp_path, monkeypatch):
         assert result.exit_code == 0, (command, result.output)
     db = connect_study(study)
     written = [r[0] for r in db.execute("SELECT action FROM events WHERE id > ? ORDER BY id", [events])]
-    assert {"code", "uncode", "autocode", "import_codings", "reconcile_agreed", "add_login", "revoke_login"} <= set(written), written
+    assert {"code", "uncode", "autocode", "import_codings", "reconcile_agreed", "add_login", "revoke_login", "others_visible"} <= set(written), written
     db.close()
     db = connect_study(fresh)
     assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 3

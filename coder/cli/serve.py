@@ -106,3 +106,23 @@ def coders(session: Session, fmt: str) -> None:
 
     rows = login_list(session.open(refresh=False))
     click.echo(render(rows, fmt, ["coder", "lead", "link", "created", "revoked", "sessions", "last_login"]))
+
+
+@serve.command(name="others-visible")
+@click.argument("state", type=click.Choice(["on", "off"]), required=False)
+@pass_session
+def others_visible(session: Session, state: str | None) -> None:
+    """Let every served coder see the other coders' codings and the agreement (on), or keep them coding blind (off,
+    the default; leads always see them). With no argument, say which it is. Open workbenches follow within a second.
+
+    Example:
+
+        coder serve others-visible on
+    """
+    from coder import served
+
+    db = session.open(refresh=False)
+    if state is not None:
+        served.set_others_visible(db, state == "on")
+    click.echo("served coders see each other's codings" if served.others_visible(db) else
+               "served coders code blind: only leads see the other coders' codings")

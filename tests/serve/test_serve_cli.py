@@ -159,3 +159,25 @@ def test_the_logins_commands_list_renew_and_revoke(study: Study) -> None:
     assert run("coders", "--format", "json").count('"revoked": "20') == 1
     refused = CliRunner().invoke(main, ["--study", str(study.root), "serve", "revoke", "nobody"])
     assert refused.exit_code == 1 and "no coder named 'nobody'" in refused.output
+
+
+def test_others_visible_is_switched_and_said(study: Study) -> None:
+    from coder import served
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(main, ["--study", str(study.root), "serve", "others-visible", *args])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    def visible() -> bool:
+        db = connect_study(study)
+        try:
+            return served.others_visible(db)
+        finally:
+            db.close()
+
+    assert run().startswith("served coders code blind") and not visible()
+    assert run("on").startswith("served coders see each other's codings") and visible()
+    assert run("off").startswith("served coders code blind") and not visible()
+    refused = CliRunner().invoke(main, ["--study", str(study.root), "serve", "others-visible", "maybe"])
+    assert refused.exit_code == 1 and "maybe" in refused.output and "Traceback" not in refused.output and not visible()
