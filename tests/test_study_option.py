@@ -66,7 +66,8 @@ def test_every_command_takes_study_after_it(make_study, tmp_path, monkeypatch):
         assert result.exit_code == 0, (command, result.output)
     db = connect_study(study)
     written = [r[0] for r in db.execute("SELECT action FROM events WHERE id > ? ORDER BY id", [events])]
-    assert {"code", "uncode", "autocode", "import_codings", "reconcile_agreed", "add_login", "revoke_login", "others_visible"} <= set(written), written
+    assert {"code", "uncode", "autocode", "import_codings", "reconcile_agreed", "add_login", "revoke_login",
+            "others_visible"} <= set(written), written
     db.close()
     db = connect_study(fresh)
     assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 3

@@ -313,8 +313,10 @@ class CodingScreen(CodingTools, Suggesting, Moving, PaneLayout, Screen):
         for key, bindings in list(table.items()):
             table[key] = [b for b in bindings if b.id != CODE_KEY]
         for character in self.code_keys:
-            key = "space" if character in (" ", "space") else _character_to_key(character)
-            table.setdefault(key, []).insert(0, Binding(key, f"code_key({character!r})", show=False, id=CODE_KEY))
+            key, action = "space" if character in (" ", "space") else _character_to_key(character), f"code_key({character!r})"
+            bindings = table.setdefault(key, [])
+            if not any(b.action == action for b in bindings):  # `1` is bound already, to show the code keys in the key bar
+                bindings.insert(0, Binding(key, action, show=False, id=CODE_KEY))
 
     def action_code_key(self, key: str) -> None:
         if self.at.document is None:
