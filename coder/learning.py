@@ -33,7 +33,9 @@ DEFAULT_THRESHOLD = 0.5  # the probability shown from, until an evaluation chose
 PRECISION_TARGET = 0.7  # the held-out precision a code's threshold must reach
 DISMISSED_WEIGHT = 3.0  # a dismissal is a negative example the coder stated outright
 THRESHOLDS_SETTING = "learned_thresholds"  # JSON: source → code path → threshold (null: no learned suggestions)
+SOURCE_SETTING = "learned_source"  # whose coding the workbench's model learns from, as the researcher chose it
 ALL = "all"  # the source that pools every coder
+APPLY_LEARNED = "apply_learned"  # the event of `coder suggest apply` (auto-coding by words is `autocode`)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class Model:
     bias: Any = None  # one per code
     order: list[int] = field(default_factory=list)  # code ids, in the columns of `weights`
     names: list[str] = field(default_factory=list)  # the word features' words
+    taught: int = 0  # the source's codings and dismissals when it was trained (`example_count`)
 
     def probabilities(self, texts: list[str]) -> Any:
         """A passages × codes array of probabilities (columns in `order`)."""
@@ -128,10 +131,30 @@ def _sigmoid(scores: Any) -> Any:
 
 
 def default_source(db: Database) -> str:
-    """The consensus coder when it has codings, else all coders."""
+    """The source the researcher chose (`choose_source`), else the consensus coder when it has codings, else all coders."""
+    chosen = setting(db, SOURCE_SETTING)
+    if chosen == ALL or (chosen and db.execute("SELECT 1 FROM coders WHERE name = ?", [chosen]).fetchone()):
+        return chosen
     name = consensus_coder(db)
     has = db.execute("SELECT 1 FROM codings x JOIN coders c ON c.id = x.coder_id WHERE c.name = ? LIMIT 1", [name]).fetchone()
     return name if has else ALL
+
+
+def choose_source(db: Database, source: str | None) -> str:
+    """Learn from this source from now on (a coder's name, `consensus` or `all`; None: back to the default)."""
+    from coder.db import set_setting
+
+    name = None if source is None else resolve_source(db, source)
+    set_setting(db, SOURCE_SETTING, name, remembered=True)
+    return default_source(db)
+
+
+def example_count(db: Database, source: str) -> int:
+    """The source's codings and dismissals: the model trains again once this has moved by `RETRAIN_AFTER`."""
+    coders = "" if source == ALL else " WHERE coder_id = (SELECT id FROM coders WHERE name = :coder)"
+    with reading(db):
+        return sum(db.execute(f"SELECT count(*) FROM {table}{coders}", {"coder": source}).fetchone()[0]
+                   for table in ("codings", DISMISSALS))
 
 
 def resolve_source(db: Database, source: str | None) -> str:
@@ -216,28 +239,38 @@ def fit(found: Examples, indices: list[int] | None = None, *, source: str = ALL,
 
 
 def _logistic(features: Any, target: Any, sample: Any, c: float, *, balanced: bool) -> tuple[Any, Any]:
-    """L2-regularised logistic regression of every code at once (as scikit-learn's: loss × C + ½‖w‖², the intercept free),
-    by L-BFGS on one matrix product per step: one solver run instead of one per code. Returns weights and intercepts."""
+    """L2-regularised logistic regression of every code at once (as scikit-learn's: loss × C + ½‖w‖², the intercept free).
+
+    With far fewer passages than features the weights lie in the span of the passages (w = Xᵀa), so it is solved
+    exactly over `basis` = U·Λ^½ of the passages' Gram matrix XXᵀ = UΛUᵀ (a passage × passage matrix whose products
+    equal the features'): the same problem with hundreds of parameters per code instead of tens of thousands,
+    by one L-BFGS run for every code. Returns weights (features × codes) and intercepts."""
     import numpy as np
     from scipy.optimize import minimize
+    from threadpoolctl import threadpool_limits
 
     rows, columns = features.shape[0], target.shape[1]
     if balanced:  # each class weighs half, as class_weight="balanced"
         positives = target.sum(axis=0)
         sample = sample * np.where(target > 0, rows / (2 * positives), rows / (2 * (rows - positives)))
     sample = sample * c
-    transposed = features.T.tocsr()
+    threads = threadpool_limits(1)  # its steps are small: BLAS threads made each ~50× slower on a busy 2-core machine
+    values, vectors = np.linalg.eigh((features @ features.T).toarray())
+    kept = values > values.max() * 1e-10
+    basis = vectors[:, kept] * np.sqrt(values[kept])
 
     def loss(flat: Any) -> tuple[float, Any]:
         weights, bias = flat[:-columns].reshape(-1, columns), flat[-columns:]
-        scores = features @ weights + bias
+        scores = basis @ weights + bias
         error = sample * (_sigmoid(scores) - target)
         value = (sample * (np.logaddexp(0, scores) - target * scores)).sum() + 0.5 * (weights * weights).sum()
-        return float(value), np.concatenate([(transposed @ error + weights).ravel(), error.sum(axis=0)])
+        return float(value), np.concatenate([(basis.T @ error + weights).ravel(), error.sum(axis=0)])
 
-    start = np.zeros(features.shape[1] * columns + columns)
-    found = minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 300, "maxcor": 5})
-    return found.x[:-columns].reshape(-1, columns), found.x[-columns:]
+    start = np.zeros(basis.shape[1] * columns + columns)
+    found = minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 500, "maxcor": 10})
+    threads.restore_original_limits()
+    coefficients = found.x[:-columns].reshape(-1, columns)
+    return features.T @ (vectors[:, kept] / np.sqrt(values[kept]) @ coefficients), found.x[-columns:]
 
 
 # chosen by measuring on the bundled study (docs/suggestions.md); chars: character n-gram features (0: none)
@@ -254,10 +287,13 @@ def train(db: Database, source: str | None = None, *, min_examples: int = MIN_EX
     """A model of the source's coding (default: the consensus when it has codings, else all coders), with the
     thresholds the last evaluation of that source chose (`DEFAULT_THRESHOLD` for every code until one has run)."""
     name = resolve_source(db, source)
+    taught = example_count(db, name)
     found = examples(db, name)
     saved = saved_thresholds(db, name)
     thresholds = None if saved is None else {code: saved.get(path) for code, (path, _) in found.codes.items() if path in saved}
-    return fit(found, source=name, min_examples=min_examples, thresholds=thresholds)
+    model = fit(found, source=name, min_examples=min_examples, thresholds=thresholds)
+    model.taught = taught
+    return model
 
 
 def suggest_document(db: Database, model: Model, document_id: int, *, coder_id: int | None = None) -> dict[int, list[Learned]]:

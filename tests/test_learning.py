@@ -9,7 +9,19 @@ from click.testing import CliRunner
 
 from coder import coding
 from coder.cli import main
-from coder.learning import Examples, Unit, dismiss, examples, least_sure, preview_learned, train
+from coder.learning import (
+    ALL,
+    Examples,
+    Unit,
+    choose_source,
+    default_source,
+    dismiss,
+    example_count,
+    examples,
+    least_sure,
+    preview_learned,
+    train,
+)
 from coder.learning_eval import Counts, choose_threshold, evaluate, folds, held_out, score
 from coder.study import connect_study, refresh_study
 
@@ -144,7 +156,7 @@ def test_cli_apply_previews_then_codes_in_one_undoable_event(learning_study):
     applied = runner.invoke(main, [*args, "--coder", "ben", "--yes"])
     assert applied.exit_code == 0 and "coded 12 passages" in applied.output, applied.output
     assert db.execute("SELECT count(*) FROM codings WHERE coder_id = ?", [ben]).fetchone()[0] == 12
-    assert events.undo(db, ben).action == "autocode"
+    assert events.undo(db, ben).action == "apply_learned"  # not auto-coding by words
     assert db.execute("SELECT count(*) FROM codings WHERE coder_id = ?", [ben]).fetchone()[0] == 0
     again = runner.invoke(main, [*args, "--coder", "ana"])
     assert "0 passages would be coded" in again.output  # ana coded them all already
@@ -162,3 +174,35 @@ def test_scikit_learn_is_not_loaded_at_start_up():
 
     code = "import sys, coder.cli, coder.learning, coder.learning_eval, coder.cli.suggest; print('sklearn' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_the_solver_in_passage_space_is_scikit_learns_logistic_regression():
+    """Fewer passages than features: solved over the passages' Gram matrix, the same optimum as the primal problem."""
+    import numpy as np
+    from scipy.sparse import random as sparse_random
+    from sklearn.linear_model import LogisticRegression
+
+    from coder.learning import _logistic
+
+    features = sparse_random(40, 300, density=0.1, format="csr", random_state=1)
+    target = np.array([[i % 3 == 0, i % 4 == 1] for i in range(40)], dtype=float)
+    weights, bias = _logistic(features, target, np.ones_like(target), 2.0, balanced=True)
+    for column in range(2):
+        reference = LogisticRegression(C=2.0, class_weight="balanced", tol=1e-8, max_iter=5000).fit(features, target[:, column])
+        assert np.allclose(weights[:, column], reference.coef_[0], atol=1e-3)
+        assert abs(bias[column] - reference.intercept_[0]) < 1e-3
+
+
+def test_the_chosen_source_is_the_default_and_retraining_counts_its_codings(learning_study):
+    study, db = learning_study
+    assert default_source(db) == ALL  # no consensus coding: every coder
+    ben = coding.add_coder(db, "ben")
+    assert choose_source(db, "ana") == "ana" == default_source(db) == train(db, min_examples=3).source
+    with pytest.raises(Exception, match="no coder named"):
+        choose_source(db, "nobody")
+    before = example_count(db, "ana")
+    assert before == 24 and train(db, min_examples=3).taught == 24  # ana's codings, one per respondent passage
+    dismiss(db, 1, 2, coding.find_code(db, "Coordinating"), coding.acting_coder(db, "ana"))
+    coding.apply_code(db, 1, coding.find_code(db, "Enabling"), ben, *coding.passage_span(db, 1, 2))
+    assert example_count(db, "ana") == 25 and example_count(db, ALL) == 26  # ben's coding is not ana's
+    assert choose_source(db, None) == ALL

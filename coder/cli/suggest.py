@@ -94,7 +94,7 @@ def apply(session: Session, code_name: str, minimum: float, source: str | None, 
     from coder import coding
     from coder.autocode import apply_autocode
     from coder.errors import CoderError
-    from coder.learning import preview_learned
+    from coder.learning import APPLY_LEARNED, preview_learned
 
     db = session.open()
     found = coding.find_code(db, code_name)
@@ -118,5 +118,5 @@ def apply(session: Session, code_name: str, minimum: float, source: str | None, 
             click.echo("Nothing was changed. Run again with --yes to apply.")
         return
     assert coder is not None
-    coded = apply_autocode(db, found, matches, coder)
+    coded = apply_autocode(db, found, matches, coder, action=APPLY_LEARNED)
     click.echo(f"coded {coded} passage{'s' * (coded != 1)} with {found.path} — one event, undone in one step")
