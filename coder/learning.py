@@ -226,16 +226,47 @@ def fit(found: Examples, indices: list[int] | None = None, *, source: str = ALL,
                                   max_features=CONFIG["words"])
     parts = [model.words.fit_transform(texts)]
     if CONFIG["chars"]:
-        model.chars = TfidfVectorizer(strip_accents="unicode", analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True,
-                                      max_features=CONFIG["chars"], dtype=np.float32)
+        model.chars = TfidfVectorizer(analyzer=CharGrams(), min_df=2, sublinear_tf=True, max_features=CONFIG["chars"],
+                                      dtype=np.float32)
         parts.append(model.chars.fit_transform(texts))
     model.names = list(model.words.get_feature_names_out())
     features = hstack(parts).tocsr().astype(np.float64)
     target = np.array([[code in found.positive[i] for code in learned] for i in chosen], dtype=np.float64)
     sample = np.array([[DISMISSED_WEIGHT if code in found.negative[i] else 1.0 for code in learned] for i in chosen])
     weights, bias = _logistic(features, target, sample, CONFIG["C"], balanced=CONFIG["class_weight"] == "balanced")
-    model.weights, model.bias, model.order = weights, bias, learned
+    model.weights, model.bias, model.order = weights.astype(np.float32), bias, learned  # half the pickle the workbench loads
     return model
+
+
+class CharGrams:
+    """scikit-learn's `char_wb` 3–5-grams of lower-cased, accent-folded text, the same features, each word's grams
+    made once (most words of a study recur hundreds of times; they were most of the training time)."""
+
+    def __init__(self) -> None:
+        self.grams: dict[str, list[str]] = {}
+
+    def __call__(self, text: str) -> list[str]:
+        from sklearn.feature_extraction.text import strip_accents_unicode
+
+        found: list[str] = []
+        for word in strip_accents_unicode(text.lower()).split():
+            if (grams := self.grams.get(word)) is None:
+                grams = self.grams[word] = _grams(f" {word} ")
+            found.extend(grams)
+        return found
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"grams": {}}  # a cache, not part of the model
+
+
+def _grams(padded: str) -> list[str]:
+    """As scikit-learn's `_char_wb_ngrams` for one padded word: a word no longer than n gives itself, once."""
+    grams = []
+    for n in (3, 4, 5):
+        grams += [padded[i:i + n] for i in range(max(len(padded) - n, 0) + 1)]
+        if len(padded) <= n:
+            break
+    return grams
 
 
 def _logistic(features: Any, target: Any, sample: Any, c: float, *, balanced: bool) -> tuple[Any, Any]:

@@ -206,3 +206,14 @@ def test_the_chosen_source_is_the_default_and_retraining_counts_its_codings(lear
     coding.apply_code(db, 1, coding.find_code(db, "Enabling"), ben, *coding.passage_span(db, 1, 2))
     assert example_count(db, "ana") == 25 and example_count(db, ALL) == 26  # ben's coding is not ana's
     assert choose_source(db, None) == ALL
+
+
+def test_character_grams_are_scikit_learns_char_wb():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from coder.learning import CharGrams
+
+    reference = TfidfVectorizer(strip_accents="unicode", analyzer="char_wb", ngram_range=(3, 5)).build_analyzer()
+    grams = CharGrams()
+    for text in ["Él dijo: «la capacitación»  fue   buena.\nSí, sí", "a ab abc abcd abcde abcdef", "", "Ñandú ÆSOP cafe\u0301", *TRAINING]:
+        assert grams(text) == reference(text)
