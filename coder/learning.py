@@ -102,17 +102,24 @@ class Model:
 
     def suggest(self, text: str, *, top_words: int = 5, every: bool = False) -> list[Learned]:
         """The codes shown for a passage, most probable first (`every`: all learned codes, whatever the threshold)."""
-        if not self.order:
-            return []
-        features, words = self._features([text])
-        probabilities = _sigmoid(features @ self.weights + self.bias)[0]
-        shown = []
-        for column, code_id in enumerate(self.order):
-            threshold = self.thresholds.get(code_id, DEFAULT_THRESHOLD)
-            p = float(probabilities[column])
-            if every or (threshold is not None and p >= threshold):
-                shown.append(Learned(code_id, self.codes[code_id][0], p, self._pushing(words, column, top_words)))
-        return sorted(shown, key=lambda s: -s.probability)
+        return self.suggest_all([text], top_words=top_words, every=every)[0]
+
+    def suggest_all(self, texts: list[str], *, top_words: int = 5, every: bool = False) -> list[list[Learned]]:
+        """`suggest` for many passages at once (one transform and one product for all: a document's in a few ms)."""
+        if not self.order or not texts:
+            return [[] for _ in texts]
+        features, words = self._features(texts)
+        probabilities = _sigmoid(features @ self.weights + self.bias)
+        result = []
+        for row, passage in enumerate(probabilities):
+            shown, line = [], words[row]
+            for column, code_id in enumerate(self.order):
+                threshold = self.thresholds.get(code_id, DEFAULT_THRESHOLD)
+                p = float(passage[column])
+                if every or (threshold is not None and p >= threshold):
+                    shown.append(Learned(code_id, self.codes[code_id][0], p, self._pushing(line, column, top_words)))
+            result.append(sorted(shown, key=lambda s: -s.probability))
+        return result
 
     def weighed_most(self, text: str, code_id: int, count: int = 5) -> tuple[str, ...]:
         """The passage's words (and word pairs) that pushed the code's probability up most."""
@@ -342,8 +349,8 @@ def suggest_document(db: Database, model: Model, document_id: int, *, coder_id: 
                                            [document_id, coder_id]):
             taken |= {(u.ordinal, code) for u in units if start < u.end and end > u.start}
     result: dict[int, list[Learned]] = {}
-    for unit in units:
-        shown = [s for s in model.suggest(unit.text) if (unit.ordinal, s.code_id) not in taken]
+    for unit, suggested in zip(units, model.suggest_all([u.text for u in units])):
+        shown = [s for s in suggested if (unit.ordinal, s.code_id) not in taken]
         if shown:
             result[unit.ordinal] = shown
     return result

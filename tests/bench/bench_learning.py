@@ -70,8 +70,15 @@ def main(repeats: int) -> None:
         start = time.perf_counter()
         pickle.loads(pickled)
         loads.append(time.perf_counter() - start)
+    document = [u.text for u in found.units if u.document_id == found.units[0].document_id]
+    batches = []
+    for _ in range(5):
+        started = time.process_time()
+        model.suggest_all(document)
+        batches.append(time.process_time() - started)
     print(f"the trained model pickled: {len(pickled) / 1e6:.1f} MB; loading it (the workbench's part):"
-          f" median {statistics.median(loads) * 1000:.1f} ms")
+          f" median {statistics.median(loads) * 1000:.1f} ms; then the open document's suggestions"
+          f" ({len(document)} passages at once): CPU {statistics.median(batches) * 1000:.1f} ms")
     texts = [u.text for u in found.units[:300]]
     for text in texts[:5]:
         model.suggest(text)  # warm
