@@ -22,6 +22,7 @@ from coder.coding import consensus_coder
 from coder.db import Database, reading, setting
 from coder.dismissals import TABLE as DISMISSALS
 from coder.errors import CoderError
+from coder.learning_solver import sigmoid, up_the_tree
 from coder.turns import interviewer_passages
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ DEFAULT_THRESHOLD = 0.5  # the probability shown from, until an evaluation chose
 PRECISION_TARGET = 0.7  # the held-out precision a code's threshold must reach
 DISMISSED_WEIGHT = 3.0  # a dismissal is a negative example the coder stated outright
 THRESHOLDS_SETTING = "learned_thresholds"  # JSON: source → code path → threshold (null: no learned suggestions)
+DECISION_SETTING = "learned_decision"  # JSON: source → the decision threshold its evaluation chose
 SOURCE_SETTING = "learned_source"  # whose coding the workbench's model learns from, as the researcher chose it
 ALL = "all"  # the source that pools every coder
 APPLY_LEARNED = "apply_learned"  # the event of `coder suggest apply` (auto-coding by words is `autocode`)
@@ -57,6 +59,7 @@ class Examples:
     positive: list[set[int]]  # code ids per unit
     negative: list[set[int]]  # dismissed code ids per unit (not also positive)
     codes: dict[int, tuple[str, str]]  # code id → (path, group) for every code that can be learned
+    parents: dict[int, int] = field(default_factory=dict)  # code id → its parent's, both learnable
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,8 @@ class Model:
     order: list[int] = field(default_factory=list)  # code ids, in the columns of `weights`
     names: list[str] = field(default_factory=list)  # the word features' words
     taught: int = 0  # the source's codings and dismissals when it was trained (`example_count`)
+    decision: float = DEFAULT_THRESHOLD  # shown from where no evaluation chose a code's threshold (`decision_threshold`)
+    parents: list[tuple[int, int]] = field(default_factory=list)  # (sub-code, parent) columns, deepest first
 
     def probabilities(self, texts: list[str]) -> Any:
         """A passages × codes array of probabilities (columns in `order`)."""
@@ -91,7 +96,7 @@ class Model:
 
         if not self.order:
             return np.zeros((len(texts), 0))
-        return _sigmoid(self._features(texts)[0] @ self.weights + self.bias)
+        return up_the_tree(sigmoid(self._features(texts)[0] @ self.weights + self.bias), self.parents)
 
     def _features(self, texts: list[str]) -> tuple[Any, Any]:
         """The passages' features, and their word part (what `weighed_most` reads)."""
@@ -109,12 +114,12 @@ class Model:
         if not self.order or not texts:
             return [[] for _ in texts]
         features, words = self._features(texts)
-        probabilities = _sigmoid(features @ self.weights + self.bias)
+        probabilities = up_the_tree(sigmoid(features @ self.weights + self.bias), self.parents)
         result = []
         for row, passage in enumerate(probabilities):
             shown, line = [], words[row]
             for column, code_id in enumerate(self.order):
-                threshold = self.thresholds.get(code_id, DEFAULT_THRESHOLD)
+                threshold = self.thresholds.get(code_id, self.decision)
                 p = float(passage[column])
                 if every or (threshold is not None and p >= threshold):
                     shown.append(Learned(code_id, self.codes[code_id][0], p, self._pushing(line, column, top_words)))
@@ -129,12 +134,6 @@ class Model:
         pushes = row.data * self.weights[row.indices, column]
         best = pushes.argsort()[::-1][:count]
         return tuple(self.names[row.indices[i]] for i in best if pushes[i] > 0)
-
-
-def _sigmoid(scores: Any) -> Any:
-    import numpy as np
-
-    return 1.0 / (1.0 + np.exp(-np.clip(scores, -30, 30)))
 
 
 def default_source(db: Database) -> str:
@@ -210,22 +209,26 @@ def examples(db: Database, source: str | None = None, *, documents: set[int] | N
         coded = {code for code, s, e in by_document.get(doc, ()) if s < end and e > start}
         positive.append(coded)
         negative.append({code for d, code, s, e in turned_down if d == doc and (s, e) == (start, end)} - coded)
-    return Examples(units, positive, negative, codes)
+    parents = {code: parent for code, parent in db.execute("SELECT id, parent_id FROM codes WHERE parent_id IS NOT NULL")
+               if code in codes and parent in codes}
+    return Examples(units, positive, negative, codes, parents)
 
 
 def fit(found: Examples, indices: list[int] | None = None, *, source: str = ALL, min_examples: int = MIN_EXAMPLES,
-        thresholds: dict[int, float | None] | None = None) -> Model:
-    """Train a model on the examples (or those at `indices`): one classifier per code with enough positive passages."""
+        thresholds: dict[int, float | None] | None = None, decision: float | None = None, decide: bool = False) -> Model:
+    """Train a model on the examples (or those at `indices`): one classifier per code with enough positive passages.
+    It suggests a code from its threshold (`thresholds`), else from `decision`, else from the decision threshold
+    chosen inside these examples (`decide`: the evaluation's inner cross-validation, many times the training)."""
     import numpy as np
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from coder.learning_solver import CharGrams, decision_threshold, solve
 
     chosen = list(range(len(found.units))) if indices is None else indices
     counts = {code: sum(code in found.positive[i] for i in chosen) for code in found.codes}
     learned = [code for code in found.codes if counts[code] >= min_examples and counts[code] < len(chosen)]
     model = Model(source, {c: found.codes[c] for c in learned}, {}, {c: counts[c] for c in learned})
-    for code in learned:
-        model.thresholds[code] = DEFAULT_THRESHOLD if thresholds is None else thresholds.get(code)
     if not learned:
         return model
     texts = [found.units[i].text for i in chosen]
@@ -240,75 +243,29 @@ def fit(found: Examples, indices: list[int] | None = None, *, source: str = ALL,
     features = hstack(parts).tocsr().astype(np.float64)
     target = np.array([[code in found.positive[i] for code in learned] for i in chosen], dtype=np.float64)
     sample = np.array([[DISMISSED_WEIGHT if code in found.negative[i] else 1.0 for code in learned] for i in chosen])
-    weights, bias = _logistic(features, target, sample, CONFIG["C"], balanced=CONFIG["class_weight"] == "balanced")
-    model.weights, model.bias, model.order = weights.astype(np.float32), bias, learned  # half the pickle the workbench loads
+    balanced = CONFIG["class_weight"] == "balanced"
+    gram = (features @ features.T).toarray()
+    coefficients, model.bias = solve(gram, target, sample, CONFIG["C"], balanced=balanced)
+    model.weights = (features.T @ coefficients).astype(np.float32)  # float32: half the pickle the workbench loads
+    model.order = learned
+    model.parents = _tree(found.parents, learned)
+    if decide:
+        groups = [found.units[i].document_id for i in chosen]
+        decision = decision_threshold(gram, target, sample, groups, model.parents, CONFIG["C"], balanced=balanced)
+    model.decision = decision or DEFAULT_THRESHOLD
+    for code in learned:
+        model.thresholds[code] = model.decision if thresholds is None else thresholds.get(code)
     return model
 
 
-class CharGrams:
-    """scikit-learn's `char_wb` 3–5-grams of lower-cased, accent-folded text, the same features, each word's grams
-    made once (most words of a study recur hundreds of times; they were most of the training time)."""
+def _tree(parents: dict[int, int], learned: list[int]) -> list[tuple[int, int]]:
+    """(sub-code, parent) column pairs of the learned codes, the deepest sub-codes first."""
+    def depth(code: int) -> int:
+        return 1 + depth(parents[code]) if code in parents else 0
 
-    def __init__(self) -> None:
-        self.grams: dict[str, list[str]] = {}
-
-    def __call__(self, text: str) -> list[str]:
-        from sklearn.feature_extraction.text import strip_accents_unicode
-
-        found: list[str] = []
-        for word in strip_accents_unicode(text.lower()).split():
-            if (grams := self.grams.get(word)) is None:
-                grams = self.grams[word] = _grams(f" {word} ")
-            found.extend(grams)
-        return found
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {"grams": {}}  # a cache, not part of the model
-
-
-def _grams(padded: str) -> list[str]:
-    """As scikit-learn's `_char_wb_ngrams` for one padded word: a word no longer than n gives itself, once."""
-    grams = []
-    for n in (3, 4, 5):
-        grams += [padded[i:i + n] for i in range(max(len(padded) - n, 0) + 1)]
-        if len(padded) <= n:
-            break
-    return grams
-
-
-def _logistic(features: Any, target: Any, sample: Any, c: float, *, balanced: bool) -> tuple[Any, Any]:
-    """L2-regularised logistic regression of every code at once (as scikit-learn's: loss × C + ½‖w‖², the intercept free).
-
-    With far fewer passages than features the weights lie in the span of the passages (w = Xᵀa), so it is solved
-    exactly over `basis` = U·Λ^½ of the passages' Gram matrix XXᵀ = UΛUᵀ (a passage × passage matrix whose products
-    equal the features'): the same problem with hundreds of parameters per code instead of tens of thousands,
-    by one L-BFGS run for every code. Returns weights (features × codes) and intercepts."""
-    import numpy as np
-    from scipy.optimize import minimize
-    from threadpoolctl import threadpool_limits
-
-    rows, columns = features.shape[0], target.shape[1]
-    if balanced:  # each class weighs half, as class_weight="balanced"
-        positives = target.sum(axis=0)
-        sample = sample * np.where(target > 0, rows / (2 * positives), rows / (2 * (rows - positives)))
-    sample = sample * c
-    threads = threadpool_limits(1)  # its steps are small: BLAS threads made each ~50× slower on a busy 2-core machine
-    values, vectors = np.linalg.eigh((features @ features.T).toarray())
-    kept = values > values.max() * 1e-10
-    basis = vectors[:, kept] * np.sqrt(values[kept])
-
-    def loss(flat: Any) -> tuple[float, Any]:
-        weights, bias = flat[:-columns].reshape(-1, columns), flat[-columns:]
-        scores = basis @ weights + bias
-        error = sample * (_sigmoid(scores) - target)
-        value = (sample * (np.logaddexp(0, scores) - target * scores)).sum() + 0.5 * (weights * weights).sum()
-        return float(value), np.concatenate([(basis.T @ error + weights).ravel(), error.sum(axis=0)])
-
-    start = np.zeros(basis.shape[1] * columns + columns)
-    found = minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 500, "maxcor": 10})
-    threads.restore_original_limits()
-    coefficients = found.x[:-columns].reshape(-1, columns)
-    return features.T @ (vectors[:, kept] / np.sqrt(values[kept]) @ coefficients), found.x[-columns:]
+    column = {code: i for i, code in enumerate(learned)}
+    pairs = [(child, parent) for child, parent in parents.items() if child in column and parent in column]
+    return [(column[c], column[p]) for c, p in sorted(pairs, key=lambda pair: -depth(pair[0]))]
 
 
 # chosen by measuring on the bundled study (docs/suggestions.md); chars: character n-gram features (0: none)
@@ -322,14 +279,15 @@ def saved_thresholds(db: Database, source: str) -> dict[str, float | None] | Non
 
 
 def train(db: Database, source: str | None = None, *, min_examples: int = MIN_EXAMPLES) -> Model:
-    """A model of the source's coding (default: the consensus when it has codings, else all coders), with the
-    thresholds the last evaluation of that source chose (`DEFAULT_THRESHOLD` for every code until one has run)."""
+    """A model of the source's coding (default: `default_source`), with the thresholds the last evaluation of that
+    source chose (its decision threshold for every code it did not choose one for; `DEFAULT_THRESHOLD` until one ran)."""
     name = resolve_source(db, source)
     taught = example_count(db, name)
     found = examples(db, name)
     saved = saved_thresholds(db, name)
     thresholds = None if saved is None else {code: saved.get(path) for code, (path, _) in found.codes.items() if path in saved}
-    model = fit(found, source=name, min_examples=min_examples, thresholds=thresholds)
+    decision = json.loads(setting(db, DECISION_SETTING) or "{}").get(name)
+    model = fit(found, source=name, min_examples=min_examples, thresholds=thresholds, decision=decision)
     model.taught = taught
     return model
 

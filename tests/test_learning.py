@@ -93,8 +93,9 @@ def test_examples_are_respondent_passages_with_the_coders_codes(learning_study):
 def test_evaluation_trains_without_the_held_out_document(learning_study):
     study, db = learning_study
     found = examples(db, "ana")
-    probabilities, keywords, count = held_out(db, found, min_examples=3)
+    probabilities, keywords, count, decisions = held_out(db, found, min_examples=3)
     assert count == 3 and all(probabilities)  # every held-out passage got a probability per code
+    assert all(0.05 <= d <= 0.95 for d in decisions)  # each fold's own, chosen inside its two training documents
     diffusing = coding.find_code(db, "Diffusing").id
     right = sum((p[diffusing] >= 0.5) == (diffusing in t) for p, t in zip(probabilities, found.positive))
     assert right >= 22
@@ -140,7 +141,9 @@ def test_cli_evaluate_json_and_chosen_thresholds(learning_study, monkeypatch):
     assert set(group) == {"group", "codes", "learned", "keywords", "folds"} and group["folds"] == 3
     assert set(group["learned"]) == set(group["keywords"]) == {"precision", "recall", "f1", "top1_precision"}
     table = CliRunner().invoke(main, ["--study", str(study.root), "suggest", "evaluate", "--coder", "ana"])
-    assert "function (all codes)" in table.output and "threshold" in table.output
+    assert "function (all codes)" in table.output and "threshold" in table.output and "decision threshold" in table.output
+    saved = json.loads(db.execute("SELECT value FROM settings WHERE key = 'learned_decision'").fetchone()[0])
+    assert 0.05 <= saved["ana"] <= 0.95 and train(db, "ana", min_examples=3).decision == saved["ana"]  # the workbench's
 
 
 def test_cli_apply_previews_then_codes_in_one_undoable_event(learning_study):
@@ -182,11 +185,11 @@ def test_the_solver_in_passage_space_is_scikit_learns_logistic_regression():
     from scipy.sparse import random as sparse_random
     from sklearn.linear_model import LogisticRegression
 
-    from coder.learning import _logistic
+    from coder.learning_solver import logistic
 
     features = sparse_random(40, 300, density=0.1, format="csr", random_state=1)
     target = np.array([[i % 3 == 0, i % 4 == 1] for i in range(40)], dtype=float)
-    weights, bias = _logistic(features, target, np.ones_like(target), 2.0, balanced=True)
+    weights, bias = logistic(features, target, np.ones_like(target), 2.0, balanced=True)
     for column in range(2):
         reference = LogisticRegression(C=2.0, class_weight="balanced", tol=1e-8, max_iter=5000).fit(features, target[:, column])
         assert np.allclose(weights[:, column], reference.coef_[0], atol=1e-3)
@@ -211,9 +214,44 @@ def test_the_chosen_source_is_the_default_and_retraining_counts_its_codings(lear
 def test_character_grams_are_scikit_learns_char_wb():
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from coder.learning import CharGrams
+    from coder.learning_solver import CharGrams
 
     reference = TfidfVectorizer(strip_accents="unicode", analyzer="char_wb", ngram_range=(3, 5)).build_analyzer()
     grams = CharGrams()
     for text in ["Él dijo: «la capacitación»  fue   buena.\nSí, sí", "a ab abc abcd abcde abcdef", "", "Ñandú ÆSOP cafe\u0301", *TRAINING]:
         assert grams(text) == reference(text)
+
+
+def test_a_parent_is_at_least_as_probable_as_its_sub_codes():
+    import numpy as np
+
+    from coder.learning_solver import up_the_tree
+
+    probabilities = np.array([[0.2, 0.7, 0.1], [0.6, 0.3, 0.9]])  # columns: parent, child, grandchild of the child
+    assert up_the_tree(probabilities.copy(), [(2, 1), (1, 0)]).tolist() == [[0.7, 0.7, 0.1], [0.9, 0.9, 0.9]]
+
+
+def test_the_decision_threshold_is_chosen_on_held_out_training_documents():
+    """Two codes a word each decides: held out by documents, the model separates them, so the best threshold leaves
+    no passage on the wrong side; with one document there is nothing to hold out."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    from coder.learning_solver import GRID, decision_threshold
+
+    rows = [[1.0, 0.0, 0.3], [0.0, 1.0, 0.3], [1.0, 0.0, 0.1], [0.0, 1.0, 0.2]] * 4
+    features = csr_matrix(rows)
+    gram = (features @ features.T).toarray()
+    target = np.array([[r[0] > 0, r[1] > 0] for r in rows], dtype=float)
+    sample = np.ones_like(target)
+    groups = [i // 4 for i in range(16)]  # four documents of four passages
+    chosen = decision_threshold(gram, target, sample, groups, [], 10.0, balanced=True)
+    assert chosen in GRID and chosen <= 0.5
+    assert decision_threshold(gram, target, sample, [0] * 16, [], 1.0, balanced=True) is None
+
+
+def test_sub_codes_of_the_codebook_are_known_to_the_model(learning_study):
+    study, db = learning_study
+    found = examples(db, "ana")
+    scanning, accessing = coding.find_code(db, "Scanning sources").id, coding.find_code(db, "Accessing").id
+    assert found.parents.get(scanning) == accessing

@@ -43,7 +43,7 @@ def evaluate(session: Session, source: str | None, group: str | None, fmt: str) 
 
         coder suggest evaluate --coder consensus --group function --format json
     """
-    from coder.learning import DEFAULT_THRESHOLD, PRECISION_TARGET, resolve_source
+    from coder.learning import PRECISION_TARGET, resolve_source
     from coder.learning_eval import as_json, evaluate, save_thresholds
 
     db = session.open()
@@ -54,8 +54,10 @@ def evaluate(session: Session, source: str | None, group: str | None, fmt: str) 
         click.echo(json.dumps(as_json(results), indent=2))
         return
     folds = results[0].folds if results else 0
-    click.echo(f"learned from {name}; {folds} folds (one per document); figures at probability ≥ {DEFAULT_THRESHOLD};"
-               f" threshold: where held-out precision reaches {PRECISION_TARGET}")
+    decisions = results[0].decisions if results else []
+    chosen = "–".join(dict.fromkeys(f"{d:.3g}" for d in (min(decisions), max(decisions)))) if decisions else "—"
+    click.echo(f"learned from {name}; {folds} folds (one per document); figures from each fold's decision threshold,"
+               f" chosen inside its training documents ({chosen}); threshold: where held-out precision reaches {PRECISION_TARGET}")
     rows: list[dict[str, Any]] = []
     for g in as_json(results):
         for code in g["codes"]:
