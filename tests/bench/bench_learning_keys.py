@@ -4,8 +4,9 @@ Run: python tests/bench/bench_learning_keys.py [KEYS]   (default 80 keys in each
 The workbench runs as a person runs it, `python -m coder` in a pseudo-terminal (100×30) on a copy of the bundled
 study with its demonstration codings, coding as ana. Each key (j and k in turn, one every 0.15 s) is timed from
 writing it to the terminal to the first bytes of the screen's answer. Three phases: from opening (the model trains
-in its helper process), idle once the helpers are quiet, and after `M` chose another source (it trains again). A
-key counts as "while training" when a helper process of the workbench used the CPU in the 0.1 s before it.
+in its helper process), idle once the helpers are quiet, and after `M` chose another source, twelve times (it trains
+again each time). A key counts as "while training" when a helper process of the workbench used the CPU in the 0.1 s
+before it.
 """
 
 from __future__ import annotations
@@ -111,10 +112,11 @@ def main(keys: int) -> None:
                 if children_cpu(bench.process.pid) - before > 0.02:
                     quiet_since = time.perf_counter()
             phase(bench, keys, times)  # idle
-            os.write(bench.master, b"M")
-            bench.drain(0.5)
-            os.write(bench.master, b"all\r")  # learn from all coders: it trains again
-            phase(bench, keys, times)
+            for source in [b"all", b"ben", b"ana", b"consensus"] * 3:  # another source: it trains again, at once
+                os.write(bench.master, b"M")
+                bench.drain(0.5)
+                os.write(bench.master, source + b"\r")
+                phase(bench, keys // 4, times)
         finally:
             bench.close()
     report("while a helper process trains", times[True])
