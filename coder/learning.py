@@ -7,9 +7,11 @@ The source is one coder, the consensus coder (the default when it has codings) o
 
 Each code with at least `MIN_EXAMPLES` positive passages gets a logistic regression over word (1–2) and
 character (3–5) n-grams: its probabilities are what a suggestion shows, and its word weights say which words
-of the passage weighed most. Nothing is sent anywhere and no model is downloaded; scikit-learn is imported
-on the first training, never at start-up. Which probability is enough to show a code is chosen by the
-evaluation (`coder.learning_eval`), saved in the study, and a code whose held-out precision is poor shows none.
+of the passage weighed most; a parent code is at least as probable as its sub-codes (the codebook's rule). Nothing
+is sent anywhere and no model is downloaded; scikit-learn is imported on the first training, never at start-up.
+Which probability is enough to show a code is chosen by the evaluation (`coder.learning_eval`): the decision
+threshold on held-out documents, and each code's own from its held-out precision; both are saved in the study, and a
+code whose held-out precision is poor shows none. The arithmetic is in `coder.learning_solver`.
 """
 
 from __future__ import annotations

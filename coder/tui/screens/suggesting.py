@@ -2,7 +2,7 @@
 accepted with `s`, dismissed with `S` (for good, on that passage), `L` goes where the model is least sure.
 
 A mixin of `CodingScreen`. A code the study's model learned (`coder.learning`, trained in a process of its own on
-opening and again after every `RETRAIN_AFTER` writes) is suggested by the model, with its probability
+opening, on a new source (`M`) and after `RETRAIN_AFTER` of its source's codings) is suggested by the model, with its probability
 and the words that weighed most; any other code by its keywords (`coder.suggest`). What is suggested
 where is the domain's: none on interviewer turns, none the coder dismissed or removed there. A dismissal
 of a learned suggestion is a negative example at the next training.
@@ -123,8 +123,11 @@ class Suggesting(_Screen):
     def learned_from_write(self) -> None:
         """After a write: once the source's codings and dismissals have moved by `RETRAIN_AFTER` since the model was
         trained, it trains again (writes that are not codings, and other coders' codings, do not count)."""
-        if self.model is not None and abs(learning.example_count(self.db, self.model.source) - self.model.taught) >= RETRAIN_AFTER:
-            self.model.taught = learning.example_count(self.db, self.model.source)  # once, until the new model comes
+        if self.model is None:
+            return
+        count = learning.example_count(self.db, self.model.source)
+        if abs(count - self.model.taught) >= RETRAIN_AFTER:
+            self.model.taught = count  # once, until the new model comes
             self.learn()
 
     def action_learn_from(self) -> None:
