@@ -128,8 +128,10 @@ def _regex_matches(db: Database, pattern: re.Pattern[str], document_id: int | No
     return matches
 
 
-def apply_autocode(db: Database, code: CodeRef, matches: list[PassageMatch], coder_id: int, *, unit: str = "passage") -> int:
-    """Code every previewed passage (unit="passage") or only the matched text (unit="match") as one event.
+def apply_autocode(db: Database, code: CodeRef, matches: list[PassageMatch], coder_id: int, *, unit: str = "passage",
+                   action: str = "autocode") -> int:
+    """Code every previewed passage (unit="passage") or only the matched text (unit="match") as one event
+    (`action`: the event's name in the history, `apply_learned` for learned suggestions).
 
     Returns how many spans were newly coded (spans the coder had already coded are left as they are).
     """
@@ -141,8 +143,8 @@ def apply_autocode(db: Database, code: CodeRef, matches: list[PassageMatch], cod
     spans = [(m.document_id, s, e) for m in matches for s, e in ([(m.start, m.end)] if unit == "passage" else m.spans)]
     coded = 0
     passages = len({(m.document_id, m.ordinal) for m in matches})
-    summary = f"autocode {code.path} on {passages} passage{'s' * (passages != 1)}" + (" (matched text)" if unit == "match" else "")
-    with writing(db, "autocode", coder_id=coder_id, summary=summary) as changes:
+    summary = f"{action} {code.path} on {passages} passage{'s' * (passages != 1)}" + (" (matched text)" if unit == "match" else "")
+    with writing(db, action, coder_id=coder_id, summary=summary) as changes:
         for document_id, version in {(m.document_id, m.version) for m in matches}:
             check_version(db, document_id, version)  # a preview of an older text codes nothing
         for document_id, start, end in dict.fromkeys(spans):

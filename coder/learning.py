@@ -7,9 +7,11 @@ The source is one coder, the consensus coder (the default when it has codings) o
 
 Each code with at least `MIN_EXAMPLES` positive passages gets a logistic regression over word (1–2) and
 character (3–5) n-grams: its probabilities are what a suggestion shows, and its word weights say which words
-of the passage weighed most. Nothing is sent anywhere and no model is downloaded; scikit-learn is imported
-on the first training, never at start-up. Which probability is enough to show a code is chosen by the
-evaluation (`coder.learning_eval`), saved in the study, and a code whose held-out precision is poor shows none.
+of the passage weighed most; a parent code is at least as probable as its sub-codes (the codebook's rule). Nothing
+is sent anywhere and no model is downloaded; scikit-learn is imported on the first training, never at start-up.
+Which probability is enough to show a code is chosen by the evaluation (`coder.learning_eval`): the decision
+threshold on held-out documents, and each code's own from its held-out precision; both are saved in the study, and a
+code whose held-out precision is poor shows none. The arithmetic is in `coder.learning_solver`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from coder.coding import consensus_coder
 from coder.db import Database, reading, setting
 from coder.dismissals import TABLE as DISMISSALS
 from coder.errors import CoderError
+from coder.learning_solver import sigmoid, up_the_tree
 from coder.turns import interviewer_passages
 
 if TYPE_CHECKING:
@@ -33,7 +36,10 @@ DEFAULT_THRESHOLD = 0.5  # the probability shown from, until an evaluation chose
 PRECISION_TARGET = 0.7  # the held-out precision a code's threshold must reach
 DISMISSED_WEIGHT = 3.0  # a dismissal is a negative example the coder stated outright
 THRESHOLDS_SETTING = "learned_thresholds"  # JSON: source → code path → threshold (null: no learned suggestions)
+DECISION_SETTING = "learned_decision"  # JSON: source → the decision threshold its evaluation chose
+SOURCE_SETTING = "learned_source"  # whose coding the workbench's model learns from, as the researcher chose it
 ALL = "all"  # the source that pools every coder
+APPLY_LEARNED = "apply_learned"  # the event of `coder suggest apply` (auto-coding by words is `autocode`)
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class Examples:
     positive: list[set[int]]  # code ids per unit
     negative: list[set[int]]  # dismissed code ids per unit (not also positive)
     codes: dict[int, tuple[str, str]]  # code id → (path, group) for every code that can be learned
+    parents: dict[int, int] = field(default_factory=dict)  # code id → its parent's, both learnable
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,9 @@ class Model:
     bias: Any = None  # one per code
     order: list[int] = field(default_factory=list)  # code ids, in the columns of `weights`
     names: list[str] = field(default_factory=list)  # the word features' words
+    taught: int = 0  # the source's codings and dismissals when it was trained (`example_count`)
+    decision: float = DEFAULT_THRESHOLD  # shown from where no evaluation chose a code's threshold (`decision_threshold`)
+    parents: list[tuple[int, int]] = field(default_factory=list)  # (sub-code, parent) columns, deepest first
 
     def probabilities(self, texts: list[str]) -> Any:
         """A passages × codes array of probabilities (columns in `order`)."""
@@ -88,7 +98,7 @@ class Model:
 
         if not self.order:
             return np.zeros((len(texts), 0))
-        return _sigmoid(self._features(texts)[0] @ self.weights + self.bias)
+        return up_the_tree(sigmoid(self._features(texts)[0] @ self.weights + self.bias), self.parents)
 
     def _features(self, texts: list[str]) -> tuple[Any, Any]:
         """The passages' features, and their word part (what `weighed_most` reads)."""
@@ -99,17 +109,24 @@ class Model:
 
     def suggest(self, text: str, *, top_words: int = 5, every: bool = False) -> list[Learned]:
         """The codes shown for a passage, most probable first (`every`: all learned codes, whatever the threshold)."""
-        if not self.order:
-            return []
-        features, words = self._features([text])
-        probabilities = _sigmoid(features @ self.weights + self.bias)[0]
-        shown = []
-        for column, code_id in enumerate(self.order):
-            threshold = self.thresholds.get(code_id, DEFAULT_THRESHOLD)
-            p = float(probabilities[column])
-            if every or (threshold is not None and p >= threshold):
-                shown.append(Learned(code_id, self.codes[code_id][0], p, self._pushing(words, column, top_words)))
-        return sorted(shown, key=lambda s: -s.probability)
+        return self.suggest_all([text], top_words=top_words, every=every)[0]
+
+    def suggest_all(self, texts: list[str], *, top_words: int = 5, every: bool = False) -> list[list[Learned]]:
+        """`suggest` for many passages at once (one transform and one product for all: a document's in a few ms)."""
+        if not self.order or not texts:
+            return [[] for _ in texts]
+        features, words = self._features(texts)
+        probabilities = up_the_tree(sigmoid(features @ self.weights + self.bias), self.parents)
+        result = []
+        for row, passage in enumerate(probabilities):
+            shown, line = [], words[row]
+            for column, code_id in enumerate(self.order):
+                threshold = self.thresholds.get(code_id, self.decision)
+                p = float(passage[column])
+                if every or (threshold is not None and p >= threshold):
+                    shown.append(Learned(code_id, self.codes[code_id][0], p, self._pushing(line, column, top_words)))
+            result.append(sorted(shown, key=lambda s: -s.probability))
+        return result
 
     def weighed_most(self, text: str, code_id: int, count: int = 5) -> tuple[str, ...]:
         """The passage's words (and word pairs) that pushed the code's probability up most."""
@@ -121,17 +138,31 @@ class Model:
         return tuple(self.names[row.indices[i]] for i in best if pushes[i] > 0)
 
 
-def _sigmoid(scores: Any) -> Any:
-    import numpy as np
-
-    return 1.0 / (1.0 + np.exp(-np.clip(scores, -30, 30)))
-
-
 def default_source(db: Database) -> str:
-    """The consensus coder when it has codings, else all coders."""
+    """The source the researcher chose (`choose_source`), else the consensus coder when it has codings, else all coders."""
+    chosen = setting(db, SOURCE_SETTING)
+    if chosen == ALL or (chosen and db.execute("SELECT 1 FROM coders WHERE name = ?", [chosen]).fetchone()):
+        return chosen
     name = consensus_coder(db)
     has = db.execute("SELECT 1 FROM codings x JOIN coders c ON c.id = x.coder_id WHERE c.name = ? LIMIT 1", [name]).fetchone()
     return name if has else ALL
+
+
+def choose_source(db: Database, source: str | None) -> str:
+    """Learn from this source from now on (a coder's name, `consensus` or `all`; None: back to the default)."""
+    from coder.db import set_setting
+
+    name = None if source is None else resolve_source(db, source)
+    set_setting(db, SOURCE_SETTING, name, remembered=True)
+    return default_source(db)
+
+
+def example_count(db: Database, source: str) -> int:
+    """The source's codings and dismissals: the model trains again once this has moved by `RETRAIN_AFTER`."""
+    coders = "" if source == ALL else " WHERE coder_id = (SELECT id FROM coders WHERE name = :coder)"
+    with reading(db):
+        return sum(db.execute(f"SELECT count(*) FROM {table}{coders}", {"coder": source}).fetchone()[0]
+                   for table in ("codings", DISMISSALS))
 
 
 def resolve_source(db: Database, source: str | None) -> str:
@@ -180,22 +211,26 @@ def examples(db: Database, source: str | None = None, *, documents: set[int] | N
         coded = {code for code, s, e in by_document.get(doc, ()) if s < end and e > start}
         positive.append(coded)
         negative.append({code for d, code, s, e in turned_down if d == doc and (s, e) == (start, end)} - coded)
-    return Examples(units, positive, negative, codes)
+    parents = {code: parent for code, parent in db.execute("SELECT id, parent_id FROM codes WHERE parent_id IS NOT NULL")
+               if code in codes and parent in codes}
+    return Examples(units, positive, negative, codes, parents)
 
 
 def fit(found: Examples, indices: list[int] | None = None, *, source: str = ALL, min_examples: int = MIN_EXAMPLES,
-        thresholds: dict[int, float | None] | None = None) -> Model:
-    """Train a model on the examples (or those at `indices`): one classifier per code with enough positive passages."""
+        thresholds: dict[int, float | None] | None = None, decision: float | None = None, decide: bool = False) -> Model:
+    """Train a model on the examples (or those at `indices`): one classifier per code with enough positive passages.
+    It suggests a code from its threshold (`thresholds`), else from `decision`, else from the decision threshold
+    chosen inside these examples (`decide`: the evaluation's inner cross-validation, many times the training)."""
     import numpy as np
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from coder.learning_solver import CharGrams, decision_threshold, solve
 
     chosen = list(range(len(found.units))) if indices is None else indices
     counts = {code: sum(code in found.positive[i] for i in chosen) for code in found.codes}
     learned = [code for code in found.codes if counts[code] >= min_examples and counts[code] < len(chosen)]
     model = Model(source, {c: found.codes[c] for c in learned}, {}, {c: counts[c] for c in learned})
-    for code in learned:
-        model.thresholds[code] = DEFAULT_THRESHOLD if thresholds is None else thresholds.get(code)
     if not learned:
         return model
     texts = [found.units[i].text for i in chosen]
@@ -203,41 +238,36 @@ def fit(found: Examples, indices: list[int] | None = None, *, source: str = ALL,
                                   max_features=CONFIG["words"])
     parts = [model.words.fit_transform(texts)]
     if CONFIG["chars"]:
-        model.chars = TfidfVectorizer(strip_accents="unicode", analyzer="char_wb", ngram_range=(3, 5), min_df=2, sublinear_tf=True,
-                                      max_features=CONFIG["chars"], dtype=np.float32)
+        model.chars = TfidfVectorizer(analyzer=CharGrams(), min_df=2, sublinear_tf=True, max_features=CONFIG["chars"],
+                                      dtype=np.float32)
         parts.append(model.chars.fit_transform(texts))
     model.names = list(model.words.get_feature_names_out())
     features = hstack(parts).tocsr().astype(np.float64)
     target = np.array([[code in found.positive[i] for code in learned] for i in chosen], dtype=np.float64)
     sample = np.array([[DISMISSED_WEIGHT if code in found.negative[i] else 1.0 for code in learned] for i in chosen])
-    weights, bias = _logistic(features, target, sample, CONFIG["C"], balanced=CONFIG["class_weight"] == "balanced")
-    model.weights, model.bias, model.order = weights, bias, learned
+    balanced = CONFIG["class_weight"] == "balanced"
+    gram = (features @ features.T).toarray()
+    coefficients, model.bias = solve(gram, target, sample, CONFIG["C"], balanced=balanced)
+    model.weights = (features.T @ coefficients).astype(np.float32)  # float32: half the pickle the workbench loads
+    model.order = learned
+    model.parents = _tree(found.parents, learned)
+    if decide:
+        groups = [found.units[i].document_id for i in chosen]
+        decision = decision_threshold(gram, target, sample, groups, model.parents, CONFIG["C"], balanced=balanced)
+    model.decision = decision or DEFAULT_THRESHOLD
+    for code in learned:
+        model.thresholds[code] = model.decision if thresholds is None else thresholds.get(code)
     return model
 
 
-def _logistic(features: Any, target: Any, sample: Any, c: float, *, balanced: bool) -> tuple[Any, Any]:
-    """L2-regularised logistic regression of every code at once (as scikit-learn's: loss × C + ½‖w‖², the intercept free),
-    by L-BFGS on one matrix product per step: one solver run instead of one per code. Returns weights and intercepts."""
-    import numpy as np
-    from scipy.optimize import minimize
+def _tree(parents: dict[int, int], learned: list[int]) -> list[tuple[int, int]]:
+    """(sub-code, parent) column pairs of the learned codes, the deepest sub-codes first."""
+    def depth(code: int) -> int:
+        return 1 + depth(parents[code]) if code in parents else 0
 
-    rows, columns = features.shape[0], target.shape[1]
-    if balanced:  # each class weighs half, as class_weight="balanced"
-        positives = target.sum(axis=0)
-        sample = sample * np.where(target > 0, rows / (2 * positives), rows / (2 * (rows - positives)))
-    sample = sample * c
-    transposed = features.T.tocsr()
-
-    def loss(flat: Any) -> tuple[float, Any]:
-        weights, bias = flat[:-columns].reshape(-1, columns), flat[-columns:]
-        scores = features @ weights + bias
-        error = sample * (_sigmoid(scores) - target)
-        value = (sample * (np.logaddexp(0, scores) - target * scores)).sum() + 0.5 * (weights * weights).sum()
-        return float(value), np.concatenate([(transposed @ error + weights).ravel(), error.sum(axis=0)])
-
-    start = np.zeros(features.shape[1] * columns + columns)
-    found = minimize(loss, start, jac=True, method="L-BFGS-B", options={"maxiter": 300, "maxcor": 5})
-    return found.x[:-columns].reshape(-1, columns), found.x[-columns:]
+    column = {code: i for i, code in enumerate(learned)}
+    pairs = [(child, parent) for child, parent in parents.items() if child in column and parent in column]
+    return [(column[c], column[p]) for c, p in sorted(pairs, key=lambda pair: -depth(pair[0]))]
 
 
 # chosen by measuring on the bundled study (docs/suggestions.md); chars: character n-gram features (0: none)
@@ -251,13 +281,17 @@ def saved_thresholds(db: Database, source: str) -> dict[str, float | None] | Non
 
 
 def train(db: Database, source: str | None = None, *, min_examples: int = MIN_EXAMPLES) -> Model:
-    """A model of the source's coding (default: the consensus when it has codings, else all coders), with the
-    thresholds the last evaluation of that source chose (`DEFAULT_THRESHOLD` for every code until one has run)."""
+    """A model of the source's coding (default: `default_source`), with the thresholds the last evaluation of that
+    source chose (its decision threshold for every code it did not choose one for; `DEFAULT_THRESHOLD` until one ran)."""
     name = resolve_source(db, source)
+    taught = example_count(db, name)
     found = examples(db, name)
     saved = saved_thresholds(db, name)
     thresholds = None if saved is None else {code: saved.get(path) for code, (path, _) in found.codes.items() if path in saved}
-    return fit(found, source=name, min_examples=min_examples, thresholds=thresholds)
+    decision = json.loads(setting(db, DECISION_SETTING) or "{}").get(name)
+    model = fit(found, source=name, min_examples=min_examples, thresholds=thresholds, decision=decision)
+    model.taught = taught
+    return model
 
 
 def suggest_document(db: Database, model: Model, document_id: int, *, coder_id: int | None = None) -> dict[int, list[Learned]]:
@@ -275,8 +309,8 @@ def suggest_document(db: Database, model: Model, document_id: int, *, coder_id: 
                                            [document_id, coder_id]):
             taken |= {(u.ordinal, code) for u in units if start < u.end and end > u.start}
     result: dict[int, list[Learned]] = {}
-    for unit in units:
-        shown = [s for s in model.suggest(unit.text) if (unit.ordinal, s.code_id) not in taken]
+    for unit, suggested in zip(units, model.suggest_all([u.text for u in units])):
+        shown = [s for s in suggested if (unit.ordinal, s.code_id) not in taken]
         if shown:
             result[unit.ordinal] = shown
     return result

@@ -2,8 +2,9 @@
 
 Every document the source coded is held out in turn: a model trained on all the others suggests for its
 respondent passages, and the keyword matcher (`coder.suggest`) suggests for the same passages. Pooled over the
-folds, per code and per group: precision, recall and F1 of the suggestions shown at `DEFAULT_THRESHOLD`, and
-the precision of the top suggestion (of the group) on the passages that got one. The held-out probabilities
+folds, per code and per group: precision, recall and F1 of the suggestions shown from each fold's decision threshold
+(chosen inside its own training documents, `coder.learning_solver.decision_threshold`), and the precision of the
+top suggestion (of the group) on the passages that got one. The held-out probabilities
 also choose each code's threshold: the lowest probability from which the code's held-out precision reaches
 `PRECISION_TARGET` (on at least `MIN_SHOWN` passages); a code that never reaches it is not suggested.
 """
@@ -16,6 +17,7 @@ from typing import Any
 
 from coder.db import Database, set_setting, setting
 from coder.learning import (
+    DECISION_SETTING,
     DEFAULT_THRESHOLD,
     MIN_EXAMPLES,
     PRECISION_TARGET,
@@ -79,6 +81,8 @@ class GroupResult:
     learned: Counts
     keywords: Counts
     folds: int
+    decisions: list[float] = field(default_factory=list)  # the folds' decision thresholds
+    decision: float | None = None  # chosen on every fold's held-out passages: the workbench's, once saved
 
 
 def folds(found: Examples) -> list[Fold]:
@@ -121,30 +125,42 @@ def choose_threshold(probabilities: list[float], truth: list[bool], target: floa
     return chosen
 
 
-def held_out(db: Database, found: Examples, *, min_examples: int = MIN_EXAMPLES) -> tuple[list[dict[int, float]], list[list[int]], int]:
-    """Per example: the learned probabilities from the fold that held its document out, and the keyword codes in order."""
+def held_out(db: Database, found: Examples, *, min_examples: int = MIN_EXAMPLES
+             ) -> tuple[list[dict[int, float]], list[list[int]], int, list[float]]:
+    """Per example: the learned probabilities from the fold that held its document out, the keyword codes in order,
+    and that fold's decision threshold (chosen inside its training documents)."""
     from coder.suggest import suggestions
 
     probabilities: list[dict[int, float]] = [{} for _ in found.units]
+    decisions = [DEFAULT_THRESHOLD for _ in found.units]
     keywords: list[list[int]] = [[] for _ in found.units]
     made = folds(found)
     for fold in made:
-        model = fit(found, fold.train, min_examples=min_examples)
+        model = fit(found, fold.train, min_examples=min_examples, decide=True)
         scores = model.probabilities([found.units[i].text for i in fold.test])
         for row, i in enumerate(fold.test):
             probabilities[i] = {code: float(scores[row, column]) for column, code in enumerate(model.order)}
+            decisions[i] = model.decision
         matched = suggestions(db, fold.document_id, interviewer=True)
         for i in fold.test:
             keywords[i] = list(dict.fromkeys(s.code_id for s in matched.get(found.units[i].ordinal, [])))
-    return probabilities, keywords, len(made)
+    return probabilities, keywords, len(made), decisions
 
 
 def evaluate(db: Database, source: str | None = None, *, group: str | None = None, min_examples: int = MIN_EXAMPLES,
-             threshold: float = DEFAULT_THRESHOLD, target: float = PRECISION_TARGET) -> list[GroupResult]:
-    """Leave-one-document-out figures per group (or only `group`) for the source's coding (default: as `train`)."""
+             threshold: float | None = None, target: float = PRECISION_TARGET) -> list[GroupResult]:
+    """Leave-one-document-out figures per group (or only `group`) for the source's coding (default: as `train`), of the
+    suggestions from each fold's decision threshold (or from `threshold`)."""
+    import numpy as np
+
+    from coder.learning_solver import best_threshold
+
     found = examples(db, resolve_source(db, source))
-    probabilities, keywords, count = held_out(db, found, min_examples=min_examples)
-    learned = [[c for c, p in sorted(found_p.items(), key=lambda kv: -kv[1]) if p >= threshold] for found_p in probabilities]
+    probabilities, keywords, count, decisions = held_out(db, found, min_examples=min_examples)
+    learned = [[c for c, p in sorted(found_p.items(), key=lambda kv: -kv[1]) if p >= (threshold or decision)]
+               for found_p, decision in zip(probabilities, decisions)]
+    scored = [(p, code in true) for found_p, true in zip(probabilities, found.positive) for code, p in found_p.items()]
+    overall = best_threshold(np.array([p for p, _ in scored]), np.array([t for _, t in scored])) if scored else None
     groups = list(dict.fromkeys(g for _, g in found.codes.values()))
     if group is not None:
         groups = [g for g in groups if g == group]
@@ -161,7 +177,7 @@ def evaluate(db: Database, source: str | None = None, *, group: str | None = Non
             if seen:
                 row.threshold, row.precision_at_threshold = choose_threshold([s[0] for s in seen], [s[1] for s in seen], target)
             rows.append(row)
-        results.append(GroupResult(name, rows, learned_pooled, keyword_pooled, count))
+        results.append(GroupResult(name, rows, learned_pooled, keyword_pooled, count, sorted(set(decisions)), overall))
     return results
 
 
@@ -185,3 +201,7 @@ def save_thresholds(db: Database, source: str, results: list[GroupResult]) -> No
         for code in group.codes:
             chosen[code.code] = code.threshold
     set_setting(db, THRESHOLDS_SETTING, json.dumps(saved, sort_keys=True), remembered=True)
+    if results and results[0].decision is not None:
+        decisions = json.loads(setting(db, DECISION_SETTING) or "{}")
+        decisions[source] = results[0].decision
+        set_setting(db, DECISION_SETTING, json.dumps(decisions, sort_keys=True), remembered=True)

@@ -26,6 +26,13 @@ def train_in_study(study_root: str, source: str | None = None) -> Model:
         db.close()
 
 
+def _background() -> None:
+    """The training yields the CPU to the workbench: on two cores it would otherwise share them with every key."""
+    import os
+
+    os.nice(10)
+
+
 class TrainingProcess:
     """One helper process, started on the first training and kept for the next ones (scikit-learn loads once).
 
@@ -44,7 +51,7 @@ class TrainingProcess:
             from concurrent.futures import ProcessPoolExecutor
             from multiprocessing import get_context
 
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"), initializer=_background)
         return self._pool.submit(train_in_study, str(study_root), self.source).result()
 
     def close(self) -> None:

@@ -9,7 +9,19 @@ from click.testing import CliRunner
 
 from coder import coding
 from coder.cli import main
-from coder.learning import Examples, Unit, dismiss, examples, least_sure, preview_learned, train
+from coder.learning import (
+    ALL,
+    Examples,
+    Unit,
+    choose_source,
+    default_source,
+    dismiss,
+    example_count,
+    examples,
+    least_sure,
+    preview_learned,
+    train,
+)
 from coder.learning_eval import Counts, choose_threshold, evaluate, folds, held_out, score
 from coder.study import connect_study, refresh_study
 
@@ -81,8 +93,9 @@ def test_examples_are_respondent_passages_with_the_coders_codes(learning_study):
 def test_evaluation_trains_without_the_held_out_document(learning_study):
     study, db = learning_study
     found = examples(db, "ana")
-    probabilities, keywords, count = held_out(db, found, min_examples=3)
+    probabilities, keywords, count, decisions = held_out(db, found, min_examples=3)
     assert count == 3 and all(probabilities)  # every held-out passage got a probability per code
+    assert all(0.05 <= d <= 0.95 for d in decisions)  # each fold's own, chosen inside its two training documents
     diffusing = coding.find_code(db, "Diffusing").id
     right = sum((p[diffusing] >= 0.5) == (diffusing in t) for p, t in zip(probabilities, found.positive))
     assert right >= 22
@@ -128,7 +141,9 @@ def test_cli_evaluate_json_and_chosen_thresholds(learning_study, monkeypatch):
     assert set(group) == {"group", "codes", "learned", "keywords", "folds"} and group["folds"] == 3
     assert set(group["learned"]) == set(group["keywords"]) == {"precision", "recall", "f1", "top1_precision"}
     table = CliRunner().invoke(main, ["--study", str(study.root), "suggest", "evaluate", "--coder", "ana"])
-    assert "function (all codes)" in table.output and "threshold" in table.output
+    assert "function (all codes)" in table.output and "threshold" in table.output and "decision threshold" in table.output
+    saved = json.loads(db.execute("SELECT value FROM settings WHERE key = 'learned_decision'").fetchone()[0])
+    assert 0.05 <= saved["ana"] <= 0.95 and train(db, "ana", min_examples=3).decision == saved["ana"]  # the workbench's
 
 
 def test_cli_apply_previews_then_codes_in_one_undoable_event(learning_study):
@@ -144,7 +159,7 @@ def test_cli_apply_previews_then_codes_in_one_undoable_event(learning_study):
     applied = runner.invoke(main, [*args, "--coder", "ben", "--yes"])
     assert applied.exit_code == 0 and "coded 12 passages" in applied.output, applied.output
     assert db.execute("SELECT count(*) FROM codings WHERE coder_id = ?", [ben]).fetchone()[0] == 12
-    assert events.undo(db, ben).action == "autocode"
+    assert events.undo(db, ben).action == "apply_learned"  # not auto-coding by words
     assert db.execute("SELECT count(*) FROM codings WHERE coder_id = ?", [ben]).fetchone()[0] == 0
     again = runner.invoke(main, [*args, "--coder", "ana"])
     assert "0 passages would be coded" in again.output  # ana coded them all already
@@ -162,3 +177,81 @@ def test_scikit_learn_is_not_loaded_at_start_up():
 
     code = "import sys, coder.cli, coder.learning, coder.learning_eval, coder.cli.suggest; print('sklearn' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_the_solver_in_passage_space_is_scikit_learns_logistic_regression():
+    """Fewer passages than features: solved over the passages' Gram matrix, the same optimum as the primal problem."""
+    import numpy as np
+    from scipy.sparse import random as sparse_random
+    from sklearn.linear_model import LogisticRegression
+
+    from coder.learning_solver import logistic
+
+    features = sparse_random(40, 300, density=0.1, format="csr", random_state=1)
+    target = np.array([[i % 3 == 0, i % 4 == 1] for i in range(40)], dtype=float)
+    weights, bias = logistic(features, target, np.ones_like(target), 2.0, balanced=True)
+    for column in range(2):
+        reference = LogisticRegression(C=2.0, class_weight="balanced", tol=1e-8, max_iter=5000).fit(features, target[:, column])
+        assert np.allclose(weights[:, column], reference.coef_[0], atol=1e-3)
+        assert abs(bias[column] - reference.intercept_[0]) < 1e-3
+
+
+def test_the_chosen_source_is_the_default_and_retraining_counts_its_codings(learning_study):
+    study, db = learning_study
+    assert default_source(db) == ALL  # no consensus coding: every coder
+    ben = coding.add_coder(db, "ben")
+    assert choose_source(db, "ana") == "ana" == default_source(db) == train(db, min_examples=3).source
+    with pytest.raises(Exception, match="no coder named"):
+        choose_source(db, "nobody")
+    before = example_count(db, "ana")
+    assert before == 24 and train(db, min_examples=3).taught == 24  # ana's codings, one per respondent passage
+    dismiss(db, 1, 2, coding.find_code(db, "Coordinating"), coding.acting_coder(db, "ana"))
+    coding.apply_code(db, 1, coding.find_code(db, "Enabling"), ben, *coding.passage_span(db, 1, 2))
+    assert example_count(db, "ana") == 25 and example_count(db, ALL) == 26  # ben's coding is not ana's
+    assert choose_source(db, None) == ALL
+
+
+def test_character_grams_are_scikit_learns_char_wb():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from coder.learning_solver import CharGrams
+
+    reference = TfidfVectorizer(strip_accents="unicode", analyzer="char_wb", ngram_range=(3, 5)).build_analyzer()
+    grams = CharGrams()
+    for text in ["Él dijo: «la capacitación»  fue   buena.\nSí, sí", "a ab abc abcd abcde abcdef", "", "Ñandú ÆSOP cafe\u0301", *TRAINING]:
+        assert grams(text) == reference(text)
+
+
+def test_a_parent_is_at_least_as_probable_as_its_sub_codes():
+    import numpy as np
+
+    from coder.learning_solver import up_the_tree
+
+    probabilities = np.array([[0.2, 0.7, 0.1], [0.6, 0.3, 0.9]])  # columns: parent, child, grandchild of the child
+    assert up_the_tree(probabilities.copy(), [(2, 1), (1, 0)]).tolist() == [[0.7, 0.7, 0.1], [0.9, 0.9, 0.9]]
+
+
+def test_the_decision_threshold_is_chosen_on_held_out_training_documents():
+    """Two codes a word each decides: held out by documents, the model separates them, so the best threshold leaves
+    no passage on the wrong side; with one document there is nothing to hold out."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    from coder.learning_solver import GRID, decision_threshold
+
+    rows = [[1.0, 0.0, 0.3], [0.0, 1.0, 0.3], [1.0, 0.0, 0.1], [0.0, 1.0, 0.2]] * 4
+    features = csr_matrix(rows)
+    gram = (features @ features.T).toarray()
+    target = np.array([[r[0] > 0, r[1] > 0] for r in rows], dtype=float)
+    sample = np.ones_like(target)
+    groups = [i // 4 for i in range(16)]  # four documents of four passages
+    chosen = decision_threshold(gram, target, sample, groups, [], 10.0, balanced=True)
+    assert chosen in GRID and chosen <= 0.5
+    assert decision_threshold(gram, target, sample, [0] * 16, [], 1.0, balanced=True) is None
+
+
+def test_sub_codes_of_the_codebook_are_known_to_the_model(learning_study):
+    study, db = learning_study
+    found = examples(db, "ana")
+    scanning, accessing = coding.find_code(db, "Scanning sources").id, coding.find_code(db, "Accessing").id
+    assert found.parents.get(scanning) == accessing

@@ -43,7 +43,7 @@ def evaluate(session: Session, source: str | None, group: str | None, fmt: str) 
 
         coder suggest evaluate --coder consensus --group function --format json
     """
-    from coder.learning import DEFAULT_THRESHOLD, PRECISION_TARGET, resolve_source
+    from coder.learning import PRECISION_TARGET, resolve_source
     from coder.learning_eval import as_json, evaluate, save_thresholds
 
     db = session.open()
@@ -54,8 +54,10 @@ def evaluate(session: Session, source: str | None, group: str | None, fmt: str) 
         click.echo(json.dumps(as_json(results), indent=2))
         return
     folds = results[0].folds if results else 0
-    click.echo(f"learned from {name}; {folds} folds (one per document); figures at probability ≥ {DEFAULT_THRESHOLD};"
-               f" threshold: where held-out precision reaches {PRECISION_TARGET}")
+    decisions = results[0].decisions if results else []
+    chosen = "–".join(dict.fromkeys(f"{d:.3g}" for d in (min(decisions), max(decisions)))) if decisions else "—"
+    click.echo(f"learned from {name}; {folds} folds (one per document); figures from each fold's decision threshold,"
+               f" chosen inside its training documents ({chosen}); threshold: where held-out precision reaches {PRECISION_TARGET}")
     rows: list[dict[str, Any]] = []
     for g in as_json(results):
         for code in g["codes"]:
@@ -94,7 +96,7 @@ def apply(session: Session, code_name: str, minimum: float, source: str | None, 
     from coder import coding
     from coder.autocode import apply_autocode
     from coder.errors import CoderError
-    from coder.learning import preview_learned
+    from coder.learning import APPLY_LEARNED, preview_learned
 
     db = session.open()
     found = coding.find_code(db, code_name)
@@ -118,5 +120,5 @@ def apply(session: Session, code_name: str, minimum: float, source: str | None, 
             click.echo("Nothing was changed. Run again with --yes to apply.")
         return
     assert coder is not None
-    coded = apply_autocode(db, found, matches, coder)
+    coded = apply_autocode(db, found, matches, coder, action=APPLY_LEARNED)
     click.echo(f"coded {coded} passage{'s' * (coded != 1)} with {found.path} — one event, undone in one step")

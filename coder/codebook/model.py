@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from coder.errors import CoderError
 
 CODEBOOK_FILE = "codebook.yaml"
-RESERVED_KEYS = frozenset("j k p m u g I c q n N s S L a D / ? + [ ] : space".split())
+RESERVED_KEYS = frozenset("j k p m u g I c q n N s S L M a D / ? + [ ] : space".split())
 BASIC_COLOURS = frozenset(
     "black silver gray grey white maroon red purple fuchsia green lime olive yellow navy blue teal"
     " aqua orange pink brown".split()

@@ -188,6 +188,8 @@ class CoderApp(App):
             reason = f"{self.study.exports_dir} leads outside the study folder: a served workbench writes only inside it"
         elif action in MANAGING and not may_manage(served):
             reason = "only a lead renames, defines, moves or merges codes (+ still adds a new code)"
+        elif action == "learn_from" and not may_manage(served):
+            reason = "only a lead chooses whose coding the suggestions learn from (the study's choice, for every coder)"
         if reason is None:
             return False
         self.notify(reason, title=f"Served as {served}", severity="warning", timeout=8)

@@ -2,7 +2,9 @@
 
 Run: python tests/bench/bench_learning.py [REPEATS]   (default 3; prints medians)
 Targets (issue 18, on a 2-core machine): training on W1 (22 documents, 10,000 codings, 40 codes) ≤ 2 s;
-suggestions for one passage ≤ 5 ms. The passages are W1's turns (respondent turns only, as coder learns
+suggestions for one passage ≤ 5 ms. Training is timed by the clock and by the CPU time of this process (what it
+takes on a machine to itself: it runs on one core), and so is loading the trained model into the workbench (it comes
+from the training process pickled). The passages are W1's turns (respondent turns only, as coder learns
 from), each labelled with the codes the plan gives it (both coders pooled, the `all` source), straight
 into `coder.learning.fit`: no study database, no spaCy.
 """
@@ -10,6 +12,7 @@ into `coder.learning.fit`: no study database, no spaCy.
 from __future__ import annotations
 
 import csv
+import pickle
 import statistics
 import sys
 import tempfile
@@ -51,24 +54,44 @@ def main(repeats: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         found = w1_examples(workload("w1", Path(tmp)))
     print(f"W1: {len(found.units)} respondent passages, {sum(map(len, found.positive))} passage codes, {len(found.codes)} codes")
-    trainings, models = [], []
+    trainings, cpu, models = [], [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, started = time.perf_counter(), time.process_time()
         models.append(fit(found))
         trainings.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - started)
     model = models[-1]
     print(f"train (first includes importing scikit-learn): {', '.join(f'{t:.3f}' for t in trainings)} s;"
-          f" median {statistics.median(trainings):.3f} s (target ≤ 2 s); {len(model.order)} codes learned")
+          f" median {statistics.median(trainings):.3f} s, CPU {statistics.median(cpu):.3f} s (target ≤ 2 s);"
+          f" {len(model.order)} codes learned")
+    pickled = pickle.dumps(model)
+    loads = []
+    for _ in range(5):
+        start = time.perf_counter()
+        pickle.loads(pickled)
+        loads.append(time.perf_counter() - start)
+    document = [u.text for u in found.units if u.document_id == found.units[0].document_id]
+    batches = []
+    for _ in range(5):
+        started = time.process_time()
+        model.suggest_all(document)
+        batches.append(time.process_time() - started)
+    print(f"the trained model pickled: {len(pickled) / 1e6:.1f} MB; loading it (the workbench's part):"
+          f" median {statistics.median(loads) * 1000:.1f} ms; then the open document's suggestions"
+          f" ({len(document)} passages at once): CPU {statistics.median(batches) * 1000:.1f} ms")
     texts = [u.text for u in found.units[:300]]
     for text in texts[:5]:
         model.suggest(text)  # warm
-    times = []
+    times, cpu = [], []
     for text in texts:
-        start = time.perf_counter()
+        start, started = time.perf_counter(), time.process_time()
         model.suggest(text)
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - started)
     times.sort()
-    print(f"suggest one passage: median {statistics.median(times) * 1000:.2f} ms, p95 {times[int(len(times) * 0.95)] * 1000:.2f} ms"
+    cpu.sort()
+    print(f"suggest one passage: median {statistics.median(times) * 1000:.2f} ms, p95 {times[int(len(times) * 0.95)] * 1000:.2f} ms;"
+          f" CPU median {statistics.median(cpu) * 1000:.2f} ms, p95 {cpu[int(len(cpu) * 0.95)] * 1000:.2f} ms"
           " (target ≤ 5 ms; with the words that weighed most)")
 
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 import re
 
 from coder import learning
-from coder.study import connect_study
+from coder.study import Study, connect_study
+from coder.tui.dialogs.quick_pick import QuickPick
 from coder.tui.screens.coding import CodingScreen
+from coder.tui.screens.suggesting import RETRAIN_AFTER
 from coder.tui.widgets.status_line import StatusLine
 from coder.tui.widgets.transcript import TranscriptView
 from tests.tui.conftest import app_for
-from tests.tui.waiting import running, until
+from tests.tui.waiting import press_to_open, running, settle, until
 
 TRAINING = 90.0  # seconds a training may take on a busy test machine (about 4 s alone)
 
@@ -79,3 +81,46 @@ async def test_learned_suggestions_show_probabilities_accept_dismiss_and_lead_to
         assert (screen.document.info.id, screen.passage().ordinal) != target
         await pilot.press("L")  # found in a thread
         await until(pilot, lambda: (screen.document.info.id, screen.passage().ordinal) == target, "the least-sure passage")
+
+
+class Trainer:
+    """The app's training process, stood in for: a model of nothing that says which source it learned from."""
+
+    def __init__(self) -> None:
+        self.sources: list[str] = []
+
+    def __call__(self, root) -> learning.Model:
+        db = connect_study(Study(root))
+        try:
+            source = learning.default_source(db)
+            model = learning.Model(source, {}, {}, {}, taught=learning.example_count(db, source))
+        finally:
+            db.close()
+        self.sources.append(source)
+        return model
+
+    def close(self) -> None:
+        pass
+
+
+async def test_m_chooses_whose_coding_is_learned_and_retraining_counts_that_sources_codings(coded_piura):
+    app = app_for(coded_piura, "ben")
+    app.learn = trainer = Trainer()
+    async with running(app, size=(160, 40)) as pilot:
+        screen: CodingScreen = app.screen
+        await until(pilot, lambda: screen.model is not None, "the first model")
+        assert trainer.sources == ["consensus"]  # the default when the consensus has codings
+        await press_to_open(pilot, "M", QuickPick)
+        await pilot.press(*"ben", "enter")
+        await until(pilot, lambda: trainer.sources == ["consensus", "ben"], "training on ben's coding")
+        await until(pilot, lambda: screen.model is not None and screen.model.source == "ben", "ben's model")
+        assert learning.default_source(screen.db) == "ben"  # kept in the study
+
+        screen.model.taught -= RETRAIN_AFTER - 1  # one coding short of training again
+        screen.learned_from_write()  # a write that coded nothing: no training
+        await settle(pilot)
+        assert len(trainer.sources) == 2
+        ordinal = screen.passage().ordinal
+        await pilot.press("1")  # ben codes: the 20th new coding of the model's source
+        await until(pilot, lambda: len(trainer.sources) == 3, "training again")
+        assert any(c.coder_id == screen.coder_id for c in screen.codings.in_passage(ordinal - 1))

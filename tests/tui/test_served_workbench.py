@@ -66,6 +66,7 @@ async def test_a_served_coder_codes_as_their_login_only_and_blind(two_coders_piu
         await refused(pilot, notices, "f3", "only a lead reconciles")
         await refused(pilot, notices, "X", "only a lead exports")
         await refused(pilot, notices, "e", "only a lead renames")
+        await refused(pilot, notices, "M", "only a lead chooses whose coding the suggestions learn from")
 
         excerpts = await press_to_open(pilot, "f6", RetrievalScreen)
         assert excerpts.retrieval.coders == ("ben",) and excerpts.found is not None

@@ -67,6 +67,7 @@ class CodingScreen(CodingTools, Suggesting, Moving, PaneLayout, Screen):
         Binding("s", "accept_suggestion", "suggestion"),
         Binding("S", "dismiss_suggestion", "dismiss suggestion"),
         Binding("L", "least_sure", "least sure"),
+        Binding("M", "learn_from", "learn from…", show=False),
         Binding("m", "memo", "memo"),
         Binding("u", "undo", "undo"),
         Binding("ctrl+r", "redo", "redo"),

@@ -2,7 +2,7 @@
 accepted with `s`, dismissed with `S` (for good, on that passage), `L` goes where the model is least sure.
 
 A mixin of `CodingScreen`. A code the study's model learned (`coder.learning`, trained in a process of its own on
-opening and again after every `RETRAIN_AFTER` writes) is suggested by the model, with its probability
+opening, on a new source (`M`) and after `RETRAIN_AFTER` of its source's codings) is suggested by the model, with its probability
 and the words that weighed most; any other code by its keywords (`coder.suggest`). What is suggested
 where is the domain's: none on interviewer turns, none the coder dismissed or removed there. A dismissal
 of a learned suggestion is a negative example at the next training.
@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from coder import learning
+from coder.coding import consensus_coder
 from coder.dismissals import dismissed
+from coder.documents import coders
 from coder.errors import CoderError
 from coder.study import connect_study
 from coder.suggest import dismiss_suggestion, triggers
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
 else:
     _Screen = object  # at run time the mixin's screen comes from CodingScreen's other base
 
-RETRAIN_AFTER = 20  # writes (codings, dismissals) before the model trains again
+RETRAIN_AFTER = 20  # new codings (and dismissals) of the model's source before it trains again
 
 
 class Suggesting(_Screen):
@@ -45,7 +47,6 @@ class Suggesting(_Screen):
     hinted = ""  # the status line's hint: the cursor passage's suggestions, with their words
     model: learning.Model | None = None  # the study's model, once trained
     learned: dict[int, list[learning.Learned]] = {}  # the open document's learned suggestions, per passage ordinal
-    writes = 0  # writes since the model last trained
 
     if TYPE_CHECKING:  # what the suggestions use of CodingScreen
         study: Study
@@ -87,8 +88,7 @@ class Suggesting(_Screen):
     # The model: trained in a process, it suggests for the open document in a thread ---------------------
 
     def learn(self) -> None:
-        """Train the model again in the background (on opening, after `RETRAIN_AFTER` writes), if the app learns."""
-        self.writes = 0
+        """Train the model again in the background (on opening, after `RETRAIN_AFTER` codings, on a new source)."""
         if getattr(self.app, "learn", None) is not None:
             self.train_model()
 
@@ -121,10 +121,33 @@ class Suggesting(_Screen):
             self.after_move()
 
     def learned_from_write(self) -> None:
-        """A write may be a new example: after `RETRAIN_AFTER` of them the model trains again."""
-        self.writes += 1
-        if self.model is not None and self.writes >= RETRAIN_AFTER:
+        """After a write: once the source's codings and dismissals have moved by `RETRAIN_AFTER` since the model was
+        trained, it trains again (writes that are not codings, and other coders' codings, do not count)."""
+        if self.model is None:
+            return
+        count = learning.example_count(self.db, self.model.source)
+        if abs(count - self.model.taught) >= RETRAIN_AFTER:
+            self.model.taught = count  # once, until the new model comes
             self.learn()
+
+    def action_learn_from(self) -> None:
+        """Choose whose coding the model learns from: the consensus, all coders, or one coder."""
+        current = learning.default_source(self.db)
+        consensus, names = consensus_coder(self.db), coders(self.db)
+        items = [*(((consensus, f"the consensus ({consensus})", None),) if consensus in names else ()),
+                 (learning.ALL, "all coders, pooled", None), *((n, n, None) for n in names if n != consensus)]
+        self.app.push_screen(QuickPick(f"Learn suggestions from (now: {current})", items), self.learn_from_chosen)
+
+    def learn_from_chosen(self, chosen: str | None) -> None:
+        if not chosen:
+            return
+        try:
+            source = learning.choose_source(self.db, chosen)
+        except CoderError as error:
+            self.fail(error)
+            return
+        self.notify(f"Learning suggestions from {source}: the model trains again in the background.")
+        self.learn()
 
     def action_least_sure(self) -> None:
         """Go to the uncoded passage the model is least sure about: coding it teaches the model most."""
