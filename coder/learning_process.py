@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor
+    from concurrent.futures import ProcessPoolExecutor
 
     from coder.learning import Model
 
@@ -39,7 +39,7 @@ class TrainingProcess:
     `source`: whose codings it learns from (a coder's name; None: the default, see `learning.train`)."""
 
     def __init__(self, source: str | None = None) -> None:
-        self._pool: Executor | None = None
+        self._pool: ProcessPoolExecutor | None = None
         self.source = source
         # As `coder.suggest.SuggestionProcess`: the resource tracker must start while stderr is still the real one.
         from multiprocessing import resource_tracker
@@ -55,5 +55,9 @@ class TrainingProcess:
         return self._pool.submit(train_in_study, str(study_root), self.source).result()
 
     def close(self) -> None:
+        """Stop the helper, a training under way too: Python's exit would otherwise wait for it to finish (seconds)."""
         if self._pool is not None:
+            helpers = list((self._pool._processes or {}).values())  # private, but Python 3.11 has no terminate_workers()
             self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in helpers:
+                process.terminate()
