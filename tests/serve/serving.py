@@ -35,6 +35,14 @@ def until(condition: Callable[[], T], timeout: float = 10.0, what: str = "the co
     return value
 
 
+def ended(pid: int) -> bool:
+    """Whether the process has ended (gone, or a zombie its parent has not reaped yet)."""
+    try:
+        return "\tZ" in Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:  # gone, between any look and the next
+        return True
+
+
 class Running:
     """A LabServer serving on a free port of 127.0.0.1 from its own event loop in a thread."""
 

@@ -27,7 +27,7 @@ from coder.history import events_log
 from coder.serve.logins import add_login, revoke_login
 from coder.study import Study, connect_study, refresh_study
 from tests.conftest import study_builder
-from tests.serve.serving import FAKE_WORKBENCH, Running, until
+from tests.serve.serving import FAKE_WORKBENCH, Running, ended, until
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +184,7 @@ def test_a_revoked_coders_session_is_refused_and_its_open_workbench_closed(runni
 
     took, pid, code = asyncio.run(revoked_while_open())
     assert took < 1.5 and code == 1008, (took, code)
-    until(lambda: not Path(f"/proc/{pid}").exists() or "\tZ" in Path(f"/proc/{pid}/status").read_text(), 5, "the workbench killed")
+    until(lambda: ended(pid), 5, "the workbench killed")
     assert get(running, "/", cookie).status == 401
     assert asyncio.run(open_workbench(running, cookie))[0] == 401
     assert get(running, link(study, "dora")).status == 303  # renewed: a new link works again
@@ -200,7 +200,7 @@ def test_a_workbench_that_does_not_quit_when_its_browser_leaves_is_killed(runnin
                 return json.loads((await websocket.receive(timeout=30)).data)["pid"]
 
     pid = asyncio.run(opened_and_left())
-    until(lambda: not Path(f"/proc/{pid}").exists() or "\tZ" in Path(f"/proc/{pid}/status").read_text(), 10, "the workbench killed")
+    until(lambda: ended(pid), 10, "the workbench killed")
 
 
 def test_downloads_are_only_the_sessions_own(running: Running, study: Study) -> None:
