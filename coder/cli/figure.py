@@ -8,9 +8,8 @@ from typing import Any
 
 import click
 
-from coder import crosstab
 from coder.cli.base import Session, main, names_given, pass_session
-from coder.cli.tables import selection_options
+from coder.cli.tables import counting_options, selection_options
 from coder.figures.output import FORMATS, Saved, Style, command_line, figure_format, target, width_cm
 
 LEFT_OUT = ("output", "force", "study_here")  # where the file goes is not part of what it shows
@@ -109,14 +108,7 @@ def network_figure(session: Session, weight: str, colour_by: str, coded: str | N
 @figure.command(name="xtab")
 @click.argument("rows")
 @click.argument("columns")
-@click.option("--measure", type=click.Choice(crosstab.MEASURES), default="passages", show_default=True, help="What a cell counts.")
-@click.option("--once-per-document", is_flag=True, help="Count each document at most once per cell.")
-@click.option("--percent", type=click.Choice(["row", "col"]), help="Show row or column percentages.")
-@selection_options
-@click.option("--group", metavar="GROUP", help="Only the codes of this group (for the code dimension).")
-@click.option("--phase-group", default="phase", show_default=True, metavar="GROUP", help="The group that `phase` names.")
-@click.option("--roll-up", is_flag=True, help="Count sub-codes for their top-level code.")
-@click.option("--within", metavar="CODE", help="Only passages the same coder also coded with CODE (or its sub-codes).")
+@counting_options
 @print_options
 @pass_session
 def xtab_figure(session: Session, rows: str, columns: str, measure: str, once_per_document: bool, percent: str | None,

@@ -127,20 +127,30 @@ def _stem(*parts: str | None) -> str:
 # Commands ----------------------------------------------------------------------------------------
 
 
+def counting_options(command: Callable) -> Callable:
+    """What a cross-tab counts: `coder xtab` and `coder figure xtab` count the same way."""
+    options: list[Callable[[Callable], Callable]] = [
+        click.option("--measure", type=click.Choice(crosstab.MEASURES), default="passages", show_default=True,
+                     help="What a cell counts."),
+        click.option("--once-per-document", is_flag=True, help="Count each document at most once per cell."),
+        click.option("--percent", type=click.Choice(["row", "col"]), help="Show row or column percentages."),
+        selection_options,
+        click.option("--group", metavar="GROUP", help="Only the codes of this group (for the code dimension)."),
+        click.option("--phase-group", default="phase", show_default=True, metavar="GROUP", help="The group that `phase` names."),
+        click.option("--roll-up", is_flag=True, help="Count sub-codes for their top-level code."),
+        click.option("--within", metavar="CODE", help="Only passages the same coder also coded with CODE (or its sub-codes),"
+                     " e.g. a phase: who does what in that phase."),
+    ]
+    for option in reversed(options):  # as if stacked as decorators, the first on top
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.argument("rows")
 @click.argument("columns")
-@click.option("--measure", type=click.Choice(crosstab.MEASURES), default="passages", show_default=True,
-              help="What a cell counts.")
-@click.option("--once-per-document", is_flag=True, help="Count each document at most once per cell.")
-@click.option("--percent", type=click.Choice(["row", "col"]), help="Show row or column percentages.")
-@selection_options
-@click.option("--group", metavar="GROUP", help="Only the codes of this group (for the code dimension).")
-@click.option("--phase-group", default="phase", show_default=True, metavar="GROUP", help="The group that `phase` names.")
-@click.option("--roll-up", is_flag=True, help="Count sub-codes for their top-level code.")
+@counting_options
 @click.option("--chi2", is_flag=True, help="Add Pearson's chi-square test with expected counts.")
-@click.option("--within", metavar="CODE", help="Only passages the same coder also coded with CODE (or its sub-codes),"
-              " e.g. a phase: who does what in that phase.")
 @click.option("--cell", nargs=2, metavar="ROW COLUMN", help="List the passages behind one cell instead of the table.")
 @table_options
 @pass_session

@@ -8,6 +8,7 @@ chi-square test and scripts; both views compute the percentages with the same ar
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -58,6 +59,15 @@ class CrossTab:
         if self.percent == "col":
             return [[(c / r) * 100 if r > 0 else 0.0 for c, r in zip(cells, self.col_sums)] for cells in self.cells]
         return self.cells
+
+    def number_text(self, value: Any) -> str:
+        """A cell as `coder xtab` prints it (the view and the heatmap too): one decimal for percentages, whole
+        numbers for counts, thousands marked for characters and words, – for none."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "–"
+        if self.percent:
+            return f"{float(value):.1f}"
+        return f"{int(value):,}" if self.measure in ("characters", "words") else str(int(value))
 
     def grid(self, *, totals: bool = False, bases: bool = False) -> Grid:
         """The table to print; with `totals`, the margins as `with_totals()` adds them (and `bases`, the counts

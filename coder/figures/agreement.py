@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from coder.db import Database
 from coder.errors import CoderError
-from coder.figures.output import Saved, Style, new_figure, printing, save
+from coder.figures.output import Saved, Style, drawn, new_figure
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
@@ -134,8 +134,4 @@ def _caption(report: Any, rows: list[Row], metric: str, bootstrap: int, seed: in
 
 def agreement_figure(db: Database, path: Path, style: Style, *, command: str, **options: Any) -> Saved:
     """Draw agreement per code (options as `draw`) and write it with its caption file to `path`."""
-    with printing():
-        figure, caption, facts = draw(db, style, **options)
-        saved = save(figure, path, style, [*caption, f"Made with: {command}"])
-    saved.extra = facts
-    return saved
+    return drawn(lambda: draw(db, style, **options), path, style, command)

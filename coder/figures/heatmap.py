@@ -9,14 +9,13 @@ written beside the shaded cells, unshaded, so the figure carries the same number
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from coder import crosstab
 from coder.db import Database
 from coder.figures.labels import renderer_of
-from coder.figures.output import CM, Saved, Style, new_figure, printing, resize, save
+from coder.figures.output import CM, Saved, Style, drawn, new_figure, resize
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from matplotlib.figure import Figure
@@ -24,15 +23,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from coder.crosstab import CrossTab
 
 LONGEST = 48  # characters of a row or column label; longer ones end in …
-
-
-def cell_text(value: Any, result: CrossTab) -> str:
-    """A number as `coder xtab` prints it: one decimal for percentages, whole numbers for counts."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if result.percent:
-        return f"{float(value):.1f}"
-    return f"{int(value):,}" if result.measure in ("characters", "words") else str(int(value))
 
 
 def short(label: str) -> str:
@@ -74,7 +64,7 @@ def draw(db: Database, rows: str, columns: str, style: Style, **options: Any) ->
             face = "#ffffff" if margin else colour_map(0.08 + 0.92 * share)
             ax.add_patch(_cell(j, i, face, "#bbbbbb" if margin else "#ffffff"))
             dark = not margin and share > 0.55
-            ax.text(j + 0.5, i + 0.5, cell_text(value, result), ha="center", va="center", fontsize=font,
+            ax.text(j + 0.5, i + 0.5, result.number_text(value), ha="center", va="center", fontsize=font,
                     color="#ffffff" if dark else "#000000", fontstyle="italic" if margin else "normal")
     ax.set_xlim(0, len(grid.columns))
     ax.set_ylim(len(grid.labels), 0)
@@ -86,7 +76,7 @@ def draw(db: Database, rows: str, columns: str, style: Style, **options: Any) ->
     for spine in ax.spines.values():
         spine.set_visible(False)
     caption = _caption(result, grid.labels, grid.columns, options)
-    numbers = [cell_text(v, result) for row in grid.values for v in row]
+    numbers = [result.number_text(v) for row in grid.values for v in row]
     return figure, caption, {"rows": grid.labels, "columns": grid.columns, "numbers": numbers, "total": result.total}
 
 
@@ -121,8 +111,4 @@ def _caption(result: CrossTab, labels: list[str], columns: list[str], options: d
 
 def xtab_figure(db: Database, rows: str, columns: str, path: Path, style: Style, *, command: str, **options: Any) -> Saved:
     """Draw the heatmap of ROWS × COLUMNS (options as `crosstab.crosstab`) and write it with its caption file."""
-    with printing():
-        figure, caption, facts = draw(db, rows, columns, style, **options)
-        saved = save(figure, path, style, [*caption, f"Made with: {command}"])
-    saved.extra = facts
-    return saved
+    return drawn(lambda: draw(db, rows, columns, style, **options), path, style, command)

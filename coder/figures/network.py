@@ -23,7 +23,7 @@ from coder.crosstab import actor_counts, choose_coders
 from coder.db import Database
 from coder.errors import CoderError
 from coder.figures.labels import boxes, overlaps, renderer_of, repel
-from coder.figures.output import Saved, Style, new_figure, printing, resize, save
+from coder.figures.output import Saved, Style, drawn, new_figure, resize
 from coder.network.measures import natural_order
 from coder.network.survey import MAX_RATING, weight_name
 from coder.text import fold
@@ -321,8 +321,4 @@ def _caption(graph: networkx.DiGraph, place: Layout, weight: str, colour_by: str
 
 def network_figure(db: Database, path: Path, style: Style, *, command: str, **options: Any) -> Saved:
     """Draw the survey network (options as `draw`) and write it with its caption file to `path`."""
-    with printing():
-        figure, caption, facts = draw(db, style, **options)
-        saved = save(figure, path, style, [*caption, f"Made with: {command}"])
-    saved.extra = facts
-    return saved
+    return drawn(lambda: draw(db, style, **options), path, style, command)

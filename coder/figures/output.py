@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -204,6 +204,16 @@ def save(figure: Figure, path: Path, style: Style, caption: Sequence[str]) -> Sa
     with replacing(notes) as temporary:
         temporary.write_text(text, encoding="utf-8")
     return Saved(path, notes, style.fmt, style.width_cm, round(height_cm, 3))
+
+
+def drawn(draw: Callable[[], tuple[Figure, list[str], dict[str, Any]]], path: Path, style: Style, command: str) -> Saved:
+    """Draw (one figure at a time: matplotlib's settings are global) and write it with its caption file, which ends
+    with the command that made it."""
+    with printing():
+        figure, caption, facts = draw()
+        saved = save(figure, path, style, [*caption, f"Made with: {command}"])
+    saved.extra = facts
+    return saved
 
 
 def command_line(words: Sequence[str]) -> str:

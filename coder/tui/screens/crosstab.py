@@ -9,7 +9,6 @@ back to the coding screen at that passage, and `x` exports the cell's excerpts.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 from rich.style import Style
@@ -40,14 +39,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 PERCENTS: tuple[str | None, ...] = (None, "row", "col")
 HOT = Color.parse("#e76f51")  # the hottest cell; cooler cells fade into the theme's surface
 CHART_LABEL = 16  # characters of a column label in the bar chart
-
-
-def number_text(value: Any, result: CrossTab) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if result.percent:
-        return f"{float(value):.1f}"
-    return f"{int(value):,}" if result.measure in ("characters", "words") else str(int(value))
 
 
 class CrossTabScreen(Screen):
@@ -208,7 +199,7 @@ class CrossTabScreen(Screen):
         n_rows, n_columns = len(result.row_labels), len(result.col_labels)
         top = float(max((max(cells) for cells in result.shown() if cells), default=0.0))
         surface = Color.parse(self.app.theme_variables.get("surface", "#1e1e1e"))
-        numbers = [[number_text(value, result) for value in cells] for cells in shown.values]
+        numbers = [[result.number_text(value) for value in cells] for cells in shown.values]
         # Numbers are padded to the column's width so that a cell's heat colour fills it.
         widths = [max([len(str(label)), *(len(row[j]) for row in numbers)]) for j, label in enumerate(shown.columns)]
         table.add_column(Text(result.rows.title, style="bold"), key="label")
