@@ -64,6 +64,7 @@ WRITING_ACTIONS = frozenset({
 # who is not a lead, unless the study allows it), and those that change what everyone codes with (leads only).
 SEEING_OTHERS = frozenset({"toggle_others", "whose"})
 MANAGING = frozenset({"edit_code"})
+EXPORTING = frozenset({"export", "figure"})  # what writes under exports/ (and reaches a served lead's browser)
 LIVE_POLL = 0.5  # seconds between looks for what other sessions wrote (PRAGMA data_version: cheap)
 
 
@@ -182,9 +183,9 @@ class CoderApp(App):
             reason = "other coders' codings are hidden (blind coding): a lead sees them, others once the study allows it"
         elif view == "reconcile" and not may_reconcile(served):
             reason = "only a lead reconciles the coders' codings"
-        elif action == "export" and not may_export(served):
+        elif action in EXPORTING and not may_export(served):
             reason = "only a lead exports from a served study"
-        elif action == "export" and not path_allowed(self.study.root, self.study.exports_dir):
+        elif action in EXPORTING and not path_allowed(self.study.root, self.study.exports_dir):
             reason = f"{self.study.exports_dir} leads outside the study folder: a served workbench writes only inside it"
         elif action in MANAGING and not may_manage(served):
             reason = "only a lead renames, defines, moves or merges codes (+ still adds a new code)"

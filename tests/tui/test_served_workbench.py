@@ -83,6 +83,7 @@ async def test_a_served_coder_codes_as_their_login_only_and_blind(two_coders_piu
         await refused(pilot, notices, "w", "blind coding")
         network = await press_to_open(pilot, "f5", NetworkScreen)
         assert network.coders == "ben"
+        await refused(pilot, notices, "f", "only a lead exports")
         await press_to_close(pilot, "escape", NetworkScreen)
 
     assert current_coder(two_coders_piura) == current  # the study's current coder is not the session's business
@@ -144,6 +145,11 @@ async def test_a_lead_reconciles_and_exports_to_the_browser_from_inside_the_stud
         await until(pilot, lambda: dialog.written is not None and delivered == [dialog.written], "the export handed to the browser")
         assert dialog.written.parent == two_coders_piura.exports_dir
         await press_to_close(pilot, "escape", ExportDialog)
+        network = await press_to_open(pilot, "f5", NetworkScreen)
+        await pilot.press("f")  # the figure of the network as shown, to the browser too
+        await until(pilot, lambda: len(delivered) == 2, "the figure handed to the browser", timeout=60)
+        assert delivered[1].suffix == ".svg" and delivered[1].parent == two_coders_piura.exports_dir
+        await press_to_close(pilot, "escape", NetworkScreen)
 
         exports = two_coders_piura.exports_dir
         exports.rename(tmp_path / "moved")

@@ -24,6 +24,7 @@ from coder import crosstab, network
 from coder.errors import CoderError
 from coder.tui.connection import WorkerConnection
 from coder.tui.dialogs.whose import ALL, whose_picker
+from coder.tui.messages import Exported
 from coder.tui.widgets.key_bar import KeyBar
 from coder.tui.widgets.passage_list import PassageList
 
@@ -275,6 +276,7 @@ class NetworkScreen(Screen):
             self.app.call_from_thread(self.notify, str(error), severity="error")
             return
         self.app.call_from_thread(self.notify, f"Saved the figure to {saved.path} (caption: {saved.caption_path.name})", timeout=8)
+        self.app.post_message(Exported(saved.path))  # a served lead gets it in the browser
 
     def action_help(self) -> None:
         from coder.tui.screens.help import view_help
