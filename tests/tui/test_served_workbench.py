@@ -145,7 +145,7 @@ async def test_a_lead_reconciles_and_exports_to_the_browser_from_inside_the_stud
         await until(pilot, lambda: dialog.written is not None and delivered == [dialog.written], "the export handed to the browser")
         assert dialog.written.parent == two_coders_piura.exports_dir
         await press_to_close(pilot, "escape", ExportDialog)
-        network = await press_to_open(pilot, "f5", NetworkScreen)
+        await press_to_open(pilot, "f5", NetworkScreen)
         await pilot.press("f")  # the figure of the network as shown, to the browser too
         await until(pilot, lambda: len(delivered) == 2, "the figure handed to the browser", timeout=60)
         assert delivered[1].suffix == ".svg" and delivered[1].parent == two_coders_piura.exports_dir
