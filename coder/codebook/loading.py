@@ -96,6 +96,9 @@ def _read_yaml(raw: bytes, path: Path, problems: _Problems) -> Any:
         line = text.count("\n", 0, getattr(error, "position", 0) or 0) + 1
         problems.add(f"{path}:{line}", f"YAML error: {' '.join(str(error).split())}", "correct the YAML syntax")
         return None
+    except TypeError:  # a key that is itself a list or a mapping (`? - a`): the round-trip reader cannot build it
+        problems.add(str(path), "YAML error: a key that is a list or a mapping (after `?`)", "write each key as plain text, e.g. name:")
+        return None
     except RecursionError:
         problems.add(str(path), "the YAML is nested too deeply", "write groups, codes and organisations as in README's example")
         return None
