@@ -11,10 +11,14 @@ closed within a second; failed logins from an address are slowed; every login, l
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import shlex
+import signal
 import ssl
 import time
+from asyncio.subprocess import Process
 from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import WSCloseCode, web
@@ -40,7 +44,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class SessionAppService(AppService):
-    """textual-serve's app process, started with the session's coder in its environment, and killable."""
+    """textual-serve's app process, started with the session's coder in its environment, in a process group of its
+    own: a kill ends the workbench and its helper processes (suggestions, learning), which would otherwise live on
+    as orphans holding its output open."""
 
     def __init__(self, command: str, environment: dict[str, str], **kwargs: object) -> None:
         super().__init__(command, **kwargs)  # type: ignore[arg-type]  # textual-serve's own keyword arguments, passed on
@@ -51,21 +57,31 @@ class SessionAppService(AppService):
         textual = {k: v for k, v in environment.items() if k.startswith(("TEXTUAL", "TERM_PROGRAM")) or k in ("COLUMNS", "ROWS")}
         return {**self.session_environment, **textual}
 
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
+        pipe = asyncio.subprocess.PIPE
+        process = await asyncio.create_subprocess_shell(self.command, stdin=pipe, stdout=pipe, stderr=pipe,
+                                                        env=self._build_environment(width, height), start_new_session=True)
+        assert process.stdin is not None
+        self._process, self._stdin = process, process.stdin
+        return process
+
     def kill(self) -> None:
-        if self._process is not None and self._process.returncode is None:
-            self._process.kill()
+        """The workbench and whatever of its process group is left (`exec` made the workbench the group's leader)."""
+        if self._process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._process.pid, signal.SIGKILL)
 
     async def end(self, seconds: float) -> None:
-        """Ask the workbench to quit and kill it if it has not within `seconds`. The wait is on the process itself:
-        textual-serve's `stop()` cannot be timed out (its reader swallows the cancellation and returns)."""
+        """Ask the workbench to quit and kill it (its helpers too) if it has not within `seconds`. The wait is on the
+        process itself: textual-serve's `stop()` cannot be timed out (its reader swallows the cancellation)."""
         if self._process is None:
             return
         stopping = asyncio.ensure_future(self.stop())  # sends `quit`; returns once the process's output has ended
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._process.wait(), seconds)
-        except TimeoutError:
-            self.kill()
-        await stopping
+        self.kill()  # a workbench that did not quit, or the helpers one left behind
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping, seconds)
 
 
 class LabServer(Server):

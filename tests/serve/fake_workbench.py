@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 
-STUBBORN = ("dora", "dirk")  # their workbenches never quit when asked: only a kill ends them
+STUBBORN = ("dora", "dirk")  # their workbenches never quit when asked (only a kill ends them) and have a helper process
 NAMES = ("CODER_SERVED_AS", "CODER_SERVED_LEAD", "CODER_NAME", "CODER_STUDY")
 
 
 def main() -> None:
     out = sys.stdout.buffer
-    payload = json.dumps({"pid": os.getpid(), **{name: os.environ.get(name) for name in NAMES}}).encode()
+    helper = None
+    if os.environ.get("CODER_SERVED_AS") in STUBBORN:  # a helper process, as a workbench's, holding its output open
+        helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], stdin=subprocess.DEVNULL).pid
+    payload = json.dumps({"pid": os.getpid(), "helper": helper, **{name: os.environ.get(name) for name in NAMES}}).encode()
     out.write(b"__GANGLION__\n" + b"D" + len(payload).to_bytes(4, "big") + payload)
     out.flush()
     read = sys.stdin.buffer.read

@@ -170,21 +170,22 @@ def test_a_session_works_as_its_coder_whatever_the_browser_says(running: Running
 def test_a_revoked_coders_session_is_refused_and_its_open_workbench_closed(running: Running, study: Study) -> None:
     cookie = log_in(running, study, "dora")  # her workbench ignores `quit` (fake_workbench.STUBBORN): it must be killed
 
-    async def revoked_while_open() -> tuple[float, int, int | None]:
+    async def revoked_while_open() -> tuple[float, int, int, int | None]:
         async with aiohttp.ClientSession(cookies={"coder_session": cookie}) as client:
             async with client.ws_connect(f"{running.url}/ws", headers={"Origin": running.url}) as websocket:
-                pid = json.loads((await websocket.receive(timeout=30)).data)["pid"]
+                seen = json.loads((await websocket.receive(timeout=30)).data)
                 db = connect_study(study)
                 revoke_login(db, "dora")
                 db.close()
                 began = time.monotonic()
                 while (await websocket.receive(timeout=5)).type not in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
                     pass
-                return time.monotonic() - began, pid, websocket.close_code
+                return time.monotonic() - began, seen["pid"], seen["helper"], websocket.close_code
 
-    took, pid, code = asyncio.run(revoked_while_open())
+    took, pid, helper, code = asyncio.run(revoked_while_open())
     assert took < 1.5 and code == 1008, (took, code)
     until(lambda: ended(pid), 5, "the workbench killed")
+    until(lambda: ended(helper), 5, "its helper process killed with it")
     assert get(running, "/", cookie).status == 401
     assert asyncio.run(open_workbench(running, cookie))[0] == 401
     assert get(running, link(study, "dora")).status == 303  # renewed: a new link works again
@@ -194,13 +195,15 @@ def test_a_workbench_that_does_not_quit_when_its_browser_leaves_is_killed(runnin
     cookie = log_in(running, study, "dirk")  # his workbench ignores `quit` (fake_workbench.STUBBORN)
     running.server.stop_seconds = 0.5
 
-    async def opened_and_left() -> int:
+    async def opened_and_left() -> tuple[int, int]:
         async with aiohttp.ClientSession(cookies={"coder_session": cookie}) as client:
             async with client.ws_connect(f"{running.url}/ws", headers={"Origin": running.url}) as websocket:
-                return json.loads((await websocket.receive(timeout=30)).data)["pid"]
+                seen = json.loads((await websocket.receive(timeout=30)).data)
+                return seen["pid"], seen["helper"]
 
-    pid = asyncio.run(opened_and_left())
+    pid, helper = asyncio.run(opened_and_left())
     until(lambda: ended(pid), 10, "the workbench killed")
+    until(lambda: ended(helper), 10, "its helper process killed with it (not left an orphan holding its output)")
 
 
 def test_downloads_are_only_the_sessions_own(running: Running, study: Study) -> None:
