@@ -93,6 +93,7 @@ class Pseudonyms:
     def __init__(self, hidden: list[Hidden], key_path: Path) -> None:
         self.hidden = hidden
         self.key_path = key_path
+        self._replaced: dict[str, str] = {}
         self._by_key = {_key(s): h for h in hidden for s in h.spellings}
         by_first: dict[str, list[str]] = {}
         for item in hidden:
@@ -124,8 +125,14 @@ class Pseudonyms:
             yield match.start(), match.end(), item.pseudonym
 
     def replace(self, text: str) -> str:
-        """`text` with every hidden name replaced by its pseudonym."""
-        return self.replace_mapped(text)[0] if text and self._starting else text
+        """`text` with every hidden name replaced by its pseudonym (each text once: an export repeats its codes',
+        coders' and documents' names on every excerpt)."""
+        if not text or not self._starting:
+            return text
+        done = self._replaced.get(text)
+        if done is None:
+            done = self._replaced[text] = self.replace_mapped(text)[0]
+        return done
 
     def replace_mapped(self, text: str) -> tuple[str, Shifts]:
         """`text` with the names replaced, and where each old offset lands in the new text."""
