@@ -83,19 +83,20 @@ def found(text: str, name: str, *, match_case: bool = False) -> bool:
 def leaks(text: str, names: list[str], exact: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
     """The names that stand as words in `text`: those in `exact` as written, the others in any case and accents."""
     folded = re.sub(r"[\u0300-\u036f]", "", unicodedata.normalize("NFD", text.lower()))
+    wanted = {name: re.findall(r"\w+", name if name in exact else fold(name)) for name in names}
     indexes: dict[bool, dict[str, list[int]]] = {}
     tokens: dict[bool, list[str]] = {}
     for as_written, haystack in ((True, text), (False, folded)):
+        firsts = {parts[0] for name, parts in wanted.items() if parts and (name in exact) == as_written}
         tokens[as_written] = re.findall(r"\w+", haystack)
         indexes[as_written] = {}
         for number, token in enumerate(tokens[as_written]):
-            indexes[as_written].setdefault(token, []).append(number)
+            if token in firsts:  # where a name could begin
+                indexes[as_written].setdefault(token, []).append(number)
     out = []
-    for name in names:
-        as_written = name in exact
-        parts = re.findall(r"\w+", name if as_written else fold(name))
-        words = tokens[as_written]
-        if parts and any(words[i : i + len(parts)] == parts for i in indexes[as_written].get(parts[0], [])):
+    for name, parts in wanted.items():
+        words = tokens[name in exact]
+        if parts and any(words[i : i + len(parts)] == parts for i in indexes[name in exact].get(parts[0], [])):
             out.append(name)
     return out
 
