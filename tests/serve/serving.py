@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from coder.serve.server import LabServer
-from coder.study import Study
+from coder.study import Study, connect_study, refresh_study
+from tests.conftest import study_builder
 
 T = TypeVar("T")
 FAKE_WORKBENCH = Path(__file__).with_name("fake_workbench.py")
@@ -33,6 +34,15 @@ def until(condition: Callable[[], T], timeout: float = 10.0, what: str = "the co
         assert time.monotonic() < deadline, f"timed out waiting for {what}"
         time.sleep(0.02)
     return value
+
+
+def small_study(folder: Path) -> Study:
+    """A small study built and imported in `folder`, for a test module's server."""
+    built = study_builder(folder)()
+    db = connect_study(built)
+    refresh_study(built, db)
+    db.close()
+    return built
 
 
 def ended(pid: int) -> bool:

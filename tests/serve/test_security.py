@@ -25,18 +25,13 @@ import pytest
 
 from coder.history import events_log
 from coder.serve.logins import add_login, revoke_login
-from coder.study import Study, connect_study, refresh_study
-from tests.conftest import study_builder
-from tests.serve.serving import FAKE_WORKBENCH, Running, ended, until
+from coder.study import Study, connect_study
+from tests.serve.serving import FAKE_WORKBENCH, Running, ended, small_study, until
 
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory: pytest.TempPathFactory) -> Study:
-    built = study_builder(tmp_path_factory.mktemp("served"))()
-    db = connect_study(built)
-    refresh_study(built, db)
-    db.close()
-    return built
+    return small_study(tmp_path_factory.mktemp("served"))
 
 
 @pytest.fixture(scope="module")

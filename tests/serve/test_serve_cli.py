@@ -19,18 +19,14 @@ from click.testing import CliRunner
 
 from coder.cli import main
 from coder.serve.binding import allowed_origins, bind_refusal, origin_of
-from coder.study import Study, connect_study, refresh_study
-from tests.conftest import REPO, study_builder
-from tests.serve.serving import free_port, until
+from coder.study import Study, connect_study
+from tests.conftest import REPO
+from tests.serve.serving import free_port, small_study, until
 
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory: pytest.TempPathFactory) -> Study:
-    built = study_builder(tmp_path_factory.mktemp("served-cli"))()
-    db = connect_study(built)
-    refresh_study(built, db)
-    db.close()
-    return built
+    return small_study(tmp_path_factory.mktemp("served-cli"))
 
 
 def serve(study: Study, *args: str) -> list[str]:
