@@ -71,18 +71,9 @@ def may_see_others(db: Database, served: ServedAs | None) -> bool:
     return served is None or served.lead or others_visible(db)
 
 
-def may_reconcile(served: ServedAs | None) -> bool:
-    """Deciding the consensus is the lead's."""
-    return served is None or served.lead
-
-
-def may_export(served: ServedAs | None) -> bool:
-    """Data leaves the study only through a lead."""
-    return served is None or served.lead
-
-
-def may_manage(served: ServedAs | None) -> bool:
-    """Changing what everyone codes with (renaming, moving, merging codes) is the lead's."""
+def may_lead(served: ServedAs | None) -> bool:
+    """What changes or takes out everyone's work — reconciling into the consensus, exporting, renaming, moving and
+    merging codes, choosing whose coding the suggestions learn from — is the lead's."""
     return served is None or served.lead
 
 

@@ -32,8 +32,7 @@ def test_the_policy_reads_as_the_researcher_said_it(db: Database) -> None:
     coder, lead = ServedAs("ana"), ServedAs("lea", lead=True)
     assert not served.may_switch_coder(coder) and not served.may_switch_coder(lead) and served.may_switch_coder(None)
     assert not served.may_see_others(db, coder) and served.may_see_others(db, lead) and served.may_see_others(db, None)
-    for may in (served.may_reconcile, served.may_export, served.may_manage):
-        assert not may(coder) and may(lead) and may(None)
+    assert not served.may_lead(coder) and served.may_lead(lead) and served.may_lead(None)
 
 
 def test_a_lead_may_let_the_coders_see_each_other(db: Database) -> None:

@@ -24,7 +24,7 @@ import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from coder.errors import CoderError
 from coder.exports.files import Progress, export_target, replacing
 from coder.refi.descriptions import JSON_VARIABLE, describe_code, describe_group
 from coder.refi.markup import CODEBOOK_NS, PROJECT_NS, hex_colour, origin, schema_errors, stable_guid
+from coder.refi.memoing import timestamp
 from coder.refi.placing import Notes, add_selections, joined, xml_text
 
 
@@ -140,13 +141,8 @@ def _is_date(text: str) -> bool:
 
 
 def _is_datetime(text: str) -> bool:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?", text):
-        return False
-    try:
-        datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return True
+    """A date and time as REFI's DateTime attributes take it (the full form, a real moment)."""
+    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?", text)) and timestamp(text) is not None
 
 
 def _value_text(value: Any, kind: str, as_json: bool) -> str:

@@ -24,9 +24,7 @@ from coder.learning_process import TrainingProcess
 from coder.served import (
     ServedAs,
     data_version,
-    may_export,
-    may_manage,
-    may_reconcile,
+    may_lead,
     may_see_others,
     may_switch_coder,
     path_allowed,
@@ -63,8 +61,13 @@ WRITING_ACTIONS = frozenset({
 # In a served workbench (`coder serve`), the keys that show other coders' codings (blind coding holds for a coder
 # who is not a lead, unless the study allows it), and those that change what everyone codes with (leads only).
 SEEING_OTHERS = frozenset({"toggle_others", "whose"})
-MANAGING = frozenset({"edit_code"})
 EXPORTING = frozenset({"export", "figure"})  # what writes under exports/ (and reaches a served lead's browser)
+LEADS_ONLY = {  # an action (or the view `show` opens) → why a served coder who is not a lead is refused it
+    "reconcile": "only a lead reconciles the coders' codings",
+    **dict.fromkeys(EXPORTING, "only a lead exports from a served study"),
+    "edit_code": "only a lead renames, defines, moves or merges codes (+ still adds a new code)",
+    "learn_from": "only a lead chooses whose coding the suggestions learn from (the study's choice, for every coder)",
+}
 LIVE_POLL = 0.5  # seconds between looks for what other sessions wrote (PRAGMA data_version: cheap)
 
 
@@ -181,16 +184,10 @@ class CoderApp(App):
             reason = f"this session codes as {self.coder_name} only: a served workbench never switches coder"
         elif (action in SEEING_OTHERS or view == "agreement") and not may_see_others(self.db, served):
             reason = "other coders' codings are hidden (blind coding): a lead sees them, others once the study allows it"
-        elif view == "reconcile" and not may_reconcile(served):
-            reason = "only a lead reconciles the coders' codings"
-        elif action in EXPORTING and not may_export(served):
-            reason = "only a lead exports from a served study"
+        elif (what := view if action == "show" else action) in LEADS_ONLY and not may_lead(served):
+            reason = LEADS_ONLY[what]
         elif action in EXPORTING and not path_allowed(self.study.root, self.study.exports_dir):
             reason = f"{self.study.exports_dir} leads outside the study folder: a served workbench writes only inside it"
-        elif action in MANAGING and not may_manage(served):
-            reason = "only a lead renames, defines, moves or merges codes (+ still adds a new code)"
-        elif action == "learn_from" and not may_manage(served):
-            reason = "only a lead chooses whose coding the suggestions learn from (the study's choice, for every coder)"
         if reason is None:
             return False
         self.notify(reason, title=f"Served as {served}", severity="warning", timeout=8)
